@@ -1,0 +1,187 @@
+# snpemu: the AMD SEV-ES / SEV-SNP guest-hypervisor interface in userspace C.
+#
+#   make            library (static + shared), the snpemu CLI, tests, benchmarks
+#   make check      install missing deps, build (gcc and clang, -Werror), run every suite + fuzz smoke
+#   make asan       the whole suite under ASan + UBSan          make tsan    multi-vCPU suites under TSan
+#   make fuzz       libFuzzer targets (clang)                   make fuzz-smoke  bounded runs of each target
+#   make demo       run the attest guest end to end             make format / format-check
+#   make install PREFIX=/usr/local
+#
+# Parts append their sources in the fragments included below (explicit lists, one fragment per part), so that a
+# new file is one line in its part's fragment.
+
+VERSION := 0.1.0
+VARIANT ?= default
+O ?= build/$(VARIANT)
+PREFIX ?= /usr/local
+WERROR ?= 1
+
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := cc
+endif
+ifeq ($(VARIANT),fuzz)
+CC := clang
+endif
+ifeq ($(VARIANT),clang)
+CC := clang
+endif
+ifeq ($(VARIANT),tsan)
+CC := clang
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+OPT := -O2
+SAN :=
+ifeq ($(VARIANT),asan)
+OPT := -O1
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+endif
+ifeq ($(VARIANT),tsan)
+OPT := -O1
+SAN := -fsanitize=thread -fno-omit-frame-pointer
+endif
+ifeq ($(VARIANT),fuzz)
+OPT := -O1
+SAN := -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+endif
+
+CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -DSNPEMU_VERSION=\"$(VERSION)\" -DSNPEMU_SRCDIR=\"$(CURDIR)\"
+CFLAGS += -std=c11 -g $(OPT) $(WARN) $(SAN) -fPIC -pthread -MMD -MP
+LDFLAGS += $(SAN) -pthread
+CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+LIBS := $(CRYPTO_LIBS) -lm
+
+# Filled by the fragments.
+LIB_SRCS :=
+GUEST_SRCS :=
+CLI_SRCS :=
+TESTS :=
+FUZZERS :=
+BENCHES :=
+-include src/common/sources.mk
+-include src/hv/sources.mk
+-include src/fw/sources.mk
+-include src/guest/sources.mk
+-include src/vmm/sources.mk
+-include src/cli/sources.mk
+-include guests/guests.mk
+-include tests/abi/tests.mk
+-include tests/hv/tests.mk
+-include tests/fw/tests.mk
+-include tests/snp/tests.mk
+-include tests/vmm/tests.mk
+-include tests/cli/tests.mk
+-include fuzz/fuzz.mk
+-include bench/bench.mk
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o) $(GUEST_SRCS:%.c=$(O)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
+STATIC_LIB := $(O)/libsnpemu.a
+SHARED_LIB := $(O)/libsnpemu.so
+CLI := $(O)/snpemu
+TEST_BINS := $(TESTS:%=$(O)/tests/%)
+BENCH_BINS := $(BENCHES:%=$(O)/bench/%)
+FUZZ_BINS := $(FUZZERS:%=$(O)/fuzz/%)
+
+.PHONY: all lib cli tests benches check asan tsan fuzz fuzz-smoke demo format format-check install clean deps \
+	run-tests conformance bench
+.DEFAULT_GOAL := all
+.SECONDARY:
+
+all: lib cli tests benches
+lib: $(STATIC_LIB) $(SHARED_LIB)
+cli: $(CLI)
+tests: $(TEST_BINS)
+benches: $(BENCH_BINS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(STATIC_LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(SHARED_LIB): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libsnpemu.so.0 $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(CLI): $(CLI_OBJS) $(STATIC_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC_LIB) $(LIBS)
+
+# A test is tests/<name>.c plus the objects its fragment lists in TEST_EXTRA_<name>, linked with the library.
+.SECONDEXPANSION:
+$(O)/tests/%: $(O)/tests/%.o $$(patsubst %.c,$(O)/%.o,$$(TEST_EXTRA_$$*)) $(STATIC_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(CMOCKA_LIBS) $(LIBS)
+
+$(O)/bench/%: $(O)/bench/%.o $(STATIC_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LIBS)
+
+$(O)/fuzz/%: $(O)/fuzz/%.o $(STATIC_LIB)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LIBS)
+
+deps:
+	@scripts/deps.sh
+
+# The README's test command.
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory VARIANT=clang all >/dev/null
+	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-build
+	@scripts/check.sh $(O) build/fuzz "$(TESTS)" "$(FUZZERS)"
+
+run-tests: all
+	@scripts/check.sh $(O) "" "$(TESTS)" ""
+
+asan: deps
+	@$(MAKE) --no-print-directory VARIANT=asan run-tests
+
+tsan: deps
+	@$(MAKE) --no-print-directory VARIANT=tsan all
+	@scripts/check.sh build/tsan "" "$(TSAN_TESTS)" ""
+
+fuzz: deps
+	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-build
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-smoke: fuzz
+	@scripts/check.sh build/fuzz build/fuzz "" "$(FUZZERS)"
+
+conformance: all
+	@$(O)/tests/conformance
+
+bench: all
+	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh $(O)
+
+FORMAT_FILES = $(shell find include src tests fuzz bench guests -name '*.[ch]' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+install: lib cli
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/snpemu/abi \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(STATIC_LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHARED_LIB) $(DESTDIR)$(PREFIX)/lib/libsnpemu.so.$(VERSION)
+	ln -sf libsnpemu.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsnpemu.so.0
+	ln -sf libsnpemu.so.0 $(DESTDIR)$(PREFIX)/lib/libsnpemu.so
+	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 include/snpemu/*.h $(DESTDIR)$(PREFIX)/include/snpemu/
+	install -m 644 include/snpemu/abi/*.h $(DESTDIR)$(PREFIX)/include/snpemu/abi/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' snpemu.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/snpemu.pc
+
+clean:
+	rm -rf build
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,2 @@
+# libFuzzer targets: fuzz/<name>.c, seed corpus in fuzz/corpus/<name>/.
+FUZZERS += abi_decode

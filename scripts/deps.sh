@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs from Debian's archive whatever snpemu needs and the machine lacks.  As root it runs apt-get; otherwise it
+# prints the exact command to run.  Quiet when everything is present.
+set -euo pipefail
+
+need=()
+have_header() { [ -e "/usr/include/$1" ] || [ -e "/usr/include/x86_64-linux-gnu/$1" ]; }
+command -v make >/dev/null || need+=(make)
+command -v gcc >/dev/null || need+=(gcc)
+command -v clang >/dev/null || need+=(clang)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v clang-format >/dev/null || need+=(clang-format)
+command -v openssl >/dev/null || need+=(openssl)
+have_header openssl/evp.h || need+=(libssl-dev)
+have_header cmocka.h || need+=(libcmocka-dev)
+have_header linux/kvm.h || need+=(linux-libc-dev)
+# libFuzzer and the sanitizer runtimes ship in clang's runtime package.
+if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
+	need+=(libclang-rt-dev)
+fi
+
+[ ${#need[@]} -eq 0 ] && exit 0
+
+cmd="apt-get update && apt-get install -y --no-install-recommends ${need[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "snpemu needs: ${need[*]}" >&2
+	echo "run as root:  $cmd" >&2
+	exit 1
+fi
+echo "deps: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${need[@]}" >&2

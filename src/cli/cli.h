@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The snpemu command-line tool: one file per subcommand, each exporting one `cli_cmd_<name>` function that
+ * main.c lists in its command table.  Subcommands return the process exit status; only main() exits.
+ */
+#ifndef SNPEMU_CLI_H
+#define SNPEMU_CLI_H
+
+struct cli_command {
+	const char *name;
+	const char *usage;		   /* one line: arguments */
+	const char *summary;		   /* one line: what it does */
+	int (*run)(int argc, char **argv); /* NULL: not built yet; argv[0] is the subcommand name */
+};
+
+/* Exit statuses shared by the subcommands. */
+#define CLI_EXIT_OK	 0
+#define CLI_EXIT_FAILURE 1 /* the operation ran and failed (a check failed, the guest failed) */
+#define CLI_EXIT_USAGE	 2 /* bad command line or input file */
+
+#endif

@@ -1,0 +1,1 @@
+# Engine (hv).  Listed here until the engine has sources of its own.

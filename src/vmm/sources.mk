@@ -1,0 +1,1 @@
+# VMM (vmm) and its backends.
