@@ -54,7 +54,8 @@ CFLAGS += -std=c11 -g $(OPT) $(WARN) $(SAN) -fPIC -pthread -MMD -MP
 LDFLAGS += $(SAN) -pthread
 CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
-LIBS := $(CRYPTO_LIBS) -lm
+JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+LIBS := $(CRYPTO_LIBS) $(JSON_LIBS) -lm
 
 # Filled by the fragments.
 LIB_SRCS :=

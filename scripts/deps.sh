@@ -14,6 +14,7 @@ command -v openssl >/dev/null || need+=(openssl)
 have_header openssl/evp.h || need+=(libssl-dev)
 have_header cmocka.h || need+=(libcmocka-dev)
 have_header linux/kvm.h || need+=(linux-libc-dev)
+have_header json-c/json.h || need+=(libjson-c-dev)
 # libFuzzer and the sanitizer runtimes ship in clang's runtime package.
 if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
 	need+=(libclang-rt-dev)

@@ -1,0 +1,2 @@
+# Firmware model tests.
+TESTS += fw/test_launch_digest
