@@ -5,13 +5,16 @@
 
 #include "cli/cli.h"
 
+int cli_cmd_measure(int argc, char **argv);
+
 static const struct cli_command commands[] = {
     {"run", "[--backend sim|kvm|auto] [--vcpus N] [--mem SIZE] [--rate R[/BURST]] GUEST",
      "launch a guest program and run it to completion", NULL},
     {"certs", "--out DIR [--product genoa|milan|turin] [--seed HEX]", "write ARK, ASK, VCEK and the cert table", NULL},
     {"report", "--out DIR [--report-data HEX] [--ext] [--seed HEX]", "produce a signed attestation report", NULL},
     {"verify", "--report FILE --certs DIR [--ark FILE] [--json]", "verify a report and its certificate chain", NULL},
-    {"measure", "--ovmf FILE [--vcpus N] [--vcpu-type T]", "compute the expected launch digest", NULL},
+    {"measure", "--ovmf FILE --vcpus N --vcpu-type T [--kernel F] [--vmm-type qemu|ec2|gce] [--dump-vmsa DIR]",
+     "compute the expected SNP launch digest of a QEMU/OVMF launch", cli_cmd_measure},
     {"decode", "ghcb|report|msr|psc|certs FILE|VALUE [--json]", "decode GHCB, report, MSR and PSC data", NULL},
     {"bench", "", "run the benchmarks", NULL},
 };

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * snpemu measure: the expected SNP launch digest of a QEMU/OVMF-style launch, with the options of virtee's
+ * sev-snp-measure (--mode snp, --vcpus, --vcpu-type/--vcpu-sig/--vcpu-family..., --ovmf, --kernel/--initrd/--append,
+ * --guest-features, --vmm-type, --snp-ovmf-hash, --output-format).  --dump-vmsa takes a directory here.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <snpemu/measure.h>
+
+#include "cli/cli.h"
+
+int cli_cmd_measure(int argc, char **argv);
+
+struct measure_opts {
+	const char *mode;
+	const char *ovmf, *kernel, *initrd, *append;
+	const char *vcpu_type, *vcpu_sig, *family, *model, *stepping;
+	const char *vcpus, *vmm_type, *vmm_version, *features, *ovmf_hash, *format, *dump_dir;
+};
+
+struct file_buf {
+	uint8_t *data;
+	size_t len;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: snpemu measure [--mode snp|snp:ovmf-hash] --ovmf FILE --vcpus N\n"
+		     "         (--vcpu-type T | --vcpu-sig SIG | --vcpu-family F --vcpu-model M --vcpu-stepping S)\n"
+		     "         [--vmm-type qemu|ec2|gce] [--vmm-version N] [--guest-features HEX]\n"
+		     "         [--kernel FILE [--initrd FILE] [--append CMDLINE]] [--snp-ovmf-hash HEX]\n"
+		     "         [--output-format hex|base64] [--dump-vmsa DIR]\n"
+		     "vCPU types:");
+	for (size_t i = 0; fw_vcpu_type_name(i); i++)
+		fprintf(out, " %s", fw_vcpu_type_name(i));
+	fprintf(out, "\n");
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "snpemu measure: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see snpemu measure --help)\n");
+	return CLI_EXIT_USAGE;
+}
+
+/* A whole number in C notation (decimal, 0x hex, 0 octal) no larger than `max`. */
+static int parse_number(const char *text, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	if (!text[0] || text[0] == '-')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 0);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int read_file(const char *path, struct file_buf *out)
+{
+	out->data = NULL;
+	out->len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int err = 0;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto out_close;
+	}
+	/* Character devices such as /dev/null read as empty, as sev-snp-measure treats them. */
+	size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
+	out->data = malloc(cap ? cap : 1);
+	if (!out->data) {
+		err = -ENOMEM;
+		goto out_close;
+	}
+	while (out->len < cap) {
+		ssize_t n = read(fd, out->data + out->len, cap - out->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break; /* the file shrank: measure what is there */
+		out->len += (size_t)n;
+	}
+	if (err) {
+		free(out->data);
+		out->data = NULL;
+	}
+out_close:
+	close(fd);
+	return err;
+}
+
+static int parse_hex48(const char *text, uint8_t out[FW_MEASURE_DIGEST_LEN])
+{
+	if (strlen(text) != 2 * FW_MEASURE_DIGEST_LEN)
+		return -EINVAL;
+	for (size_t i = 0; i < FW_MEASURE_DIGEST_LEN; i++) {
+		unsigned v;
+		char pair[3] = {text[2 * i], text[2 * i + 1], 0};
+		char *end;
+		if (pair[0] == '+' || pair[0] == '-' || pair[0] == ' ')
+			return -EINVAL;
+		v = (unsigned)strtoul(pair, &end, 16);
+		if (*end)
+			return -EINVAL;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static void print_digest(const uint8_t *d, size_t n, int base64)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	if (!base64) {
+		for (size_t i = 0; i < n; i++)
+			printf("%02x", d[i]);
+		printf("\n");
+		return;
+	}
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v =
+		    (uint32_t)d[i] << 16 | (i + 1 < n ? (uint32_t)d[i + 1] << 8 : 0) | (i + 2 < n ? d[i + 2] : 0);
+		putchar(b64[v >> 18 & 63]);
+		putchar(b64[v >> 12 & 63]);
+		putchar(i + 1 < n ? b64[v >> 6 & 63] : '=');
+		putchar(i + 2 < n ? b64[v & 63] : '=');
+	}
+	printf("\n");
+}
+
+static int dump_vmsas(const char *dir, const struct fw_ovmf_info *info, const struct fw_vmsa_params *params,
+		      unsigned vcpus)
+{
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		fprintf(stderr, "snpemu measure: cannot create %s: %s\n", dir, strerror(errno));
+		return CLI_EXIT_FAILURE;
+	}
+	for (unsigned i = 0; i < vcpus; i++) {
+		uint8_t page[FW_PAGE_SIZE];
+		char path[PATH_MAX];
+		int err = fw_measure_vmsa_page(info, params, i, page);
+		if (err) {
+			fprintf(stderr, "snpemu measure: %s\n", fw_measure_strerror(err));
+			return CLI_EXIT_FAILURE;
+		}
+		if (snprintf(path, sizeof(path), "%s/vmsa%u.bin", dir, i) >= (int)sizeof(path)) {
+			fprintf(stderr, "snpemu measure: path too long: %s\n", dir);
+			return CLI_EXIT_USAGE;
+		}
+		FILE *f = fopen(path, "wb");
+		if (!f || fwrite(page, 1, sizeof(page), f) != sizeof(page) || fclose(f)) {
+			fprintf(stderr, "snpemu measure: cannot write %s: %s\n", path, strerror(errno));
+			return CLI_EXIT_FAILURE;
+		}
+	}
+	return CLI_EXIT_OK;
+}
+
+/* The vCPU signature from exactly one of the three ways to give it (sev-snp-measure cli.py get_vcpu_sig). */
+static int resolve_vcpu_sig(const struct measure_opts *o, enum fw_vmm_type vmm, uint32_t *sig)
+{
+	int ways = !!o->vcpu_type + !!o->vcpu_sig + !!(o->family || o->model || o->stepping);
+	unsigned long long f, m, s;
+	*sig = 0;
+	if (ways > 1)
+		return bad_usage(
+		    "%sgive only one of --vcpu-type, --vcpu-sig, --vcpu-family/--vcpu-model/--vcpu-stepping", "");
+	if (o->vcpu_type && fw_vcpu_type_sig(o->vcpu_type, sig))
+		return bad_usage("unknown --vcpu-type '%s'", o->vcpu_type);
+	if (o->vcpu_sig) {
+		if (parse_number(o->vcpu_sig, UINT32_MAX, &f))
+			return bad_usage("bad --vcpu-sig '%s'", o->vcpu_sig);
+		*sig = (uint32_t)f;
+	}
+	if (o->family || o->model || o->stepping) {
+		if (!o->family || !o->model || !o->stepping)
+			return bad_usage("%s--vcpu-family, --vcpu-model and --vcpu-stepping go together", "");
+		if (parse_number(o->family, 0xFF + 0xF, &f) || parse_number(o->model, 0xFF, &m) ||
+		    parse_number(o->stepping, 0xF, &s))
+			return bad_usage("%sbad --vcpu-family/--vcpu-model/--vcpu-stepping value", "");
+		*sig = fw_vcpu_sig((unsigned)f, (unsigned)m, (unsigned)s);
+	}
+	/* Only QEMU puts the signature in the VMSA; EC2 and GCE use fixed values. */
+	if (!ways && vmm == FW_VMM_QEMU)
+		return bad_usage("%smissing --vcpu-type, --vcpu-sig or --vcpu-family for --vmm-type qemu", "");
+	return CLI_EXIT_OK;
+}
+
+static int run_measure(const struct measure_opts *o)
+{
+	struct file_buf ovmf = {0}, kernel = {0}, initrd = {0};
+	struct fw_kernel_hashes hashes;
+	struct fw_measure_input in = {0};
+	struct fw_ovmf_info info;
+	uint8_t seed[FW_MEASURE_DIGEST_LEN], digest[FW_MEASURE_DIGEST_LEN];
+	unsigned long long v;
+	int rc = CLI_EXIT_USAGE, err;
+	int ovmf_hash_only = !strcmp(o->mode, "snp:ovmf-hash");
+
+	if (!ovmf_hash_only && strcmp(o->mode, "snp"))
+		return bad_usage("unsupported --mode '%s' (snp or snp:ovmf-hash)", o->mode);
+	if (!o->ovmf)
+		return bad_usage("%s--ovmf FILE is required", "");
+	if (strcmp(o->format, "hex") && strcmp(o->format, "base64"))
+		return bad_usage("bad --output-format '%s' (hex or base64)", o->format);
+	if (!ovmf_hash_only) {
+		in.vmsa.vmm = FW_VMM_QEMU;
+		if (o->vmm_type && fw_vmm_type_parse(o->vmm_type, &in.vmsa.vmm))
+			return bad_usage("unknown --vmm-type '%s' (qemu, ec2 or gce)", o->vmm_type);
+		if (o->vmm_version) {
+			if (parse_number(o->vmm_version, 16, &v) || v == 0)
+				return bad_usage("bad --vmm-version '%s'", o->vmm_version);
+			in.vmsa.vmm_version = (unsigned)v;
+		}
+		if (!o->vcpus)
+			return bad_usage("%s--vcpus N is required in mode snp", "");
+		if (parse_number(o->vcpus, FW_MEASURE_MAX_VCPUS, &v) || v == 0)
+			return bad_usage("bad --vcpus '%s' (1 to 4096)", o->vcpus);
+		in.vcpus = (unsigned)v;
+		in.vmsa.guest_features = 0x1; /* SNPActive: sev-snp-measure's default since 0.0.10 */
+		if (o->features && parse_number(o->features, UINT64_MAX, &v))
+			return bad_usage("bad --guest-features '%s'", o->features);
+		if (o->features)
+			in.vmsa.guest_features = v;
+		if ((o->initrd || o->append) && !o->kernel)
+			return bad_usage("%s--initrd and --append need --kernel", "");
+		if (o->ovmf_hash && parse_hex48(o->ovmf_hash, seed))
+			return bad_usage("bad --snp-ovmf-hash '%s' (96 hex digits)", o->ovmf_hash);
+		rc = resolve_vcpu_sig(o, in.vmsa.vmm, &in.vmsa.vcpu_sig);
+		if (rc)
+			return rc;
+		rc = CLI_EXIT_USAGE;
+	}
+
+	if ((err = read_file(o->ovmf, &ovmf))) {
+		fprintf(stderr, "snpemu measure: cannot read %s: %s\n", o->ovmf, strerror(-err));
+		goto out;
+	}
+	if (ovmf_hash_only) {
+		err = fw_measure_ovmf_hash(ovmf.data, ovmf.len, digest);
+		goto done;
+	}
+	if (o->kernel) {
+		if ((err = read_file(o->kernel, &kernel)) || (o->initrd && (err = read_file(o->initrd, &initrd)))) {
+			fprintf(stderr, "snpemu measure: cannot read %s: %s\n", kernel.data ? o->initrd : o->kernel,
+				strerror(-err));
+			goto out;
+		}
+		fw_kernel_hashes_compute(&hashes, kernel.data, kernel.len, o->initrd ? initrd.data : NULL, initrd.len,
+					 o->append);
+		in.kernel_hashes = &hashes;
+	}
+	in.ovmf = ovmf.data;
+	in.ovmf_len = ovmf.len;
+	in.ovmf_hash = o->ovmf_hash ? seed : NULL;
+	err = fw_measure_snp(&in, digest, &info);
+done:
+	if (err) {
+		fprintf(stderr, "snpemu measure: %s: %s\n", o->ovmf, fw_measure_strerror(err));
+		goto out;
+	}
+	if (o->dump_dir && !ovmf_hash_only && (rc = dump_vmsas(o->dump_dir, &info, &in.vmsa, in.vcpus)))
+		goto out;
+	print_digest(digest, sizeof(digest), !strcmp(o->format, "base64"));
+	rc = CLI_EXIT_OK;
+out:
+	free(ovmf.data);
+	free(kernel.data);
+	free(initrd.data);
+	return rc;
+}
+
+int cli_cmd_measure(int argc, char **argv)
+{
+	enum {
+		OPT_MODE = 256,
+		OPT_OVMF,
+		OPT_KERNEL,
+		OPT_INITRD,
+		OPT_APPEND,
+		OPT_VCPUS,
+		OPT_TYPE,
+		OPT_SIG,
+		OPT_FAMILY,
+		OPT_MODEL,
+		OPT_STEPPING,
+		OPT_VMM,
+		OPT_VMMVER,
+		OPT_FEATURES,
+		OPT_HASH,
+		OPT_FORMAT,
+		OPT_DUMP
+	};
+	static const struct option longopts[] = {
+	    {"mode", required_argument, NULL, OPT_MODE},
+	    {"ovmf", required_argument, NULL, OPT_OVMF},
+	    {"kernel", required_argument, NULL, OPT_KERNEL},
+	    {"initrd", required_argument, NULL, OPT_INITRD},
+	    {"append", required_argument, NULL, OPT_APPEND},
+	    {"vcpus", required_argument, NULL, OPT_VCPUS},
+	    {"vcpu-type", required_argument, NULL, OPT_TYPE},
+	    {"vcpu-sig", required_argument, NULL, OPT_SIG},
+	    {"vcpu-family", required_argument, NULL, OPT_FAMILY},
+	    {"vcpu-model", required_argument, NULL, OPT_MODEL},
+	    {"vcpu-stepping", required_argument, NULL, OPT_STEPPING},
+	    {"vmm-type", required_argument, NULL, OPT_VMM},
+	    {"vmm-version", required_argument, NULL, OPT_VMMVER},
+	    {"guest-features", required_argument, NULL, OPT_FEATURES},
+	    {"snp-ovmf-hash", required_argument, NULL, OPT_HASH},
+	    {"output-format", required_argument, NULL, OPT_FORMAT},
+	    {"dump-vmsa", required_argument, NULL, OPT_DUMP},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct measure_opts o = {.mode = "snp", .format = "hex"};
+	const char **slot[] = {
+	    [OPT_MODE - OPT_MODE] = &o.mode,	      [OPT_OVMF - OPT_MODE] = &o.ovmf,
+	    [OPT_KERNEL - OPT_MODE] = &o.kernel,      [OPT_INITRD - OPT_MODE] = &o.initrd,
+	    [OPT_APPEND - OPT_MODE] = &o.append,      [OPT_VCPUS - OPT_MODE] = &o.vcpus,
+	    [OPT_TYPE - OPT_MODE] = &o.vcpu_type,     [OPT_SIG - OPT_MODE] = &o.vcpu_sig,
+	    [OPT_FAMILY - OPT_MODE] = &o.family,      [OPT_MODEL - OPT_MODE] = &o.model,
+	    [OPT_STEPPING - OPT_MODE] = &o.stepping,  [OPT_VMM - OPT_MODE] = &o.vmm_type,
+	    [OPT_VMMVER - OPT_MODE] = &o.vmm_version, [OPT_FEATURES - OPT_MODE] = &o.features,
+	    [OPT_HASH - OPT_MODE] = &o.ovmf_hash,     [OPT_FORMAT - OPT_MODE] = &o.format,
+	    [OPT_DUMP - OPT_MODE] = &o.dump_dir,
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return CLI_EXIT_OK;
+		}
+		if (c < OPT_MODE || c > OPT_DUMP) {
+			fprintf(stderr, "snpemu measure: bad option '%s'\n", argv[optind - 1]);
+			usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+		*slot[c - OPT_MODE] = optarg;
+	}
+	if (optind < argc)
+		return bad_usage("unexpected argument '%s'", argv[optind]);
+	return run_measure(&o);
+}

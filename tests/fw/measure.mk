@@ -1,0 +1,2 @@
+# Expected launch measurement: OVMF parser, VMSA builder, launch sequence, snpemu measure.
+TESTS += fw/test_ovmf
