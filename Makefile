@@ -74,6 +74,7 @@ BENCHES :=
 -include tests/abi/tests.mk
 -include tests/hv/tests.mk
 -include tests/fw/tests.mk
+-include tests/fw/measure.mk
 -include tests/snp/tests.mk
 -include tests/vmm/tests.mk
 -include tests/cli/tests.mk
