@@ -25,7 +25,10 @@ struct measure_opts {
 	const char *ovmf, *kernel, *initrd, *append;
 	const char *vcpu_type, *vcpu_sig, *family, *model, *stepping;
 	const char *vcpus, *vmm_type, *vmm_version, *features, *ovmf_hash, *format, *dump_dir;
+	int verbose;
 };
+
+#define OVMF_MAX_LEN 0x100000000ull /* the image ends at 4 GiB */
 
 struct file_buf {
 	uint8_t *data;
@@ -38,7 +41,7 @@ static void usage(FILE *out)
 		     "         (--vcpu-type T | --vcpu-sig SIG | --vcpu-family F --vcpu-model M --vcpu-stepping S)\n"
 		     "         [--vmm-type qemu|ec2|gce] [--vmm-version N] [--guest-features HEX]\n"
 		     "         [--kernel FILE [--initrd FILE] [--append CMDLINE]] [--snp-ovmf-hash HEX]\n"
-		     "         [--output-format hex|base64] [--dump-vmsa DIR]\n"
+		     "         [--output-format hex|base64] [--dump-vmsa DIR] [-v|--verbose]\n"
 		     "vCPU types:");
 	for (size_t i = 0; fw_vcpu_type_name(i); i++)
 		fprintf(out, " %s", fw_vcpu_type_name(i));
@@ -67,7 +70,8 @@ static int parse_number(const char *text, unsigned long long max, unsigned long 
 	return 0;
 }
 
-static int read_file(const char *path, struct file_buf *out)
+/* Read a whole file; at most `max` bytes (-EFBIG beyond). */
+static int read_file(const char *path, uint64_t max, struct file_buf *out)
 {
 	out->data = NULL;
 	out->len = 0;
@@ -81,6 +85,10 @@ static int read_file(const char *path, struct file_buf *out)
 		goto out_close;
 	}
 	/* Character devices such as /dev/null read as empty, as sev-snp-measure treats them. */
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+		err = -EFBIG;
+		goto out_close;
+	}
 	size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
 	out->data = malloc(cap ? cap : 1);
 	if (!out->data) {
@@ -126,9 +134,11 @@ static int parse_hex48(const char *text, uint8_t out[FW_MEASURE_DIGEST_LEN])
 	return 0;
 }
 
-static void print_digest(const uint8_t *d, size_t n, int base64)
+static void print_digest(const uint8_t *d, size_t n, int base64, const char *label)
 {
 	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	if (label)
+		printf("%s: ", label);
 	if (!base64) {
 		for (size_t i = 0; i < n; i++)
 			printf("%02x", d[i]);
@@ -250,7 +260,7 @@ static int run_measure(const struct measure_opts *o)
 		rc = CLI_EXIT_USAGE;
 	}
 
-	if ((err = read_file(o->ovmf, &ovmf))) {
+	if ((err = read_file(o->ovmf, OVMF_MAX_LEN, &ovmf))) {
 		fprintf(stderr, "snpemu measure: cannot read %s: %s\n", o->ovmf, strerror(-err));
 		goto out;
 	}
@@ -259,7 +269,8 @@ static int run_measure(const struct measure_opts *o)
 		goto done;
 	}
 	if (o->kernel) {
-		if ((err = read_file(o->kernel, &kernel)) || (o->initrd && (err = read_file(o->initrd, &initrd)))) {
+		if ((err = read_file(o->kernel, SIZE_MAX, &kernel)) ||
+		    (o->initrd && (err = read_file(o->initrd, SIZE_MAX, &initrd)))) {
 			fprintf(stderr, "snpemu measure: cannot read %s: %s\n", kernel.data ? o->initrd : o->kernel,
 				strerror(-err));
 			goto out;
@@ -279,7 +290,10 @@ done:
 	}
 	if (o->dump_dir && !ovmf_hash_only && (rc = dump_vmsas(o->dump_dir, &info, &in.vmsa, in.vcpus)))
 		goto out;
-	print_digest(digest, sizeof(digest), !strcmp(o->format, "base64"));
+	print_digest(digest, sizeof(digest), !strcmp(o->format, "base64"),
+		     !o->verbose      ? NULL
+		     : ovmf_hash_only ? "Calculated SNP OVMF hash"
+				      : "Calculated SNP guest measurement");
 	rc = CLI_EXIT_OK;
 out:
 	free(ovmf.data);
@@ -327,6 +341,7 @@ int cli_cmd_measure(int argc, char **argv)
 	    {"snp-ovmf-hash", required_argument, NULL, OPT_HASH},
 	    {"output-format", required_argument, NULL, OPT_FORMAT},
 	    {"dump-vmsa", required_argument, NULL, OPT_DUMP},
+	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -346,7 +361,11 @@ int cli_cmd_measure(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+		if (c == 'v') {
+			o.verbose = 1;
+			continue;
+		}
 		if (c == 'h') {
 			usage(stdout);
 			return CLI_EXIT_OK;

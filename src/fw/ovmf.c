@@ -35,15 +35,8 @@ static const uint8_t guid_metadata[GUID_LEN] = {0x66, 0x65, 0x88, 0xdc, 0x4a, 0x
  * image) replace earlier ones, as sev-snp-measure's dictionary does. */
 struct entry_rule {
 	const uint8_t *guid;
-	size_t has_off;
-	size_t value_off;
-};
-
-static const struct entry_rule entry_rules[] = {
-    {guid_reset_block, offsetof(struct fw_ovmf_info, has_reset_block), offsetof(struct fw_ovmf_info, reset_eip)},
-    {guid_hashes_table, offsetof(struct fw_ovmf_info, has_hashes_table),
-     offsetof(struct fw_ovmf_info, hashes_table_gpa)},
-    {guid_metadata, offsetof(struct fw_ovmf_info, has_metadata), offsetof(struct fw_ovmf_info, metadata_offset)},
+	bool *present;
+	uint32_t *value;
 };
 
 /* Section rules by type: SECRETS and CPUID are single pages (one LAUNCH_UPDATE page each in QEMU and in
@@ -87,6 +80,11 @@ static int walk_footer_table(const uint8_t *buf, size_t len, struct fw_ovmf_info
 	if (body > footer)
 		return FW_OVMF_E_TRUNCATED_TABLE;
 
+	const struct entry_rule rules[] = {
+	    {guid_reset_block, &info->has_reset_block, &info->reset_eip},
+	    {guid_hashes_table, &info->has_hashes_table, &info->hashes_table_gpa},
+	    {guid_metadata, &info->has_metadata, &info->metadata_offset},
+	};
 	size_t lo = footer - body, end = footer;
 	/* Fewer than 18 bytes left cannot hold an entry; sev-snp-measure ignores them too. */
 	while (end - lo >= ENTRY_HEADER_LEN) {
@@ -96,13 +94,13 @@ static int walk_footer_table(const uint8_t *buf, size_t len, struct fw_ovmf_info
 			return FW_OVMF_E_ENTRY_LENGTH;
 		const uint8_t *data = buf + end - entry_len;
 		size_t data_len = entry_len - ENTRY_HEADER_LEN;
-		for (size_t i = 0; i < sizeof(entry_rules) / sizeof(entry_rules[0]); i++) {
-			if (memcmp(guid, entry_rules[i].guid, GUID_LEN))
+		for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+			if (memcmp(guid, rules[i].guid, GUID_LEN))
 				continue;
 			if (data_len < 4)
 				return FW_OVMF_E_ENTRY_DATA;
-			*(bool *)((uint8_t *)info + entry_rules[i].has_off) = true;
-			*(uint32_t *)((uint8_t *)info + entry_rules[i].value_off) = le32_load(data);
+			*rules[i].present = true;
+			*rules[i].value = le32_load(data);
 		}
 		end -= entry_len;
 	}

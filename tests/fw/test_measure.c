@@ -580,6 +580,9 @@ static void test_cli_digests(void **state)
 	to_hex(oh, 48, ohex);
 	assert_int_equal(run_cli("--mode snp:ovmf-hash --ovmf %s", ovmf), 0);
 	assert_int_equal(strncmp(cli_out, ohex, 96), 0);
+	assert_int_equal(run_cli("-v --mode snp:ovmf-hash --ovmf %s", ovmf), 0);
+	assert_int_equal(strncmp(cli_out, "Calculated SNP OVMF hash: ", 26), 0);
+	assert_int_equal(strncmp(cli_out + 26, ohex, 96), 0);
 	in.kernel_hashes = NULL;
 	in.vcpus = 2;
 	assert_int_equal(fw_measure_snp(&in, d, NULL), 0);
@@ -666,6 +669,15 @@ static void test_cli_errors(void **state)
 	expect_cli_error(2, "truncated", "--vcpus 1 --vcpu-type EPYC --ovmf %s", cut);
 	expect_cli_error(2, "bad signature", "--vcpus 1 --vcpu-type EPYC --ovmf %s", bad);
 	expect_cli_error(2, "no SNP_KERNEL_HASHES", "--vcpus 1 --vcpu-type EPYC --kernel /dev/null --ovmf %s", nokh);
+	/* An image past 4 GiB is refused before it is read (a sparse file). */
+	char big[300], cmd[400];
+	snprintf(big, sizeof(big), "%s/big.fd", tmpdir);
+	snprintf(cmd, sizeof(cmd), "truncate -s 4294971392 %s", big);
+	if (system(cmd) == 0)
+		expect_cli_error(2, "too large", "--vcpus 1 --vcpu-type EPYC --ovmf %s", big);
+	/* --dump-vmsa into a regular file fails after the measurement ran. */
+	assert_int_equal(run_cli("--vcpus 1 --vcpu-type EPYC --ovmf %s --dump-vmsa /dev/null", ovmf), 1);
+	assert_non_null(strstr(cli_err, "cannot write"));
 	/* --help is not an error. */
 	assert_int_equal(run_cli("--help%s", ""), 0);
 	assert_non_null(strstr(cli_out, "EPYC-Genoa"));
