@@ -10,9 +10,11 @@ static const struct cli_command commands[] = {
      "launch a guest program and run it to completion", NULL},
     {"certs", "--out DIR [--product genoa|milan|turin] [--seed HEX]", "write ARK, ASK, VCEK and the cert table", NULL},
     {"report", "--out DIR [--report-data HEX] [--ext] [--seed HEX]", "produce a signed attestation report", NULL},
-    {"verify", "--report FILE --certs DIR [--ark FILE] [--json]", "verify a report and its certificate chain", NULL},
+    {"verify", "--report FILE --certs DIR [--ark FILE] [--json]", "verify a report and its certificate chain",
+     cli_cmd_verify},
     {"measure", "--ovmf FILE [--vcpus N] [--vcpu-type T]", "compute the expected launch digest", NULL},
-    {"decode", "ghcb|report|msr|psc|certs FILE|VALUE [--json]", "decode GHCB, report, MSR and PSC data", NULL},
+    {"decode", "ghcb|report|msr|psc|certs FILE|VALUE [--json]",
+     "decode GHCB, report, MSR, PSC and certificate-table data", cli_cmd_decode},
     {"bench", "", "run the benchmarks", NULL},
 };
 
