@@ -131,10 +131,26 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
+#define HEX_MAX 368 /* the largest field (reserved_330) */
+
+/* Lower-case hex of at most HEX_MAX bytes into `out` (2 * n + 1 bytes), without a printf per byte. */
+static void hex_string(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	if (n > HEX_MAX)
+		n = HEX_MAX;
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0xF];
+	}
+	out[2 * n] = '\0';
+}
+
 static void hex(struct snpemu_text *t, const uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		snpemu_text_printf(t, "%02x", p[i]);
+	char buf[2 * HEX_MAX + 1];
+	hex_string(p, n, buf);
+	snpemu_text_printf(t, "%s", buf);
 }
 
 /* Names of the set flags, space-separated, each preceded by `sep` for the first and a space after. */
@@ -235,10 +251,8 @@ size_t fw_attest_report_describe(const struct fw_attest_report *r, struct snpemu
 
 static json_object *hex_json(const uint8_t *p, size_t n)
 {
-	char buf[2 * 368 + 1];
-	for (size_t i = 0; i < n && i < 368; i++)
-		snprintf(buf + 2 * i, 3, "%02x", p[i]);
-	buf[2 * (n < 368 ? n : 368)] = '\0';
+	char buf[2 * HEX_MAX + 1];
+	hex_string(p, n, buf);
 	return json_object_new_string(buf);
 }
 
