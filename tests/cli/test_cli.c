@@ -281,6 +281,38 @@ static void test_verify_policy_options(void **state)
 	assert_non_null(strstr(out, "policy_migrate_ma  skip"));
 }
 
+/* The synthetic Turin chain: policy violations under valid signatures, and a VLEK chain through an ASVK. */
+static void test_verify_synthetic(void **state)
+{
+	(void)state;
+	remove_file("c/vcek.der");
+	copy_fixture("synthetic/ark.pem", "c/ark.pem");
+	copy_fixture("synthetic/ask.pem", "c/ask.pem");
+	copy_fixture("synthetic/vcek.der", "c/vcek.der");
+	copy_fixture("synthetic/turin-debug.bin", "report.bin");
+	assert_int_equal(run(VERIFY), 1);
+	assert_non_null(strstr(out, "FAILED: first failing check: policy_debug"));
+	assert_int_equal(run(VERIFY " --allow-debug"), 0);
+	copy_fixture("synthetic/turin-migrate-ma.bin", "report.bin");
+	assert_int_equal(run(VERIFY), 1);
+	assert_non_null(strstr(out, "FAILED: first failing check: policy_migrate_ma"));
+	assert_int_equal(run(VERIFY " --allow-migrate-ma"), 0);
+	copy_fixture("synthetic/turin-no-smt.bin", "report.bin");
+	assert_int_equal(run(VERIFY " --deny-smt --min-tcb fmc=1,bl=3,tee=0,snp=25,ucode=72"), 0);
+	assert_int_equal(run(VERIFY " --min-tcb fmc=2,bl=3,tee=0,snp=25,ucode=72"), 1);
+	assert_non_null(strstr(out, "first failing check: min_tcb"));
+	/* VLEK: ark.pem, asvk.pem and vlek.der */
+	remove_file("c/vcek.der");
+	remove_file("c/ask.pem");
+	copy_fixture("synthetic/asvk.pem", "c/asvk.pem");
+	copy_fixture("synthetic/vlek.der", "c/vlek.der");
+	copy_fixture("synthetic/turin-vlek-report.bin", "report.bin");
+	assert_int_equal(run(VERIFY), 0);
+	assert_non_null(strstr(out, "vcek_signature     pass  VLEK"));
+	remove_file("c/asvk.pem");
+	remove_file("c/vlek.der");
+}
+
 static void test_decode(void **state)
 {
 	(void)state;
@@ -336,6 +368,7 @@ int main(void)
 	    cmocka_unit_test(test_verify_cert_table),
 	    cmocka_unit_test(test_verify_corrupted_and_malformed),
 	    cmocka_unit_test(test_verify_policy_options),
+	    cmocka_unit_test(test_verify_synthetic),
 	    cmocka_unit_test(test_decode),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
