@@ -140,12 +140,14 @@ static bool kds_ext_hwid(const X509 *x, uint8_t out[64], struct fw_cv_cert_info 
 		return false;
 	const unsigned char *p = ASN1_STRING_get0_data(os);
 	int n = ASN1_STRING_length(os);
-	if (n == 64) {
-		memcpy(out, p, 64);
+	/* A Turin hwID may be only CHIP_ID[0..7] (the KDS URL uses 8 bytes; §4.3 caveat): zero-extend it. */
+	memset(out, 0, 64);
+	if (n == 64 || n == 8) {
+		memcpy(out, p, (size_t)n);
 		return true;
 	}
-	if (n == 66 && p[0] == V_ASN1_OCTET_STRING && p[1] == 64) {
-		memcpy(out, p + 2, 64);
+	if ((n == 66 || n == 10) && p[0] == V_ASN1_OCTET_STRING && p[1] == n - 2) {
+		memcpy(out, p + 2, (size_t)n - 2);
 		return true;
 	}
 	ext_malformed(info, oid);

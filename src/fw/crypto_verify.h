@@ -38,7 +38,7 @@ struct fw_cv_cert_info {
 	bool has_spl[FW_CV_SPL_MAX];
 	uint8_t spl[FW_CV_SPL_MAX];
 	bool has_hwid;
-	uint8_t hwid[64];
+	uint8_t hwid[64]; /* an 8-byte (Turin) hwID is zero-extended */
 	bool has_cspid;
 	char cspid[64];
 	char ext_error[96]; /* non-empty if a KDS extension is present but malformed or duplicated */
