@@ -241,4 +241,14 @@ int fw_attest_pem_to_der(const uint8_t *pem, size_t pem_len, uint8_t **der, size
  * verifying). */
 int fw_attest_cert_parse_check(const uint8_t *der, size_t len);
 
+/* What `snpemu decode certs` shows of one certificate. */
+struct fw_attest_cert_summary {
+	char subject_cn[64], issuer_cn[64];
+	int64_t not_before, not_after; /* seconds since the epoch */
+	char product[32];	       /* KDS productName extension, or "" */
+	char key[16];		       /* "RSA-4096", "EC P-384", "other" */
+};
+/* Summarise one DER certificate.  0, -EINVAL (not one X.509 certificate) or -ENOMEM. */
+int fw_attest_cert_summary(const uint8_t *der, size_t len, struct fw_attest_cert_summary *out);
+
 #endif

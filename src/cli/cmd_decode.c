@@ -105,6 +105,17 @@ static int decode_certs(const char *path, const uint8_t *buf, size_t len, int js
 		rc = emit_json(fw_cert_table_json(table), path);
 	} else {
 		fw_cert_table_describe(table, t);
+		for (unsigned int i = 0; i < table->count; i++) {
+			const struct fw_cert_entry *e = &table->entries[i];
+			struct fw_attest_cert_summary c;
+			if (fw_attest_cert_summary(buf + e->offset, e->length, &c)) {
+				snpemu_text_printf(t, "  %u: not an X.509 certificate\n", i);
+				continue;
+			}
+			snpemu_text_printf(t, "  %u: CN=%s issued by CN=%s, %s key%s%s, valid %lld..%lld\n", i,
+					   c.subject_cn, c.issuer_cn, c.key, c.product[0] ? ", product " : "",
+					   c.product, (long long)c.not_before, (long long)c.not_after);
+		}
 		rc = emit_text(t);
 	}
 	free(table);

@@ -180,6 +180,30 @@ int fw_attest_cert_parse_check(const uint8_t *der, size_t len)
 	return rc;
 }
 
+int fw_attest_cert_summary(const uint8_t *der, size_t len, struct fw_attest_cert_summary *out)
+{
+	struct fw_cv_cert *c;
+	struct fw_cv_cert_info *info = malloc(sizeof(*info));
+	memset(out, 0, sizeof(*out));
+	if (!info)
+		return -ENOMEM;
+	int rc = fw_cv_cert_load(der, len, &c, info);
+	if (!rc) {
+		snprintf(out->subject_cn, sizeof(out->subject_cn), "%s", info->subject_cn);
+		snprintf(out->issuer_cn, sizeof(out->issuer_cn), "%s", info->issuer_cn);
+		out->not_before = info->not_before;
+		out->not_after = info->not_after;
+		snprintf(out->product, sizeof(out->product), "%s", info->has_product ? info->product : "");
+		if (info->key_is_rsa)
+			snprintf(out->key, sizeof(out->key), "RSA-%d", info->key_bits);
+		else
+			snprintf(out->key, sizeof(out->key), "%s", info->key_is_p384 ? "EC P-384" : "other");
+		fw_cv_cert_free(c);
+	}
+	free(info);
+	return rc;
+}
+
 /* ---- Checks ---------------------------------------------------------------------------------------------- */
 
 static const char *const check_names[FW_CHECK_COUNT] = {

@@ -163,6 +163,8 @@ static void test_verify_cert_table(void **state)
 	assert_int_equal(run("decode certs $D/c/cert_table.bin"), 0);
 	assert_non_null(strstr(out, "2 entries"));
 	assert_non_null(strstr(out, "VCEK  63da758d-e664-4564-adc5-f4b93be8accd"));
+	assert_non_null(strstr(out, "1: CN=SEV-VCEK issued by CN=SEV-Genoa, EC P-384 key, product Genoa"));
+	assert_non_null(strstr(out, "0: CN=SEV-Genoa issued by CN=ARK-Genoa, RSA-4096 key"));
 	assert_int_equal(run("decode certs $D/c/cert_table.bin --json"), 0);
 	assert_non_null(strstr(out, "\"kind\":\"ASK\""));
 	/* a malformed table: the VCEK blob runs past the end */
