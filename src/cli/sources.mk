@@ -1,2 +1,3 @@
 CLI_SRCS += src/cli/main.c
 CLI_SRCS += src/cli/cmd_measure.c
+CLI_SRCS += src/cli/cmd_verify.c src/cli/cmd_decode.c src/cli/attest_io.c
