@@ -13,10 +13,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct fw_cert_table t;
+	static struct fw_attest_cert_table t;
 	static char text[16384];
 	struct snpemu_text tx;
-	if (fw_cert_table_parse(data, size, &t)) {
+	if (fw_attest_cert_table_parse(data, size, &t)) {
 		if (!t.error[0] || !memchr(t.error, 0, sizeof(t.error)))
 			abort();
 		return 0;
@@ -33,10 +33,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fw_attest_cert_parse_check(data + e->offset, e->length);
 	}
 	snpemu_text_init(&tx, text, sizeof(text));
-	fw_cert_table_describe(&t, &tx);
+	fw_attest_cert_table_describe(&t, &tx);
 	if (tx.len >= sizeof(text) || text[tx.len] != '\0')
 		abort();
-	char *js = fw_cert_table_json(&t);
+	char *js = fw_attest_cert_table_json(&t);
 	if (js && js[0] != '{')
 		abort();
 	free(js);

@@ -128,7 +128,7 @@ struct fw_cert_entry {
 	enum fw_cert_kind kind;
 };
 
-struct fw_cert_table {
+struct fw_attest_cert_table {
 	struct fw_cert_entry entries[FW_CERT_TABLE_MAX_ENTRIES];
 	unsigned int count; /* entries before the terminator */
 	size_t table_size;  /* bytes of the table including the all-zero terminator */
@@ -140,15 +140,15 @@ struct fw_cert_table {
  * entry (GUID, offset and length all zero); every blob must start at or after the end of the table and end inside
  * the buffer; at most FW_CERT_TABLE_MAX_ENTRIES entries; a GUID may not appear twice.  An all-zero buffer is an
  * empty table.  Returns 0, or -EINVAL (no terminator, bad offset/length, duplicate) with out->error set. */
-int fw_cert_table_parse(const uint8_t *buf, size_t len, struct fw_cert_table *out);
+int fw_attest_cert_table_parse(const uint8_t *buf, size_t len, struct fw_attest_cert_table *out);
 /* The entry of a kind, or NULL. */
-const struct fw_cert_entry *fw_cert_table_find(const struct fw_cert_table *t, enum fw_cert_kind kind);
+const struct fw_cert_entry *fw_attest_cert_table_find(const struct fw_attest_cert_table *t, enum fw_cert_kind kind);
 /* Name of a kind ("ARK", "VCEK", ...) and the GUID as a string (37 bytes with the NUL). */
 const char *fw_cert_kind_name(enum fw_cert_kind kind);
 void fw_guid_str(const uint8_t guid[SNP_GUID_SIZE], char out[37]);
 /* Human and JSON (malloc'd; NULL on allocation failure) descriptions of a parsed table. */
-size_t fw_cert_table_describe(const struct fw_cert_table *t, struct snpemu_text *out);
-char *fw_cert_table_json(const struct fw_cert_table *t);
+size_t fw_attest_cert_table_describe(const struct fw_attest_cert_table *t, struct snpemu_text *out);
+char *fw_attest_cert_table_json(const struct fw_attest_cert_table *t);
 
 /* ---- Verification ------------------------------------------------------------------------------------------ */
 

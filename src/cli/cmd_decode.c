@@ -94,17 +94,17 @@ static int decode_psc(const char *path, const uint8_t *buf, size_t len, int json
 
 static int decode_certs(const char *path, const uint8_t *buf, size_t len, int json, struct snpemu_text *t)
 {
-	struct fw_cert_table *table = malloc(sizeof(*table));
+	struct fw_attest_cert_table *table = malloc(sizeof(*table));
 	int rc;
 	if (!table)
 		return CLI_EXIT_FAILURE;
-	if (fw_cert_table_parse(buf, len, table)) {
+	if (fw_attest_cert_table_parse(buf, len, table)) {
 		fprintf(stderr, "snpemu decode: %s: malformed certificate table: %s\n", path, table->error);
 		rc = CLI_EXIT_USAGE;
 	} else if (json) {
-		rc = emit_json(fw_cert_table_json(table), path);
+		rc = emit_json(fw_attest_cert_table_json(table), path);
 	} else {
-		fw_cert_table_describe(table, t);
+		fw_attest_cert_table_describe(table, t);
 		for (unsigned int i = 0; i < table->count; i++) {
 			const struct fw_cert_entry *e = &table->entries[i];
 			struct fw_attest_cert_summary c;

@@ -122,7 +122,7 @@ static int load_cert_table(const char *dir, struct verify_inputs *in)
 	char path[4096];
 	uint8_t *buf;
 	size_t len;
-	struct fw_cert_table t;
+	struct fw_attest_cert_table t;
 	snprintf(path, sizeof(path), "%s/cert_table.bin", dir);
 	int rc = cli_read_file(path, &buf, &len);
 	if (rc == -ENOENT)
@@ -131,13 +131,13 @@ static int load_cert_table(const char *dir, struct verify_inputs *in)
 		fprintf(stderr, "snpemu verify: %s: %s\n", path, strerror(-rc));
 		return rc;
 	}
-	if (fw_cert_table_parse(buf, len, &t)) {
+	if (fw_attest_cert_table_parse(buf, len, &t)) {
 		fprintf(stderr, "snpemu verify: %s: malformed certificate table: %s\n", path, t.error);
 		free(buf);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		const struct fw_cert_entry *e = fw_cert_table_find(&t, map[i].kind);
+		const struct fw_cert_entry *e = fw_attest_cert_table_find(&t, map[i].kind);
 		int role = map[i].role;
 		if (!e || in->der[role])
 			continue;

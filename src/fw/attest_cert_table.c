@@ -52,7 +52,7 @@ static bool zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-__attribute__((format(printf, 2, 3))) static int fail(struct fw_cert_table *t, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int fail(struct fw_attest_cert_table *t, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -61,7 +61,7 @@ __attribute__((format(printf, 2, 3))) static int fail(struct fw_cert_table *t, c
 	return -EINVAL;
 }
 
-int fw_cert_table_parse(const uint8_t *buf, size_t len, struct fw_cert_table *t)
+int fw_attest_cert_table_parse(const uint8_t *buf, size_t len, struct fw_attest_cert_table *t)
 {
 	memset(t, 0, sizeof(*t));
 	if (!buf || len < SNP_CERT_ENTRY_SIZE)
@@ -107,7 +107,7 @@ int fw_cert_table_parse(const uint8_t *buf, size_t len, struct fw_cert_table *t)
 	return 0;
 }
 
-const struct fw_cert_entry *fw_cert_table_find(const struct fw_cert_table *t, enum fw_cert_kind kind)
+const struct fw_cert_entry *fw_attest_cert_table_find(const struct fw_attest_cert_table *t, enum fw_cert_kind kind)
 {
 	for (unsigned int i = 0; i < t->count; i++)
 		if (t->entries[i].kind == kind)
@@ -115,7 +115,7 @@ const struct fw_cert_entry *fw_cert_table_find(const struct fw_cert_table *t, en
 	return NULL;
 }
 
-size_t fw_cert_table_describe(const struct fw_cert_table *t, struct snpemu_text *out)
+size_t fw_attest_cert_table_describe(const struct fw_attest_cert_table *t, struct snpemu_text *out)
 {
 	size_t start = out->len;
 	snpemu_text_printf(out, "certificate table: %u entries, table %zu bytes, blobs end at %zu\n", t->count,
@@ -130,7 +130,7 @@ size_t fw_cert_table_describe(const struct fw_cert_table *t, struct snpemu_text 
 	return out->len - start;
 }
 
-char *fw_cert_table_json(const struct fw_cert_table *t)
+char *fw_attest_cert_table_json(const struct fw_attest_cert_table *t)
 {
 	json_object *root = json_object_new_object();
 	json_object *arr = json_object_new_array();

@@ -233,19 +233,19 @@ static void test_cert_table(void **state)
 	(void)state;
 	static const uint8_t guids[][16] = {SNP_GUID_ARK, SNP_GUID_ASK, SNP_GUID_VCEK, SNP_GUID_CRL, {0x11, 0x22}};
 	uint8_t buf[1024];
-	struct fw_cert_table t;
+	struct fw_attest_cert_table t;
 	size_t len = build_table(buf, sizeof(buf), guids, 5, 40);
-	assert_int_equal(fw_cert_table_parse(buf, len, &t), 0);
+	assert_int_equal(fw_attest_cert_table_parse(buf, len, &t), 0);
 	assert_int_equal(t.count, 5);
 	assert_int_equal(t.table_size, 6 * 24);
 	assert_int_equal(t.blob_end, len);
 	assert_int_equal(t.entries[0].kind, FW_CERT_ARK);
 	assert_int_equal(t.entries[3].kind, FW_CERT_CRL);
 	assert_int_equal(t.entries[4].kind, FW_CERT_OTHER);
-	const struct fw_cert_entry *e = fw_cert_table_find(&t, FW_CERT_VCEK);
+	const struct fw_cert_entry *e = fw_attest_cert_table_find(&t, FW_CERT_VCEK);
 	assert_non_null(e);
 	assert_int_equal(buf[e->offset], 0xA2);
-	assert_null(fw_cert_table_find(&t, FW_CERT_VLEK));
+	assert_null(fw_attest_cert_table_find(&t, FW_CERT_VLEK));
 	char g[37];
 	fw_guid_str(guids[2], g);
 	assert_string_equal(g, "63da758d-e664-4564-adc5-f4b93be8accd");
@@ -253,48 +253,48 @@ static void test_cert_table(void **state)
 	char text[2048];
 	struct snpemu_text tx;
 	snpemu_text_init(&tx, text, sizeof(text));
-	fw_cert_table_describe(&t, &tx);
+	fw_attest_cert_table_describe(&t, &tx);
 	assert_non_null(strstr(text, "VCEK  63da758d-e664-4564-adc5-f4b93be8accd"));
-	char *js = fw_cert_table_json(&t);
+	char *js = fw_attest_cert_table_json(&t);
 	assert_non_null(js);
 	assert_non_null(strstr(js, "\"kind\":\"CRL\""));
 	free(js);
 
 	/* empty tables: 24 zero bytes, or a zeroed page */
 	memset(buf, 0, sizeof(buf));
-	assert_int_equal(fw_cert_table_parse(buf, 24, &t), 0);
+	assert_int_equal(fw_attest_cert_table_parse(buf, 24, &t), 0);
 	assert_int_equal(t.count, 0);
-	assert_int_equal(fw_cert_table_parse(buf, 1024, &t), 0);
+	assert_int_equal(fw_attest_cert_table_parse(buf, 1024, &t), 0);
 
 	/* go-sev-guest's zero-GUID ASVK placeholder with an offset is an entry, not the terminator */
 	static const uint8_t with_zero_guid[][16] = {SNP_GUID_ARK, {0}, SNP_GUID_VCEK};
 	len = build_table(buf, sizeof(buf), with_zero_guid, 3, 16);
-	assert_int_equal(fw_cert_table_parse(buf, len, &t), 0);
+	assert_int_equal(fw_attest_cert_table_parse(buf, len, &t), 0);
 	assert_int_equal(t.count, 3);
 
 	/* errors */
-	assert_int_equal(fw_cert_table_parse(buf, 23, &t), -EINVAL);
+	assert_int_equal(fw_attest_cert_table_parse(buf, 23, &t), -EINVAL);
 	len = build_table(buf, sizeof(buf), guids, 3, 40);
-	assert_int_equal(fw_cert_table_parse(buf, len - 1, &t), -EINVAL); /* last blob beyond the buffer */
+	assert_int_equal(fw_attest_cert_table_parse(buf, len - 1, &t), -EINVAL); /* last blob beyond the buffer */
 	assert_non_null(strstr(t.error, "beyond"));
-	assert_int_equal(fw_cert_table_parse(buf, 3 * 24 + 10, &t), -EINVAL); /* terminator cut off */
+	assert_int_equal(fw_attest_cert_table_parse(buf, 3 * 24 + 10, &t), -EINVAL); /* terminator cut off */
 	assert_non_null(strstr(t.error, "terminator"));
 	le32_store(buf + 16, 24); /* ARK blob inside the table */
-	assert_int_equal(fw_cert_table_parse(buf, len, &t), -EINVAL);
+	assert_int_equal(fw_attest_cert_table_parse(buf, len, &t), -EINVAL);
 	assert_non_null(strstr(t.error, "inside"));
 	len = build_table(buf, sizeof(buf), guids, 3, 40);
 	le32_store(buf + 24 + 16, 0xFFFFFFF0u); /* offset + length overflows 32 bits */
-	assert_int_equal(fw_cert_table_parse(buf, len, &t), -EINVAL);
+	assert_int_equal(fw_attest_cert_table_parse(buf, len, &t), -EINVAL);
 	len = build_table(buf, sizeof(buf), guids, 3, 40);
 	le32_store(buf + 20, 0); /* zero length */
-	assert_int_equal(fw_cert_table_parse(buf, len, &t), -EINVAL);
+	assert_int_equal(fw_attest_cert_table_parse(buf, len, &t), -EINVAL);
 	static const uint8_t dup[][16] = {SNP_GUID_VCEK, SNP_GUID_VCEK};
 	len = build_table(buf, sizeof(buf), dup, 2, 8);
-	assert_int_equal(fw_cert_table_parse(buf, len, &t), -EINVAL);
+	assert_int_equal(fw_attest_cert_table_parse(buf, len, &t), -EINVAL);
 	assert_non_null(strstr(t.error, "twice"));
 	/* a table of nothing but non-zero entries */
 	memset(buf, 0x41, sizeof(buf));
-	assert_int_equal(fw_cert_table_parse(buf, sizeof(buf), &t), -EINVAL);
+	assert_int_equal(fw_attest_cert_table_parse(buf, sizeof(buf), &t), -EINVAL);
 }
 
 static void test_psc_decode(void **state)
