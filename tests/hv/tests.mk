@@ -4,3 +4,7 @@
 TESTS += hv/conformance
 TEST_EXTRA_hv/conformance := tests/hv/env.c
 $(O)/tests/hv/conformance: $(O)/tests/hv/env.o
+TESTS += hv/test_api
+$(O)/tests/hv/test_api: $(O)/tests/hv/env.o
+TESTS += hv/test_mt
+TSAN_TESTS += hv/test_mt
