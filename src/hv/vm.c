@@ -34,6 +34,7 @@ int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
 	}
 	vm->msr_default = HV_MSR_EXIT;
 	vm->tsc_epoch_ns = hv_now_ns();
+	vm->ticks_epoch = hv_stat_ticks();
 	*out = vm;
 	return 0;
 }

@@ -1,0 +1,2 @@
+# Benchmarks: bench/<name>.c; each prints ratios against the limit its issue names.
+BENCHES += hv_vmgexit
