@@ -246,6 +246,8 @@ int hv_nae_finish(struct hv_vcpu *v)
 	if (!page)
 		return hv_exit_memory_fault(v, hv_nae_finish);
 	sc->active = false;
+	/* Only produced fields are written and marked valid; KVM writes RAX..RDX back on every NAE (spec §2.3),
+	 * stale or not, which the GHCB spec does not ask for. */
 	struct ghcb *g = (struct ghcb *)page;
 	const struct hv_resp *r = &v->resp;
 	ghcb_set_sw_exit_info_1(g, r->info1);
