@@ -79,11 +79,14 @@ struct hv_vcpu;
 /* INTERNAL_ERROR suberror of the UNSUPPORTED_EVENT exit (KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON). */
 #define HV_INTERNAL_ERROR_UNSUPPORTED_EVENT 4u
 
+/* hv_vm_config.flags */
+#define HV_VM_FLAG_NO_EXIT_TIMING (1u << 0) /* statistics count events but do not time them (saves two TSC reads) */
+
 struct hv_vm_config {
 	uint32_t type;		/* HV_VM_TYPE_SEV_ES or HV_VM_TYPE_SNP */
 	uint16_t ghcb_version;	/* maximum GHCB protocol version: 1 or 2; 0 = 2 (KVM_SEV_INIT2, spec §2.4) */
 	uint8_t cbit;		/* C-bit position reported by SEV_INFO (0..63) */
-	uint8_t reserved;	/* must be 0 */
+	uint8_t flags;		/* HV_VM_FLAG_* */
 	uint64_t sev_features;	/* VMSA SEV_FEATURES (checked by AP creation) */
 	uint64_t scratch_limit; /* largest scratch area outside the GHCB; 0 = 64 KiB; at most HV_SCRATCH_LIMIT_MAX */
 };

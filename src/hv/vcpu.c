@@ -130,7 +130,8 @@ int hv_vcpu_vmgexit(struct hv_vcpu *v)
 {
 	if (!v)
 		return -EINVAL;
-	uint64_t t0 = hv_stat_ticks();
+	const bool timed = !(v->vm->cfg.flags & HV_VM_FLAG_NO_EXIT_TIMING);
+	uint64_t t0 = timed ? hv_stat_ticks() : 0;
 	int ret;
 	bool first = false;
 	pthread_rwlock_rdlock(&v->vm->cfg_lock);
@@ -149,7 +150,9 @@ int hv_vcpu_vmgexit(struct hv_vcpu *v)
 	if (first)
 		atomic_store_explicit(&c->count, atomic_load_explicit(&c->count, memory_order_relaxed) + 1,
 				      memory_order_relaxed);
-	atomic_store_explicit(&c->ticks, atomic_load_explicit(&c->ticks, memory_order_relaxed) + (hv_stat_ticks() - t0),
-			      memory_order_relaxed);
+	if (timed)
+		atomic_store_explicit(&c->ticks,
+				      atomic_load_explicit(&c->ticks, memory_order_relaxed) + (hv_stat_ticks() - t0),
+				      memory_order_relaxed);
 	return ret;
 }

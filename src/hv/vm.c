@@ -13,7 +13,7 @@ int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
 	*out = NULL;
 	/* KVM_SEV_INIT2: ghcb_version above 2 is -EINVAL, 0 means 2 (spec §2.4). */
 	if ((cfg->type != HV_VM_TYPE_SEV_ES && cfg->type != HV_VM_TYPE_SNP) || cfg->ghcb_version > GHCB_PROTOCOL_MAX ||
-	    cfg->cbit > 63 || cfg->reserved || cfg->scratch_limit > HV_SCRATCH_LIMIT_MAX)
+	    cfg->cbit > 63 || (cfg->flags & ~HV_VM_FLAG_NO_EXIT_TIMING) || cfg->scratch_limit > HV_SCRATCH_LIMIT_MAX)
 		return -EINVAL;
 	struct hv_vm *vm = calloc(1, sizeof(*vm));
 	if (!vm)
