@@ -168,6 +168,7 @@ struct hv_vm {
 	void *host_access_ctx;
 	struct hv_cpuid_entry *cpuid;
 	size_t cpuid_n;
+	bool cpuid_variants; /* the table has HV_CPUID_FLAG_XSTATE_VARIANT entries */
 	struct hv_msr_rule msr_rules[HV_MAX_MSR_RULES];
 	size_t msr_rules_n;
 	uint32_t msr_default;

@@ -159,12 +159,19 @@ static void snapshot(struct hv_vcpu *v, struct ghcb *g)
 	/* The 128-bit valid bitmap as two little-endian words; each field's bit is its offset / 8. */
 	const uint64_t lo = le64_load(g->bytes + GHCB_OFF_VALID_BITMAP);
 	const uint64_t hi = le64_load(g->bytes + GHCB_OFF_VALID_BITMAP + 8);
-	uint32_t valid = 0;
-	for (unsigned int f = 0; f < HV_F_COUNT; f++) {
-		unsigned int bit = GHCB_BITMAP_IDX(hv_field_offset[f]);
-		uint64_t word = bit < 64 ? lo : hi;
-		valid |= (uint32_t)((word >> (bit & 63)) & 1u) << f;
-	}
+	/* Constant shifts per field (no loop): this runs on every NAE. */
+#define TAKE(f, off)                                                                  \
+	((uint32_t)((GHCB_BITMAP_IDX(off) < 64 ? lo >> (GHCB_BITMAP_IDX(off) & 63)    \
+					       : hi >> (GHCB_BITMAP_IDX(off) & 63)) & \
+		    1u)                                                               \
+	 << (f))
+	const uint32_t valid = TAKE(HV_F_CPL, GHCB_OFF_CPL) | TAKE(HV_F_XSS, GHCB_OFF_XSS) |
+			       TAKE(HV_F_RAX, GHCB_OFF_RAX) | TAKE(HV_F_RBX, GHCB_OFF_RBX) |
+			       TAKE(HV_F_RCX, GHCB_OFF_RCX) | TAKE(HV_F_RDX, GHCB_OFF_RDX) |
+			       TAKE(HV_F_RSI, GHCB_OFF_RSI) | TAKE(HV_F_EXIT_CODE, GHCB_OFF_SW_EXIT_CODE) |
+			       TAKE(HV_F_INFO1, GHCB_OFF_SW_EXIT_INFO_1) | TAKE(HV_F_INFO2, GHCB_OFF_SW_EXIT_INFO_2) |
+			       TAKE(HV_F_SCRATCH, GHCB_OFF_SW_SCRATCH) | TAKE(HV_F_XCR0, GHCB_OFF_XCR0);
+#undef TAKE
 	s->valid = valid;
 	s->usage = ghcb_get_usage(g);
 	/* KVM copies the exit code and infos unconditionally, the rest only if valid (else 0). */

@@ -153,6 +153,10 @@ int hv_vm_set_cpuid(struct hv_vm *vm, const struct hv_cpuid_entry *entries, size
 	free(vm->cpuid);
 	vm->cpuid = copy;
 	vm->cpuid_n = n;
+	vm->cpuid_variants = false;
+	for (size_t i = 0; i < n; i++)
+		if (copy[i].flags & HV_CPUID_FLAG_XSTATE_VARIANT)
+			vm->cpuid_variants = true;
 	pthread_rwlock_unlock(&vm->cfg_lock);
 	return 0;
 }
