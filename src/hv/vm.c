@@ -23,10 +23,21 @@ int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
 		vm->cfg.ghcb_version = GHCB_PROTOCOL_MAX;
 	if (!vm->cfg.scratch_limit)
 		vm->cfg.scratch_limit = HV_SCRATCH_LIMIT_DEFAULT;
-	if (pthread_rwlock_init(&vm->cfg_lock, NULL)) {
+	/* Writers (VMM reconfiguration) must not starve behind vCPUs that VMGEXIT back to back; vCPUs never take
+	 * the lock recursively, so glibc's writer-preferring kind is safe. */
+	pthread_rwlockattr_t attr;
+	int err = pthread_rwlockattr_init(&attr);
+#if defined(__GLIBC__)
+	if (!err)
+		pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+#endif
+	if (err || pthread_rwlock_init(&vm->cfg_lock, &attr)) {
+		if (!err)
+			pthread_rwlockattr_destroy(&attr);
 		free(vm);
 		return -ENOMEM;
 	}
+	pthread_rwlockattr_destroy(&attr);
 	if (pthread_mutex_init(&vm->vcpus_lock, NULL)) {
 		pthread_rwlock_destroy(&vm->cfg_lock);
 		free(vm);
