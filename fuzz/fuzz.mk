@@ -2,3 +2,4 @@
 FUZZERS += abi_decode
 FUZZERS += fw_ovmf
 FUZZERS += attest_report attest_certs attest_ghcb
+FUZZERS += hv_vmgexit
