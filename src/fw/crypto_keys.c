@@ -111,32 +111,112 @@ out:
 	return rc;
 }
 
-/* The first probable prime >= an HKDF-derived odd start with its top two bits set (so p*q has all `bits`), with
- * gcd(p - 1, 65537) = 1. */
-static int derive_prime(const uint8_t seed[48], const char *label, unsigned bits, BIGNUM *p, BN_CTX *bn)
+/* Miller-Rabin with the fixed bases 2, 3, 5, 7, 11, 13: for random 1024-bit-and-larger candidates the chance
+ * of a composite passing is far below 2^-100 (Damgard-Landrock-Pomerance), and fixed bases keep the derivation
+ * deterministic. */
+static int miller_rabin(const BIGNUM *n, BN_CTX *bn, BN_MONT_CTX *mont)
 {
-	uint8_t start[512];
-	size_t len = bits / 8;
-	int rc = -EIO;
-	if (len > sizeof(start) || fw_hkdf_sha384(seed, 48, label, NULL, 0, start, len))
-		return -EINVAL;
-	start[0] |= 0xC0;
-	start[len - 1] |= 1;
-	if (!BN_bin2bn(start, (int)len, p))
+	static const unsigned bases[] = {2, 3, 5, 7, 11, 13};
+	int rc = -EIO, s = 0;
+	BN_CTX_start(bn);
+	BIGNUM *d = BN_CTX_get(bn), *nm1 = BN_CTX_get(bn), *a = BN_CTX_get(bn), *x = BN_CTX_get(bn);
+	if (!x || !BN_sub(nm1, n, BN_value_one()) || !BN_copy(d, nm1))
 		goto out;
-	for (;;) {
-		if (BN_mod_word(p, 65537) != 1) {
-			int r = BN_check_prime(p, bn, NULL);
-			if (r < 0)
+	while (!BN_is_bit_set(d, 0)) {
+		if (!BN_rshift1(d, d))
+			goto out;
+		s++;
+	}
+	for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		if (!BN_set_word(a, bases[i]) || !BN_mod_exp_mont(x, a, d, n, bn, mont))
+			goto out;
+		if (BN_is_one(x) || !BN_cmp(x, nm1))
+			continue;
+		int j;
+		for (j = 1; j < s; j++) {
+			if (!BN_mod_mul(x, x, x, n, bn))
 				goto out;
-			if (r == 1)
+			if (!BN_cmp(x, nm1))
 				break;
 		}
-		if (!BN_add_word(p, 2))
+		if (j == s) {
+			rc = 0; /* composite */
+			goto out;
+		}
+	}
+	rc = 1;
+out:
+	BN_CTX_end(bn);
+	return rc;
+}
+
+/* The first probable prime >= an HKDF-derived odd start with its top two bits set (so p*q has all `bits`), with
+ * gcd(p - 1, 65537) = 1.  A sieve over the small odd primes skips most composites without big-number work. */
+static int derive_prime(const uint8_t seed[48], const char *label, unsigned bits, BIGNUM *p, BN_CTX *bn)
+{
+	enum { NSMALL = 2048, WINDOW = 4096 };
+	uint8_t start[512];
+	static const unsigned e = 65537;
+	size_t len = bits / 8;
+	int rc = -EIO;
+	unsigned *small = NULL, *rem = NULL;
+	BN_MONT_CTX *mont = BN_MONT_CTX_new();
+	if (!mont || len > sizeof(start) || fw_hkdf_sha384(seed, 48, label, NULL, 0, start, len))
+		goto out;
+	start[0] |= 0xC0;
+	start[len - 1] |= 1;
+	small = malloc(NSMALL * sizeof(*small));
+	rem = malloc(NSMALL * sizeof(*rem));
+	if (!small || !rem || !BN_bin2bn(start, (int)len, p))
+		goto out;
+	/* the first NSMALL odd primes */
+	for (unsigned n = 0, c = 3; n < NSMALL; c += 2) {
+		bool prime = true;
+		for (unsigned i = 0; i < n && small[i] * small[i] <= c; i++)
+			if (c % small[i] == 0) {
+				prime = false;
+				break;
+			}
+		if (prime)
+			small[n++] = c;
+	}
+	for (;;) {
+		for (unsigned i = 0; i < NSMALL; i++) {
+			BN_ULONG r = BN_mod_word(p, small[i]);
+			if (r == (BN_ULONG)-1)
+				goto out;
+			rem[i] = (unsigned)r;
+		}
+		BN_ULONG re = BN_mod_word(p, e);
+		for (unsigned delta = 0; delta < 2 * WINDOW; delta += 2) {
+			bool composite = (re + delta) % e == 1; /* p - 1 divisible by e */
+			for (unsigned i = 0; !composite && i < NSMALL; i++)
+				composite = (rem[i] + delta) % small[i] == 0;
+			if (composite)
+				continue;
+			BIGNUM *cand = BN_dup(p);
+			if (!cand || !BN_add_word(cand, delta) || !BN_MONT_CTX_set(mont, cand, bn)) {
+				BN_free(cand);
+				goto out;
+			}
+			int r = miller_rabin(cand, bn, mont);
+			if (r == 1 && !BN_copy(p, cand))
+				r = -1;
+			BN_free(cand);
+			if (r < 0)
+				goto out;
+			if (r == 1) {
+				rc = 0;
+				goto out;
+			}
+		}
+		if (!BN_add_word(p, 2 * WINDOW))
 			goto out;
 	}
-	rc = 0;
 out:
+	free(small);
+	free(rem);
+	BN_MONT_CTX_free(mont);
 	OPENSSL_cleanse(start, sizeof(start));
 	return rc;
 }

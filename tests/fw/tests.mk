@@ -5,3 +5,4 @@ TESTS += fw/test_launch_digest
 TESTS += fw/test_guest_msg
 $(O)/tests/fw/test_guest_msg: $(FW_TEST_HELPERS)
 TSAN_TESTS += fw/test_guest_msg
+TESTS += fw/test_certs
