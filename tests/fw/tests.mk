@@ -9,3 +9,5 @@ TESTS += fw/test_certs
 TESTS += fw/test_report
 $(O)/tests/fw/test_report: $(FW_TEST_HELPERS)
 TESTS += fw/test_launch
+TESTS += fw/test_rmp
+TSAN_TESTS += fw/test_rmp
