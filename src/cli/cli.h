@@ -18,4 +18,6 @@ struct cli_command {
 #define CLI_EXIT_FAILURE 1 /* the operation ran and failed (a check failed, the guest failed) */
 #define CLI_EXIT_USAGE	 2 /* bad command line or input file */
 
+int cli_cmd_certs(int argc, char **argv); /* src/cli/cmd_certs.c */
+
 #endif
