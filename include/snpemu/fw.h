@@ -122,6 +122,10 @@ enum fw_cert_kind { FW_CERT_ARK = 0, FW_CERT_ASK = 1, FW_CERT_VCEK = 2, FW_CERT_
  * the platform is destroyed.  Returns 0, -ENOENT (no VLEK on this platform), -ENOMEM. */
 int fw_platform_cert(struct fw_platform *p, enum fw_cert_kind kind, const uint8_t **der, size_t *len);
 
+/* PEM ("-----BEGIN CERTIFICATE-----") text of a DER certificate, NUL-terminated and malloc'ed.  Returns 0,
+ * -EINVAL (not a certificate), -ENOMEM. */
+int fw_cert_der_to_pem(const uint8_t *der, size_t len, char **pem, size_t *pem_len);
+
 /* The certificate table of an extended guest request (GHCB 56421 Table 10): entries for ARK, ASK, VCEK (and VLEK
  * and the ASVK when installed), the zero terminator, then the DER blobs.  Writes at most `cap` bytes to `buf`
  * (`buf` may be NULL with cap 0) and the size needed to `*needed`.  Returns 0, -ENOSPC when cap is too small, or

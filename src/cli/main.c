@@ -8,7 +8,8 @@
 static const struct cli_command commands[] = {
     {"run", "[--backend sim|kvm|auto] [--vcpus N] [--mem SIZE] [--rate R[/BURST]] GUEST",
      "launch a guest program and run it to completion", NULL},
-    {"certs", "--out DIR [--product genoa|milan|turin] [--seed HEX]", "write ARK, ASK, VCEK and the cert table", NULL},
+    {"certs", "--out DIR [--product genoa|milan|turin] [--seed HEX]", "write ARK, ASK, VCEK and the cert table",
+     cli_cmd_certs},
     {"report", "--out DIR [--report-data HEX] [--ext] [--seed HEX]", "produce a signed attestation report", NULL},
     {"verify", "--report FILE --certs DIR [--ark FILE] [--json]", "verify a report and its certificate chain", NULL},
     {"measure", "--ovmf FILE [--vcpus N] [--vcpu-type T]", "compute the expected launch digest", NULL},

@@ -1,1 +1,2 @@
 CLI_SRCS += src/cli/main.c
+CLI_SRCS += src/cli/cmd_certs.c

@@ -11,3 +11,5 @@ $(O)/tests/fw/test_report: $(FW_TEST_HELPERS)
 TESTS += fw/test_launch
 TESTS += fw/test_rmp
 TSAN_TESTS += fw/test_rmp
+TESTS += fw/test_cli_certs
+$(O)/tests/fw/test_cli_certs: $(O)/src/cli/cmd_certs.o
