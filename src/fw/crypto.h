@@ -42,6 +42,11 @@ int fw_aes256gcm_seal(const uint8_t key[32], const uint8_t iv[12], const uint8_t
 int fw_aes256gcm_open(const uint8_t key[32], const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
 		      const uint8_t *ct, size_t len, uint8_t *pt, const uint8_t tag[16]);
 
+/* Baselines for bench/fw_bench.c (crypto_bench.c): `n` OpenSSL ECDSA P-384/SHA-384 signatures of `msg` with a
+ * fresh key (0 or -errno), and OpenSSL SHA-384 over `data` in `chunk`-byte pieces. */
+int fw_bench_openssl_ecdsa_sign(const uint8_t *msg, size_t len, unsigned n);
+void fw_bench_openssl_sha384(const uint8_t *data, size_t len, size_t chunk, uint8_t out[FW_SHA384_SIZE]);
+
 /* ---- Keys (crypto_keys.c) ---- */
 
 /* A private key: RSA (ARK/ASK/ASVK) or EC P-384 (VCEK/VLEK).  Signatures are deterministic (nonces and PSS salts
