@@ -76,15 +76,14 @@ struct fw_platform_config {
 	size_t seed_len;
 	struct snp_tcb current_tcb, committed_tcb, reported_tcb, launch_tcb;
 	struct fw_version current_version, committed_version;
-	uint64_t platform_info;	  /* SNP_PLATFORM_INFO_* */
-	uint32_t cpuid_fms;	  /* CPUID Fn0000_0001 EAX of the part */
-	uint32_t tsc_factor;	  /* secrets page 0x160 / TSC_INFO (ASPFW Genoa: 200) */
-	unsigned sockets;	  /* > 1 fails SINGLE_SOCKET policies */
-	bool aes_256_xts;	  /* MEM_AES_256_XTS policy can be honoured */
-	bool vlek;		  /* a VLEK is installed (KEY_SEL 0 then signs with it) */
-	uint32_t report_version;  /* 2 or 3 (default 3) */
-	int64_t vcek_not_before;  /* VCEK validity start (Unix time); the VCEK is valid 7 years */
-	uint32_t max_guest_pages; /* unused by the model; kept for the VMM's sizing (0 = none) */
+	uint64_t platform_info;	 /* SNP_PLATFORM_INFO_* */
+	uint32_t cpuid_fms;	 /* CPUID Fn0000_0001 EAX of the part */
+	uint32_t tsc_factor;	 /* secrets page 0x160 / TSC_INFO (ASPFW Genoa: 200) */
+	unsigned sockets;	 /* > 1 fails SINGLE_SOCKET policies */
+	bool aes_256_xts;	 /* MEM_AES_256_XTS policy can be honoured */
+	bool vlek;		 /* a VLEK is installed (KEY_SEL 0 then signs with it) */
+	uint32_t report_version; /* 2 or 3 (default 3) */
+	int64_t vcek_not_before; /* VCEK validity start (Unix time); the VCEK is valid 7 years */
 };
 
 /* An SNP platform: product, chip ID, TCBs, keys and the certificates.  Immutable after creation except for the

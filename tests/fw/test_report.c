@@ -203,6 +203,29 @@ static void test_vlek_and_v2(void **state)
 	fixture_stop(&f);
 }
 
+static void test_turin_report(void **state)
+{
+	(void)state;
+	struct fw_platform_config cfg;
+	struct fixture f;
+	uint8_t rep[0x4A0];
+	fw_platform_config_default(&cfg, FW_PRODUCT_TURIN);
+	fw_platform_config_seed(&cfg, (const uint8_t *)"turin", 5);
+	cfg.reported_tcb = (struct snp_tcb){.fmc = 2, .bootloader = 3, .tee = 4, .snp = 5, .microcode = 0x66};
+	assert_int_equal(fixture_start(&f, &cfg), 0);
+	assert_int_equal(fw_product_tcb_layout(FW_PRODUCT_TURIN), SNP_TCB_LAYOUT_TURIN);
+	assert_int_equal(get_report(&f, 0, 0, 0, rep), 0);
+	/* Turin TCB layout: fmc, bl, tee, snp, 3 reserved, ucode */
+	static const uint8_t tcb[8] = {2, 3, 4, 5, 0, 0, 0, 0x66};
+	assert_memory_equal(rep + 0x180, tcb, 8);
+	assert_int_equal(rep[0x188], 0x1A); /* family 0xF + 0xB */
+	assert_int_equal(rep[0x189], 0x02);
+	assert_int_equal(rep[0x18A], 0x01);
+	assert_false(zero(rep + 0x1A0, 8));
+	assert_true(zero(rep + 0x1A8, 56)); /* only CHIP_ID[0..7] on Turin */
+	fixture_stop(&f);
+}
+
 static uint32_t get_key(struct fixture *f, unsigned v, uint32_t flags, uint64_t gfs, uint32_t vmpl, uint32_t svn,
 			uint64_t tcb, uint8_t key[32])
 {
@@ -317,7 +340,7 @@ int main(void)
 	    cmocka_unit_test(test_report_fields),	   cmocka_unit_test(test_matches_genuine_report),
 	    cmocka_unit_test(test_vmpl_and_key_selection), cmocka_unit_test(test_vlek_and_v2),
 	    cmocka_unit_test(test_derived_keys),	   cmocka_unit_test(test_tsc_info),
-	    cmocka_unit_test(test_reproducible),
+	    cmocka_unit_test(test_reproducible),	   cmocka_unit_test(test_turin_report),
 	};
 	return cmocka_run_group_tests_name("fw/report", tests, setup, teardown);
 }
