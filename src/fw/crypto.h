@@ -35,8 +35,8 @@ int fw_kbkdf_hmac_sha256(const uint8_t *key, size_t key_len, const char *label, 
 /* Bytes from the system's random source.  0 or -EIO. */
 int fw_random_bytes(void *out, size_t len);
 
-/* AES-256-GCM with a 12-byte IV and a 16-byte tag.  `open` returns -EBADMSG on a tag mismatch and then writes
- * nothing to `pt`... except that `pt` may hold garbage: callers decrypt into private buffers.  0 or -EIO. */
+/* AES-256-GCM with a 12-byte IV and a 16-byte tag.  `open` returns -EBADMSG on a tag mismatch and wipes `pt`
+ * (callers decrypt into private buffers, never into guest-visible memory).  0 or -EIO. */
 int fw_aes256gcm_seal(const uint8_t key[32], const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
 		      const uint8_t *pt, size_t len, uint8_t *ct, uint8_t tag[16]);
 int fw_aes256gcm_open(const uint8_t key[32], const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
