@@ -314,6 +314,29 @@ static void test_tsc_info(void **state)
 	assert_int_equal(le32_load(rsp), SEV_RET_INVALID_PARAM);
 }
 
+static void test_cpuid_message(void **state)
+{
+	(void)state;
+	static uint8_t req[3088], rsp[4000];
+	size_t len;
+	le32_store(req, 2);
+	le32_store(req + 16, 1);		     /* leaf 1 */
+	le32_store(req + 16 + 0x18, 0x00A10F10);     /* wrong stepping */
+	le32_store(req + 16 + 0x20, 0x80000020 | 1); /* VMX set */
+	le32_store(req + 64, 0x80000000);	     /* leaf 0x8000_0000: passed through */
+	le32_store(req + 64 + 0x18, 0x80000028);
+	assert_int_equal(fixture_call(&fx, 0, SNP_MSG_CPUID_REQ, req, sizeof(req), rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(len, 3088);
+	assert_int_equal(le32_load(rsp), 0);
+	assert_int_equal(le32_load(rsp + 4), 2);
+	assert_int_equal(le32_load(rsp + 16 + 0x18), 0x00A10F11);
+	assert_int_equal(le32_load(rsp + 16 + 0x20), 0x80000001);
+	assert_int_equal(le32_load(rsp + 64 + 0x18), 0x80000028);
+	le32_store(req, 65);
+	assert_int_equal(fixture_call(&fx, 0, SNP_MSG_CPUID_REQ, req, sizeof(req), rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(le32_load(rsp), SEV_RET_INVALID_PARAM);
+}
+
 static void test_reproducible(void **state)
 {
 	(void)state;
@@ -340,7 +363,8 @@ int main(void)
 	    cmocka_unit_test(test_report_fields),	   cmocka_unit_test(test_matches_genuine_report),
 	    cmocka_unit_test(test_vmpl_and_key_selection), cmocka_unit_test(test_vlek_and_v2),
 	    cmocka_unit_test(test_derived_keys),	   cmocka_unit_test(test_tsc_info),
-	    cmocka_unit_test(test_reproducible),	   cmocka_unit_test(test_turin_report),
+	    cmocka_unit_test(test_cpuid_message),	   cmocka_unit_test(test_reproducible),
+	    cmocka_unit_test(test_turin_report),
 	};
 	return cmocka_run_group_tests_name("fw/report", tests, setup, teardown);
 }
