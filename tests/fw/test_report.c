@@ -5,9 +5,11 @@
  * VMPL and key-selection statuses, derived-key rules, TSC info, reproducibility from the seed.
  */
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +22,7 @@
 #include <snpemu/abi/le.h>
 #include <snpemu/fw.h>
 
+#include "fw/crypto.h"
 #include "fw_fixture.h"
 
 static struct fixture fx;
@@ -156,6 +159,45 @@ static void test_matches_genuine_report(void **state)
 	/* report ID MA, reported TCB, CPUID, committed TCB, versions, launch TCB */
 	assert_memory_equal(rep + 0x160, genuine + 0x160, 0x40);
 	assert_memory_equal(rep + 0x1E0, genuine + 0x1E0, 0x18);
+}
+
+/* The firmware's ECDSA verification (used for ID blocks) on genuine AMD data: the fixture report and its VCEK. */
+static void test_verify_genuine_signature(void **state)
+{
+	(void)state;
+	char path[512];
+	uint8_t rep[0x4A0], der[2048], x[48], y[48], r[48], sg[48], digest[48];
+	snprintf(path, sizeof(path), "%s/tests/fixtures/genoa-report.bin", SNPEMU_SRCDIR);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(rep, 1, sizeof(rep), f), sizeof(rep));
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/tests/fixtures/genoa-vcek.der", SNPEMU_SRCDIR);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	size_t n = fread(der, 1, sizeof(der), f);
+	fclose(f);
+	const unsigned char *q = der;
+	X509 *vcek = d2i_X509(NULL, &q, (long)n);
+	assert_non_null(vcek);
+	BIGNUM *bx = NULL, *by = NULL;
+	assert_int_equal(EVP_PKEY_get_bn_param(X509_get0_pubkey(vcek), OSSL_PKEY_PARAM_EC_PUB_X, &bx), 1);
+	assert_int_equal(EVP_PKEY_get_bn_param(X509_get0_pubkey(vcek), OSSL_PKEY_PARAM_EC_PUB_Y, &by), 1);
+	BN_bn2binpad(bx, x, 48);
+	BN_bn2binpad(by, y, 48);
+	BN_free(bx);
+	BN_free(by);
+	X509_free(vcek);
+	for (int i = 0; i < 48; i++) {
+		r[i] = rep[0x2A0 + 47 - i];
+		sg[i] = rep[0x2E8 + 47 - i];
+	}
+	fw_sha384(rep, 0x2A0, digest);
+	assert_int_equal(fw_ecdsa_p384_verify(x, y, digest, r, sg), 0);
+	digest[0] ^= 1;
+	assert_int_equal(fw_ecdsa_p384_verify(x, y, digest, r, sg), -EBADMSG);
+	x[5] ^= 1; /* not a point on the curve */
+	assert_int_equal(fw_ecdsa_p384_verify(x, y, digest, r, sg), -EINVAL);
 }
 
 static void test_vmpl_and_key_selection(void **state)
@@ -363,8 +405,8 @@ int main(void)
 	    cmocka_unit_test(test_report_fields),	   cmocka_unit_test(test_matches_genuine_report),
 	    cmocka_unit_test(test_vmpl_and_key_selection), cmocka_unit_test(test_vlek_and_v2),
 	    cmocka_unit_test(test_derived_keys),	   cmocka_unit_test(test_tsc_info),
-	    cmocka_unit_test(test_cpuid_message),	   cmocka_unit_test(test_reproducible),
-	    cmocka_unit_test(test_turin_report),
+	    cmocka_unit_test(test_cpuid_message),	   cmocka_unit_test(test_verify_genuine_signature),
+	    cmocka_unit_test(test_reproducible),	   cmocka_unit_test(test_turin_report),
 	};
 	return cmocka_run_group_tests_name("fw/report", tests, setup, teardown);
 }
