@@ -24,6 +24,14 @@ struct fw_iovec {
 };
 void fw_sha384_v(const struct fw_iovec *iov, size_t n, uint8_t out[FW_SHA384_SIZE]);
 
+/* A reusable SHA-384 context with an explicitly fetched digest: no per-call algorithm lookup (the launch
+ * measurement hashes two buffers per page).  Not thread-safe; owned by one guest. */
+struct fw_sha384_ctx;
+int fw_sha384_ctx_new(struct fw_sha384_ctx **out);
+void fw_sha384_ctx_free(struct fw_sha384_ctx *c);
+/* SHA-384 through `c`, or fw_sha384() when `c` is NULL. */
+void fw_sha384_with(struct fw_sha384_ctx *c, const void *data, size_t len, uint8_t out[FW_SHA384_SIZE]);
+
 /* HMAC-SHA-384. */
 void fw_hmac_sha384(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[FW_SHA384_SIZE]);
 /* HKDF-SHA-384 (RFC 5869) with a text salt and a text label as info.  Returns 0 or -EIO. */

@@ -32,9 +32,14 @@ struct fw_guest {
 	struct fw_guest_context ctx;
 	struct fw_inject inject;
 	uint32_t inject_done;
-	uint8_t secret[48]; /* per-guest secret for VMPCKs and report IDs */
+	uint8_t secret[48];	   /* per-guest secret for VMPCKs and report IDs */
+	struct fw_sha384_ctx *sha; /* for the launch measurement */
 	atomic_uint_fast64_t received, processed, rejected;
 };
+
+/* fw_launch_digest_update through a reusable SHA-384 context (NULL: one-shot hashing). */
+int fw_launch_digest_update_with(struct fw_launch_digest *ld, struct fw_sha384_ctx *h, enum snp_page_type type,
+				 uint64_t gpa, const uint8_t *page, const struct fw_page_perms *perms);
 
 /* Derive `len` bytes of platform secret material for `label` (and an optional context). */
 int fw_platform_derive(const struct fw_platform *p, const char *label, const void *ctx, size_t ctx_len, uint8_t *out,
