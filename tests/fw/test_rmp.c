@@ -77,6 +77,12 @@ static void test_states_and_host_access(void **state)
 	assert_int_equal(fw_rmp_set(r, TIB, FW_PAGE_PRIVATE), -EINVAL);
 	assert_int_equal(fw_rmp_set(r, 0x1000, (enum fw_page_state)9), -EINVAL);
 
+	/* converting the whole terabyte back to shared skips the chunks that were never touched */
+	assert_int_equal(fw_rmp_set_private(r, 0x6000, 1, true), 0);
+	assert_int_equal(fw_rmp_set(r, 0x7000, FW_PAGE_SHARED), 0);
+	assert_int_equal(fw_rmp_set_private(r, 0, TIB >> 12, false), 0);
+	assert_int_equal(fw_rmp_count(r, FW_PAGE_SHARED), TIB >> 12);
+
 	/* PSC argument checks */
 	assert_int_equal(fw_rmp_set_private(r, 0x10, 1, true), -EINVAL);
 	assert_int_equal(fw_rmp_set_private(r, TIB - 0x1000, 2, true), -EINVAL);
