@@ -55,7 +55,7 @@ LDFLAGS += $(SAN) -pthread
 CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
-LIBS := $(CRYPTO_LIBS) $(JSON_LIBS) -lm
+LIBS := $(CRYPTO_LIBS) $(JSON_LIBS) -lbearssl -lm
 
 # Filled by the fragments.
 LIB_SRCS :=
@@ -74,6 +74,7 @@ BENCHES :=
 -include tests/abi/tests.mk
 -include tests/hv/tests.mk
 -include tests/fw/tests.mk
+-include tests/guest/tests.mk
 -include tests/snp/tests.mk
 -include tests/vmm/tests.mk
 -include tests/cli/tests.mk
