@@ -117,7 +117,7 @@ $(CLI): $(CLI_OBJS) $(STATIC_LIB)
 
 # A test is tests/<name>.c plus the objects its fragment lists in TEST_EXTRA_<name>, linked with the library.
 .SECONDEXPANSION:
-$(O)/tests/%: $(O)/tests/%.o $$(patsubst %.c,$(O)/%.o,$$(TEST_EXTRA_$$*)) $(STATIC_LIB)
+$(O)/tests/%: $(O)/tests/%.o $$(addprefix $(O)/,$$(subst .c,.o,$$(TEST_EXTRA_$$*))) $(STATIC_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(CMOCKA_LIBS) $(LIBS)
 
 $(O)/bench/%: $(O)/bench/%.o $(STATIC_LIB)
