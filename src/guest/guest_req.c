@@ -152,7 +152,8 @@ static bool gst_greq_verify(struct gst_greq *g, uint8_t type, uint64_t seqno, si
 	    h[SNP_MSG_OFF_VERSION] != SNP_MSG_VERSION || h[SNP_MSG_OFF_VMPCK] != g->cfg.vmpck_id ||
 	    le64_load(h + SNP_MSG_OFF_SEQNO) != seqno + 1 || sz > SNP_MSG_PAYLOAD_MAX || sz > cap)
 		return false;
-	if (!gst_msg_open(gst_vmpck(g), seqno + 1, g->resp_priv, sz))
+	/* As Linux: the IV is the response header's seqno, which was just checked to be request + 1. */
+	if (!gst_msg_open(gst_vmpck(g), le64_load(h + SNP_MSG_OFF_SEQNO), g->resp_priv, sz))
 		return false;
 	*len = sz;
 	return true;

@@ -303,8 +303,6 @@ static void fh_certs(struct fake_hv *h, uint64_t gpa)
 static void fh_guest_request(struct fake_hv *h, struct ghcb *g, const struct fh_exit *r)
 {
 	uint8_t *req = h->mem + r->info1, *resp = h->mem + r->info2;
-	memcpy(h->last_req_page, req, 4096);
-	h->greq_exits++;
 	h->fw_processed = false;
 	if (r->code == SVM_VMGEXIT_EXT_GUEST_REQUEST && req[SNP_MSG_OFF_TYPE] == SNP_MSG_REPORT_REQ) {
 		if (!fh_valid(r, GHCB_OFF_RAX) || !fh_valid(r, GHCB_OFF_RBX) || r->rax & 0xFFF) {
@@ -510,6 +508,13 @@ static void fh_vmgexit(void *ctx)
 		r->psc_end = psc_hdr_end_entry(d);
 		for (unsigned int i = 0; i < VMGEXIT_PSC_MAX_ENTRY; i++)
 			r->psc_entries[i] = psc_entry_load(d, i);
+	}
+	if ((r->code == SVM_VMGEXIT_GUEST_REQUEST || r->code == SVM_VMGEXIT_EXT_GUEST_REQUEST) &&
+	    r->info1 + 4096 <= FH_MEM_SIZE) {
+		memcpy(h->last_req_page, h->mem + r->info1, 4096);
+		if (h->greq_exits < 8)
+			memcpy(h->req_copy[h->greq_exits], h->mem + r->info1, 4096);
+		h->greq_exits++;
 	}
 	ghcb_clear_valid_bitmap(g); /* as KVM: the answer's bits are only what it sets */
 	if (!s || !s->no_default)

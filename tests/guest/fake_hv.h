@@ -94,6 +94,8 @@ struct fake_hv {
 	uint64_t fw_msg_count[4];
 	uint32_t certs_pages_needed; /* extended request: pages the cert table needs */
 	uint8_t last_req_page[4096]; /* request page at the last guest-request exit */
+	uint8_t req_copy[8][4096];   /* request pages of the first 8 guest-request exits */
+	int user;		     /* free for a test's mutators */
 	unsigned int greq_exits;
 	bool fw_processed; /* the firmware ran on the last guest request */
 	char log[1024];
