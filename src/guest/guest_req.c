@@ -142,15 +142,36 @@ static int gst_greq_issue(struct gst_ctx *c, struct gst_greq *g, struct gst_issu
 	}
 }
 
-/* The response checks of verify_and_dec_payload plus the header fields SVSM checks; decrypts in resp_priv. */
+/* The response header as it must be (verify_and_dec_payload, plus the header fields SVSM checks): one row per
+ * field, the expected value computed from the request. */
+struct gst_hdr_rule {
+	unsigned int off, width; /* width 1, 2 or 8 bytes */
+	uint64_t want;
+};
+
+static uint64_t gst_hdr_field(const uint8_t *h, const struct gst_hdr_rule *r)
+{
+	return r->width == 1 ? h[r->off] : r->width == 2 ? le16_load(h + r->off) : le64_load(h + r->off);
+}
+
+/* Checks the response copied into resp_priv and decrypts it in place; *len = payload size on success. */
 static bool gst_greq_verify(struct gst_greq *g, uint8_t type, uint64_t seqno, size_t cap, size_t *len)
 {
 	const uint8_t *h = g->resp_priv;
+	const struct gst_hdr_rule rules[] = {
+	    {SNP_MSG_OFF_SEQNO, 8, seqno + 1},	       /* the firmware answers request + 1 */
+	    {SNP_MSG_OFF_TYPE, 1, type + 1u},	       /* response type = request type + 1 */
+	    {SNP_MSG_OFF_VERSION, 1, SNP_MSG_VERSION}, /* as requested */
+	    {SNP_MSG_OFF_ALGO, 1, SNP_AEAD_AES_256_GCM},
+	    {SNP_MSG_OFF_HDR_VERSION, 1, SNP_MSG_HDR_VERSION},
+	    {SNP_MSG_OFF_HDR_SIZE, 2, SNP_MSG_HDR_SIZE},
+	    {SNP_MSG_OFF_VMPCK, 1, g->cfg.vmpck_id}, /* the key we hold */
+	};
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (gst_hdr_field(h, &rules[i]) != rules[i].want)
+			return false;
 	size_t sz = le16_load(h + SNP_MSG_OFF_SIZE);
-	if (h[SNP_MSG_OFF_ALGO] != SNP_AEAD_AES_256_GCM || h[SNP_MSG_OFF_HDR_VERSION] != SNP_MSG_HDR_VERSION ||
-	    le16_load(h + SNP_MSG_OFF_HDR_SIZE) != SNP_MSG_HDR_SIZE || h[SNP_MSG_OFF_TYPE] != type + 1u ||
-	    h[SNP_MSG_OFF_VERSION] != SNP_MSG_VERSION || h[SNP_MSG_OFF_VMPCK] != g->cfg.vmpck_id ||
-	    le64_load(h + SNP_MSG_OFF_SEQNO) != seqno + 1 || sz > SNP_MSG_PAYLOAD_MAX || sz > cap)
+	if (sz > SNP_MSG_PAYLOAD_MAX || sz > cap)
 		return false;
 	/* As Linux: the IV is the response header's seqno, which was just checked to be request + 1. */
 	if (!gst_msg_open(gst_vmpck(g), le64_load(h + SNP_MSG_OFF_SEQNO), g->resp_priv, sz))
