@@ -70,7 +70,12 @@ const char *gst_strerror(int err);
 
 /* ---------------------------------------------------------------------------------------------------------------
  * Platform layer: the machine-dependent primitives.  `ctx` is the platform's own pointer (struct gst_platform.ctx).
- * The library calls these from the vCPU that owns the gst_ctx, never concurrently for one gst_ctx.
+ * The library calls these from the vCPU that owns the gst_ctx, never concurrently for one gst_ctx; one platform
+ * context per vCPU is the simple way (the GHCB MSR is per vCPU).  Pointers returned by gpa_to_ptr are cached (the
+ * GHCB, the guest-request pages), so a mapping must stay valid as long as the gst_ctx / gst_greq using it.
+ * Writing a platform (sim, kvm): vmgexit is the world switch: the hypervisor reads the GHCB MSR value the library
+ * wrote with ghcb_msr_write, serves the request (MSR protocol) or the GHCB page at that GPA (NAE), leaves its
+ * answer in the MSR / page, and returns.  Nothing else is expected of it.
  * ------------------------------------------------------------------------------------------------------------- */
 struct gst_platform_ops {
 	/* Execute VMGEXIT (`rep vmmcall`) and return once the hypervisor resumes the vCPU.  Before the call the
@@ -274,7 +279,8 @@ struct gst_greq {
 	uint8_t *req_page;  /* shared */
 	uint8_t *resp_page; /* shared */
 	bool disabled;	    /* VMPCK wiped: every later request is refused */
-	int lock;	    /* spinlock: one request at a time per channel (callers on several vCPUs may share it) */
+	int lock; /* spinlock (__atomic builtins): one request at a time; vCPUs may share a channel, each passing its
+		     own gst_ctx; waiters call delay_us(0) */
 	uint64_t last_exitinfo2; /* SW_EXITINFO2 of the last exchange (fw status [31:0], VMM error [63:32]) */
 	uint8_t req_priv[4096];	 /* private: the encrypted request as sent (resent byte-identical on BUSY) */
 	uint8_t resp_priv[4096]; /* private: the response copied out of the shared page, then decrypted */
@@ -286,12 +292,12 @@ int gst_greq_init(struct gst_ctx *c, struct gst_greq *g, const struct gst_greq_c
 /* Wipe VMPCK cfg.vmpck_id in the secrets page (volatile stores) and refuse all later requests. */
 void gst_greq_wipe(struct gst_greq *g);
 
-/* Send one message of `type` (msg version 1) with `req_len` payload bytes and receive the response payload into
+/* Send one message of `type` (msg version 1, 1..254) with `req_len` payload bytes and receive the response payload into
  * `resp` (capacity `resp_cap`, *resp_len = its size).  With `certs_gpa` != 0 it is an extended request (RAX =
- * certs_gpa, RBX = *cert_pages; shared pages the caller owns) and on INVALID_LEN the message is resent as a plain
- * request, *cert_pages is set to the count needed and GST_ENOSPC returned.  BUSY resends the identical message
- * within the budget.  Any other failure or a bad response wipes the VMPCK (GST_EBADMSG, GST_ESTATUS, GST_EPROTO,
- * GST_EBUSY, ...).  The sequence number is consumed once the message was sent. */
+ * certs_gpa, RBX = *cert_pages; shared pages the caller owns; GPA 0 means "no certificates") and on INVALID_LEN the
+ * message is resent as a plain request, *cert_pages is set to the count needed and GST_ENOSPC returned.  BUSY resends
+ * the identical message within the budget.  Any other failure or a bad response wipes the VMPCK (GST_EBADMSG,
+ * GST_ESTATUS, GST_EPROTO, GST_EBUSY, ...).  The sequence number is consumed once the message was sent. */
 int gst_greq_send(struct gst_ctx *c, struct gst_greq *g, uint8_t type, const void *req, size_t req_len, void *resp,
 		  size_t resp_cap, size_t *resp_len, uint64_t certs_gpa, uint32_t *cert_pages);
 

@@ -255,6 +255,23 @@ static void test_strerror(void **state)
 	assert_string_equal(gst_strerror(3), "GST_E?");
 }
 
+static void test_snp_platform_init(void **state)
+{
+	(void)state;
+	/* compiled for real hardware, not run here: only its set-up is checked */
+	struct gst_platform p = {0};
+	struct gst_snp_platform sp = {.tsc_khz = 0};
+	assert_int_equal(gst_platform_snp_init(&p, &sp), GST_EINVAL);
+	sp.tsc_khz = 2000000;
+	assert_int_equal(gst_platform_snp_init(&p, &sp), GST_OK);
+	assert_ptr_equal(p.ctx, &sp);
+	assert_non_null(p.ops->vmgexit);
+	assert_non_null(p.ops->pvalidate);
+	assert_non_null(p.ops->now_us);
+	struct gst_ctx c;
+	assert_int_equal(gst_init(&c, &p, true), GST_OK); /* every required op is there */
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -274,6 +291,7 @@ int main(void)
 	    T(test_ghcb_setup_failures),
 	    T(test_ghcb_setup_sev_es),
 	    cmocka_unit_test(test_strerror),
+	    cmocka_unit_test(test_snp_platform_init),
 	};
 	return cmocka_run_group_tests_name("guest_msr", tests, NULL, NULL);
 }
