@@ -21,7 +21,7 @@ int gst_init(struct gst_ctx *c, const struct gst_platform *plat, bool snp)
 	if (!o->vmgexit || !o->ghcb_msr_read || !o->ghcb_msr_write || !o->gpa_to_ptr || !o->ptr_to_gpa || !o->delay_us)
 		return GST_EINVAL;
 	gst_memset(c, 0, sizeof(*c));
-	c->plat = *plat;
+	gst_memcpy(&c->plat, plat, sizeof(c->plat));
 	c->snp = snp;
 	c->xcr0 = 1; /* x87 only until the caller says otherwise */
 	return GST_OK;

@@ -49,7 +49,7 @@ int gst_greq_init(struct gst_ctx *c, struct gst_greq *g, const struct gst_greq_c
 	    cfg->resp_gpa & GST_PAGE_MASK || cfg->req_gpa == cfg->resp_gpa)
 		return gst_fail(c, GST_EINVAL, SVM_VMGEXIT_GUEST_REQUEST, 0);
 	gst_memset(g, 0, sizeof(*g));
-	g->cfg = *cfg;
+	gst_memcpy(&g->cfg, cfg, sizeof(g->cfg)); /* no struct copy: it may become a libc memcpy call */
 	if (!g->cfg.busy_retries)
 		g->cfg.busy_retries = GST_BUSY_RETRIES_DEFAULT;
 	if (!g->cfg.busy_delay_us)
