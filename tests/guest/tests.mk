@@ -11,3 +11,7 @@ $(O)/tests/guest/includes.ok: $(wildcard src/guest/*.c src/guest/*.h) include/sn
 	@mkdir -p $(dir $@)
 	@bad=$$(grep -h '^#include' $^ | grep -v -E '<(stdint|stddef|stdbool)\.h>|<snpemu/|"abi/|"internal\.h"|<bearssl/bearssl_aead\.h>' || true); \
 	if [ -n "$$bad" ]; then echo "guest library includes outside its freestanding set: $$bad" >&2; exit 1; fi; touch $@
+# vCPUs sharing one guest-request channel (also under TSan).
+TESTS += guest/test_greq_threads
+TSAN_TESTS += guest/test_greq_threads
+TEST_EXTRA_guest/test_greq_threads := tests/guest/fake_hv.c
