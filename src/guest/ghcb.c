@@ -108,9 +108,9 @@ int gst_nae_resp(struct gst_ctx *c, uint64_t exit_code, uint64_t info1, uint64_t
 	for (unsigned int i = 0; i < 16u; i++)
 		r->bitmap[i] = vb[i];
 	bool i1v = gst_bit(r->bitmap, GHCB_OFF_SW_EXIT_INFO_1);
-	uint64_t i1 = i1v ? ghcb_get_sw_exit_info_1(g) : 0;
+	uint64_t i1 = i1v ? gst_shared_le(g->bytes + GHCB_OFF_SW_EXIT_INFO_1, 8) : 0;
 	r->info2_valid = gst_bit(r->bitmap, GHCB_OFF_SW_EXIT_INFO_2);
-	r->info2 = r->info2_valid ? ghcb_get_sw_exit_info_2(g) : 0;
+	r->info2 = r->info2_valid ? gst_shared_le(g->bytes + GHCB_OFF_SW_EXIT_INFO_2, 8) : 0;
 
 	int err = GST_OK;
 	if (!i1v)
@@ -141,7 +141,7 @@ int gst_resp_u64(struct gst_ctx *c, const struct gst_resp *r, uint64_t exit_code
 		c->fault.info2_valid = r->info2_valid;
 		return GST_EPROTO;
 	}
-	*v = le64_load(c->ghcb->bytes + off);
+	*v = gst_shared_le(c->ghcb->bytes + off, 8);
 	return GST_OK;
 }
 

@@ -32,6 +32,17 @@ static inline uint64_t gst_shared_buf_gpa(struct gst_ctx *c)
 	return c->ghcb_gpa + GHCB_OFF_SHARED_BUFFER;
 }
 
+/* Read shared memory exactly once (volatile, like Linux READ_ONCE): the hypervisor may change it at any time, and
+ * a compiler must not turn one check-then-use read into two fetches. */
+static inline uint64_t gst_shared_le(const uint8_t *p, unsigned int width)
+{
+	const volatile uint8_t *b = (const volatile uint8_t *)p;
+	uint64_t v = 0;
+	for (unsigned int i = 0; i < width; i++)
+		v |= (uint64_t)b[i] << (8 * i);
+	return v;
+}
+
 /* Map a GPA range through the platform (NULL on failure). */
 static inline void *gst_map(struct gst_ctx *c, uint64_t gpa, size_t len)
 {

@@ -98,14 +98,15 @@ static int gst_psc_submit(struct gst_ctx *c, const uint64_t *entries, unsigned i
 			return gst_fail(c, GST_ESTATUS, SVM_VMGEXIT_PSC, status);
 
 		/* Read the progress once each. */
-		unsigned int ncur = psc_hdr_cur_entry(d), nend = psc_hdr_end_entry(d);
-		uint32_t reserved = le32_load(d + PSC_OFF_RESERVED);
+		unsigned int ncur = (unsigned int)gst_shared_le(d + PSC_OFF_CUR_ENTRY, 2);
+		unsigned int nend = (unsigned int)gst_shared_le(d + PSC_OFF_END_ENTRY, 2);
+		uint64_t reserved = gst_shared_le(d + PSC_OFF_RESERVED, 4);
 		if (reserved || nend != n - 1 || ncur < cur || ncur > n)
 			return gst_psc_protocol_error(c, (uint64_t)ncur << 16 | nend);
 		unsigned int ncp = 0;
 		if (ncur < n) {
 			unsigned int np = gst_entry_pages(entries[ncur]);
-			ncp = psc_entry_cur_page(psc_entry_load(d, ncur));
+			ncp = psc_entry_cur_page(gst_shared_le(d + PSC_OFF_ENTRY(ncur), 8));
 			if (ncp > np || (ncur == cur && ncp < cur_page))
 				return gst_psc_protocol_error(c, (uint64_t)ncur << 16 | ncp);
 			if (ncp == np) { /* the entry is done even if the header lags behind */
