@@ -195,6 +195,11 @@ int gst_msr_terminate(struct gst_ctx *c, unsigned int set, unsigned int code);
 int gst_nae(struct gst_ctx *c, uint64_t exit_code, uint64_t info1, uint64_t info2_in, uint64_t *info2);
 /* Clear the GHCB save area before filling inputs for gst_nae (the wrappers do it themselves). */
 void gst_ghcb_begin(struct gst_ctx *c);
+/* VMGEXIT with the GHCB exactly as the caller left it (no field, valid bit, version or usage written by the
+ * library), for deliberately malformed events (the `hostile` guest); the response goes through the same checks as
+ * gst_nae (e.g. GST_EMALFORMED with fault.info2 = the GHCB_ERR_* reason).  On GST_OK, *info2 = SW_EXITINFO2 if
+ * valid, else 0. */
+int gst_nae_raw(struct gst_ctx *c, uint64_t *info2);
 
 /* CPUID (leaf, sub-leaf): out = {EAX, EBX, ECX, EDX}; all four must come back valid.  Leaf 0xD sends c->xcr0. */
 int gst_cpuid(struct gst_ctx *c, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);

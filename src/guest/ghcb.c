@@ -89,17 +89,10 @@ static bool gst_bit(const uint8_t bitmap[16], unsigned int off)
 	return ghcb_bitmap_test(bitmap, GHCB_BITMAP_IDX(off));
 }
 
-int gst_nae_resp(struct gst_ctx *c, uint64_t exit_code, uint64_t info1, uint64_t info2_in, struct gst_resp *r)
+/* VMGEXIT with the GHCB as it is, then the response checks; `exit_code` only names the event in c->fault. */
+static int gst_exchange(struct gst_ctx *c, uint64_t exit_code, struct gst_resp *r)
 {
-	int rc = gst_need(c, exit_code, 1, false);
-	if (rc)
-		return rc;
 	struct ghcb *g = c->ghcb;
-	ghcb_set_sw_exit_code(g, exit_code);
-	ghcb_set_sw_exit_info_1(g, info1);
-	ghcb_set_sw_exit_info_2(g, info2_in);
-	ghcb_set_protocol_version(g, c->version);
-	ghcb_set_usage(g, GHCB_USAGE_DEFAULT);
 	c->plat.ops->ghcb_msr_write(c->plat.ctx, c->ghcb_gpa);
 	c->plat.ops->vmgexit(c->plat.ctx);
 
@@ -131,6 +124,31 @@ int gst_nae_resp(struct gst_ctx *c, uint64_t exit_code, uint64_t info1, uint64_t
 		c->fault.info2_valid = r->info2_valid;
 	}
 	return err;
+}
+
+int gst_nae_resp(struct gst_ctx *c, uint64_t exit_code, uint64_t info1, uint64_t info2_in, struct gst_resp *r)
+{
+	int rc = gst_need(c, exit_code, 1, false);
+	if (rc)
+		return rc;
+	struct ghcb *g = c->ghcb;
+	ghcb_set_sw_exit_code(g, exit_code);
+	ghcb_set_sw_exit_info_1(g, info1);
+	ghcb_set_sw_exit_info_2(g, info2_in);
+	ghcb_set_protocol_version(g, c->version);
+	ghcb_set_usage(g, GHCB_USAGE_DEFAULT);
+	return gst_exchange(c, exit_code, r);
+}
+
+int gst_nae_raw(struct gst_ctx *c, uint64_t *info2)
+{
+	if (!c->ghcb)
+		return gst_fail(c, GST_EINVAL, 0, 0);
+	struct gst_resp r;
+	int rc = gst_exchange(c, ghcb_get_sw_exit_code(c->ghcb), &r);
+	if (!rc && info2)
+		*info2 = r.info2;
+	return rc;
 }
 
 int gst_resp_u64(struct gst_ctx *c, const struct gst_resp *r, uint64_t exit_code, unsigned int off, uint64_t *v)

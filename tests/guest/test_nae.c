@@ -358,6 +358,44 @@ static void test_save_area_cleared(void **state)
 	assert_int_equal(last(f)->rsi, 0);
 }
 
+static void test_nae_raw(void **state)
+{
+	struct fx *f = *state;
+	uint64_t info2 = 1;
+	/* a CPUID without RCX: the fake (like KVM) answers MISSING_INPUT, which comes back as such */
+	gst_ghcb_begin(&f->c);
+	ghcb_set_sw_exit_code(f->c.ghcb, SVM_EXIT_CPUID);
+	ghcb_set_sw_exit_info_1(f->c.ghcb, 0);
+	ghcb_set_sw_exit_info_2(f->c.ghcb, 0);
+	ghcb_set_rax(f->c.ghcb, 1);
+	assert_int_equal(gst_nae_raw(&f->c, &info2), GST_EMALFORMED);
+	assert_int_equal(f->c.fault.info2, GHCB_ERR_MISSING_INPUT);
+	assert_int_equal(f->c.fault.event, SVM_EXIT_CPUID);
+	/* a usage other than 0 is left as written */
+	gst_ghcb_begin(&f->c);
+	ghcb_set_sw_exit_code(f->c.ghcb, SVM_VMGEXIT_NMI_COMPLETE);
+	ghcb_set_sw_exit_info_1(f->c.ghcb, 0);
+	ghcb_set_sw_exit_info_2(f->c.ghcb, 0);
+	ghcb_set_usage(f->c.ghcb, 1);
+	assert_int_equal(gst_nae_raw(&f->c, &info2), GST_EMALFORMED);
+	assert_int_equal(f->c.fault.info2, GHCB_ERR_INVALID_USAGE);
+	ghcb_set_usage(f->c.ghcb, 0);
+	/* a well-formed raw event succeeds and returns SW_EXITINFO2 */
+	gst_ghcb_begin(&f->c);
+	ghcb_set_sw_exit_code(f->c.ghcb, SVM_VMGEXIT_AP_HLT_LOOP);
+	ghcb_set_sw_exit_info_1(f->c.ghcb, 0);
+	ghcb_set_sw_exit_info_2(f->c.ghcb, 0);
+	assert_int_equal(gst_nae_raw(&f->c, &info2), GST_OK);
+	assert_int_equal(info2, 1);
+	/* an unknown event */
+	gst_ghcb_begin(&f->c);
+	ghcb_set_sw_exit_code(f->c.ghcb, 0x8000F000);
+	ghcb_set_sw_exit_info_1(f->c.ghcb, 0);
+	ghcb_set_sw_exit_info_2(f->c.ghcb, 0);
+	assert_int_equal(gst_nae_raw(&f->c, NULL), GST_EMALFORMED);
+	assert_int_equal(f->c.fault.info2, GHCB_ERR_INVALID_EVENT);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -379,6 +417,7 @@ int main(void)
 	    T(test_hlt_nmi_terminate),
 	    cmocka_unit_test(test_before_setup),
 	    T(test_save_area_cleared),
+	    T(test_nae_raw),
 	};
 	return cmocka_run_group_tests_name("guest_nae", tests, NULL, NULL);
 }
