@@ -311,8 +311,9 @@ struct gst_report_req {
 	uint32_t vmpl;	       /* >= vmpck_id */
 	uint32_t key_sel;      /* SNP_KEY_SEL_* */
 };
-/* Attestation report: report[SNP_REPORT_SIZE] receives the report.  The payload STATUS != 0 gives GST_ESTATUS
- * (fault.info2 = STATUS, no wipe: the firmware authenticated it). */
+/* Attestation report: report[SNP_REPORT_SIZE] receives the report.  After a response that validated, the payload
+ * is the firmware's own (authenticated), so its problems do not wipe the key: STATUS != 0 gives GST_ESTATUS
+ * (fault.info2 = STATUS), a REPORT_SIZE other than 0x4A0 gives GST_EPROTO.  The errors of gst_greq_send apply. */
 int gst_get_report(struct gst_ctx *c, struct gst_greq *g, const struct gst_report_req *req, uint8_t *report,
 		   size_t report_cap);
 /* Attestation report with certificates: extended request with the certificate table written by the host into
