@@ -102,6 +102,10 @@ struct gst_platform_ops {
 	uint64_t (*now_us)(void *ctx);
 	/* Print `len` bytes of diagnostics (no trailing NUL needed).  Optional (NULL: silent). */
 	void (*log)(void *ctx, const char *msg, size_t len);
+	/* RMPADJUST one 4 KiB page (`gpa` mapped at `va`) with `attrs` in RDX as the instruction takes them (target
+	 * VMPL [7:0], permission mask [15:8], VMSA bit 16).  Returns the instruction's result (0 = success).  Optional
+	 * (NULL: gst_vmsa_mark answers GST_ENOTSUP); used to turn a page into an AP's VMSA before AP creation. */
+	int (*rmpadjust)(void *ctx, uint64_t gpa, void *va, uint64_t attrs);
 };
 
 struct gst_platform {
@@ -244,6 +248,10 @@ int gst_ap_jump_table_get(struct gst_ctx *c, uint64_t *pa);
  * _DESTROY for `apic_id` with the VMSA at `vmsa_gpa` (page-aligned, not 2 MiB-aligned: SNP erratum) and
  * `sev_features` in RAX. */
 int gst_ap_create(struct gst_ctx *c, unsigned int request, uint32_t apic_id, uint64_t vmsa_gpa, uint64_t sev_features);
+/* Mark (vmsa = true) or unmark the private, validated page at `vmsa_gpa` as a VMSA for VMPL1 through RMPADJUST
+ * (Linux snp_set_vmsa: attrs = 1 | VMSA bit), before gst_ap_create / after destroying the AP. */
+int gst_vmsa_mark(struct gst_ctx *c, uint64_t vmsa_gpa, bool vmsa);
+#define GST_RMPADJUST_VMSA_PAGE_BIT (1ull << 16)
 /* AP reset hold by NAE (AP_HLT_LOOP): *woken = SW_EXITINFO2 (1 after a SIPI). */
 int gst_ap_hlt_loop(struct gst_ctx *c, uint64_t *woken);
 /* NMI complete. */

@@ -263,6 +263,26 @@ int gst_ap_create(struct gst_ctx *c, unsigned int request, uint32_t apic_id, uin
 	return gst_nae(c, SVM_VMGEXIT_AP_CREATION, SVM_VMGEXIT_AP_INFO1(request, apic_id), vmsa_gpa, NULL);
 }
 
+int gst_vmsa_mark(struct gst_ctx *c, uint64_t vmsa_gpa, bool vmsa)
+{
+	if (!c->snp || !c->plat.ops->rmpadjust)
+		return gst_fail(c, GST_ENOTSUP, SVM_VMGEXIT_AP_CREATION, 0);
+	if (vmsa_gpa & GST_PAGE_MASK)
+		return gst_fail(c, GST_EINVAL, SVM_VMGEXIT_AP_CREATION, vmsa_gpa);
+	void *va = gst_map(c, vmsa_gpa, GST_PAGE_SIZE);
+	if (!va)
+		return gst_fail(c, GST_EFAULT, SVM_VMGEXIT_AP_CREATION, vmsa_gpa);
+	/* Target VMPL1 (the VMSA bit may only be set on behalf of a less privileged VMPL), no permissions. */
+	uint64_t attrs = 1u | (vmsa ? GST_RMPADJUST_VMSA_PAGE_BIT : 0);
+	int rc = c->plat.ops->rmpadjust(c->plat.ctx, vmsa_gpa, va, attrs);
+	if (rc) {
+		gst_fail(c, GST_ESTATUS, SVM_VMGEXIT_AP_CREATION, (uint64_t)(unsigned int)rc);
+		c->fault.info1 = vmsa_gpa;
+		return GST_ESTATUS;
+	}
+	return GST_OK;
+}
+
 int gst_ap_hlt_loop(struct gst_ctx *c, uint64_t *woken)
 {
 	gst_ghcb_begin(c);

@@ -2,7 +2,8 @@
 /*
  * The `snp` platform: the guest library on real SEV-SNP hardware (x86-64).  Compiled everywhere x86-64, run only
  * inside an SNP guest: VMGEXIT is `rep vmmcall` (F3 0F 01 D9), the GHCB MSR is 0xC0010130, PVALIDATE is
- * F2 0F 01 FF (rAX = virtual address, ECX = page size, EDX = validate; EAX = result, CF = no RMP update), GPAs are
+ * F2 0F 01 FF (rAX = virtual address, ECX = page size, EDX = validate; EAX = result, CF = no RMP update),
+ * RMPADJUST is F3 0F 01 FE, GPAs are
  * identity-mapped, delays count TSC ticks.  The encodings come from the AMD APM vol 3; the instruction use follows
  * Linux arch/x86/include/asm/sev.h (pvalidate) and sev-internal.h (sev_es_wr_ghcb_msr).
  */
@@ -45,6 +46,16 @@ static int snp_pvalidate(void *ctx, uint64_t gpa, void *va, bool size2m, bool va
 			 : "memory", "cc");
 	if (no_update)
 		return GST_PVALIDATE_FAIL_NOUPDATE;
+	return (int)(uint32_t)rax;
+}
+
+static int snp_rmpadjust(void *ctx, uint64_t gpa, void *va, uint64_t attrs)
+{
+	(void)ctx;
+	(void)gpa;
+	uint64_t rax = (uint64_t)(uintptr_t)va;
+	/* RMPADJUST (F3 0F 01 FE): rAX = virtual address, RCX = page size (0: 4 KiB), RDX = attributes. */
+	__asm__ volatile(".byte 0xF3, 0x0F, 0x01, 0xFE" : "+a"(rax) : "c"(0u), "d"(attrs) : "memory", "cc");
 	return (int)(uint32_t)rax;
 }
 
@@ -95,6 +106,7 @@ static const struct gst_platform_ops snp_ops = {
     .delay_us = snp_delay_us,
     .now_us = snp_now_us,
     .log = NULL,
+    .rmpadjust = snp_rmpadjust,
 };
 
 int gst_platform_snp_init(struct gst_platform *plat, struct gst_snp_platform *sp)

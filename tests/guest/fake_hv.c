@@ -142,6 +142,15 @@ static void fh_log(void *ctx, const char *msg, size_t len)
 	h->log_len += n;
 }
 
+static int fh_rmpadjust(void *ctx, uint64_t gpa, void *va, uint64_t attrs)
+{
+	struct fake_hv *h = ctx;
+	fh_abort_if(va != h->mem + gpa);
+	h->rmpadjust_gpa = gpa;
+	h->rmpadjust_attrs = attrs;
+	return h->rmpadjust_rc;
+}
+
 static void fh_vmgexit(void *ctx);
 
 static const struct gst_platform_ops fh_ops = {
@@ -153,6 +162,7 @@ static const struct gst_platform_ops fh_ops = {
     .ptr_to_gpa = fh_ptr_to_gpa,
     .delay_us = fh_delay,
     .log = fh_log,
+    .rmpadjust = fh_rmpadjust,
 };
 
 static const struct gst_platform_ops fh_ops_clock = {
@@ -165,6 +175,7 @@ static const struct gst_platform_ops fh_ops_clock = {
     .delay_us = fh_delay,
     .now_us = fh_now,
     .log = fh_log,
+    .rmpadjust = fh_rmpadjust,
 };
 
 struct gst_platform fh_platform(struct fake_hv *h)

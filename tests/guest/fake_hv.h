@@ -96,6 +96,8 @@ struct fake_hv {
 	uint8_t last_req_page[4096]; /* request page at the last guest-request exit */
 	uint8_t req_copy[8][4096];   /* request pages of the first 8 guest-request exits */
 	int user;		     /* free for a test's mutators */
+	uint64_t rmpadjust_gpa, rmpadjust_attrs;
+	int rmpadjust_rc;
 	unsigned int greq_exits;
 	bool fw_processed; /* the firmware ran on the last guest request */
 	char log[1024];

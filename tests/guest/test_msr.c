@@ -268,6 +268,7 @@ static void test_snp_platform_init(void **state)
 	assert_non_null(p.ops->vmgexit);
 	assert_non_null(p.ops->pvalidate);
 	assert_non_null(p.ops->now_us);
+	assert_non_null(p.ops->rmpadjust);
 	struct gst_ctx c;
 	assert_int_equal(gst_init(&c, &p, true), GST_OK); /* every required op is there */
 }

@@ -316,6 +316,23 @@ static void test_ap_creation(void **state)
 	assert_int_equal(gst_ap_create(&f->c, SVM_VMGEXIT_AP_CREATE, 3, 0x301000, 0x1), GST_ENOTSUP);
 }
 
+static void test_vmsa_mark(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(gst_vmsa_mark(&f->c, 0x301000, true), GST_OK);
+	assert_int_equal(f->h->rmpadjust_gpa, 0x301000);
+	assert_int_equal(f->h->rmpadjust_attrs, GST_RMPADJUST_VMSA_PAGE_BIT | 1);
+	assert_int_equal(gst_vmsa_mark(&f->c, 0x301000, false), GST_OK);
+	assert_int_equal(f->h->rmpadjust_attrs, 1);
+	f->h->rmpadjust_rc = 8;
+	assert_int_equal(gst_vmsa_mark(&f->c, 0x301000, true), GST_ESTATUS);
+	assert_int_equal(f->c.fault.info2, 8);
+	assert_int_equal(gst_vmsa_mark(&f->c, 0x301008, true), GST_EINVAL);
+	assert_int_equal(gst_vmsa_mark(&f->c, FH_MEM_SIZE, true), GST_EFAULT);
+	f->c.snp = false;
+	assert_int_equal(gst_vmsa_mark(&f->c, 0x301000, true), GST_ENOTSUP);
+}
+
 static void test_hlt_nmi_terminate(void **state)
 {
 	struct fx *f = *state;
@@ -414,6 +431,7 @@ int main(void)
 	    T(test_hypercall),
 	    T(test_hv_features_and_jump_table),
 	    T(test_ap_creation),
+	    T(test_vmsa_mark),
 	    T(test_hlt_nmi_terminate),
 	    cmocka_unit_test(test_before_setup),
 	    T(test_save_area_cleared),
