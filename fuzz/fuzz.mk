@@ -6,3 +6,4 @@ FUZZERS += hv_vmgexit
 FUZZERS += fw_guest_msg
 FUZZERS += fw_cpuid
 FUZZERS += fw_cert_table
+FUZZERS += guest_hostile_hv
