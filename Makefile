@@ -55,7 +55,7 @@ LDFLAGS += $(SAN) -pthread
 CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
-LIBS := $(CRYPTO_LIBS) $(JSON_LIBS) -lm
+LIBS := $(CRYPTO_LIBS) $(JSON_LIBS) -lbearssl -lm
 
 # Filled by the fragments.
 LIB_SRCS :=
@@ -75,6 +75,7 @@ BENCHES :=
 -include tests/hv/tests.mk
 -include tests/fw/tests.mk
 -include tests/fw/measure.mk
+-include tests/guest/tests.mk
 -include tests/snp/tests.mk
 -include tests/vmm/tests.mk
 -include tests/cli/tests.mk
@@ -117,7 +118,7 @@ $(CLI): $(CLI_OBJS) $(STATIC_LIB)
 
 # A test is tests/<name>.c plus the objects its fragment lists in TEST_EXTRA_<name>, linked with the library.
 .SECONDEXPANSION:
-$(O)/tests/%: $(O)/tests/%.o $$(patsubst %.c,$(O)/%.o,$$(TEST_EXTRA_$$*)) $(STATIC_LIB)
+$(O)/tests/%: $(O)/tests/%.o $$(addprefix $(O)/,$$(subst .c,.o,$$(TEST_EXTRA_$$*))) $(STATIC_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(CMOCKA_LIBS) $(LIBS)
 
 $(O)/bench/%: $(O)/bench/%.o $(STATIC_LIB)
