@@ -71,6 +71,7 @@ BENCHES :=
 -include src/vmm/sources.mk
 -include src/cli/sources.mk
 -include guests/guests.mk
+-include guests/guests_sim.mk
 -include tests/abi/tests.mk
 -include tests/hv/tests.mk
 -include tests/fw/tests.mk
