@@ -17,7 +17,7 @@
 #define KVM_FEATURE_HC_MAP_GPA_RANGE 16u
 
 static const struct hv_cpuid_entry base_table[] = {
-	/* leaf, subleaf, flags, eax, ebx, ecx, edx */
+	/* leaf, subleaf, flags, eax, ebx, ecx, edx (leaf 1 and 0x80000001 EAX: the part's FMS) */
 	{0x00000000, 0, 0, 0x0000000D, 0x68747541, 0x444D4163, 0x69746E65, 0, 0}, /* "AuthenticAMD" */
 	{0x00000001, 0, 0, SNP_CPUID_GENOA | 1, 0x00000800, 0x76F8320B, 0x178BFBFF, 0, 0},
 	{0x00000007, 0, HV_CPUID_FLAG_SIGNIFICANT_INDEX, 0, 0xF1BF97A9, 0x00405FCE, 0x00000010, 0, 0},
@@ -27,21 +27,25 @@ static const struct hv_cpuid_entry base_table[] = {
 	{KVM_CPUID_SIGNATURE, 0, 0, KVM_CPUID_FEATURES, 0x4B4D564B, 0x564B4D56, 0x0000004D, 0, 0}, /* "KVMKVMKVM" */
 	{KVM_CPUID_FEATURES, 0, 0, 1u << KVM_FEATURE_HC_MAP_GPA_RANGE, 0, 0, 0, 0, 0},
 	{0x80000000, 0, 0, 0x80000021, 0x68747541, 0x444D4163, 0x69746E65, 0, 0},
-	{0x80000001, 0, 0, SNP_CPUID_GENOA | 1, 0x40000000, 0x75C237FF, 0x2FD3FBFF, 0, 0},
+	{0x80000001, 0, 0, SNP_CPUID_GENOA | 1, 0x40000000, 0x75C237FB, 0x2FD3FBFF, 0, 0},
 	{0x80000008, 0, 0, 0x00003030, 0x791EF257, 0x0000707F, 0x00010000, 0, 0},
 	/* SME 0, SEV 1, SEV-ES 3, SNP 4 (APM vol 3 E.4.17); EBX C-bit 51, 6 bits of physical-address reduction. */
 	{0x8000001F, 0, 0, 0x0000001B, 0x00000173, 0x000003EF, 0x00000006, 0, 0},
 };
 
-size_t vmm_cpuid_table(struct hv_cpuid_entry *out, size_t cap, bool snp, uint32_t vcpus)
+size_t vmm_cpuid_table(struct hv_cpuid_entry *out, size_t cap, bool snp, uint32_t vcpus, uint32_t fms)
 {
 	size_t n = sizeof(base_table) / sizeof(base_table[0]);
 	if (n > cap)
 		return 0;
 	memcpy(out, base_table, sizeof(base_table));
 	for (size_t i = 0; i < n; i++) {
-		if (out[i].function == 1)
+		if (out[i].function == 1) {
+			out[i].eax = fms;
 			out[i].ebx |= (vcpus & 0xFFu) << 16; /* logical processor count */
+		}
+		if (out[i].function == 0x80000001)
+			out[i].eax = fms;
 		if (out[i].function == 0x8000001F && !snp)
 			out[i].eax &= ~(1u << 4); /* no SNP on a SEV-ES VM */
 	}

@@ -70,7 +70,7 @@ int vmm_launch(struct vmm_vm *vm, const uint8_t *image, size_t image_len)
 		return -EIO;
 
 	struct hv_cpuid_entry t[64];
-	size_t n = vmm_cpuid_table(t, 64, true, vm->nvcpus);
+	size_t n = vmm_cpuid_table(t, 64, true, vm->nvcpus, vmm_cpuid_fms(vm));
 	uint8_t *cpuid = mem + SNPEMU_CPUID_PAGE_GPA;
 	vmm_cpuid_page(cpuid, t, n);
 	st = fw_launch_update(vm->fw_guest, SNP_PAGE_TYPE_CPUID, SNPEMU_CPUID_PAGE_GPA, cpuid, NULL);

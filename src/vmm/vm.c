@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <snpemu/abi/msr_proto.h>
+#include <snpemu/abi/report.h>
 #include <snpemu/abi/run.h>
 
 #include "../guests/program.h"
@@ -91,10 +92,7 @@ int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_resu
 	rc = hv_vm_add_memslot(vm->hv, 0, 0, vm->mem_size, vm->mem);
 	if (rc)
 		return rc;
-	struct hv_cpuid_entry t[64];
-	size_t n = vmm_cpuid_table(t, 64, vm->snp, vm->nvcpus);
-	if ((rc = hv_vm_set_cpuid(vm->hv, t, n)) ||
-	    (rc = hv_vm_set_msr_policy(vm->hv, msr_rules, sizeof(msr_rules) / sizeof(msr_rules[0]), HV_MSR_EXIT)) ||
+	if ((rc = hv_vm_set_msr_policy(vm->hv, msr_rules, sizeof(msr_rules) / sizeof(msr_rules[0]), HV_MSR_EXIT)) ||
 	    (rc = hv_vm_enable_hypercall_exits(vm->hv, HV_HYPERCALL_EXIT_VALID_MASK)))
 		return rc;
 
@@ -112,7 +110,14 @@ int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_resu
 		if ((rc = vmm_vm_init_snp(vm)))
 			return rc;
 	}
-	return 0;
+	struct hv_cpuid_entry t[64];
+	size_t n = vmm_cpuid_table(t, 64, vm->snp, vm->nvcpus, vmm_cpuid_fms(vm));
+	return hv_vm_set_cpuid(vm->hv, t, n);
+}
+
+uint32_t vmm_cpuid_fms(const struct vmm_vm *vm)
+{
+	return vm->fw_platform ? fw_platform_config(vm->fw_platform)->cpuid_fms : SNP_CPUID_GENOA | 1;
 }
 
 void vmm_vm_stop(struct vmm_vm *vm, int status)

@@ -82,7 +82,9 @@ void vmm_vm_stop(struct vmm_vm *vm, int status);
 int vmm_launch(struct vmm_vm *vm, const uint8_t *image, size_t image_len);
 
 /* cpuid_table.c: the VMM's CPUID table for the engine and the SNP CPUID page. */
-size_t vmm_cpuid_table(struct hv_cpuid_entry *out, size_t cap, bool snp, uint32_t vcpus);
+size_t vmm_cpuid_table(struct hv_cpuid_entry *out, size_t cap, bool snp, uint32_t vcpus, uint32_t fms);
+/* The CPUID Fn0000_0001 EAX the VM reports: the platform's part, or a Genoa B1 without a platform (SEV-ES). */
+uint32_t vmm_cpuid_fms(const struct vmm_vm *vm);
 void vmm_cpuid_page(uint8_t page[4096], const struct hv_cpuid_entry *t, size_t n);
 
 /* exits.c: the one exit handler.  Returns true to resume the vCPU's VMGEXIT, false when the VM stops. */
