@@ -41,6 +41,16 @@ static inline void *guest_map(struct guest *g, uint64_t gpa, size_t len)
 	return g->c.plat.ops->gpa_to_ptr(g->c.plat.ctx, gpa, len);
 }
 
+/* Program data in guest RAM (sim runs many guests in one process: programs keep no static state).  The first
+ * GUEST_DATA_SIZE bytes of the free RAM are the program's data area; `off` + `len` must stay inside it. */
+#define GUEST_DATA_SIZE (1ull << 20)
+static inline void *guest_data(struct guest *g, uint64_t off, size_t len)
+{
+	if (off > GUEST_DATA_SIZE || len > GUEST_DATA_SIZE - off)
+		return (void *)0;
+	return guest_map(g, g->boot->free_gpa + off, len);
+}
+
 /* Bring vCPU `cpu` up on platform `plat` and run the program.  Returns the exit status to report. */
 int guest_run(const struct guest_program *p, const struct gst_platform *plat, uint32_t cpu,
 	      const struct snpemu_boot_info *boot);
