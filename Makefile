@@ -79,6 +79,7 @@ BENCHES :=
 -include tests/guest/tests.mk
 -include tests/snp/tests.mk
 -include tests/vmm/tests.mk
+-include tests/vmm/programs.mk
 -include tests/cli/tests.mk
 -include fuzz/fuzz.mk
 -include bench/bench.mk
