@@ -1,3 +1,5 @@
 # libFuzzer targets: fuzz/<name>.c, seed corpus in fuzz/corpus/<name>/.
 FUZZERS += abi_decode
 FUZZERS += fw_ovmf
+FUZZERS += attest_report attest_certs attest_ghcb
+FUZZERS += hv_vmgexit

@@ -40,8 +40,23 @@
  * MSR-protocol PSC request on an SNP VM is answered GHCB_MSR_PSC_RESP_ERROR (KVM's answer when PSC exits are
  * disabled).  PREF_GPA and REG_GPA are implemented (REG_GPA records the GPA; it is not yet enforced on NAEs).
  *
+ * Where the engine departs from KVM (each also commented at the code):
+ *   - host faults (GHCB or scratch GPA without a slot, private page, allocation failure) exit MEMORY_FAULT
+ *     (hv_vcpu_vmgexit returns 0, not -EFAULT) instead of a silent resume or a failed KVM_RUN;
+ *   - UNSUPPORTED_EVENT is the INTERNAL_ERROR exit above instead of KVM_RUN failing with -EINVAL;
+ *   - string IOIO with a count above INT_MAX, and IOIO with an operand size other than 1, 2 or 4, are answered
+ *     GHCB_ERR_INVALID_INPUT (KVM: -EINVAL, or passes the raw size on); a string count of 0 completes without
+ *     an exit;
+ *   - only produced registers are written back and marked valid (KVM writes RAX..RDX back on every NAE);
+ *   - a scratch area inside the GHCB is copied like one outside it, so handlers never read guest memory twice;
+ *   - KVM_HC_MAP_GPA_RANGE is refused (-KVM_ENOSYS) unless the guest's CPUID leaf 0x40000001 EAX advertises
+ *     KVM_FEATURE_HC_MAP_GPA_RANGE (bit 16) (DESIGN rule 5);
+ *   - RDTSC/RDTSCP read a 1 GHz TSC counting from VM creation; RDPMC injects #GP (no virtual PMU); MSR_AMD64_SEV
+ *     reads are answered from the VM type.
+ *
  * Threads.  Each vCPU is driven by one thread at a time; vCPUs of one VM run concurrently.  VM configuration
- * calls may run concurrently with vCPUs (they serialize against in-flight VMGEXITs).
+ * calls may run concurrently with vCPUs (they serialize against in-flight VMGEXITs), but not from inside the
+ * host-access hook, which runs during a VMGEXIT.
  */
 #ifndef SNPEMU_HV_H
 #define SNPEMU_HV_H
@@ -64,11 +79,14 @@ struct hv_vcpu;
 /* INTERNAL_ERROR suberror of the UNSUPPORTED_EVENT exit (KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON). */
 #define HV_INTERNAL_ERROR_UNSUPPORTED_EVENT 4u
 
+/* hv_vm_config.flags */
+#define HV_VM_FLAG_NO_EXIT_TIMING (1u << 0) /* statistics count events but do not time them (saves two TSC reads) */
+
 struct hv_vm_config {
 	uint32_t type;		/* HV_VM_TYPE_SEV_ES or HV_VM_TYPE_SNP */
 	uint16_t ghcb_version;	/* maximum GHCB protocol version: 1 or 2; 0 = 2 (KVM_SEV_INIT2, spec §2.4) */
 	uint8_t cbit;		/* C-bit position reported by SEV_INFO (0..63) */
-	uint8_t reserved;	/* must be 0 */
+	uint8_t flags;		/* HV_VM_FLAG_* */
 	uint64_t sev_features;	/* VMSA SEV_FEATURES (checked by AP creation) */
 	uint64_t scratch_limit; /* largest scratch area outside the GHCB; 0 = 64 KiB; at most HV_SCRATCH_LIMIT_MAX */
 };

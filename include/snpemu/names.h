@@ -36,4 +36,24 @@ size_t snpemu_decode_msr(uint64_t value, struct snpemu_text *out);
  * non-zero part of the shared buffer as hex.  `len` must be 4096; other lengths are described as an error. */
 size_t snpemu_decode_ghcb(const uint8_t *page, size_t len, struct snpemu_text *out);
 
+/* The GHCB save-area fields the decoders show: name of field `i` with its offset and size, or NULL past the end. */
+const char *snpemu_ghcb_field(size_t i, unsigned int *off, unsigned int *size);
+
+/* The same GHCB page description as a JSON object text (fields with value and valid bit, exit code name, usage,
+ * version, shared buffer up to its last non-zero byte); malloc'd, the caller frees it.  NULL if `len` is not 4096
+ * or on allocation failure. */
+char *snpemu_decode_ghcb_json(const uint8_t *page, size_t len);
+/* An MSR-protocol value as a JSON object text ({value, info, name, text}); malloc'd; NULL on allocation failure. */
+char *snpemu_decode_msr_json(uint64_t value);
+
+/* Check that `len` bytes hold a PSC descriptor (GHCB spec §4.1.6): an 8-byte header and whole 8-byte entries, at
+ * most the 2032-byte shared buffer, end_entry < 253 and inside the buffer.  0, or -EINVAL with the reason in
+ * `why`. */
+int snpemu_psc_validate(const uint8_t *buf, size_t len, char *why, size_t why_cap);
+/* Describe a PSC descriptor (header, then entries 0..end_entry: gfn, operation, page size, cur_page, processed or
+ * pending), or the validation error.  Returns the text length. */
+size_t snpemu_decode_psc(const uint8_t *buf, size_t len, struct snpemu_text *out);
+/* The same as a JSON object text; malloc'd; NULL if the descriptor is invalid or on allocation failure. */
+char *snpemu_decode_psc_json(const uint8_t *buf, size_t len);
+
 #endif

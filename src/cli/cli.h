@@ -18,4 +18,8 @@ struct cli_command {
 #define CLI_EXIT_FAILURE 1 /* the operation ran and failed (a check failed, the guest failed) */
 #define CLI_EXIT_USAGE	 2 /* bad command line or input file */
 
+/* Subcommands (one file each: src/cli/cmd_<name>.c). */
+int cli_cmd_verify(int argc, char **argv);
+int cli_cmd_decode(int argc, char **argv);
+
 #endif

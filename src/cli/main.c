@@ -13,10 +13,12 @@ static const struct cli_command commands[] = {
      "launch a guest program and run it to completion", cli_cmd_run},
     {"certs", "--out DIR [--product genoa|milan|turin] [--seed HEX]", "write ARK, ASK, VCEK and the cert table", NULL},
     {"report", "--out DIR [--report-data HEX] [--ext] [--seed HEX]", "produce a signed attestation report", NULL},
-    {"verify", "--report FILE --certs DIR [--ark FILE] [--json]", "verify a report and its certificate chain", NULL},
+    {"verify", "--report FILE --certs DIR [--ark FILE] [policy options, see --help] [--json]",
+     "verify a report and its certificate chain", cli_cmd_verify},
     {"measure", "--ovmf FILE --vcpus N --vcpu-type T [--kernel F] [--vmm-type qemu|ec2|gce] [--dump-vmsa DIR]",
      "compute the expected SNP launch digest of a QEMU/OVMF launch", cli_cmd_measure},
-    {"decode", "ghcb|report|msr|psc|certs FILE|VALUE [--json]", "decode GHCB, report, MSR and PSC data", NULL},
+    {"decode", "ghcb|report|msr|psc|certs FILE|VALUE [--json]",
+     "decode GHCB, report, MSR, PSC and certificate-table data", cli_cmd_decode},
     {"bench", "", "run the benchmarks", NULL},
 };
 

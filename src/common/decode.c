@@ -131,6 +131,15 @@ static const struct ghcb_field_desc ghcb_fields[] = {
     {"xcr0", GHCB_OFF_XCR0, 8},
 };
 
+const char *snpemu_ghcb_field(size_t i, unsigned int *off, unsigned int *size)
+{
+	if (i >= sizeof(ghcb_fields) / sizeof(ghcb_fields[0]))
+		return NULL;
+	*off = ghcb_fields[i].off;
+	*size = ghcb_fields[i].size;
+	return ghcb_fields[i].name;
+}
+
 size_t snpemu_decode_ghcb(const uint8_t *page, size_t len, struct snpemu_text *out)
 {
 	size_t start = out->len;

@@ -31,6 +31,8 @@ static const struct hv_cpuid_entry *find(const struct hv_vcpu *v, uint32_t fn, u
 		}
 		if (!generic)
 			generic = e;
+		if (!vm->cpuid_variants) /* without variants the first match is the answer */
+			break;
 	}
 	*variant = false;
 	return generic;

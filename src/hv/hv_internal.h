@@ -118,7 +118,7 @@ union hv_event_state {
 
 struct hv_stat_counter {
 	_Atomic uint64_t count;
-	_Atomic uint64_t total_ns;
+	_Atomic uint64_t ticks; /* hv_stat_ticks() units */
 };
 
 struct hv_memslot {
@@ -168,18 +168,20 @@ struct hv_vm {
 	void *host_access_ctx;
 	struct hv_cpuid_entry *cpuid;
 	size_t cpuid_n;
+	bool cpuid_variants; /* the table has HV_CPUID_FLAG_XSTATE_VARIANT entries */
 	struct hv_msr_rule msr_rules[HV_MAX_MSR_RULES];
 	size_t msr_rules_n;
 	uint32_t msr_default;
 	uint64_t hypercall_exits;
 	_Atomic uint64_t ap_jump_table; /* per VM, spec §12 */
 	uint64_t tsc_epoch_ns;
+	uint64_t ticks_epoch; /* hv_stat_ticks() at creation, to convert ticks to ns */
 	/* vCPU list and retired statistics. */
 	pthread_mutex_t vcpus_lock;
 	struct hv_vcpu *vcpus;
 	unsigned int nr_vcpus;
 	uint64_t retired_count[HV_STAT_SLOTS_MAX];
-	uint64_t retired_ns[HV_STAT_SLOTS_MAX];
+	uint64_t retired_ticks[HV_STAT_SLOTS_MAX];
 };
 
 struct hv_vcpu {
@@ -195,6 +197,7 @@ struct hv_vcpu {
 	uint64_t xcr0, xss;
 	/* Current NAE event. */
 	struct hv_snapshot snap;
+	uint8_t *ghcb_page; /* host mapping of the GHCB, valid only within one hv_vcpu_vmgexit call */
 	const struct hv_nae_row *row;
 	struct hv_resp resp;
 	struct hv_scratch scratch;
@@ -227,7 +230,6 @@ int hv_nae_finish(struct hv_vcpu *v);
 int hv_nae_error(struct hv_vcpu *v, uint64_t reason);
 /* Answer "issue exception" with SW_EXITINFO2 = the event-injection value, and commit. */
 int hv_nae_exception(struct hv_vcpu *v, uint64_t evtinj);
-void hv_resp_set(struct hv_vcpu *v, enum hv_field f, uint64_t value);
 int hv_nae_snp_not_implemented(struct hv_vcpu *v);
 
 /* scratch.c: set up the scratch area for `len` bytes; HV_CONTINUE, or the result to return (error answered or
@@ -266,11 +268,41 @@ int hv_exit_sev_term(struct hv_vcpu *v, const uint64_t *data, uint32_t ndata);
 
 /* stats.c */
 uint64_t hv_now_ns(void);
+uint64_t hv_stat_ticks(void);
 unsigned int hv_stat_slot_other(void);
 
 static inline bool hv_vm_is_snp(const struct hv_vm *vm)
 {
 	return vm->cfg.type == HV_VM_TYPE_SNP;
+}
+
+/* Produce a response field (only SW_EXITINFO1/2 and RAX..RDX are response fields). */
+static inline void hv_resp_set(struct hv_vcpu *v, enum hv_field f, uint64_t value)
+{
+	struct hv_resp *r = &v->resp;
+	switch (f) {
+	case HV_F_INFO1:
+		r->info1 = value;
+		break;
+	case HV_F_INFO2:
+		r->info2 = value;
+		break;
+	case HV_F_RAX:
+		r->rax = value;
+		break;
+	case HV_F_RBX:
+		r->rbx = value;
+		break;
+	case HV_F_RCX:
+		r->rcx = value;
+		break;
+	case HV_F_RDX:
+		r->rdx = value;
+		break;
+	default:
+		return;
+	}
+	r->fields |= HV_FB(f);
 }
 
 #endif

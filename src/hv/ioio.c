@@ -39,6 +39,7 @@ static int string_complete(struct hv_vcpu *v)
 static int string_next(struct hv_vcpu *v)
 {
 	struct hv_io_state *io = &v->ev.io;
+	/* A count of 0 completes without an exit (KVM would emit an empty one). */
 	if (io->done == io->count)
 		return hv_nae_finish(v);
 	uint64_t left = io->count - io->done;

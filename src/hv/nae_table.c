@@ -59,64 +59,119 @@ static bool guest_request_ok(const struct hv_snapshot *s)
 	return !(s->info1 & ~HV_PAGE_MASK) && !(s->info2 & ~HV_PAGE_MASK) && s->info1 != s->info2;
 }
 
-const struct hv_nae_row hv_nae_rows[] = {
-    {SVM_EXIT_READ_DR7, "READ_DR7", 0, 0, NULL, NULL, hv_nae_dr7_read},
-    {SVM_EXIT_WRITE_DR7, "WRITE_DR7", F(RAX), 0, NULL, NULL, hv_nae_dr7_write},
-    {SVM_EXIT_RDTSC, "RDTSC", 0, 0, NULL, NULL, hv_nae_rdtsc},
-    {SVM_EXIT_RDPMC, "RDPMC", F(RCX), 0, NULL, NULL, hv_nae_rdpmc},
-    {SVM_EXIT_CPUID, "CPUID", F(RAX) | F(RCX), 0, cpuid_cond, NULL, hv_nae_cpuid},
-    {SVM_EXIT_INVD, "INVD", 0, 0, NULL, NULL, hv_nae_no_action},
-    {SVM_EXIT_IOIO, "IOIO", 0, 0, ioio_cond, NULL, hv_nae_ioio},
-    {SVM_EXIT_MSR, "MSR", F(RCX), 0, msr_cond, NULL, hv_nae_msr},
-    {SVM_EXIT_VMMCALL, "VMMCALL", F(RAX) | F(CPL), 0, NULL, NULL, hv_nae_vmmcall},
-    {SVM_EXIT_RDTSCP, "RDTSCP", 0, 0, NULL, NULL, hv_nae_rdtscp},
-    {SVM_EXIT_WBINVD, "WBINVD", 0, 0, NULL, NULL, hv_nae_no_action},
-    {SVM_EXIT_MONITOR, "MONITOR", F(RAX) | F(RCX) | F(RDX), 0, NULL, NULL, hv_nae_no_action},
-    {SVM_EXIT_MWAIT, "MWAIT", F(RAX) | F(RCX), 0, NULL, NULL, hv_nae_no_action},
-    {SVM_VMGEXIT_MMIO_READ, "MMIO_READ", F(SCRATCH), 0, NULL, NULL, hv_nae_mmio},
-    {SVM_VMGEXIT_MMIO_WRITE, "MMIO_WRITE", F(SCRATCH), 0, NULL, NULL, hv_nae_mmio},
-    {SVM_VMGEXIT_NMI_COMPLETE, "NMI_COMPLETE", 0, 0, NULL, NULL, hv_nae_no_action},
-    {SVM_VMGEXIT_AP_HLT_LOOP, "AP_HLT_LOOP", 0, 0, NULL, NULL, hv_nae_ap_hlt_loop},
-    {SVM_VMGEXIT_AP_JUMP_TABLE, "AP_JUMP_TABLE", 0, 0, NULL, NULL, hv_nae_ap_jump_table},
-    {SVM_VMGEXIT_PSC, "PSC", F(SCRATCH), HV_ROW_SNP_ONLY, NULL, NULL, hv_nae_snp_not_implemented},
-    {SVM_VMGEXIT_GUEST_REQUEST, "GUEST_REQUEST", 0, HV_ROW_SNP_ONLY, NULL, guest_request_ok,
-     hv_nae_snp_not_implemented},
-    /* RAX/RBX of the extended request are checked by its handler (INVALID_INPUT), spec §10. */
-    {SVM_VMGEXIT_EXT_GUEST_REQUEST, "EXT_GUEST_REQUEST", 0, HV_ROW_SNP_ONLY, NULL, guest_request_ok,
-     hv_nae_snp_not_implemented},
-    {SVM_VMGEXIT_AP_CREATION, "AP_CREATION", 0, HV_ROW_SNP_ONLY, ap_creation_cond, NULL, hv_nae_snp_not_implemented},
-    {SVM_VMGEXIT_HV_FEATURES, "HV_FEATURES", 0, 0, NULL, NULL, hv_nae_hv_features},
-    {SVM_VMGEXIT_TERM_REQUEST, "TERM_REQUEST", 0, 0, NULL, NULL, hv_nae_term_request},
-    {SVM_VMGEXIT_UNSUPPORTED_EVENT, "UNSUPPORTED_EVENT", 0, 0, NULL, NULL, hv_nae_unsupported_event},
+/* Row ids: the table is indexed by them, and the lookup maps exit codes to them directly. */
+enum hv_row_id {
+	ROW_READ_DR7,
+	ROW_WRITE_DR7,
+	ROW_RDTSC,
+	ROW_RDPMC,
+	ROW_CPUID,
+	ROW_INVD,
+	ROW_IOIO,
+	ROW_MSR,
+	ROW_VMMCALL,
+	ROW_RDTSCP,
+	ROW_WBINVD,
+	ROW_MONITOR,
+	ROW_MWAIT,
+	ROW_MMIO_READ,
+	ROW_MMIO_WRITE,
+	ROW_NMI_COMPLETE,
+	ROW_AP_HLT_LOOP,
+	ROW_AP_JUMP_TABLE,
+	ROW_PSC,
+	ROW_GUEST_REQUEST,
+	ROW_EXT_GUEST_REQUEST,
+	ROW_AP_CREATION,
+	ROW_HV_FEATURES,
+	ROW_TERM_REQUEST,
+	ROW_UNSUPPORTED_EVENT,
+	ROW_COUNT
 };
-const unsigned int hv_nae_row_count = sizeof(hv_nae_rows) / sizeof(hv_nae_rows[0]);
+
+const struct hv_nae_row hv_nae_rows[ROW_COUNT] = {
+    [ROW_READ_DR7] = {SVM_EXIT_READ_DR7, "READ_DR7", 0, 0, NULL, NULL, hv_nae_dr7_read},
+    [ROW_WRITE_DR7] = {SVM_EXIT_WRITE_DR7, "WRITE_DR7", F(RAX), 0, NULL, NULL, hv_nae_dr7_write},
+    [ROW_RDTSC] = {SVM_EXIT_RDTSC, "RDTSC", 0, 0, NULL, NULL, hv_nae_rdtsc},
+    [ROW_RDPMC] = {SVM_EXIT_RDPMC, "RDPMC", F(RCX), 0, NULL, NULL, hv_nae_rdpmc},
+    [ROW_CPUID] = {SVM_EXIT_CPUID, "CPUID", F(RAX) | F(RCX), 0, cpuid_cond, NULL, hv_nae_cpuid},
+    [ROW_INVD] = {SVM_EXIT_INVD, "INVD", 0, 0, NULL, NULL, hv_nae_no_action},
+    [ROW_IOIO] = {SVM_EXIT_IOIO, "IOIO", 0, 0, ioio_cond, NULL, hv_nae_ioio},
+    [ROW_MSR] = {SVM_EXIT_MSR, "MSR", F(RCX), 0, msr_cond, NULL, hv_nae_msr},
+    [ROW_VMMCALL] = {SVM_EXIT_VMMCALL, "VMMCALL", F(RAX) | F(CPL), 0, NULL, NULL, hv_nae_vmmcall},
+    [ROW_RDTSCP] = {SVM_EXIT_RDTSCP, "RDTSCP", 0, 0, NULL, NULL, hv_nae_rdtscp},
+    [ROW_WBINVD] = {SVM_EXIT_WBINVD, "WBINVD", 0, 0, NULL, NULL, hv_nae_no_action},
+    [ROW_MONITOR] = {SVM_EXIT_MONITOR, "MONITOR", F(RAX) | F(RCX) | F(RDX), 0, NULL, NULL, hv_nae_no_action},
+    [ROW_MWAIT] = {SVM_EXIT_MWAIT, "MWAIT", F(RAX) | F(RCX), 0, NULL, NULL, hv_nae_no_action},
+    [ROW_MMIO_READ] = {SVM_VMGEXIT_MMIO_READ, "MMIO_READ", F(SCRATCH), 0, NULL, NULL, hv_nae_mmio},
+    [ROW_MMIO_WRITE] = {SVM_VMGEXIT_MMIO_WRITE, "MMIO_WRITE", F(SCRATCH), 0, NULL, NULL, hv_nae_mmio},
+    [ROW_NMI_COMPLETE] = {SVM_VMGEXIT_NMI_COMPLETE, "NMI_COMPLETE", 0, 0, NULL, NULL, hv_nae_no_action},
+    [ROW_AP_HLT_LOOP] = {SVM_VMGEXIT_AP_HLT_LOOP, "AP_HLT_LOOP", 0, 0, NULL, NULL, hv_nae_ap_hlt_loop},
+    [ROW_AP_JUMP_TABLE] = {SVM_VMGEXIT_AP_JUMP_TABLE, "AP_JUMP_TABLE", 0, 0, NULL, NULL, hv_nae_ap_jump_table},
+    [ROW_PSC] = {SVM_VMGEXIT_PSC, "PSC", F(SCRATCH), HV_ROW_SNP_ONLY, NULL, NULL, hv_nae_snp_not_implemented},
+    [ROW_GUEST_REQUEST] = {SVM_VMGEXIT_GUEST_REQUEST, "GUEST_REQUEST", 0, HV_ROW_SNP_ONLY, NULL, guest_request_ok,
+			   hv_nae_snp_not_implemented},
+    /* RAX/RBX of the extended request are checked by its handler (INVALID_INPUT), spec §10. */
+    [ROW_EXT_GUEST_REQUEST] = {SVM_VMGEXIT_EXT_GUEST_REQUEST, "EXT_GUEST_REQUEST", 0, HV_ROW_SNP_ONLY, NULL,
+			       guest_request_ok, hv_nae_snp_not_implemented},
+    [ROW_AP_CREATION] = {SVM_VMGEXIT_AP_CREATION, "AP_CREATION", 0, HV_ROW_SNP_ONLY, ap_creation_cond, NULL,
+			 hv_nae_snp_not_implemented},
+    [ROW_HV_FEATURES] = {SVM_VMGEXIT_HV_FEATURES, "HV_FEATURES", 0, 0, NULL, NULL, hv_nae_hv_features},
+    [ROW_TERM_REQUEST] = {SVM_VMGEXIT_TERM_REQUEST, "TERM_REQUEST", 0, 0, NULL, NULL, hv_nae_term_request},
+    [ROW_UNSUPPORTED_EVENT] = {SVM_VMGEXIT_UNSUPPORTED_EVENT, "UNSUPPORTED_EVENT", 0, 0, NULL, NULL,
+			       hv_nae_unsupported_event},
+};
+const unsigned int hv_nae_row_count = ROW_COUNT;
 _Static_assert(sizeof(hv_nae_rows) / sizeof(hv_nae_rows[0]) + 16 <= HV_STAT_SLOTS_MAX, "stats slots");
+
+/* Exit codes fall in three dense ranges; a direct index per range instead of a search (VMGEXIT hot path).
+ * Entries hold row id + 1 (0 = not accepted). */
+static const uint8_t arch_index[0x90] = {
+    [SVM_EXIT_READ_DR7] = ROW_READ_DR7 + 1, [SVM_EXIT_WRITE_DR7] = ROW_WRITE_DR7 + 1,
+    [SVM_EXIT_RDTSC] = ROW_RDTSC + 1,	    [SVM_EXIT_RDPMC] = ROW_RDPMC + 1,
+    [SVM_EXIT_CPUID] = ROW_CPUID + 1,	    [SVM_EXIT_INVD] = ROW_INVD + 1,
+    [SVM_EXIT_IOIO] = ROW_IOIO + 1,	    [SVM_EXIT_MSR] = ROW_MSR + 1,
+    [SVM_EXIT_VMMCALL] = ROW_VMMCALL + 1,   [SVM_EXIT_RDTSCP] = ROW_RDTSCP + 1,
+    [SVM_EXIT_WBINVD] = ROW_WBINVD + 1,	    [SVM_EXIT_MONITOR] = ROW_MONITOR + 1,
+    [SVM_EXIT_MWAIT] = ROW_MWAIT + 1,
+};
+static const uint8_t vmgexit_index[0x20] = {
+    [0x01] = ROW_MMIO_READ + 1,	    [0x02] = ROW_MMIO_WRITE + 1,	[0x03] = ROW_NMI_COMPLETE + 1,
+    [0x04] = ROW_AP_HLT_LOOP + 1,   [0x05] = ROW_AP_JUMP_TABLE + 1,	[0x10] = ROW_PSC + 1,
+    [0x11] = ROW_GUEST_REQUEST + 1, [0x12] = ROW_EXT_GUEST_REQUEST + 1, [0x13] = ROW_AP_CREATION + 1,
+};
 
 const struct hv_nae_row *hv_nae_lookup(uint64_t code)
 {
-	unsigned int lo = 0, hi = hv_nae_row_count;
-	while (lo < hi) {
-		unsigned int mid = (lo + hi) / 2;
-		if (hv_nae_rows[mid].code == code)
-			return &hv_nae_rows[mid];
-		if (hv_nae_rows[mid].code < code)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	unsigned int id = 0;
+	if (code < sizeof(arch_index))
+		id = arch_index[code];
+	else if (code >= 0x80000000ull && code < 0x80000000ull + sizeof(vmgexit_index))
+		id = vmgexit_index[code - 0x80000000ull];
+	else if (code >= SVM_VMGEXIT_HV_FEATURES && code <= SVM_VMGEXIT_UNSUPPORTED_EVENT)
+		id = ROW_HV_FEATURES + 1 + (unsigned int)(code - SVM_VMGEXIT_HV_FEATURES);
+	return id ? &hv_nae_rows[id - 1] : NULL;
 }
 
 static void snapshot(struct hv_vcpu *v, struct ghcb *g)
 {
 	struct hv_snapshot *s = &v->snap;
-	uint8_t bitmap[16];
-	for (unsigned int i = 0; i < 16; i++)
-		bitmap[i] = g->bytes[GHCB_OFF_VALID_BITMAP + i];
-	uint32_t valid = 0;
-	for (unsigned int f = 0; f < HV_F_COUNT; f++)
-		if (ghcb_bitmap_test(bitmap, GHCB_BITMAP_IDX(hv_field_offset[f])))
-			valid |= HV_FB(f);
+	/* The 128-bit valid bitmap as two little-endian words; each field's bit is its offset / 8. */
+	const uint64_t lo = le64_load(g->bytes + GHCB_OFF_VALID_BITMAP);
+	const uint64_t hi = le64_load(g->bytes + GHCB_OFF_VALID_BITMAP + 8);
+	/* Constant shifts per field (no loop): this runs on every NAE. */
+#define TAKE(f, off)                                                                  \
+	((uint32_t)((GHCB_BITMAP_IDX(off) < 64 ? lo >> (GHCB_BITMAP_IDX(off) & 63)    \
+					       : hi >> (GHCB_BITMAP_IDX(off) & 63)) & \
+		    1u)                                                               \
+	 << (f))
+	const uint32_t valid = TAKE(HV_F_CPL, GHCB_OFF_CPL) | TAKE(HV_F_XSS, GHCB_OFF_XSS) |
+			       TAKE(HV_F_RAX, GHCB_OFF_RAX) | TAKE(HV_F_RBX, GHCB_OFF_RBX) |
+			       TAKE(HV_F_RCX, GHCB_OFF_RCX) | TAKE(HV_F_RDX, GHCB_OFF_RDX) |
+			       TAKE(HV_F_RSI, GHCB_OFF_RSI) | TAKE(HV_F_EXIT_CODE, GHCB_OFF_SW_EXIT_CODE) |
+			       TAKE(HV_F_INFO1, GHCB_OFF_SW_EXIT_INFO_1) | TAKE(HV_F_INFO2, GHCB_OFF_SW_EXIT_INFO_2) |
+			       TAKE(HV_F_SCRATCH, GHCB_OFF_SW_SCRATCH) | TAKE(HV_F_XCR0, GHCB_OFF_XCR0);
+#undef TAKE
 	s->valid = valid;
 	s->usage = ghcb_get_usage(g);
 	/* KVM copies the exit code and infos unconditionally, the rest only if valid (else 0). */
@@ -174,6 +229,7 @@ int hv_nae_begin(struct hv_vcpu *v)
 	uint8_t *page = hv_mem_map(v, v->snap.ghcb_gpa, GHCB_PAGE_SIZE);
 	if (!page) /* KVM resumes silently here; DESIGN rule 3 asks for a MEMORY_FAULT exit. */
 		return hv_exit_memory_fault(v, hv_nae_begin);
+	v->ghcb_page = page;
 	snapshot(v, (struct ghcb *)page);
 	/* svm_vmgexit_success(svm, 0): SW_EXITINFO1 = SW_EXITINFO2 = 0 preset (spec §1 step 7). */
 	v->resp = (struct hv_resp){.fields = F(INFO1) | F(INFO2)};
@@ -181,35 +237,6 @@ int hv_nae_begin(struct hv_vcpu *v)
 	if (reason)
 		return hv_nae_error(v, reason);
 	return v->row->handler(v);
-}
-
-void hv_resp_set(struct hv_vcpu *v, enum hv_field f, uint64_t value)
-{
-	struct hv_resp *r = &v->resp;
-	r->fields |= HV_FB(f);
-	switch (f) {
-	case HV_F_INFO1:
-		r->info1 = value;
-		break;
-	case HV_F_INFO2:
-		r->info2 = value;
-		break;
-	case HV_F_RAX:
-		r->rax = value;
-		break;
-	case HV_F_RBX:
-		r->rbx = value;
-		break;
-	case HV_F_RCX:
-		r->rcx = value;
-		break;
-	case HV_F_RDX:
-		r->rdx = value;
-		break;
-	default:
-		r->fields &= ~HV_FB(f); /* not a response field */
-		break;
-	}
 }
 
 int hv_nae_finish(struct hv_vcpu *v)
@@ -220,10 +247,14 @@ int hv_nae_finish(struct hv_vcpu *v)
 		if (hv_mem_write(v, sc->gpa, sc->buf, sc->len))
 			return hv_exit_memory_fault(v, hv_nae_finish);
 	}
-	uint8_t *page = hv_mem_map(v, v->snap.ghcb_gpa, GHCB_PAGE_SIZE);
+	/* The mapping of this call's hv_nae_begin is still good (slots cannot change under cfg_lock); after an
+	 * exit the page is mapped again. */
+	uint8_t *page = v->ghcb_page ? v->ghcb_page : hv_mem_map(v, v->snap.ghcb_gpa, GHCB_PAGE_SIZE);
 	if (!page)
 		return hv_exit_memory_fault(v, hv_nae_finish);
 	sc->active = false;
+	/* Only produced fields are written and marked valid; KVM writes RAX..RDX back on every NAE (spec §2.3),
+	 * stale or not, which the GHCB spec does not ask for. */
 	struct ghcb *g = (struct ghcb *)page;
 	const struct hv_resp *r = &v->resp;
 	ghcb_set_sw_exit_info_1(g, r->info1);

@@ -65,7 +65,7 @@ void hv_vcpu_destroy(struct hv_vcpu *v)
 	vm->nr_vcpus--;
 	for (unsigned int i = 0; i < HV_STAT_SLOTS_MAX; i++) {
 		vm->retired_count[i] += atomic_load_explicit(&v->stats[i].count, memory_order_relaxed);
-		vm->retired_ns[i] += atomic_load_explicit(&v->stats[i].total_ns, memory_order_relaxed);
+		vm->retired_ticks[i] += atomic_load_explicit(&v->stats[i].ticks, memory_order_relaxed);
 	}
 	pthread_mutex_unlock(&vm->vcpus_lock);
 	free(v->scratch.buf);
@@ -130,7 +130,8 @@ int hv_vcpu_vmgexit(struct hv_vcpu *v)
 {
 	if (!v)
 		return -EINVAL;
-	uint64_t t0 = hv_now_ns();
+	const bool timed = !(v->vm->cfg.flags & HV_VM_FLAG_NO_EXIT_TIMING);
+	uint64_t t0 = timed ? hv_stat_ticks() : 0;
 	int ret;
 	bool first = false;
 	pthread_rwlock_rdlock(&v->vm->cfg_lock);
@@ -142,14 +143,16 @@ int hv_vcpu_vmgexit(struct hv_vcpu *v)
 		first = true;
 		ret = vmgexit_begin(v);
 	}
+	v->ghcb_page = NULL;
 	pthread_rwlock_unlock(&v->vm->cfg_lock);
 	/* Only this thread writes its counters; atomics let the VMM read them concurrently. */
 	struct hv_stat_counter *c = &v->stats[v->stat_slot];
 	if (first)
 		atomic_store_explicit(&c->count, atomic_load_explicit(&c->count, memory_order_relaxed) + 1,
 				      memory_order_relaxed);
-	atomic_store_explicit(&c->total_ns,
-			      atomic_load_explicit(&c->total_ns, memory_order_relaxed) + (hv_now_ns() - t0),
-			      memory_order_relaxed);
+	if (timed)
+		atomic_store_explicit(&c->ticks,
+				      atomic_load_explicit(&c->ticks, memory_order_relaxed) + (hv_stat_ticks() - t0),
+				      memory_order_relaxed);
 	return ret;
 }

@@ -13,7 +13,7 @@ int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
 	*out = NULL;
 	/* KVM_SEV_INIT2: ghcb_version above 2 is -EINVAL, 0 means 2 (spec §2.4). */
 	if ((cfg->type != HV_VM_TYPE_SEV_ES && cfg->type != HV_VM_TYPE_SNP) || cfg->ghcb_version > GHCB_PROTOCOL_MAX ||
-	    cfg->cbit > 63 || cfg->reserved || cfg->scratch_limit > HV_SCRATCH_LIMIT_MAX)
+	    cfg->cbit > 63 || (cfg->flags & ~HV_VM_FLAG_NO_EXIT_TIMING) || cfg->scratch_limit > HV_SCRATCH_LIMIT_MAX)
 		return -EINVAL;
 	struct hv_vm *vm = calloc(1, sizeof(*vm));
 	if (!vm)
@@ -23,10 +23,21 @@ int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
 		vm->cfg.ghcb_version = GHCB_PROTOCOL_MAX;
 	if (!vm->cfg.scratch_limit)
 		vm->cfg.scratch_limit = HV_SCRATCH_LIMIT_DEFAULT;
-	if (pthread_rwlock_init(&vm->cfg_lock, NULL)) {
+	/* Writers (VMM reconfiguration) must not starve behind vCPUs that VMGEXIT back to back; vCPUs never take
+	 * the lock recursively, so glibc's writer-preferring kind is safe. */
+	pthread_rwlockattr_t attr;
+	int err = pthread_rwlockattr_init(&attr);
+#if defined(__GLIBC__)
+	if (!err)
+		pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+#endif
+	if (err || pthread_rwlock_init(&vm->cfg_lock, &attr)) {
+		if (!err)
+			pthread_rwlockattr_destroy(&attr);
 		free(vm);
 		return -ENOMEM;
 	}
+	pthread_rwlockattr_destroy(&attr);
 	if (pthread_mutex_init(&vm->vcpus_lock, NULL)) {
 		pthread_rwlock_destroy(&vm->cfg_lock);
 		free(vm);
@@ -34,6 +45,7 @@ int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
 	}
 	vm->msr_default = HV_MSR_EXIT;
 	vm->tsc_epoch_ns = hv_now_ns();
+	vm->ticks_epoch = hv_stat_ticks();
 	*out = vm;
 	return 0;
 }
@@ -152,6 +164,10 @@ int hv_vm_set_cpuid(struct hv_vm *vm, const struct hv_cpuid_entry *entries, size
 	free(vm->cpuid);
 	vm->cpuid = copy;
 	vm->cpuid_n = n;
+	vm->cpuid_variants = false;
+	for (size_t i = 0; i < n; i++)
+		if (copy[i].flags & HV_CPUID_FLAG_XSTATE_VARIANT)
+			vm->cpuid_variants = true;
 	pthread_rwlock_unlock(&vm->cfg_lock);
 	return 0;
 }

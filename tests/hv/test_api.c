@@ -27,7 +27,7 @@ static void test_vm_config_checks(void **state)
 	    {.type = 5},				 /* unknown */
 	    {.type = HV_VM_TYPE_SNP, .ghcb_version = 3}, /* above GHCB_VERSION_MAX */
 	    {.type = HV_VM_TYPE_SNP, .cbit = 64},
-	    {.type = HV_VM_TYPE_SNP, .reserved = 1},
+	    {.type = HV_VM_TYPE_SNP, .flags = 2}, /* unknown flag */
 	    {.type = HV_VM_TYPE_SNP, .scratch_limit = HV_SCRATCH_LIMIT_MAX + 1},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -288,6 +288,33 @@ static void test_stats(void **state)
 	env_fini(&e);
 }
 
+static void test_stats_without_timing(void **state)
+{
+	(void)state;
+	struct hv_vm *vm;
+	struct hv_vcpu *v;
+	struct hv_vm_config cfg = {.type = HV_VM_TYPE_SEV_ES, .flags = HV_VM_FLAG_NO_EXIT_TIMING};
+	assert_int_equal(hv_vm_create(&cfg, &vm), 0);
+	assert_int_equal(hv_vcpu_create(vm, 0, &v), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(hv_vcpu_set_ghcb_msr(v, GHCB_MSR_SEV_INFO_REQ), 0);
+		assert_int_equal(hv_vcpu_vmgexit(v), 1);
+	}
+	struct hv_exit_stat s[64];
+	size_t n = hv_vm_get_stats(vm, s, 64);
+	int found = 0;
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(s[i].total_ns, 0);
+		if (s[i].kind == HV_STAT_MSR_PROTOCOL && s[i].code == GHCB_MSR_SEV_INFO_REQ) {
+			assert_int_equal(s[i].count, 3);
+			found = 1;
+		}
+	}
+	assert_true(found);
+	hv_vcpu_destroy(v);
+	assert_int_equal(hv_vm_destroy(vm), 0);
+}
+
 static void test_host_access_hook_removed(void **state)
 {
 	(void)state;
@@ -319,6 +346,7 @@ int main(void)
 	    cmocka_unit_test(test_scratch_limit_config),
 	    cmocka_unit_test(test_xstate_variant),
 	    cmocka_unit_test(test_stats),
+	    cmocka_unit_test(test_stats_without_timing),
 	    cmocka_unit_test(test_host_access_hook_removed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

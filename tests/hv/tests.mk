@@ -2,8 +2,9 @@
 # The explicit prerequisite lines add the shared environment object: the Makefile's TEST_EXTRA_<name> lookup does
 # not expand for stems with a '/' inside patsubst (its '%' is taken as the pattern stem).
 TESTS += hv/conformance
-TEST_EXTRA_hv/conformance := tests/hv/env.c
-$(O)/tests/hv/conformance: $(O)/tests/hv/env.o
+TEST_EXTRA_hv/conformance := tests/hv/env.c tests/hv/conformance_util.c tests/hv/conformance_nae.c tests/hv/conformance_exits.c
+$(O)/tests/hv/conformance: $(O)/tests/hv/env.o $(O)/tests/hv/conformance_util.o $(O)/tests/hv/conformance_nae.o \
+	$(O)/tests/hv/conformance_exits.o
 TESTS += hv/test_api
 $(O)/tests/hv/test_api: $(O)/tests/hv/env.o
 TESTS += hv/test_mt

@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Attestation report parsing and verification logic: the chain ARK -> ASK -> VCEK/VLEK, the report signature, the
+ * binding of the VCEK's extensions to the report, and the policy checks (snp-firmware-abi.md §3, §4.3).  The
+ * cryptography is in crypto_verify.c; nothing here calls libcrypto.  The checks follow go-sev-guest
+ * verify.SnpAttestation / validate.SnpAttestation and snpguest verify.rs in what they compare.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include <snpemu/abi/le.h>
+#include <snpemu/verify.h>
+
+#include "fw/crypto_verify.h"
+
+/* ---- Parsing --------------------------------------------------------------------------------------------- */
+
+const char *fw_attest_parse_status_str(enum fw_attest_parse_status st)
+{
+	switch (st) {
+	case FW_ATTEST_PARSE_OK:
+		return "ok";
+	case FW_ATTEST_PARSE_TRUNCATED:
+		return "truncated report: an ATTESTATION_REPORT is 0x4A0 (1184) bytes";
+	case FW_ATTEST_PARSE_TOO_LONG:
+		return "malformed report: more than 0x4A0 (1184) bytes";
+	case FW_ATTEST_PARSE_VERSION:
+		return "malformed report: VERSION is not 2, 3, 4 or 5";
+	}
+	return "unknown parse status";
+}
+
+/* snp-firmware-abi.md §3.5 (virtee/sev ProcessorGeneration from the report's CPUID fields). */
+enum fw_attest_product fw_attest_product_from_cpuid(uint8_t family, uint8_t model)
+{
+	if (family == 0x19) {
+		if (model <= 0x0F)
+			return FW_PRODUCT_MILAN;
+		if ((model >= 0x10 && model <= 0x1F) || (model >= 0xA0 && model <= 0xAF))
+			return FW_PRODUCT_GENOA;
+	} else if (family == 0x1A) {
+		if (model <= 0x11)
+			return FW_PRODUCT_TURIN;
+		if ((model >= 0x50 && model <= 0x57) || (model >= 0x90 && model <= 0xAF) ||
+		    (model >= 0xC0 && model <= 0xC7))
+			return FW_PRODUCT_VENICE;
+	}
+	return FW_PRODUCT_UNKNOWN;
+}
+
+const char *fw_attest_product_name(enum fw_attest_product p)
+{
+	static const char *const names[] = {"unknown", "Milan", "Genoa", "Turin", "Venice"};
+	return (unsigned int)p < sizeof(names) / sizeof(names[0]) ? names[p] : "unknown";
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+enum fw_attest_parse_status fw_attest_report_parse(const uint8_t *buf, size_t len, struct fw_attest_report *out)
+{
+	if (len < SNP_REPORT_SIZE)
+		return FW_ATTEST_PARSE_TRUNCATED;
+	if (len > SNP_REPORT_SIZE)
+		return FW_ATTEST_PARSE_TOO_LONG;
+	uint32_t version = le32_load(buf + SNP_REPORT_OFF_VERSION);
+	if (version < 2 || version > 5)
+		return FW_ATTEST_PARSE_VERSION;
+
+	memset(out, 0, sizeof(*out));
+	memcpy(out->raw, buf, SNP_REPORT_SIZE);
+	const uint8_t *b = out->raw;
+	out->version = version;
+	out->guest_svn = le32_load(b + SNP_REPORT_OFF_GUEST_SVN);
+	out->policy = le64_load(b + SNP_REPORT_OFF_POLICY);
+	memcpy(out->family_id, b + SNP_REPORT_OFF_FAMILY_ID, sizeof(out->family_id));
+	memcpy(out->image_id, b + SNP_REPORT_OFF_IMAGE_ID, sizeof(out->image_id));
+	out->vmpl = le32_load(b + SNP_REPORT_OFF_VMPL);
+	out->sig_algo = le32_load(b + SNP_REPORT_OFF_SIG_ALGO);
+	out->current_tcb = le64_load(b + SNP_REPORT_OFF_CURRENT_TCB);
+	out->platform_info = le64_load(b + SNP_REPORT_OFF_PLATFORM_INFO);
+	out->signer_info = le32_load(b + SNP_REPORT_OFF_SIGNER_INFO);
+	memcpy(out->report_data, b + SNP_REPORT_OFF_REPORT_DATA, sizeof(out->report_data));
+	memcpy(out->measurement, b + SNP_REPORT_OFF_MEASUREMENT, sizeof(out->measurement));
+	memcpy(out->host_data, b + SNP_REPORT_OFF_HOST_DATA, sizeof(out->host_data));
+	memcpy(out->id_key_digest, b + SNP_REPORT_OFF_ID_KEY_DIGEST, sizeof(out->id_key_digest));
+	memcpy(out->author_key_digest, b + SNP_REPORT_OFF_AUTHOR_KEY_DIGEST, sizeof(out->author_key_digest));
+	memcpy(out->report_id, b + SNP_REPORT_OFF_REPORT_ID, sizeof(out->report_id));
+	memcpy(out->report_id_ma, b + SNP_REPORT_OFF_REPORT_ID_MA, sizeof(out->report_id_ma));
+	out->reported_tcb = le64_load(b + SNP_REPORT_OFF_REPORTED_TCB);
+	if (version >= 3) { /* reserved in v2 */
+		out->cpuid_fam_id = b[SNP_REPORT_OFF_CPUID_FAM_ID];
+		out->cpuid_mod_id = b[SNP_REPORT_OFF_CPUID_MOD_ID];
+		out->cpuid_step = b[SNP_REPORT_OFF_CPUID_STEP];
+	}
+	memcpy(out->chip_id, b + SNP_REPORT_OFF_CHIP_ID, sizeof(out->chip_id));
+	out->committed_tcb = le64_load(b + SNP_REPORT_OFF_COMMITTED_TCB);
+	out->current_build = b[SNP_REPORT_OFF_CURRENT_BUILD];
+	out->current_minor = b[SNP_REPORT_OFF_CURRENT_MINOR];
+	out->current_major = b[SNP_REPORT_OFF_CURRENT_MAJOR];
+	out->committed_build = b[SNP_REPORT_OFF_COMMITTED_BUILD];
+	out->committed_minor = b[SNP_REPORT_OFF_COMMITTED_MINOR];
+	out->committed_major = b[SNP_REPORT_OFF_COMMITTED_MAJOR];
+	out->launch_tcb = le64_load(b + SNP_REPORT_OFF_LAUNCH_TCB);
+	if (version >= 5) { /* reserved before v5 */
+		out->launch_mit_vector = le64_load(b + SNP_REPORT_OFF_LAUNCH_MIT_VECTOR);
+		out->current_mit_vector = le64_load(b + SNP_REPORT_OFF_CURRENT_MIT_VECTOR);
+	}
+	memcpy(out->sig_r, b + SNP_REPORT_OFF_SIGNATURE + SNP_SIG_OFF_R, SNP_SIG_COMPONENT_SIZE);
+	memcpy(out->sig_s, b + SNP_REPORT_OFF_SIGNATURE + SNP_SIG_OFF_S, SNP_SIG_COMPONENT_SIZE);
+
+	out->product =
+	    version >= 3 ? fw_attest_product_from_cpuid(out->cpuid_fam_id, out->cpuid_mod_id) : FW_PRODUCT_UNKNOWN;
+	out->tcb_layout = SNP_TCB_LAYOUT_LEGACY;
+	if (out->product == FW_PRODUCT_TURIN || out->product == FW_PRODUCT_VENICE)
+		out->tcb_layout = SNP_TCB_LAYOUT_TURIN;
+	/* v2 without CPUID fields: a Turin CHIP_ID has only its first 8 bytes set (virtee's heuristic, §3.5). */
+	if (version == 2 && !all_zero(out->chip_id, 8) && all_zero(out->chip_id + 8, SNP_CHIP_ID_SIZE - 8))
+		out->tcb_layout = SNP_TCB_LAYOUT_TURIN;
+	return FW_ATTEST_PARSE_OK;
+}
+
+/* One INTEGER of a DER ECDSA-Sig-Value from a 72-byte little-endian component (§3.6). */
+static int der_integer(const uint8_t le[SNP_SIG_COMPONENT_SIZE], uint8_t *out)
+{
+	uint8_t be[SNP_P384_SCALAR_SIZE];
+	if (!all_zero(le + SNP_P384_SCALAR_SIZE, SNP_SIG_COMPONENT_SIZE - SNP_P384_SCALAR_SIZE))
+		return -EINVAL;
+	for (unsigned int i = 0; i < SNP_P384_SCALAR_SIZE; i++)
+		be[i] = le[SNP_P384_SCALAR_SIZE - 1 - i];
+	unsigned int skip = 0;
+	while (skip < SNP_P384_SCALAR_SIZE && !be[skip])
+		skip++;
+	if (skip == SNP_P384_SCALAR_SIZE)
+		return -EINVAL;
+	unsigned int n = SNP_P384_SCALAR_SIZE - skip, pad = be[skip] >> 7; /* a leading 0 keeps it positive */
+	out[0] = 0x02;
+	out[1] = (uint8_t)(n + pad);
+	out[2] = 0;
+	memcpy(out + 2 + pad, be + skip, n);
+	return (int)(2 + pad + n);
+}
+
+int fw_attest_sig_to_der(const uint8_t r_le[SNP_SIG_COMPONENT_SIZE], const uint8_t s_le[SNP_SIG_COMPONENT_SIZE],
+			 uint8_t der[FW_ATTEST_SIG_DER_MAX])
+{
+	int nr = der_integer(r_le, der + 2);
+	if (nr < 0)
+		return nr;
+	int ns = der_integer(s_le, der + 2 + nr);
+	if (ns < 0)
+		return ns;
+	der[0] = 0x30; /* at most 2 * 51 = 102 content bytes: the short length form */
+	der[1] = (uint8_t)(nr + ns);
+	return 2 + nr + ns;
+}
+
+int fw_attest_pem_to_der(const uint8_t *pem, size_t pem_len, uint8_t **der, size_t *der_len)
+{
+	return fw_cv_pem_to_der(pem, pem_len, der, der_len);
+}
+
+int fw_attest_cert_parse_check(const uint8_t *der, size_t len)
+{
+	struct fw_cv_cert *c;
+	struct fw_cv_cert_info info;
+	int rc = fw_cv_cert_load(der, len, &c, &info);
+	fw_cv_cert_free(c);
+	return rc;
+}
+
+int fw_attest_cert_summary(const uint8_t *der, size_t len, struct fw_attest_cert_summary *out)
+{
+	struct fw_cv_cert *c;
+	struct fw_cv_cert_info *info = malloc(sizeof(*info));
+	memset(out, 0, sizeof(*out));
+	if (!info)
+		return -ENOMEM;
+	int rc = fw_cv_cert_load(der, len, &c, info);
+	if (!rc) {
+		snprintf(out->subject_cn, sizeof(out->subject_cn), "%s", info->subject_cn);
+		snprintf(out->issuer_cn, sizeof(out->issuer_cn), "%s", info->issuer_cn);
+		out->not_before = info->not_before;
+		out->not_after = info->not_after;
+		snprintf(out->product, sizeof(out->product), "%s", info->has_product ? info->product : "");
+		if (info->key_is_rsa)
+			snprintf(out->key, sizeof(out->key), "RSA-%d", info->key_bits);
+		else
+			snprintf(out->key, sizeof(out->key), "%s", info->key_is_p384 ? "EC P-384" : "other");
+		fw_cv_cert_free(c);
+	}
+	free(info);
+	return rc;
+}
+
+/* ---- Checks ---------------------------------------------------------------------------------------------- */
+
+static const char *const check_names[FW_CHECK_COUNT] = {
+    [FW_CHECK_ARK_SIGNATURE] = "ark_signature",
+    [FW_CHECK_ARK_TRUSTED] = "ark_trusted",
+    [FW_CHECK_ASK_SIGNATURE] = "ask_signature",
+    [FW_CHECK_VCEK_SIGNATURE] = "vcek_signature",
+    [FW_CHECK_CERT_VALIDITY] = "cert_validity",
+    [FW_CHECK_SIGNATURE_ALGO] = "signature_algo",
+    [FW_CHECK_REPORT_SIGNATURE] = "report_signature",
+    [FW_CHECK_VCEK_HWID] = "vcek_hwid",
+    [FW_CHECK_VCEK_TCB] = "vcek_tcb",
+    [FW_CHECK_VCEK_PRODUCT] = "vcek_product",
+    [FW_CHECK_REPORT_FORMAT] = "report_format",
+    [FW_CHECK_POLICY_DEBUG] = "policy_debug",
+    [FW_CHECK_POLICY_SMT] = "policy_smt",
+    [FW_CHECK_POLICY_MIGRATE_MA] = "policy_migrate_ma",
+    [FW_CHECK_MIN_TCB] = "min_tcb",
+    [FW_CHECK_MIN_FW_VERSION] = "min_fw_version",
+    [FW_CHECK_MEASUREMENT] = "measurement",
+    [FW_CHECK_REPORT_DATA] = "report_data",
+    [FW_CHECK_HOST_DATA] = "host_data",
+    [FW_CHECK_ID_KEY_DIGEST] = "id_key_digest",
+    [FW_CHECK_VMPL] = "vmpl",
+    [FW_CHECK_REPORT_VERSION] = "report_version",
+};
+
+const char *fw_check_name(enum fw_check_id id)
+{
+	return (unsigned int)id < FW_CHECK_COUNT ? check_names[id] : "unknown";
+}
+
+const char *fw_check_status_name(enum fw_check_status st)
+{
+	static const char *const names[] = {"not run", "pass", "FAIL", "skip"};
+	return (unsigned int)st < 4 ? names[st] : "unknown";
+}
+
+void fw_verify_policy_default(struct fw_verify_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+__attribute__((format(printf, 4, 5))) static void set(struct fw_verify_result *res, enum fw_check_id id,
+						      enum fw_check_status st, const char *fmt, ...)
+{
+	struct fw_check_result *c = &res->checks[id];
+	va_list ap;
+	c->status = st;
+	va_start(ap, fmt);
+	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	va_end(ap);
+	if (st == FW_CHECK_FAIL && (res->first_failure < 0 || (int)id < res->first_failure))
+		res->first_failure = (int)id;
+}
+
+/* One certificate of the chain, loaded once. */
+struct chain_cert {
+	const char *role; /* "ARK", "ASK", "VCEK", ... */
+	struct fw_cv_cert *cert;
+	struct fw_cv_cert_info info;
+	int load_rc; /* 0 loaded, -ENOENT absent, -EINVAL malformed, -ENOMEM */
+};
+
+static int chain_load(struct chain_cert *c, const char *role, const uint8_t *der, size_t len)
+{
+	c->role = role;
+	c->cert = NULL;
+	if (!der || !len) {
+		memset(&c->info, 0, sizeof(c->info));
+		return c->load_rc = -ENOENT;
+	}
+	return c->load_rc = fw_cv_cert_load(der, len, &c->cert, &c->info);
+}
+
+static const char *load_error(const struct chain_cert *c)
+{
+	return c->load_rc == -ENOENT ? "certificate not given" : "not a valid X.509 DER certificate";
+}
+
+/* A certificate `c` signed by `issuer` with AMD's RSASSA-PSS SHA-384 (§4.3). */
+static void check_signed_by(struct fw_verify_result *res, enum fw_check_id id, const struct chain_cert *c,
+			    const struct chain_cert *issuer)
+{
+	if (!c->cert) {
+		set(res, id, FW_CHECK_FAIL, "%s: %s", c->role, load_error(c));
+	} else if (!issuer->cert) {
+		set(res, id, FW_CHECK_FAIL, "%s's issuer %s is missing or invalid", c->role, issuer->role);
+	} else if (!fw_cv_cert_names_issuer(c->cert, issuer->cert)) {
+		set(res, id, FW_CHECK_FAIL, "%s (CN=%s) is issued by CN=%s, not by the %s (CN=%s)", c->role,
+		    c->info.subject_cn, c->info.issuer_cn, issuer->role, issuer->info.subject_cn);
+	} else if (!c->info.sig_is_pss_sha384) {
+		set(res, id, FW_CHECK_FAIL, "%s is not signed with RSASSA-PSS SHA-384 (MGF1 SHA-384, salt 48)",
+		    c->role);
+	} else if (!issuer->info.key_is_rsa) {
+		set(res, id, FW_CHECK_FAIL, "%s's key is not an RSA key", issuer->role);
+	} else if (fw_cv_cert_verify(c->cert, issuer->cert)) {
+		set(res, id, FW_CHECK_FAIL, "%s's signature does not verify with the %s's key", c->role, issuer->role);
+	} else {
+		set(res, id, FW_CHECK_PASS, "%s (CN=%s) signed by the %s (CN=%s), RSASSA-PSS SHA-384", c->role,
+		    c->info.subject_cn, issuer->role, issuer->info.subject_cn);
+	}
+}
+
+static void check_validity(struct fw_verify_result *res, const struct chain_cert *certs, size_t n, int64_t now)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct chain_cert *c = &certs[i];
+		if (!c->cert) {
+			set(res, FW_CHECK_CERT_VALIDITY, FW_CHECK_FAIL, "%s: %s", c->role, load_error(c));
+			return;
+		}
+		if (now < c->info.not_before || now > c->info.not_after) {
+			set(res, FW_CHECK_CERT_VALIDITY, FW_CHECK_FAIL,
+			    "%s is not valid at %lld (valid from %lld to %lld)", c->role, (long long)now,
+			    (long long)c->info.not_before, (long long)c->info.not_after);
+			return;
+		}
+	}
+	set(res, FW_CHECK_CERT_VALIDITY, FW_CHECK_PASS, "ARK, ASK and %s valid at %lld", certs[n - 1].role,
+	    (long long)now);
+}
+
+static void check_report_signature(struct fw_verify_result *res, const struct fw_attest_report *r,
+				   const struct chain_cert *leaf, int *rc)
+{
+	uint8_t der[FW_ATTEST_SIG_DER_MAX];
+	if (!leaf->cert) {
+		set(res, FW_CHECK_REPORT_SIGNATURE, FW_CHECK_FAIL, "%s: %s", leaf->role, load_error(leaf));
+		return;
+	}
+	int n = fw_attest_sig_to_der(r->sig_r, r->sig_s, der);
+	if (n < 0) {
+		set(res, FW_CHECK_REPORT_SIGNATURE, FW_CHECK_FAIL,
+		    "R or S is zero or has non-zero bytes above the 48 of a P-384 scalar");
+		return;
+	}
+	int v = fw_cv_ecdsa_p384_verify(leaf->cert, r->raw, SNP_REPORT_SIGNED_SIZE, der, (size_t)n);
+	if (v == -ENOMEM)
+		*rc = -ENOMEM;
+	if (v)
+		set(res, FW_CHECK_REPORT_SIGNATURE, FW_CHECK_FAIL,
+		    "ECDSA P-384/SHA-384 signature over bytes 0..0x29F does not verify with the %s's key", leaf->role);
+	else
+		set(res, FW_CHECK_REPORT_SIGNATURE, FW_CHECK_PASS,
+		    "ECDSA P-384/SHA-384 over bytes 0..0x29F verified with the %s", leaf->role);
+}
+
+static void check_hwid(struct fw_verify_result *res, const struct fw_attest_report *r, const struct chain_cert *leaf,
+		       bool vlek)
+{
+	if (vlek) {
+		set(res, FW_CHECK_VCEK_HWID, FW_CHECK_SKIP, "a VLEK carries no hwID");
+	} else if (!leaf->cert) {
+		set(res, FW_CHECK_VCEK_HWID, FW_CHECK_FAIL, "VCEK: %s", load_error(leaf));
+	} else if (!leaf->info.has_hwid) {
+		set(res, FW_CHECK_VCEK_HWID, FW_CHECK_FAIL,
+		    "the VCEK has no valid hwID extension (1.3.6.1.4.1.3704.1.4)");
+	} else if (all_zero(r->chip_id, SNP_CHIP_ID_SIZE)) {
+		set(res, FW_CHECK_VCEK_HWID, FW_CHECK_FAIL, "CHIP_ID is masked (all zero): the VCEK cannot be bound");
+	} else if (memcmp(leaf->info.hwid, r->chip_id, SNP_CHIP_ID_SIZE)) {
+		set(res, FW_CHECK_VCEK_HWID, FW_CHECK_FAIL, "the VCEK's hwID differs from the report's CHIP_ID");
+	} else {
+		set(res, FW_CHECK_VCEK_HWID, FW_CHECK_PASS, "hwID = CHIP_ID");
+	}
+}
+
+static void check_tcb(struct fw_verify_result *res, const struct fw_attest_report *r, const struct chain_cert *leaf)
+{
+	static const struct {
+		int arc;
+		const char *name;
+	} spls[] = {{FW_CV_SPL_BL, "blSPL"},
+		    {FW_CV_SPL_TEE, "teeSPL"},
+		    {FW_CV_SPL_SNP, "snpSPL"},
+		    {FW_CV_SPL_UCODE, "ucodeSPL"},
+		    {FW_CV_SPL_FMC, "fmcSPL"}};
+	if (!leaf->cert) {
+		set(res, FW_CHECK_VCEK_TCB, FW_CHECK_FAIL, "%s: %s", leaf->role, load_error(leaf));
+		return;
+	}
+	struct snp_tcb t = snp_tcb_decode(r->reported_tcb, r->tcb_layout);
+	const uint8_t want[] = {t.bootloader, t.tee, t.snp, t.microcode, t.fmc};
+	size_t n = r->tcb_layout == SNP_TCB_LAYOUT_TURIN ? 5 : 4; /* fmcSPL exists from Turin on */
+	for (size_t i = 0; i < n; i++) {
+		if (!leaf->info.has_spl[spls[i].arc]) {
+			set(res, FW_CHECK_VCEK_TCB, FW_CHECK_FAIL, "the %s has no valid %s extension", leaf->role,
+			    spls[i].name);
+			return;
+		}
+		if (leaf->info.spl[spls[i].arc] != want[i]) {
+			set(res, FW_CHECK_VCEK_TCB, FW_CHECK_FAIL, "%s %u in the %s, %u in REPORTED_TCB", spls[i].name,
+			    leaf->info.spl[spls[i].arc], leaf->role, want[i]);
+			return;
+		}
+	}
+	set(res, FW_CHECK_VCEK_TCB, FW_CHECK_PASS, "SPLs = REPORTED_TCB 0x%016llx",
+	    (unsigned long long)r->reported_tcb);
+}
+
+/* The product line named by a prefix form ("ARK-Genoa", "SEV-VLEK-Milan") or a productName ("Genoa-B1"). */
+static bool line_of(const char *s, const char *prefix, char *out, size_t cap)
+{
+	size_t pl = strlen(prefix);
+	if (strncmp(s, prefix, pl))
+		return false;
+	s += pl;
+	size_t n = strcspn(s, "-");
+	if (!n || n >= cap)
+		return false;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return true;
+}
+
+static void check_product(struct fw_verify_result *res, const struct fw_attest_report *r, const struct chain_cert *ark,
+			  const struct chain_cert *ask, const struct chain_cert *leaf)
+{
+	char line[32], other[32];
+	if (!leaf->cert || !leaf->info.has_product || !line_of(leaf->info.product, "", line, sizeof(line))) {
+		set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "the %s has no valid productName extension", leaf->role);
+		return;
+	}
+	if (r->product != FW_PRODUCT_UNKNOWN && strcmp(line, fw_attest_product_name(r->product))) {
+		set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "the %s is for %s, the report's CPUID says %s",
+		    leaf->role, leaf->info.product, fw_attest_product_name(r->product));
+		return;
+	}
+	if (ark->cert && line_of(ark->info.subject_cn, "ARK-", other, sizeof(other)) && strcmp(line, other)) {
+		set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "the %s is for %s, the ARK for %s", leaf->role, line,
+		    other);
+		return;
+	}
+	if (ask->cert &&
+	    (line_of(ask->info.subject_cn, "SEV-VLEK-", other, sizeof(other)) ||
+	     line_of(ask->info.subject_cn, "SEV-", other, sizeof(other))) &&
+	    strcmp(line, other)) {
+		set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "the %s is for %s, the %s for %s", leaf->role, line,
+		    ask->role, other);
+		return;
+	}
+	set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_PASS, "%s (report: %s)", leaf->info.product,
+	    fw_attest_product_name(r->product));
+}
+
+static void check_format(struct fw_verify_result *res, const struct fw_attest_report *r)
+{
+	size_t n;
+	const struct fw_report_field *f = fw_report_fields(&n);
+	for (size_t i = 0; i < n; i++)
+		if (f[i].kind == FW_FIELD_RESERVED && fw_report_field_in_version(&f[i], r->version) &&
+		    !all_zero(r->raw + f[i].offset, f[i].size)) {
+			set(res, FW_CHECK_REPORT_FORMAT, FW_CHECK_FAIL, "reserved field %s (0x%x) is not zero",
+			    f[i].name, f[i].offset);
+			return;
+		}
+	if (!(r->policy & SNP_POLICY_RSVD_MBO) || (r->policy & SNP_POLICY_MBZ_MASK))
+		set(res, FW_CHECK_REPORT_FORMAT, FW_CHECK_FAIL, "POLICY 0x%llx: bit 17 must be 1, bits 63:26 zero",
+		    (unsigned long long)r->policy);
+	else if (r->signer_info >> 5)
+		set(res, FW_CHECK_REPORT_FORMAT, FW_CHECK_FAIL, "signer info 0x%x: bits 31:5 must be zero",
+		    r->signer_info);
+	else if (r->platform_info & ~0xBFull) /* bit 6 and 63:8 reserved (§3.4) */
+		set(res, FW_CHECK_REPORT_FORMAT, FW_CHECK_FAIL, "PLATFORM_INFO 0x%llx has reserved bits set",
+		    (unsigned long long)r->platform_info);
+	else
+		set(res, FW_CHECK_REPORT_FORMAT, FW_CHECK_PASS, "reserved fields zero, policy bit 17 set");
+}
+
+/* `v` at least `min` in every component (fmc only on the Turin layout). */
+static const char *tcb_below(uint64_t v, const struct snp_tcb *min, enum snp_tcb_layout layout)
+{
+	struct snp_tcb t = snp_tcb_decode(v, layout);
+	if (t.bootloader < min->bootloader)
+		return "bootloader";
+	if (t.tee < min->tee)
+		return "tee";
+	if (t.snp < min->snp)
+		return "snp";
+	if (t.microcode < min->microcode)
+		return "microcode";
+	if (layout == SNP_TCB_LAYOUT_TURIN && t.fmc < min->fmc)
+		return "fmc";
+	return NULL;
+}
+
+static void check_bytes(struct fw_verify_result *res, enum fw_check_id id, bool wanted, const uint8_t *want,
+			const uint8_t *got, size_t n, const char *field)
+{
+	if (!wanted)
+		set(res, id, FW_CHECK_SKIP, "no expected %s given", field);
+	else if (memcmp(want, got, n))
+		set(res, id, FW_CHECK_FAIL, "%s differs from the expected value", field);
+	else
+		set(res, id, FW_CHECK_PASS, "%s as expected", field);
+}
+
+static void check_policy(struct fw_verify_result *res, const struct fw_attest_report *r,
+			 const struct fw_verify_policy *p)
+{
+	bool debug = r->policy & SNP_POLICY_DEBUG, smt = r->policy & SNP_POLICY_SMT;
+	bool ma = r->policy & SNP_POLICY_MIGRATE_MA;
+	if (p->allow_debug)
+		set(res, FW_CHECK_POLICY_DEBUG, FW_CHECK_SKIP, "debug permitted (policy DEBUG=%d)", debug);
+	else
+		set(res, FW_CHECK_POLICY_DEBUG, debug ? FW_CHECK_FAIL : FW_CHECK_PASS, "policy DEBUG=%d, not allowed",
+		    debug);
+	if (!p->deny_smt)
+		set(res, FW_CHECK_POLICY_SMT, FW_CHECK_SKIP, "SMT permitted (policy SMT=%d)", smt);
+	else
+		set(res, FW_CHECK_POLICY_SMT, smt ? FW_CHECK_FAIL : FW_CHECK_PASS, "policy SMT=%d, required 0", smt);
+	if (p->allow_migrate_ma)
+		set(res, FW_CHECK_POLICY_MIGRATE_MA, FW_CHECK_SKIP, "migration agent permitted (MIGRATE_MA=%d)", ma);
+	else
+		set(res, FW_CHECK_POLICY_MIGRATE_MA, ma ? FW_CHECK_FAIL : FW_CHECK_PASS,
+		    "policy MIGRATE_MA=%d, not allowed", ma);
+
+	if (!p->has_min_tcb) {
+		set(res, FW_CHECK_MIN_TCB, FW_CHECK_SKIP, "no minimum TCB given");
+	} else {
+		static const char *const which[] = {"CURRENT_TCB", "COMMITTED_TCB", "REPORTED_TCB"};
+		const uint64_t tcbs[] = {r->current_tcb, r->committed_tcb, r->reported_tcb};
+		set(res, FW_CHECK_MIN_TCB, FW_CHECK_PASS, "current, committed and reported TCB at least the minimum");
+		for (int i = 0; i < 3; i++) {
+			const char *low = tcb_below(tcbs[i], &p->min_tcb, r->tcb_layout);
+			if (low) {
+				set(res, FW_CHECK_MIN_TCB, FW_CHECK_FAIL, "%s 0x%016llx: %s below the minimum",
+				    which[i], (unsigned long long)tcbs[i], low);
+				break;
+			}
+		}
+	}
+	if (!p->has_min_fw) {
+		set(res, FW_CHECK_MIN_FW_VERSION, FW_CHECK_SKIP, "no minimum firmware version given");
+	} else {
+		uint32_t have = (uint32_t)r->current_major << 16 | (uint32_t)r->current_minor << 8 | r->current_build;
+		uint32_t want = (uint32_t)p->min_fw_major << 16 | (uint32_t)p->min_fw_minor << 8 | p->min_fw_build;
+		set(res, FW_CHECK_MIN_FW_VERSION, have >= want ? FW_CHECK_PASS : FW_CHECK_FAIL,
+		    "firmware %u.%u.%u, minimum %u.%u.%u", r->current_major, r->current_minor, r->current_build,
+		    p->min_fw_major, p->min_fw_minor, p->min_fw_build);
+	}
+	check_bytes(res, FW_CHECK_MEASUREMENT, p->has_measurement, p->measurement, r->measurement,
+		    sizeof(r->measurement), "MEASUREMENT");
+	check_bytes(res, FW_CHECK_REPORT_DATA, p->has_report_data, p->report_data, r->report_data,
+		    sizeof(r->report_data), "REPORT_DATA");
+	check_bytes(res, FW_CHECK_HOST_DATA, p->has_host_data, p->host_data, r->host_data, sizeof(r->host_data),
+		    "HOST_DATA");
+	check_bytes(res, FW_CHECK_ID_KEY_DIGEST, p->has_id_key_digest, p->id_key_digest, r->id_key_digest,
+		    sizeof(r->id_key_digest), "ID_KEY_DIGEST");
+	if (!p->has_vmpl)
+		set(res, FW_CHECK_VMPL, FW_CHECK_SKIP, "no expected VMPL given (report: %u)", r->vmpl);
+	else
+		set(res, FW_CHECK_VMPL, r->vmpl == p->vmpl ? FW_CHECK_PASS : FW_CHECK_FAIL, "VMPL %u, expected %u",
+		    r->vmpl, p->vmpl);
+	if (!p->has_version)
+		set(res, FW_CHECK_REPORT_VERSION, FW_CHECK_SKIP, "no expected version given (report: %u)", r->version);
+	else
+		set(res, FW_CHECK_REPORT_VERSION, r->version == p->version ? FW_CHECK_PASS : FW_CHECK_FAIL,
+		    "VERSION %u, expected %u", r->version, p->version);
+}
+
+int fw_attest_verify(const struct fw_attest_report *r, const struct fw_verify_certs *certs,
+		     const struct fw_verify_policy *policy, struct fw_verify_result *res)
+{
+	struct chain_cert chain[3], trusted; /* ARK, ASK, leaf */
+	int rc = 0;
+	memset(res, 0, sizeof(*res));
+	res->first_failure = -1;
+
+	uint32_t key = snp_signer_signing_key(r->signer_info);
+	bool vlek = key == SNP_SIGNING_KEY_VLEK;
+	const uint8_t *ark = certs->ark ? certs->ark : certs->trusted_ark;
+	size_t ark_len = certs->ark ? certs->ark_len : certs->trusted_ark_len;
+	int lr[4];
+	lr[0] = chain_load(&chain[0], "ARK", ark, ark_len);
+	lr[1] = chain_load(&chain[1], vlek ? "ASVK" : "ASK", certs->ask, certs->ask_len);
+	lr[2] = chain_load(&chain[2], vlek ? "VLEK" : "VCEK", vlek ? certs->vlek : certs->vcek,
+			   vlek ? certs->vlek_len : certs->vcek_len);
+	lr[3] = chain_load(&trusted, "trusted ARK", certs->trusted_ark, certs->trusted_ark_len);
+	for (int i = 0; i < 4; i++)
+		if (lr[i] == -ENOMEM)
+			rc = -ENOMEM;
+
+	/* The chain. */
+	const struct chain_cert *a = &chain[0];
+	if (!a->cert)
+		set(res, FW_CHECK_ARK_SIGNATURE, FW_CHECK_FAIL, "ARK: %s", load_error(a));
+	else if (!a->info.self_issued)
+		set(res, FW_CHECK_ARK_SIGNATURE, FW_CHECK_FAIL, "the ARK (CN=%s) is not self-issued (issuer CN=%s)",
+		    a->info.subject_cn, a->info.issuer_cn);
+	else
+		check_signed_by(res, FW_CHECK_ARK_SIGNATURE, a, a);
+	if (trusted.load_rc == -ENOENT)
+		set(res, FW_CHECK_ARK_TRUSTED, FW_CHECK_SKIP, "no trusted ARK given: the chain is anchored at its ARK");
+	else if (!trusted.cert)
+		set(res, FW_CHECK_ARK_TRUSTED, FW_CHECK_FAIL, "trusted ARK: %s", load_error(&trusted));
+	else if (!a->cert || !fw_cv_cert_same_key(a->cert, trusted.cert))
+		set(res, FW_CHECK_ARK_TRUSTED, FW_CHECK_FAIL, "the chain's ARK does not carry the trusted ARK's key");
+	else
+		set(res, FW_CHECK_ARK_TRUSTED, FW_CHECK_PASS, "the ARK carries the trusted root's key");
+	check_signed_by(res, FW_CHECK_ASK_SIGNATURE, &chain[1], &chain[0]);
+	check_signed_by(res, FW_CHECK_VCEK_SIGNATURE, &chain[2], &chain[1]);
+	if (chain[2].cert && !chain[2].info.key_is_p384)
+		set(res, FW_CHECK_VCEK_SIGNATURE, FW_CHECK_FAIL, "the %s's key is not an EC P-384 key", chain[2].role);
+	check_validity(res, chain, 3, policy->now ? policy->now : (int64_t)time(NULL));
+
+	/* The report and its binding to the VCEK. */
+	if (r->sig_algo != SNP_SIG_ALGO_ECDSA_P384_SHA384)
+		set(res, FW_CHECK_SIGNATURE_ALGO, FW_CHECK_FAIL, "SIGNATURE_ALGO %u is not 1 (ECDSA P-384 SHA-384)",
+		    r->sig_algo);
+	else if (key != SNP_SIGNING_KEY_VCEK && key != SNP_SIGNING_KEY_VLEK)
+		set(res, FW_CHECK_SIGNATURE_ALGO, FW_CHECK_FAIL, "SIGNING_KEY %u is neither VCEK (0) nor VLEK (1)",
+		    key);
+	else
+		set(res, FW_CHECK_SIGNATURE_ALGO, FW_CHECK_PASS, "ECDSA P-384 SHA-384 with the %s", chain[2].role);
+	check_report_signature(res, r, &chain[2], &rc);
+	check_hwid(res, r, &chain[2], vlek);
+	check_tcb(res, r, &chain[2]);
+	check_product(res, r, &chain[0], &chain[1], &chain[2]);
+	if (chain[2].cert && chain[2].info.ext_error[0] && res->checks[FW_CHECK_VCEK_PRODUCT].status == FW_CHECK_PASS)
+		set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "%s: %s", chain[2].role, chain[2].info.ext_error);
+	check_format(res, r);
+	check_policy(res, r, policy);
+
+	for (int i = 0; i < 3; i++)
+		fw_cv_cert_free(chain[i].cert);
+	fw_cv_cert_free(trusted.cert);
+	if (rc)
+		return rc;
+	return res->first_failure >= 0 ? 1 : 0;
+}
+
+char *fw_verify_result_json(const struct fw_verify_result *res)
+{
+	json_object *root = json_object_new_object();
+	json_object *checks = json_object_new_array();
+	if (!root || !checks) {
+		json_object_put(root);
+		json_object_put(checks);
+		return NULL;
+	}
+	json_object_object_add(root, "ok", json_object_new_boolean(res->first_failure < 0));
+	json_object_object_add(root, "first_failure",
+			       res->first_failure < 0
+				   ? NULL
+				   : json_object_new_string(fw_check_name((enum fw_check_id)res->first_failure)));
+	for (int i = 0; i < FW_CHECK_COUNT; i++) {
+		json_object *c = json_object_new_object();
+		const char *st =
+		    res->checks[i].status == FW_CHECK_FAIL ? "fail" : fw_check_status_name(res->checks[i].status);
+		json_object_object_add(c, "name", json_object_new_string(fw_check_name((enum fw_check_id)i)));
+		json_object_object_add(c, "result", json_object_new_string(st));
+		json_object_object_add(c, "detail", json_object_new_string(res->checks[i].detail));
+		json_object_array_add(checks, c);
+	}
+	json_object_object_add(root, "checks", checks);
+	const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *copy = s ? strdup(s) : NULL;
+	json_object_put(root);
+	return copy;
+}
