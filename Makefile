@@ -155,7 +155,7 @@ fuzz-smoke: fuzz
 	@scripts/check.sh build/fuzz build/fuzz "" "$(FUZZERS)"
 
 conformance: all
-	@$(O)/tests/conformance
+	@$(O)/tests/hv/conformance
 
 bench: all
 	@for b in $(BENCH_BINS); do $$b || exit 1; done

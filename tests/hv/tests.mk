@@ -1,0 +1,10 @@
+# Engine (hv) tests.  The conformance runner prints its own "N passed, M failed" line.
+# The explicit prerequisite lines add the shared environment object: the Makefile's TEST_EXTRA_<name> lookup does
+# not expand for stems with a '/' inside patsubst (its '%' is taken as the pattern stem).
+TESTS += hv/conformance
+TEST_EXTRA_hv/conformance := tests/hv/env.c
+$(O)/tests/hv/conformance: $(O)/tests/hv/env.o
+TESTS += hv/test_api
+$(O)/tests/hv/test_api: $(O)/tests/hv/env.o
+TESTS += hv/test_mt
+TSAN_TESTS += hv/test_mt
