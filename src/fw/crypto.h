@@ -7,10 +7,12 @@
 #ifndef SNPEMU_FW_CRYPTO_H
 #define SNPEMU_FW_CRYPTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define FW_SHA384_SIZE 48u
+#define FW_P384_SIZE   48u
 
 /* SHA-384 of one buffer. */
 void fw_sha384(const void *data, size_t len, uint8_t out[FW_SHA384_SIZE]);
@@ -21,5 +23,72 @@ struct fw_iovec {
 	size_t len;
 };
 void fw_sha384_v(const struct fw_iovec *iov, size_t n, uint8_t out[FW_SHA384_SIZE]);
+
+/* HMAC-SHA-384. */
+void fw_hmac_sha384(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[FW_SHA384_SIZE]);
+/* HKDF-SHA-384 (RFC 5869) with a text salt and a text label as info.  Returns 0 or -EIO. */
+int fw_hkdf_sha384(const void *ikm, size_t ikm_len, const char *label, const void *ctx, size_t ctx_len, uint8_t *out,
+		   size_t out_len);
+/* NIST SP 800-108 counter-mode KDF with HMAC-SHA-256 (the firmware's MSG_KEY_REQ derivation).  0 or -EIO. */
+int fw_kbkdf_hmac_sha256(const uint8_t *key, size_t key_len, const char *label, const void *ctx, size_t ctx_len,
+			 uint8_t *out, size_t out_len);
+/* Bytes from the system's random source.  0 or -EIO. */
+int fw_random_bytes(void *out, size_t len);
+
+/* AES-256-GCM with a 12-byte IV and a 16-byte tag.  `open` returns -EBADMSG on a tag mismatch and then writes
+ * nothing to `pt`... except that `pt` may hold garbage: callers decrypt into private buffers.  0 or -EIO. */
+int fw_aes256gcm_seal(const uint8_t key[32], const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
+		      const uint8_t *pt, size_t len, uint8_t *ct, uint8_t tag[16]);
+int fw_aes256gcm_open(const uint8_t key[32], const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
+		      const uint8_t *ct, size_t len, uint8_t *pt, const uint8_t tag[16]);
+
+/* ---- Keys (crypto_keys.c) ---- */
+
+/* A private key: RSA (ARK/ASK/ASVK) or EC P-384 (VCEK/VLEK).  Signatures are deterministic (nonces and PSS salts
+ * derive from a secret of the key and the message) so that a seeded platform gives byte-identical output. */
+struct fw_key;
+
+/* Derive a P-384 key from a 48-byte secret (scalar = HKDF output mod (n-1) + 1). */
+int fw_key_derive_p384(const uint8_t seed[48], struct fw_key **out);
+/* Derive an RSA key of `bits` (2048 or 4096) with e = 65537 from a 48-byte secret: each prime is the first
+ * probable prime at or above an HKDF-derived starting point. */
+int fw_key_derive_rsa(const uint8_t seed[48], unsigned bits, struct fw_key **out);
+void fw_key_free(struct fw_key *k);
+/* The EVP_PKEY behind a key (for crypto_cert.c only). */
+void *fw_key_evp(const struct fw_key *k);
+/* A P-384 key's public point, big-endian X and Y.  -EINVAL for RSA keys. */
+int fw_key_p384_public(const struct fw_key *k, uint8_t x[48], uint8_t y[48]);
+/* ECDSA P-384 over a SHA-384 digest; r and s big-endian.  -EINVAL for RSA keys. */
+int fw_key_ecdsa_sign(const struct fw_key *k, const uint8_t digest[48], uint8_t r[48], uint8_t s[48]);
+/* Verify ECDSA P-384 with a public key given as big-endian X, Y.  0, -EBADMSG (bad signature), -EINVAL (bad
+ * point). */
+int fw_ecdsa_p384_verify(const uint8_t x[48], const uint8_t y[48], const uint8_t digest[48], const uint8_t r[48],
+			 const uint8_t s[48]);
+/* RSASSA-PSS (SHA-384, MGF1-SHA-384, salt 48) signature of `msg`; `sig` has the modulus size.  Sets *sig_len. */
+int fw_key_rsa_pss_sign(const struct fw_key *k, const uint8_t *msg, size_t len, uint8_t *sig, size_t cap,
+			size_t *sig_len);
+
+/* ---- Certificates (crypto_cert.c) ---- */
+
+enum fw_cert_profile { FW_PROFILE_ARK, FW_PROFILE_ASK, FW_PROFILE_VCEK, FW_PROFILE_VLEK };
+
+/* What goes into one certificate. */
+struct fw_cert_spec {
+	enum fw_cert_profile profile;
+	uint64_t serial;
+	const char *issuer_cn, *subject_cn;
+	const char *product_line; /* "Genoa": the CRL distribution point URL */
+	int64_t not_before, not_after;
+	/* KDS extensions (VCEK/VLEK) */
+	const char *product_name;
+	uint8_t bl_spl, tee_spl, snp_spl, ucode_spl, fmc_spl;
+	bool has_fmc;
+	const uint8_t *hwid; /* 64 bytes (VCEK) */
+	const char *csp_id;  /* VLEK */
+};
+
+/* Build and sign a DER certificate for `subject` (public key) signed by `issuer`.  *der is malloc'ed. */
+int fw_cert_build(const struct fw_cert_spec *spec, const struct fw_key *subject, const struct fw_key *issuer,
+		  uint8_t **der, size_t *der_len);
 
 #endif

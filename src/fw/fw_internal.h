@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* Structures shared by the firmware model's files (not part of the contract in include/snpemu/fw.h). */
+#ifndef SNPEMU_FW_INTERNAL_H
+#define SNPEMU_FW_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <snpemu/fw.h>
+
+#include "fw/crypto.h"
+
+struct fw_platform {
+	struct fw_platform_config cfg;
+	enum snp_tcb_layout layout;
+	uint8_t root[48];      /* every platform secret derives from this (the seed, or random) */
+	uint8_t chip_root[48]; /* the firmware's chip secret behind VCEKs and derived keys */
+	uint8_t vlek_root[48];
+	uint8_t chip_id[64];
+	struct fw_key *vcek, *vlek;
+	atomic_uint_fast64_t guests_created; /* index of per-guest secrets */
+	pthread_mutex_t cert_lock;	     /* guards the lazily built certificates below */
+	struct fw_key *ark, *ask, *asvk;
+	uint8_t *der[FW_CERT_KIND_COUNT];
+	size_t der_len[FW_CERT_KIND_COUNT];
+};
+
+struct fw_guest {
+	struct fw_platform *platform;
+	struct fw_rmp *rmp;
+	pthread_mutex_t lock; /* serializes launch commands and guest requests */
+	struct fw_guest_context ctx;
+	struct fw_inject inject;
+	uint32_t inject_done;
+	uint8_t secret[48]; /* per-guest secret for VMPCKs and report IDs */
+	atomic_uint_fast64_t received, processed, rejected;
+};
+
+/* Derive `len` bytes of platform secret material for `label` (and an optional context). */
+int fw_platform_derive(const struct fw_platform *p, const char *label, const void *ctx, size_t ctx_len, uint8_t *out,
+		       size_t len);
+/* The key that signs reports for key selection `key_sel` (SNP_KEY_SEL_*); NULL if that key is absent.  `*which` is
+ * SNP_SIGNING_KEY_VCEK or _VLEK. */
+const struct fw_key *fw_platform_signing_key(const struct fw_platform *p, uint32_t key_sel, uint32_t *which);
+
+/* Guest message handlers (msg_payload.c): build the plaintext response payload for a validated request.  Return
+ * the response payload size. */
+size_t fw_msg_report(struct fw_guest *g, uint8_t vmpck, const uint8_t *req, size_t req_len, uint8_t *rsp);
+size_t fw_msg_key(struct fw_guest *g, uint8_t vmpck, const uint8_t *req, size_t req_len, uint8_t *rsp);
+size_t fw_msg_tsc_info(struct fw_guest *g, uint8_t vmpck, const uint8_t *req, size_t req_len, uint8_t *rsp);
+
+#endif
