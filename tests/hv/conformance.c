@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include <snpemu/abi/msr_proto.h>
+#include <snpemu/abi/psc.h>
+#include <snpemu/abi/snp_msg.h>
 #include <snpemu/abi/svm_exit.h>
 
 #include "env.h"
@@ -75,6 +77,9 @@ struct row {
 };
 
 static char why[256];
+
+/* conformance_snp.c: the SNP rows (registration, PSC, AP creation, guest requests). */
+void conformance_snp_run(unsigned int *pass, unsigned int *fail);
 
 /* ---- preparation helpers ---- */
 static void prep_ghcb_unbacked(struct env *e)
@@ -567,16 +572,17 @@ static const struct row rows[] = {
      .info2 = 0x3000, MALFORMED(GHCB_ERR_MISSING_INPUT)},
     {"AP_CREATION on SEV-ES -> MISSING_INPUT", ES, .code = SVM_VMGEXIT_AP_CREATION, .info1 = 1, .in = V_RAX,
      MALFORMED(GHCB_ERR_MISSING_INPUT)},
-    {"PSC on SNP: not implemented in this build", SNP, .code = SVM_VMGEXIT_PSC, .in = V_SCR, .scratch = SHBUF_GPA,
-     MALFORMED(GHCB_ERR_INVALID_EVENT)},
-    {"GUEST_REQUEST on SNP: not implemented", SNP, .code = SVM_VMGEXIT_GUEST_REQUEST, .info1 = 0x2000, .info2 = 0x3000,
-     MALFORMED(GHCB_ERR_INVALID_EVENT)},
-    {"EXT_GUEST_REQUEST on SNP: not implemented", SNP, .code = SVM_VMGEXIT_EXT_GUEST_REQUEST, .info1 = 0x2000,
-     .info2 = 0x3000, MALFORMED(GHCB_ERR_INVALID_EVENT)},
-    {"AP_CREATION on SNP: not implemented", SNP, .code = SVM_VMGEXIT_AP_CREATION, .info1 = 1, .in = V_RAX,
-     MALFORMED(GHCB_ERR_INVALID_EVENT)},
-    {"AP_DESTROY needs no RAX", SNP, .code = SVM_VMGEXIT_AP_CREATION, .info1 = SVM_VMGEXIT_AP_INFO1(2, 5),
-     MALFORMED(GHCB_ERR_INVALID_EVENT)},
+    /* On SNP these are handled (conformance_snp.c has their rows); without hypercall exits a PSC is GENERIC. */
+    {"PSC on SNP, hypercall exits off -> GENERIC", SNP, .code = SVM_VMGEXIT_PSC, .in = V_SCR, .scratch = SHBUF_GPA,
+     .e2 = VMGEXIT_PSC_ERROR_GENERIC},
+    {"GUEST_REQUEST on SNP without firmware -> GENERIC", SNP, .code = SVM_VMGEXIT_GUEST_REQUEST, .info1 = 0x2000,
+     .info2 = 0x3000, .e2 = SNP_GUEST_ERR(SNP_GUEST_VMM_ERR_GENERIC, 0)},
+    {"EXT_GUEST_REQUEST on SNP without firmware -> GENERIC", SNP, .code = SVM_VMGEXIT_EXT_GUEST_REQUEST,
+     .info1 = 0x2000, .info2 = 0x3000, .e2 = SNP_GUEST_ERR(SNP_GUEST_VMM_ERR_GENERIC, 0)},
+    {"AP_CREATION on SNP, target APIC ID 0 needs a private VMSA -> INVALID_INPUT", SNP, .code = SVM_VMGEXIT_AP_CREATION,
+     .info1 = 1, .info2 = 0x5000, .in = V_RAX, MALFORMED(GHCB_ERR_INVALID_INPUT)},
+    {"AP_DESTROY needs no RAX (unknown APIC ID 5 -> INVALID_INPUT)", SNP, .code = SVM_VMGEXIT_AP_CREATION,
+     .info1 = SVM_VMGEXIT_AP_INFO1(2, 5), MALFORMED(GHCB_ERR_INVALID_INPUT)},
     /* Success clears SW_EXITINFO1 and produces only the fields of the event. */
     {"CPUID leaf 1 values, RAX..RDX valid", ES, .code = SVM_EXIT_CPUID, .info1 = 0x55, .info2 = 0x66,
      .in = V_RAX | V_RCX, .rax = 1, REGS4, .check = c_cpuid1},
@@ -792,7 +798,7 @@ static const struct row rows[] = {
     {"MSR REG_GPA on SNP -> echo", SNP, .msr = 0x1012, .emsr = 0x1013, .check = c_reg_gpa_then_nae},
     {"MSR REG_GPA on SEV-ES -> SEV_TERM", ES, .msr = 0x1012, .exit = SNPEMU_EXIT_SYSTEM_EVENT, .check1 = c_term_reg,
      .chk = CHK_NONE},
-    {"MSR PSC on SNP: not implemented -> PSC_RESP_ERROR", SNP, .msr = 0x0010000000080014ull,
+    {"MSR PSC on SNP, hypercall exits off -> PSC_RESP_ERROR", SNP, .msr = 0x0010000000080014ull,
      .emsr = 0x8000000000000015ull},
     {"MSR PSC on SEV-ES -> SEV_TERM", ES, .msr = 0x0010000000080014ull, .exit = SNPEMU_EXIT_SYSTEM_EVENT,
      .check1 = c_term_psc, .chk = CHK_NONE},
@@ -988,6 +994,7 @@ int main(void)
 			}
 		}
 	}
+	conformance_snp_run(&pass, &fail);
 	printf("conformance: %u passed, %u failed\n", pass, fail);
 	return fail ? 1 : 0;
 }
