@@ -54,7 +54,7 @@ static int attest_main(struct guest *g)
 	if (rc)
 		return guest_fail(g, "guest-request channel", rc);
 
-	struct gst_report_req req = {.vmpl = 0, .key_sel = SNP_KEY_SEL_DEFAULT};
+	struct gst_report_req req = {.vmpl = g->boot->vmpl, .key_sel = SNP_KEY_SEL_DEFAULT};
 	gst_memcpy(req.user_data, g->boot->report_data, 64);
 	uint8_t report[SNP_REPORT_SIZE];
 	if (g->boot->flags & SNPEMU_BOOT_EXT_REPORT) {

@@ -33,6 +33,7 @@ struct vmm_config {
 	size_t seed_len;
 	enum fw_product product;  /* platform product line (default Genoa) */
 	uint8_t report_data[64];  /* attest: REPORT_DATA */
+	uint32_t vmpl;            /* attest: VMPL to request the report for (0..3) */
 	bool ext_report;          /* attest: extended request with certificates */
 	uint32_t storm_requests;  /* storm: requests per vCPU (0 = 20) */
 	const char *trace_file;   /* Chrome trace-event JSON output (NULL: none) */
@@ -72,6 +73,10 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res);
 const char *const *vmm_program_names(void);
 /* One-line description of a program, or NULL. */
 const char *vmm_program_summary(const char *name);
+
+/* The firmware platform configuration a run with `cfg` uses (product, seed; a fixed default seed when none is
+ * given), so that tools can re-create the same platform (its certificates) after the run.  Returns 0 or -EINVAL. */
+int vmm_platform_config(const struct vmm_config *cfg, struct fw_platform_config *pc);
 
 /* Parse a size with an optional K/M/G suffix ("64M").  Returns 0 or -EINVAL. */
 int vmm_parse_size(const char *s, uint64_t *out);

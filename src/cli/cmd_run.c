@@ -9,7 +9,7 @@
 #include <snpemu/vmm.h>
 
 #include "cli/cli.h"
-#include "cli/cli_util.h"
+#include "cli/attest_io.h"
 
 int cli_cmd_run(int argc, char **argv);
 
@@ -75,7 +75,7 @@ int cli_cmd_run(int argc, char **argv)
 				return bad("--backend", optarg);
 			break;
 		case 'n':
-			if (cli_parse_u64(optarg, 1, 16, &v))
+			if (cli_parse_u64(optarg, 16, &v) || !v)
 				return bad("--vcpus (1..16)", optarg);
 			cfg.vcpus = (uint32_t)v;
 			break;
@@ -98,7 +98,7 @@ int cli_cmd_run(int argc, char **argv)
 				return bad("--rate", optarg);
 			cfg.rate = rate;
 			if (*end == '/') {
-				if (cli_parse_u64(end + 1, 1, 1000000, &v))
+				if (cli_parse_u64(end + 1, 1000000, &v) || !v)
 					return bad("--rate burst", optarg);
 				cfg.burst = (uint32_t)v;
 			} else if (*end) {
@@ -110,27 +110,28 @@ int cli_cmd_run(int argc, char **argv)
 			cfg.certs_file = optarg;
 			break;
 		case 's':
-			if (cli_parse_hex(optarg, cfg.seed, sizeof(cfg.seed), &cfg.seed_len))
-				return bad("--seed (hex, up to 64 bytes)", optarg);
+			len = strlen(optarg) - (strncmp(optarg, "0x", 2) ? 0 : 2);
+			if (!len || len % 2 || len / 2 > sizeof(cfg.seed) || cli_parse_hex(optarg, cfg.seed, len / 2, 0))
+				return bad("--seed (hex, 1 to 64 bytes)", optarg);
+			cfg.seed_len = len / 2;
 			break;
 		case 'p':
 			if (fw_product_parse(optarg, &cfg.product))
 				return bad("--product", optarg);
 			break;
 		case 'P':
-			if (cli_parse_u64(optarg, 0, ~0ull, &cfg.policy))
+			if (cli_parse_u64(optarg, ~0ull, &cfg.policy))
 				return bad("--policy", optarg);
 			break;
 		case 'd':
-			memset(cfg.report_data, 0, sizeof(cfg.report_data));
-			if (cli_parse_hex(optarg, cfg.report_data, sizeof(cfg.report_data), &len))
+			if (cli_parse_hex(optarg, cfg.report_data, sizeof(cfg.report_data), 1))
 				return bad("--report-data (hex, up to 64 bytes)", optarg);
 			break;
 		case 'e':
 			cfg.ext_report = true;
 			break;
 		case 'R':
-			if (cli_parse_u64(optarg, 1, 100000, &v))
+			if (cli_parse_u64(optarg, 100000, &v) || !v)
 				return bad("--requests", optarg);
 			cfg.storm_requests = (uint32_t)v;
 			break;

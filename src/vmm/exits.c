@@ -124,9 +124,9 @@ static bool handle_hypercall(struct vmm_vm *vm, struct snpemu_run *run)
 		run->hypercall.ret = 0; /* SEV-ES: nothing to track but the request itself */
 		return true;
 	}
-	/* The page-state map: the firmware model's RMP, updated as KVM_SET_MEMORY_ATTRIBUTES + RMPUPDATE would. */
-	int rc = fw_rmp_set_private(fw_guest_rmp(vm->fw_guest), gpa, npages,
-				    (attrs & SNPEMU_MAP_GPA_RANGE_ENCRYPTED) != 0);
+	/* The page-state map is the firmware model's RMP, updated as KVM_SET_MEMORY_ATTRIBUTES + RMPUPDATE would. */
+	int rc = hv_map_gpa_range_apply(fw_guest_rmp(vm->fw_guest), run);
+	(void)gpa, (void)npages, (void)attrs;
 	run->hypercall.ret = rc ? (uint64_t)(int64_t)-22 : 0; /* -KVM_EINVAL */
 	return true;
 }

@@ -33,10 +33,13 @@ static const struct hv_msr_rule msr_rules[] = {
 	{0xC0000103, 0xC0000103, HV_MSR_CONST, 0}, /* TSC_AUX: reads 0, writes #GP */
 };
 
-static int default_seed(struct fw_platform_config *pc)
+int vmm_platform_config(const struct vmm_config *cfg, struct fw_platform_config *pc)
 {
-	static const uint8_t seed[] = "snpemu default platform seed";
-	return fw_platform_config_seed(pc, seed, sizeof(seed) - 1);
+	static const uint8_t default_seed[] = "snpemu default platform seed";
+	fw_platform_config_default(pc, cfg->product);
+	if (cfg->seed_len)
+		return fw_platform_config_seed(pc, cfg->seed, cfg->seed_len);
+	return fw_platform_config_seed(pc, default_seed, sizeof(default_seed) - 1);
 }
 
 int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_result *res)
@@ -98,8 +101,7 @@ int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_resu
 
 	if (vm->snp) {
 		struct fw_platform_config pc;
-		fw_platform_config_default(&pc, cfg->product);
-		rc = cfg->seed_len ? fw_platform_config_seed(&pc, cfg->seed, cfg->seed_len) : default_seed(&pc);
+		rc = vmm_platform_config(cfg, &pc);
 		if (rc)
 			return rc;
 		if ((rc = fw_platform_create(&pc, &vm->fw_platform)) ||
@@ -134,6 +136,7 @@ void vmm_vm_stop(struct vmm_vm *vm, int status)
 
 void vmm_vm_fini(struct vmm_vm *vm)
 {
+	vmm_vm_fini_snp(vm);
 	for (uint32_t i = 0; i < SNPEMU_MAX_VCPUS; i++) {
 		hv_vcpu_destroy(vm->vcpus[i].hv);
 		free(vm->vcpus[i].trace);

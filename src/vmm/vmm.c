@@ -64,6 +64,7 @@ static void write_boot_info(struct vmm_vm *vm)
 	b->free_gpa = SNPEMU_FREE_GPA;
 	b->free_size = vm->mem_size - SNPEMU_FREE_GPA;
 	memcpy(b->report_data, vm->cfg.report_data, 64);
+	b->vmpl = vm->cfg.vmpl;
 	b->storm_requests = vm->cfg.storm_requests ? vm->cfg.storm_requests : 20;
 	strncpy((char *)b->program, vm->program->name, sizeof(b->program) - 1);
 }

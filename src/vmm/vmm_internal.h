@@ -18,6 +18,7 @@
 
 struct guest_program;
 struct vmm_vm;
+struct vmm_certs_provider;
 
 /* One trace slice: a VMGEXIT from entry to resume. */
 struct vmm_trace_event {
@@ -51,6 +52,7 @@ struct vmm_vm {
 	struct fw_platform *fw_platform;
 	struct fw_guest *fw_guest;
 	struct hv_vm *hv;
+	struct vmm_certs_provider *certs; /* --certs FILE */
 	struct vmm_vcpu vcpus[SNPEMU_MAX_VCPUS];
 	uint32_t nvcpus;
 	pthread_mutex_t lock;   /* console, status, vCPU start */
@@ -74,6 +76,7 @@ uint64_t vmm_now_ns(void);
 int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_result *res);
 /* vm_snp.c: the SNP wiring of the engine (firmware, rate limit, AP creation, certificates). */
 int vmm_vm_init_snp(struct vmm_vm *vm);
+void vmm_vm_fini_snp(struct vmm_vm *vm);
 void vmm_vm_fini(struct vmm_vm *vm);
 /* Stop the VM with `status` (the first stop wins) and wake everything waiting. */
 void vmm_vm_stop(struct vmm_vm *vm, int status);

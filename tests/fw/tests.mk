@@ -6,3 +6,5 @@ TESTS += fw/test_guest_msg
 $(O)/tests/fw/test_guest_msg: $(FW_TEST_HELPERS)
 TSAN_TESTS += fw/test_guest_msg
 TESTS += fw/test_certs
+TESTS += fw/test_report
+$(O)/tests/fw/test_report: $(FW_TEST_HELPERS)

@@ -57,7 +57,7 @@ struct snpemu_boot_info {
 	uint32_t version;          /* SNPEMU_BOOT_VERSION */
 	uint32_t flags;            /* SNPEMU_BOOT_* */
 	uint32_t vcpus;            /* vCPUs the program may use (the BSP plus vcpus-1 APs) */
-	uint32_t vmpl;             /* VMPL the program runs at (0) */
+	uint32_t vmpl;             /* attest: the VMPL to request the report for (the program runs at VMPL 0) */
 	uint64_t mem_size;         /* bytes of RAM from GPA 0 */
 	uint64_t sev_features;     /* the VM's SEV_FEATURES (AP creation passes it in RAX) */
 	uint64_t free_gpa, free_size; /* free RAM for the program */

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * MSG_REPORT_REQ, MSG_KEY_REQ and MSG_TSC_INFO through the encrypted path: every report field, the signature
+ * verified with the public key taken from the VCEK certificate, the defaults against the genuine Genoa report,
+ * VMPL and key-selection statuses, derived-key rules, TSC info, reproducibility from the seed.
+ */
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <snpemu/abi/le.h>
+#include <snpemu/fw.h>
+
+#include "fw_fixture.h"
+
+static struct fixture fx;
+
+static int setup(void **state)
+{
+	(void)state;
+	return fixture_start(&fx, NULL);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fixture_stop(&fx);
+	return 0;
+}
+
+/* Ask for a report at `vmpl` with `key_sel` via VMPCK `v`; returns the payload STATUS. */
+static uint32_t get_report(struct fixture *f, unsigned v, uint32_t vmpl, uint32_t key_sel, uint8_t report[0x4A0])
+{
+	uint8_t req[0x60] = {0}, rsp[4000];
+	size_t len = 0;
+	for (int i = 0; i < 64; i++)
+		req[i] = (uint8_t)(0x40 + i);
+	le32_store(req + 0x40, vmpl);
+	le32_store(req + 0x44, key_sel);
+	assert_int_equal(fixture_call(f, v, SNP_MSG_REPORT_REQ, req, sizeof(req), rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(len, 0x4C0);
+	assert_int_equal(le32_load(rsp + 4), 0x4A0);
+	memcpy(report, rsp + 0x20, 0x4A0);
+	return le32_load(rsp);
+}
+
+static bool zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* Verify the report signature with the VCEK certificate's public key (OpenSSL, independent of src/fw). */
+static int verify_with_vcek(const uint8_t *report)
+{
+	const uint8_t *der;
+	size_t len;
+	assert_int_equal(fw_platform_cert(fx.p, FW_CERT_VCEK, &der, &len), 0);
+	X509 *x = d2i_X509(NULL, &der, (long)len);
+	assert_non_null(x);
+	uint8_t r[48], s[48];
+	for (int i = 0; i < 48; i++) {
+		r[i] = report[0x2A0 + 47 - i];
+		s[i] = report[0x2E8 + 47 - i];
+	}
+	ECDSA_SIG *sig = ECDSA_SIG_new();
+	ECDSA_SIG_set0(sig, BN_bin2bn(r, 48, NULL), BN_bin2bn(s, 48, NULL));
+	unsigned char *sder = NULL;
+	int slen = i2d_ECDSA_SIG(sig, &sder);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, X509_get0_pubkey(x)) == 1 &&
+		 EVP_DigestVerify(md, sder, (size_t)slen, report, 0x2A0) == 1;
+	EVP_MD_CTX_free(md);
+	OPENSSL_free(sder);
+	ECDSA_SIG_free(sig);
+	X509_free(x);
+	return ok;
+}
+
+static void test_report_fields(void **state)
+{
+	(void)state;
+	uint8_t rep[0x4A0];
+	struct fw_guest_context c;
+	fw_guest_export(fx.g, &c);
+	assert_int_equal(get_report(&fx, 0, 0, 0, rep), 0);
+	assert_int_equal(le32_load(rep + 0x00), 3);
+	assert_int_equal(le32_load(rep + 0x04), 0);
+	assert_int_equal(le64_load(rep + 0x08), FIX_POLICY);
+	assert_true(zero(rep + 0x10, 32)); /* family and image ID: no ID block */
+	assert_int_equal(le32_load(rep + 0x30), 0);
+	assert_int_equal(le32_load(rep + 0x34), 1);
+	assert_int_equal(le64_load(rep + 0x38), fw_platform_tcb(fx.p, FW_TCB_CURRENT));
+	assert_int_equal(le64_load(rep + 0x40), 0x27);
+	assert_int_equal(le32_load(rep + 0x48), 0); /* VCEK, no author key */
+	assert_true(zero(rep + 0x4C, 4));
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(rep[0x50 + i], 0x40 + i);
+	assert_memory_equal(rep + 0x90, c.ld.digest, 48);
+	assert_memory_equal(rep + 0xC0, fx.host_data, 32);
+	assert_true(zero(rep + 0xE0, 96)); /* no ID or author key */
+	assert_memory_equal(rep + 0x140, c.report_id, 32);
+	assert_false(zero(rep + 0x140, 32));
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(rep[0x160 + i], 0xFF); /* no migration agent */
+	assert_int_equal(le64_load(rep + 0x180), fw_platform_tcb(fx.p, FW_TCB_REPORTED));
+	assert_int_equal(rep[0x188], 0x19);
+	assert_int_equal(rep[0x189], 0x11);
+	assert_int_equal(rep[0x18A], 0x01);
+	assert_true(zero(rep + 0x18B, 21));
+	assert_memory_equal(rep + 0x1A0, fw_platform_chip_id(fx.p), 64);
+	assert_int_equal(le64_load(rep + 0x1E0), fw_platform_tcb(fx.p, FW_TCB_COMMITTED));
+	assert_int_equal(rep[0x1E8], 0x28);
+	assert_int_equal(rep[0x1E9], 0x37);
+	assert_int_equal(rep[0x1EA], 1);
+	assert_int_equal(rep[0x1EB], 0);
+	assert_int_equal(rep[0x1EC], 0x28);
+	assert_int_equal(rep[0x1ED], 0x37);
+	assert_int_equal(rep[0x1EE], 1);
+	assert_int_equal(le64_load(rep + 0x1F0), fw_platform_tcb(fx.p, FW_TCB_LAUNCH));
+	assert_true(zero(rep + 0x1F8, 0xA8));
+	assert_true(zero(rep + 0x2A0 + 48, 24)); /* r: only 48 significant bytes */
+	assert_true(zero(rep + 0x2E8 + 48, 24));
+	assert_true(zero(rep + 0x330, 0x170));
+	assert_true(verify_with_vcek(rep));
+	rep[0x50] ^= 1;
+	assert_false(verify_with_vcek(rep));
+}
+
+static void test_matches_genuine_report(void **state)
+{
+	(void)state;
+	char path[512];
+	uint8_t genuine[0x4A0], rep[0x4A0];
+	snprintf(path, sizeof(path), "%s/tests/fixtures/genoa-report.bin", SNPEMU_SRCDIR);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(genuine, 1, sizeof(genuine), f), sizeof(genuine));
+	fclose(f);
+	assert_int_equal(get_report(&fx, 0, 0, 0, rep), 0);
+	/* version, policy, VMPL, algorithm, current TCB, platform info, signer info */
+	assert_memory_equal(rep, genuine, 4);
+	assert_memory_equal(rep + 0x08, genuine + 0x08, 8);
+	assert_memory_equal(rep + 0x30, genuine + 0x30, 0x20);
+	/* report ID MA, reported TCB, CPUID, committed TCB, versions, launch TCB */
+	assert_memory_equal(rep + 0x160, genuine + 0x160, 0x40);
+	assert_memory_equal(rep + 0x1E0, genuine + 0x1E0, 0x18);
+}
+
+static void test_vmpl_and_key_selection(void **state)
+{
+	(void)state;
+	uint8_t rep[0x4A0];
+	assert_int_equal(get_report(&fx, 1, 0, 0, rep), SEV_RET_INVALID_PARAM); /* VMPL < VMPCK */
+	assert_true(zero(rep, sizeof(rep)));
+	assert_int_equal(get_report(&fx, 0, 4, 0, rep), SEV_RET_INVALID_PARAM);
+	assert_int_equal(get_report(&fx, 1, 3, 0, rep), 0);
+	assert_int_equal(le32_load(rep + 0x30), 3);
+	assert_int_equal(get_report(&fx, 0, 0, 1, rep), 0);			/* VCEK explicitly */
+	assert_int_equal(get_report(&fx, 0, 0, 2, rep), SEV_RET_INVALID_KEY);	/* no VLEK */
+	assert_int_equal(get_report(&fx, 0, 0, 3, rep), SEV_RET_INVALID_KEY);	/* reserved */
+	assert_int_equal(get_report(&fx, 0, 0, 4, rep), SEV_RET_INVALID_PARAM); /* reserved bits */
+	/* reserved request bytes */
+	uint8_t req[0x60] = {0}, rsp[4000];
+	size_t len;
+	req[0x50] = 1;
+	assert_int_equal(fixture_call(&fx, 0, SNP_MSG_REPORT_REQ, req, sizeof(req), rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(le32_load(rsp), SEV_RET_INVALID_PARAM);
+	/* the direct API refuses a VMPL above 3 too */
+	assert_int_equal(fw_guest_report(fx.g, req, 4, 0, rep), SEV_RET_INVALID_PARAM);
+}
+
+static void test_vlek_and_v2(void **state)
+{
+	(void)state;
+	struct fw_platform_config cfg;
+	struct fixture f;
+	uint8_t rep[0x4A0];
+	fw_platform_config_default(&cfg, FW_PRODUCT_MILAN);
+	fw_platform_config_seed(&cfg, (const uint8_t *)"v2", 2);
+	cfg.vlek = true;
+	cfg.report_version = 2;
+	assert_int_equal(fixture_start(&f, &cfg), 0);
+	assert_int_equal(get_report(&f, 0, 0, 0, rep), 0);
+	assert_int_equal(le32_load(rep), 2);
+	assert_int_equal(snp_signer_signing_key(le32_load(rep + 0x48)), SNP_SIGNING_KEY_VLEK);
+	assert_true(zero(rep + 0x188, 24)); /* v2: no CPUID fields */
+	assert_int_equal(get_report(&f, 0, 0, 1, rep), 0);
+	assert_int_equal(snp_signer_signing_key(le32_load(rep + 0x48)), SNP_SIGNING_KEY_VCEK);
+	assert_int_equal(get_report(&f, 0, 0, 2, rep), 0);
+	assert_int_equal(snp_signer_signing_key(le32_load(rep + 0x48)), SNP_SIGNING_KEY_VLEK);
+	fixture_stop(&f);
+}
+
+static uint32_t get_key(struct fixture *f, unsigned v, uint32_t flags, uint64_t gfs, uint32_t vmpl, uint32_t svn,
+			uint64_t tcb, uint8_t key[32])
+{
+	uint8_t req[0x20] = {0}, rsp[64];
+	size_t len;
+	le32_store(req, flags);
+	le64_store(req + 8, gfs);
+	le32_store(req + 0x10, vmpl);
+	le32_store(req + 0x14, svn);
+	le64_store(req + 0x18, tcb);
+	assert_int_equal(fixture_call(f, v, SNP_MSG_KEY_REQ, req, sizeof(req), rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(len, 0x40);
+	memcpy(key, rsp + 0x20, 32);
+	assert_true(zero(rsp + 4, 28));
+	return le32_load(rsp);
+}
+
+static void test_derived_keys(void **state)
+{
+	(void)state;
+	uint8_t a[32], b[32], c[32];
+	uint64_t tcb = fw_platform_tcb(fx.p, FW_TCB_COMMITTED);
+	assert_int_equal(get_key(&fx, 0, 0, 0x3F, 0, 0, tcb, a), 0);
+	assert_int_equal(get_key(&fx, 0, 0, 0x3F, 0, 0, tcb, b), 0);
+	assert_memory_equal(a, b, 32); /* deterministic */
+	assert_false(zero(a, 32));
+	assert_int_equal(get_key(&fx, 0, 0, 0x1F, 0, 0, tcb, c), 0);
+	assert_memory_not_equal(a, c, 32); /* the field selection is mixed in */
+	assert_int_equal(get_key(&fx, 0, 0, 0x3F, 1, 0, tcb, c), 0);
+	assert_memory_not_equal(a, c, 32); /* VMPL always mixed in */
+	/* a lower TCB gives another key; without the TCB bit the TCB field is ignored */
+	assert_int_equal(get_key(&fx, 0, 0, 0x3F, 0, 0, tcb - 1, c), 0);
+	assert_memory_not_equal(a, c, 32);
+	assert_int_equal(get_key(&fx, 0, 0, 0x1F, 0, 0, 0, b), 0);
+	assert_int_equal(get_key(&fx, 0, 0, 0x1F, 0, 0, 0x1234, c), 0);
+	assert_memory_equal(b, c, 32);
+
+	static const struct {
+		uint32_t flags;
+		uint64_t gfs;
+		uint32_t vmpl, svn;
+		uint64_t tcb;
+		unsigned v;
+		uint32_t status;
+	} bad[] = {
+	    {1u << 3, 0, 0, 0, 0, 0, SEV_RET_INVALID_PARAM},	       /* flags MBZ */
+	    {0, 1u << 6, 0, 0, 0, 0, SEV_RET_INVALID_PARAM},	       /* unknown field-select bit */
+	    {0, 0, 4, 0, 0, 0, SEV_RET_INVALID_PARAM},		       /* VMPL > 3 */
+	    {0, 0, 0, 0, 0, 1, SEV_RET_INVALID_PARAM},		       /* VMPL < VMPCK */
+	    {0, SNP_GFS_GUEST_SVN, 0, 1, 0, 0, SEV_RET_INVALID_PARAM}, /* SVN above the ID block's */
+	    {0, SNP_GFS_TCB_VERSION, 0, 0, 0x0100000000000000ull + 0x5500000000000000ull, 0,
+	     SEV_RET_INVALID_PARAM},					       /* microcode above committed */
+	    {0, SNP_GFS_TCB_VERSION, 0, 0, 0x10000, 0, SEV_RET_INVALID_PARAM}, /* reserved TCB byte */
+	    {3u << 1, 0, 0, 0, 0, 0, SEV_RET_INVALID_KEY},		       /* reserved key selection */
+	    {2u << 1, 0, 0, 0, 0, 0, SEV_RET_INVALID_KEY},		       /* VLEK absent */
+	    {SNP_KEY_ROOT_VMRK, 0, 0, 0, 0, 0, SEV_RET_INVALID_KEY},	       /* no VMRK without a MA */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(
+		    get_key(&fx, bad[i].v, bad[i].flags, bad[i].gfs, bad[i].vmpl, bad[i].svn, bad[i].tcb, c),
+		    bad[i].status);
+		assert_true(zero(c, 32));
+	}
+	/* reserved word at 0x04 */
+	uint8_t req[0x20] = {0}, rsp[64];
+	size_t len;
+	req[4] = 1;
+	assert_int_equal(fixture_call(&fx, 0, SNP_MSG_KEY_REQ, req, sizeof(req), rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(le32_load(rsp), SEV_RET_INVALID_PARAM);
+}
+
+static void test_tsc_info(void **state)
+{
+	(void)state;
+	uint8_t req[0x80] = {0}, rsp[0x80];
+	size_t len;
+	fw_guest_set_tsc(fx.g, 0x100000000ull, 0x1234);
+	assert_int_equal(fixture_call(&fx, 0, SNP_MSG_TSC_INFO_REQ, req, sizeof(req), rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(len, 0x80);
+	assert_int_equal(le32_load(rsp), 0);
+	assert_int_equal(le64_load(rsp + 8), 0x100000000ull);
+	assert_int_equal(le64_load(rsp + 0x10), 0x1234);
+	assert_int_equal(le32_load(rsp + 0x18), 200);
+	req[0x7F] = 1;
+	assert_int_equal(fixture_call(&fx, 0, SNP_MSG_TSC_INFO_REQ, req, sizeof(req), rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(le32_load(rsp), SEV_RET_INVALID_PARAM);
+}
+
+static void test_reproducible(void **state)
+{
+	(void)state;
+	struct fixture a, b;
+	uint8_t ra[0x4A0], rb[0x4A0], ka[32], kb[32];
+	assert_int_equal(fixture_start(&a, NULL), 0);
+	assert_int_equal(fixture_start(&b, NULL), 0);
+	assert_memory_equal(a.secrets, b.secrets, 4096); /* same VMPCKs */
+	assert_int_equal(get_report(&a, 0, 0, 0, ra), 0);
+	assert_int_equal(get_report(&b, 0, 0, 0, rb), 0);
+	assert_memory_equal(ra, rb, sizeof(ra)); /* signature included */
+	assert_int_equal(get_key(&a, 0, 0, 0x3F, 0, 0, 0, ka), 0);
+	assert_int_equal(get_key(&b, 0, 0, 0x3F, 0, 0, 0, kb), 0);
+	assert_memory_equal(ka, kb, 32);
+	/* the platform's own earlier guest (index 0) had the same VMPCKs as these */
+	assert_memory_equal(a.secrets + 0x20, fx.secrets + 0x20, 128);
+	fixture_stop(&a);
+	fixture_stop(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_report_fields),	   cmocka_unit_test(test_matches_genuine_report),
+	    cmocka_unit_test(test_vmpl_and_key_selection), cmocka_unit_test(test_vlek_and_v2),
+	    cmocka_unit_test(test_derived_keys),	   cmocka_unit_test(test_tsc_info),
+	    cmocka_unit_test(test_reproducible),
+	};
+	return cmocka_run_group_tests_name("fw/report", tests, setup, teardown);
+}
