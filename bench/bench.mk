@@ -2,3 +2,5 @@
 BENCHES += attest_verify
 # Benchmarks: bench/<name>.c; each prints ratios against the limit its issue names.
 BENCHES += hv_vmgexit
+# Benchmarks: bench/<name>.c, linked with the library; `make bench` runs them.
+BENCHES += fw_bench

@@ -3,3 +3,6 @@ FUZZERS += abi_decode
 FUZZERS += fw_ovmf
 FUZZERS += attest_report attest_certs attest_ghcb
 FUZZERS += hv_vmgexit
+FUZZERS += fw_guest_msg
+FUZZERS += fw_cpuid
+FUZZERS += fw_cert_table

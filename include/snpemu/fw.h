@@ -76,15 +76,14 @@ struct fw_platform_config {
 	size_t seed_len;
 	struct snp_tcb current_tcb, committed_tcb, reported_tcb, launch_tcb;
 	struct fw_version current_version, committed_version;
-	uint64_t platform_info;	  /* SNP_PLATFORM_INFO_* */
-	uint32_t cpuid_fms;	  /* CPUID Fn0000_0001 EAX of the part */
-	uint32_t tsc_factor;	  /* secrets page 0x160 / TSC_INFO (ASPFW Genoa: 200) */
-	unsigned sockets;	  /* > 1 fails SINGLE_SOCKET policies */
-	bool aes_256_xts;	  /* MEM_AES_256_XTS policy can be honoured */
-	bool vlek;		  /* a VLEK is installed (KEY_SEL 0 then signs with it) */
-	uint32_t report_version;  /* 2 or 3 (default 3) */
-	int64_t vcek_not_before;  /* VCEK validity start (Unix time); the VCEK is valid 7 years */
-	uint32_t max_guest_pages; /* unused by the model; kept for the VMM's sizing (0 = none) */
+	uint64_t platform_info;	 /* SNP_PLATFORM_INFO_* */
+	uint32_t cpuid_fms;	 /* CPUID Fn0000_0001 EAX of the part */
+	uint32_t tsc_factor;	 /* secrets page 0x160 / TSC_INFO (ASPFW Genoa: 200) */
+	unsigned sockets;	 /* > 1 fails SINGLE_SOCKET policies */
+	bool aes_256_xts;	 /* MEM_AES_256_XTS policy can be honoured */
+	bool vlek;		 /* a VLEK is installed (KEY_SEL 0 then signs with it) */
+	uint32_t report_version; /* 2 or 3 (default 3) */
+	int64_t vcek_not_before; /* VCEK validity start (Unix time); the VCEK is valid 7 years */
 };
 
 /* An SNP platform: product, chip ID, TCBs, keys and the certificates.  Immutable after creation except for the
@@ -121,6 +120,10 @@ enum fw_cert_kind { FW_CERT_ARK = 0, FW_CERT_ASK = 1, FW_CERT_VCEK = 2, FW_CERT_
  * first use (RSA-4096 key derivation takes about a second) and cached in the platform.  `*der` stays valid until
  * the platform is destroyed.  Returns 0, -ENOENT (no VLEK on this platform), -ENOMEM. */
 int fw_platform_cert(struct fw_platform *p, enum fw_cert_kind kind, const uint8_t **der, size_t *len);
+
+/* PEM ("-----BEGIN CERTIFICATE-----") text of a DER certificate, NUL-terminated and malloc'ed.  Returns 0,
+ * -EINVAL (not a certificate), -ENOMEM. */
+int fw_cert_der_to_pem(const uint8_t *der, size_t len, char **pem, size_t *pem_len);
 
 /* The certificate table of an extended guest request (GHCB 56421 Table 10): entries for ARK, ASK, VCEK (and VLEK
  * and the ASVK when installed), the zero terminator, then the DER blobs.  Writes at most `cap` bytes to `buf`

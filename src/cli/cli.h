@@ -21,5 +21,6 @@ struct cli_command {
 /* Subcommands (one file each: src/cli/cmd_<name>.c). */
 int cli_cmd_verify(int argc, char **argv);
 int cli_cmd_decode(int argc, char **argv);
+int cli_cmd_certs(int argc, char **argv); /* src/cli/cmd_certs.c */
 
 #endif

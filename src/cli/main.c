@@ -11,7 +11,8 @@ int cli_cmd_run(int argc, char **argv);
 static const struct cli_command commands[] = {
     {"run", "[--backend sim|kvm|auto] [--vcpus N] [--mem SIZE] [--rate R[/BURST]] GUEST",
      "launch a guest program and run it to completion", cli_cmd_run},
-    {"certs", "--out DIR [--product genoa|milan|turin] [--seed HEX]", "write ARK, ASK, VCEK and the cert table", NULL},
+    {"certs", "--out DIR [--product genoa|milan|turin] [--seed HEX]", "write ARK, ASK, VCEK and the cert table",
+     cli_cmd_certs},
     {"report", "--out DIR [--report-data HEX] [--ext] [--seed HEX]", "produce a signed attestation report", NULL},
     {"verify", "--report FILE --certs DIR [--ark FILE] [policy options, see --help] [--json]",
      "verify a report and its certificate chain", cli_cmd_verify},

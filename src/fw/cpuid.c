@@ -40,18 +40,18 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-uint32_t fw_cpuid_page_validate(const struct fw_platform *p, uint8_t page[4096])
+int fw_cpuid_sanitize(const struct fw_platform *p, uint8_t *table)
 {
-	uint32_t count = le32_load(page + SNP_CPUID_OFF_COUNT);
-	if (count > SNP_CPUID_COUNT_MAX || !all_zero(page + 4, 12))
-		return SEV_RET_INVALID_PARAM;
+	uint32_t count = le32_load(table + SNP_CPUID_OFF_COUNT);
+	if (count > SNP_CPUID_COUNT_MAX || !all_zero(table + 4, 12))
+		return -1;
 	for (uint32_t i = 0; i < count; i++)
-		if (!all_zero(page + SNP_CPUID_OFF_ENTRY(i) + SNP_CPUID_ENT_RSVD, 8))
-			return SEV_RET_INVALID_PARAM;
+		if (!all_zero(table + SNP_CPUID_OFF_ENTRY(i) + SNP_CPUID_ENT_RSVD, 8))
+			return -1;
 
 	bool corrected = false;
 	for (uint32_t i = 0; i < count; i++) {
-		uint8_t *e = page + SNP_CPUID_OFF_ENTRY(i);
+		uint8_t *e = table + SNP_CPUID_OFF_ENTRY(i);
 		uint32_t leaf = le32_load(e + SNP_CPUID_ENT_EAX_IN), sub = le32_load(e + SNP_CPUID_ENT_ECX_IN);
 		for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
 			const struct cpuid_rule *ru = &rules[r];
@@ -68,5 +68,11 @@ uint32_t fw_cpuid_page_validate(const struct fw_platform *p, uint8_t page[4096])
 			}
 		}
 	}
-	return corrected ? SEV_RET_INVALID_PARAM : SEV_RET_SUCCESS;
+	return corrected ? 1 : 0;
+}
+
+uint32_t fw_cpuid_page_validate(const struct fw_platform *p, uint8_t page[4096])
+{
+	/* malformed: refused untouched; corrected: written back and refused (the VMM retries with it) */
+	return fw_cpuid_sanitize(p, page) ? SEV_RET_INVALID_PARAM : SEV_RET_SUCCESS;
 }

@@ -35,6 +35,43 @@ void fw_sha384(const void *data, size_t len, uint8_t out[FW_SHA384_SIZE])
 		abort();
 }
 
+struct fw_sha384_ctx {
+	EVP_MD *md;
+	EVP_MD_CTX *ctx;
+};
+
+int fw_sha384_ctx_new(struct fw_sha384_ctx **out)
+{
+	struct fw_sha384_ctx *c = calloc(1, sizeof(*c));
+	if (!c || !(c->md = EVP_MD_fetch(NULL, "SHA384", NULL)) || !(c->ctx = EVP_MD_CTX_new())) {
+		fw_sha384_ctx_free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
+void fw_sha384_ctx_free(struct fw_sha384_ctx *c)
+{
+	if (!c)
+		return;
+	EVP_MD_CTX_free(c->ctx);
+	EVP_MD_free(c->md);
+	free(c);
+}
+
+void fw_sha384_with(struct fw_sha384_ctx *c, const void *data, size_t len, uint8_t out[FW_SHA384_SIZE])
+{
+	unsigned int olen = 0;
+	if (!c) {
+		fw_sha384(data, len, out);
+		return;
+	}
+	if (EVP_DigestInit_ex2(c->ctx, c->md, NULL) != 1 || EVP_DigestUpdate(c->ctx, data, len) != 1 ||
+	    EVP_DigestFinal_ex(c->ctx, out, &olen) != 1 || olen != FW_SHA384_SIZE)
+		abort(); /* a fetched SHA-384 cannot fail on valid buffers */
+}
+
 void fw_hmac_sha384(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[FW_SHA384_SIZE])
 {
 	unsigned int olen = 0;

@@ -24,6 +24,14 @@ struct fw_iovec {
 };
 void fw_sha384_v(const struct fw_iovec *iov, size_t n, uint8_t out[FW_SHA384_SIZE]);
 
+/* A reusable SHA-384 context with an explicitly fetched digest: no per-call algorithm lookup (the launch
+ * measurement hashes two buffers per page).  Not thread-safe; owned by one guest. */
+struct fw_sha384_ctx;
+int fw_sha384_ctx_new(struct fw_sha384_ctx **out);
+void fw_sha384_ctx_free(struct fw_sha384_ctx *c);
+/* SHA-384 through `c`, or fw_sha384() when `c` is NULL. */
+void fw_sha384_with(struct fw_sha384_ctx *c, const void *data, size_t len, uint8_t out[FW_SHA384_SIZE]);
+
 /* HMAC-SHA-384. */
 void fw_hmac_sha384(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[FW_SHA384_SIZE]);
 /* HKDF-SHA-384 (RFC 5869) with a text salt and a text label as info.  Returns 0 or -EIO. */
@@ -35,12 +43,17 @@ int fw_kbkdf_hmac_sha256(const uint8_t *key, size_t key_len, const char *label, 
 /* Bytes from the system's random source.  0 or -EIO. */
 int fw_random_bytes(void *out, size_t len);
 
-/* AES-256-GCM with a 12-byte IV and a 16-byte tag.  `open` returns -EBADMSG on a tag mismatch and then writes
- * nothing to `pt`... except that `pt` may hold garbage: callers decrypt into private buffers.  0 or -EIO. */
+/* AES-256-GCM with a 12-byte IV and a 16-byte tag.  `open` returns -EBADMSG on a tag mismatch and wipes `pt`
+ * (callers decrypt into private buffers, never into guest-visible memory).  0 or -EIO. */
 int fw_aes256gcm_seal(const uint8_t key[32], const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
 		      const uint8_t *pt, size_t len, uint8_t *ct, uint8_t tag[16]);
 int fw_aes256gcm_open(const uint8_t key[32], const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
 		      const uint8_t *ct, size_t len, uint8_t *pt, const uint8_t tag[16]);
+
+/* Baselines for bench/fw_bench.c (crypto_bench.c): `n` OpenSSL ECDSA P-384/SHA-384 signatures of `msg` with a
+ * fresh key (0 or -errno), and OpenSSL SHA-384 over `data` in `chunk`-byte pieces. */
+int fw_bench_openssl_ecdsa_sign(const uint8_t *msg, size_t len, unsigned n);
+void fw_bench_openssl_sha384(const uint8_t *data, size_t len, size_t chunk, uint8_t out[FW_SHA384_SIZE]);
 
 /* ---- Keys (crypto_keys.c) ---- */
 

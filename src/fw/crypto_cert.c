@@ -13,10 +13,13 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <snpemu/fw.h>
 
 #include "fw/crypto.h"
 
@@ -274,6 +277,33 @@ out:
 	X509_ALGOR_free(alg);
 	X509_NAME_free(iname);
 	X509_NAME_free(sname);
+	X509_free(x);
+	return rc;
+}
+
+int fw_cert_der_to_pem(const uint8_t *der, size_t len, char **pem, size_t *pem_len)
+{
+	const unsigned char *q = der;
+	X509 *x = d2i_X509(NULL, &q, (long)len);
+	if (!x || q != der + len) {
+		X509_free(x);
+		return -EINVAL;
+	}
+	int rc = -ENOMEM;
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data;
+	if (b && PEM_write_bio_X509(b, x) == 1) {
+		long n = BIO_get_mem_data(b, &data);
+		char *out = n > 0 ? malloc((size_t)n + 1) : NULL;
+		if (out) {
+			memcpy(out, data, (size_t)n);
+			out[n] = 0;
+			*pem = out;
+			*pem_len = (size_t)n;
+			rc = 0;
+		}
+	}
+	BIO_free(b);
 	X509_free(x);
 	return rc;
 }

@@ -32,9 +32,14 @@ struct fw_guest {
 	struct fw_guest_context ctx;
 	struct fw_inject inject;
 	uint32_t inject_done;
-	uint8_t secret[48]; /* per-guest secret for VMPCKs and report IDs */
+	uint8_t secret[48];	   /* per-guest secret for VMPCKs and report IDs */
+	struct fw_sha384_ctx *sha; /* for the launch measurement */
 	atomic_uint_fast64_t received, processed, rejected;
 };
+
+/* fw_launch_digest_update through a reusable SHA-384 context (NULL: one-shot hashing). */
+int fw_launch_digest_update_with(struct fw_launch_digest *ld, struct fw_sha384_ctx *h, enum snp_page_type type,
+				 uint64_t gpa, const uint8_t *page, const struct fw_page_perms *perms);
 
 /* Derive `len` bytes of platform secret material for `label` (and an optional context). */
 int fw_platform_derive(const struct fw_platform *p, const char *label, const void *ctx, size_t ctx_len, uint8_t *out,
@@ -43,10 +48,15 @@ int fw_platform_derive(const struct fw_platform *p, const char *label, const voi
  * SNP_SIGNING_KEY_VCEK or _VLEK. */
 const struct fw_key *fw_platform_signing_key(const struct fw_platform *p, uint32_t key_sel, uint32_t *which);
 
+/* Check and sanitize a CPUID table (SNP_CPUID_TABLE_SIZE bytes, cpuid.c): -1 malformed (table untouched), 0 within
+ * the policy, 1 entries corrected in place. */
+int fw_cpuid_sanitize(const struct fw_platform *p, uint8_t *table);
+
 /* Guest message handlers (msg_payload.c): build the plaintext response payload for a validated request.  Return
  * the response payload size. */
 size_t fw_msg_report(struct fw_guest *g, uint8_t vmpck, const uint8_t *req, size_t req_len, uint8_t *rsp);
 size_t fw_msg_key(struct fw_guest *g, uint8_t vmpck, const uint8_t *req, size_t req_len, uint8_t *rsp);
+size_t fw_msg_cpuid(struct fw_guest *g, uint8_t vmpck, const uint8_t *req, size_t req_len, uint8_t *rsp);
 size_t fw_msg_tsc_info(struct fw_guest *g, uint8_t vmpck, const uint8_t *req, size_t req_len, uint8_t *rsp);
 
 #endif

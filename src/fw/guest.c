@@ -19,6 +19,8 @@ int fw_guest_create(struct fw_platform *p, uint64_t gpa_limit, struct fw_guest *
 	if (!g)
 		return -ENOMEM;
 	int rc = fw_rmp_create(gpa_limit, &g->rmp);
+	if (!rc && (rc = fw_sha384_ctx_new(&g->sha)))
+		fw_rmp_destroy(g->rmp);
 	if (rc) {
 		free(g);
 		return rc;
@@ -34,6 +36,7 @@ void fw_guest_destroy(struct fw_guest *g)
 	if (!g)
 		return;
 	fw_rmp_destroy(g->rmp);
+	fw_sha384_ctx_free(g->sha);
 	pthread_mutex_destroy(&g->lock);
 	memset(g, 0, sizeof(*g)); /* VMPCKs */
 	free(g);
@@ -198,7 +201,7 @@ uint32_t fw_launch_update(struct fw_guest *g, enum snp_page_type type, uint64_t 
 	default:
 		break;
 	}
-	if (fw_launch_digest_update(&g->ctx.ld, type, gpa, page, perms)) {
+	if (fw_launch_digest_update_with(&g->ctx.ld, g->sha, type, gpa, page, perms)) {
 		st = SEV_RET_INVALID_PARAM;
 		goto out;
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <snpemu/abi/cpuid_page.h>
 #include <snpemu/abi/le.h>
 
 #include "fw/fw_internal.h"
@@ -18,6 +19,7 @@ static const struct msg_handler {
 	uint16_t req_size;
 	size_t (*handle)(struct fw_guest *g, uint8_t vmpck, const uint8_t *req, size_t req_len, uint8_t *rsp);
 } handlers[] = {
+    {SNP_MSG_CPUID_REQ, SNP_CPUID_TABLE_SIZE, fw_msg_cpuid},
     {SNP_MSG_KEY_REQ, SNP_KEY_REQ_SIZE, fw_msg_key},
     {SNP_MSG_REPORT_REQ, SNP_REPORT_REQ_SIZE, fw_msg_report},
     {SNP_MSG_TSC_INFO_REQ, SNP_TSC_INFO_REQ_SIZE, fw_msg_tsc_info},

@@ -11,7 +11,7 @@
 #include <snpemu/abi/page_info.h>
 #include <snpemu/fw.h>
 
-#include "fw/crypto.h"
+#include "fw/fw_internal.h"
 
 void fw_launch_digest_init(struct fw_launch_digest *ld)
 {
@@ -40,6 +40,12 @@ void fw_page_info_encode(uint8_t out[SNP_PAGE_INFO_SIZE], const uint8_t digest_c
 int fw_launch_digest_update(struct fw_launch_digest *ld, enum snp_page_type type, uint64_t gpa, const uint8_t *page,
 			    const struct fw_page_perms *perms)
 {
+	return fw_launch_digest_update_with(ld, NULL, type, gpa, page, perms);
+}
+
+int fw_launch_digest_update_with(struct fw_launch_digest *ld, struct fw_sha384_ctx *h, enum snp_page_type type,
+				 uint64_t gpa, const uint8_t *page, const struct fw_page_perms *perms)
+{
 	uint8_t contents[SNP_DIGEST_SIZE] = {0};
 	uint8_t info[SNP_PAGE_INFO_SIZE];
 
@@ -52,17 +58,17 @@ int fw_launch_digest_update(struct fw_launch_digest *ld, enum snp_page_type type
 			return -EINVAL;
 		memcpy(vmsa, page, sizeof(vmsa));
 		memset(vmsa + SNP_VMSA_OFF_GUEST_TSC_SCALE, 0, 16);
-		fw_sha384(vmsa, sizeof(vmsa), contents);
+		fw_sha384_with(h, vmsa, sizeof(vmsa), contents);
 		gpa = SNP_VMSA_MEASURED_GPA;
 	} else if (type == SNP_PAGE_TYPE_NORMAL) {
 		if (!page)
 			return -EINVAL;
-		fw_sha384(page, 4096, contents);
+		fw_sha384_with(h, page, 4096, contents);
 	}
 	if (type != SNP_PAGE_TYPE_VMSA && (gpa & 0xFFFu))
 		return -EINVAL;
 	fw_page_info_encode(info, ld->digest, contents, type, gpa, perms);
-	fw_sha384(info, sizeof(info), ld->digest);
+	fw_sha384_with(h, info, sizeof(info), ld->digest);
 	ld->pages++;
 	return 0;
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Guest message payloads (snp-firmware-abi.md §2, §3): MSG_REPORT_REQ → the signed ATTESTATION_REPORT,
- * MSG_KEY_REQ → a derived key, MSG_TSC_INFO_REQ.  Parameter errors go in the response's STATUS field.
+ * MSG_KEY_REQ → a derived key, MSG_CPUID_REQ → the sanitized CPUID table, MSG_TSC_INFO_REQ.  Parameter errors go in the
+ * response's STATUS field.
  */
 #include <string.h>
 
+#include <snpemu/abi/cpuid_page.h>
 #include <snpemu/abi/le.h>
 
 #include "fw/fw_internal.h"
@@ -183,4 +185,20 @@ size_t fw_msg_tsc_info(struct fw_guest *g, uint8_t vmpck, const uint8_t *req, si
 	le64_store(rsp + SNP_TSC_INFO_OFF_OFFSET, g->ctx.guest_tsc_offset);
 	le32_store(rsp + SNP_TSC_INFO_OFF_FACTOR, g->platform->cfg.tsc_factor);
 	return SNP_TSC_INFO_RSP_SIZE;
+}
+
+size_t fw_msg_cpuid(struct fw_guest *g, uint8_t vmpck, const uint8_t *req, size_t req_len, uint8_t *rsp)
+{
+	/* CPUID_REQ {count, rsvd, rsvd, entries[64]} → CPUID_RSP {status, count, rsvd, entries}: the entries as the
+	 * platform's policy lets the guest see them (§2.6). */
+	uint8_t table[SNP_CPUID_TABLE_SIZE];
+	memcpy(table, req, sizeof(table));
+	if (fw_cpuid_sanitize(g->platform, table) < 0) {
+		le32_store(rsp, SEV_RET_INVALID_PARAM);
+		return SNP_CPUID_TABLE_SIZE;
+	}
+	memcpy(rsp, table, sizeof(table));
+	le32_store(rsp + 0, SEV_RET_SUCCESS);
+	le32_store(rsp + 4, le32_load(table + SNP_CPUID_OFF_COUNT));
+	return SNP_CPUID_TABLE_SIZE;
 }

@@ -244,24 +244,30 @@ int fw_rmp_set(struct fw_rmp *r, uint64_t gpa, enum fw_page_state st)
 	return rc;
 }
 
+/* The next page to look at after `gfn` when unallocated chunks (all shared) can be skipped. */
+static uint64_t next_gfn(struct fw_rmp *r, uint64_t gfn)
+{
+	return chunk_get(r, gfn, false) ? gfn + 1 : (gfn | (CHUNK_PAGES - 1)) + 1;
+}
+
 int fw_rmp_set_private(struct fw_rmp *r, uint64_t gpa, uint64_t npages, bool private_)
 {
 	if (!range_ok(r, gpa, npages))
 		return -EINVAL;
-	uint64_t gfn0 = gpa >> PAGE_SHIFT;
-	for (uint64_t i = 0; i < npages; i++)
-		if (bits_get(r, gfn0 + i) == BITS_SPECIAL)
+	uint64_t gfn0 = gpa >> PAGE_SHIFT, end = gfn0 + npages;
+	for (uint64_t gfn = gfn0; gfn < end; gfn = next_gfn(r, gfn))
+		if (bits_get(r, gfn) == BITS_SPECIAL)
 			return -EBUSY; /* VMSA and firmware pages are not the hypervisor's to convert */
-	for (uint64_t i = 0; i < npages; i++) {
+	for (uint64_t gfn = gfn0; gfn < end; gfn = private_ ? gfn + 1 : next_gfn(r, gfn)) {
 		unsigned seen;
 		/* RMPUPDATE always clears Validated, so private means private-unvalidated.  A page that became
 		 * special meanwhile is left alone. */
 		int rc;
 		do {
-			unsigned cur = bits_get(r, gfn0 + i);
+			unsigned cur = bits_get(r, gfn);
 			if (cur == BITS_SPECIAL)
 				break;
-			rc = bits_cas(r, gfn0 + i, (int)cur, private_ ? BITS_PRIVATE : BITS_SHARED, &seen);
+			rc = bits_cas(r, gfn, (int)cur, private_ ? BITS_PRIVATE : BITS_SHARED, &seen);
 			if (rc == -ENOMEM)
 				return rc;
 		} while (rc == -EAGAIN);

@@ -172,7 +172,7 @@ static void check_kds(X509 *vcek, struct fw_platform *p, const char *product)
 	assert_int_equal(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.2"), t->tee);
 	assert_int_equal(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.3"), t->snp);
 	for (int i = 4; i <= 7; i++) {
-		char oid[32];
+		char oid[48];
 		snprintf(oid, sizeof(oid), "1.3.6.1.4.1.3704.1.3.%d", i);
 		assert_int_equal(ext_int(vcek, oid), 0);
 	}

@@ -170,7 +170,7 @@ static void test_header_checks(void **state)
 	le16_store(page + 0x36, 4016);
 	expect_rejected(page, SEV_RET_INVALID_PARAM);
 
-	/* message version 0 and 2, unknown and unsupported types, short payload: authentic but refused */
+	/* message version 0 and 2, unknown and unsupported types, short payloads: authentic but refused */
 	static const struct {
 		uint8_t type, version;
 		uint16_t size;

@@ -5,9 +5,11 @@
  * VMPL and key-selection statuses, derived-key rules, TSC info, reproducibility from the seed.
  */
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +22,7 @@
 #include <snpemu/abi/le.h>
 #include <snpemu/fw.h>
 
+#include "fw/crypto.h"
 #include "fw_fixture.h"
 
 static struct fixture fx;
@@ -158,6 +161,45 @@ static void test_matches_genuine_report(void **state)
 	assert_memory_equal(rep + 0x1E0, genuine + 0x1E0, 0x18);
 }
 
+/* The firmware's ECDSA verification (used for ID blocks) on genuine AMD data: the fixture report and its VCEK. */
+static void test_verify_genuine_signature(void **state)
+{
+	(void)state;
+	char path[512];
+	uint8_t rep[0x4A0], der[2048], x[48], y[48], r[48], sg[48], digest[48];
+	snprintf(path, sizeof(path), "%s/tests/fixtures/genoa-report.bin", SNPEMU_SRCDIR);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(rep, 1, sizeof(rep), f), sizeof(rep));
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/tests/fixtures/genoa-vcek.der", SNPEMU_SRCDIR);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	size_t n = fread(der, 1, sizeof(der), f);
+	fclose(f);
+	const unsigned char *q = der;
+	X509 *vcek = d2i_X509(NULL, &q, (long)n);
+	assert_non_null(vcek);
+	BIGNUM *bx = NULL, *by = NULL;
+	assert_int_equal(EVP_PKEY_get_bn_param(X509_get0_pubkey(vcek), OSSL_PKEY_PARAM_EC_PUB_X, &bx), 1);
+	assert_int_equal(EVP_PKEY_get_bn_param(X509_get0_pubkey(vcek), OSSL_PKEY_PARAM_EC_PUB_Y, &by), 1);
+	BN_bn2binpad(bx, x, 48);
+	BN_bn2binpad(by, y, 48);
+	BN_free(bx);
+	BN_free(by);
+	X509_free(vcek);
+	for (int i = 0; i < 48; i++) {
+		r[i] = rep[0x2A0 + 47 - i];
+		sg[i] = rep[0x2E8 + 47 - i];
+	}
+	fw_sha384(rep, 0x2A0, digest);
+	assert_int_equal(fw_ecdsa_p384_verify(x, y, digest, r, sg), 0);
+	digest[0] ^= 1;
+	assert_int_equal(fw_ecdsa_p384_verify(x, y, digest, r, sg), -EBADMSG);
+	x[5] ^= 1; /* not a point on the curve */
+	assert_int_equal(fw_ecdsa_p384_verify(x, y, digest, r, sg), -EINVAL);
+}
+
 static void test_vmpl_and_key_selection(void **state)
 {
 	(void)state;
@@ -200,6 +242,29 @@ static void test_vlek_and_v2(void **state)
 	assert_int_equal(snp_signer_signing_key(le32_load(rep + 0x48)), SNP_SIGNING_KEY_VCEK);
 	assert_int_equal(get_report(&f, 0, 0, 2, rep), 0);
 	assert_int_equal(snp_signer_signing_key(le32_load(rep + 0x48)), SNP_SIGNING_KEY_VLEK);
+	fixture_stop(&f);
+}
+
+static void test_turin_report(void **state)
+{
+	(void)state;
+	struct fw_platform_config cfg;
+	struct fixture f;
+	uint8_t rep[0x4A0];
+	fw_platform_config_default(&cfg, FW_PRODUCT_TURIN);
+	fw_platform_config_seed(&cfg, (const uint8_t *)"turin", 5);
+	cfg.reported_tcb = (struct snp_tcb){.fmc = 2, .bootloader = 3, .tee = 4, .snp = 5, .microcode = 0x66};
+	assert_int_equal(fixture_start(&f, &cfg), 0);
+	assert_int_equal(fw_product_tcb_layout(FW_PRODUCT_TURIN), SNP_TCB_LAYOUT_TURIN);
+	assert_int_equal(get_report(&f, 0, 0, 0, rep), 0);
+	/* Turin TCB layout: fmc, bl, tee, snp, 3 reserved, ucode */
+	static const uint8_t tcb[8] = {2, 3, 4, 5, 0, 0, 0, 0x66};
+	assert_memory_equal(rep + 0x180, tcb, 8);
+	assert_int_equal(rep[0x188], 0x1A); /* family 0xF + 0xB */
+	assert_int_equal(rep[0x189], 0x02);
+	assert_int_equal(rep[0x18A], 0x01);
+	assert_false(zero(rep + 0x1A0, 8));
+	assert_true(zero(rep + 0x1A8, 56)); /* only CHIP_ID[0..7] on Turin */
 	fixture_stop(&f);
 }
 
@@ -291,6 +356,29 @@ static void test_tsc_info(void **state)
 	assert_int_equal(le32_load(rsp), SEV_RET_INVALID_PARAM);
 }
 
+static void test_cpuid_message(void **state)
+{
+	(void)state;
+	static uint8_t req[3088], rsp[4000];
+	size_t len;
+	le32_store(req, 2);
+	le32_store(req + 16, 1);		     /* leaf 1 */
+	le32_store(req + 16 + 0x18, 0x00A10F10);     /* wrong stepping */
+	le32_store(req + 16 + 0x20, 0x80000020 | 1); /* VMX set */
+	le32_store(req + 64, 0x80000000);	     /* leaf 0x8000_0000: passed through */
+	le32_store(req + 64 + 0x18, 0x80000028);
+	assert_int_equal(fixture_call(&fx, 0, SNP_MSG_CPUID_REQ, req, sizeof(req), rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(len, 3088);
+	assert_int_equal(le32_load(rsp), 0);
+	assert_int_equal(le32_load(rsp + 4), 2);
+	assert_int_equal(le32_load(rsp + 16 + 0x18), 0x00A10F11);
+	assert_int_equal(le32_load(rsp + 16 + 0x20), 0x80000001);
+	assert_int_equal(le32_load(rsp + 64 + 0x18), 0x80000028);
+	le32_store(req, 65);
+	assert_int_equal(fixture_call(&fx, 0, SNP_MSG_CPUID_REQ, req, sizeof(req), rsp, sizeof(rsp), &len), 0);
+	assert_int_equal(le32_load(rsp), SEV_RET_INVALID_PARAM);
+}
+
 static void test_reproducible(void **state)
 {
 	(void)state;
@@ -317,7 +405,8 @@ int main(void)
 	    cmocka_unit_test(test_report_fields),	   cmocka_unit_test(test_matches_genuine_report),
 	    cmocka_unit_test(test_vmpl_and_key_selection), cmocka_unit_test(test_vlek_and_v2),
 	    cmocka_unit_test(test_derived_keys),	   cmocka_unit_test(test_tsc_info),
-	    cmocka_unit_test(test_reproducible),
+	    cmocka_unit_test(test_cpuid_message),	   cmocka_unit_test(test_verify_genuine_signature),
+	    cmocka_unit_test(test_reproducible),	   cmocka_unit_test(test_turin_report),
 	};
 	return cmocka_run_group_tests_name("fw/report", tests, setup, teardown);
 }

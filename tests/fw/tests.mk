@@ -8,3 +8,8 @@ TSAN_TESTS += fw/test_guest_msg
 TESTS += fw/test_certs
 TESTS += fw/test_report
 $(O)/tests/fw/test_report: $(FW_TEST_HELPERS)
+TESTS += fw/test_launch
+TESTS += fw/test_rmp
+TSAN_TESTS += fw/test_rmp
+TESTS += fw/test_cli_certs
+$(O)/tests/fw/test_cli_certs: $(O)/src/cli/cmd_certs.o
