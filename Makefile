@@ -71,6 +71,7 @@ BENCHES :=
 -include src/vmm/sources.mk
 -include src/cli/sources.mk
 -include guests/guests.mk
+-include guests/guests_sim.mk
 -include tests/abi/tests.mk
 -include tests/hv/tests.mk
 -include tests/fw/tests.mk
@@ -78,6 +79,7 @@ BENCHES :=
 -include tests/guest/tests.mk
 -include tests/snp/tests.mk
 -include tests/vmm/tests.mk
+-include tests/vmm/programs.mk
 -include tests/cli/tests.mk
 -include fuzz/fuzz.mk
 -include bench/bench.mk

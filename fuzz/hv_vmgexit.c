@@ -4,7 +4,8 @@
  * completions.  Every outcome must be a resume with a defined response or a defined exit; never a crash, a
  * sanitizer report or a negative return.
  *
- * Input: [0] flags (bit0 SNP, bit1 hypercall exits, bit2 PV CPUID, bit3 a private page, bit4 raw MSR value),
+ * Input: [0] flags (bit0 SNP, bit1 hypercall exits, bit2 PV CPUID, bit3 a private page, bit4 raw MSR value,
+ *        bit5 register the GHCB page first (SNP)),
  *        [1..8] MSR value (bit4), [9] GHCB page number (pages >= 64 have no slot), [10] private page number,
  *        [11..4106] GHCB page, then completion bytes consumed per exit.
  */
@@ -106,7 +107,7 @@ static void check_response(const struct ghcb *g, int exclusive)
 	if (!ghcb_sw_exit_info_1_is_valid(g) || !ghcb_sw_exit_info_2_is_valid(g))
 		abort();
 	uint64_t i1 = ghcb_get_sw_exit_info_1(g), i2 = ghcb_get_sw_exit_info_2(g);
-	if (i1 > 2 || (i1 == 2 && (i2 < GHCB_ERR_INVALID_USAGE || i2 > GHCB_ERR_INVALID_EVENT)) ||
+	if (i1 > 2 || (i1 == 2 && (i2 < GHCB_ERR_NOT_REGISTERED || i2 > GHCB_ERR_INVALID_EVENT)) ||
 	    (i1 == 1 && i2 != GHCB_EXCEPTION_GP))
 		abort();
 }
@@ -146,6 +147,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct cursor c = {.p = data + HDR + 4096, .n = size > HDR + 4096 ? size - HDR - 4096 : 0};
 	struct snpemu_run *run = hv_vcpu_run(v);
+	if ((flags & 33) == 33) {
+		if (hv_vcpu_set_ghcb_msr(v, (ghcb_gpa & ~0xFFFull) | 0x012) || hv_vcpu_vmgexit(v) != 1)
+			abort();
+	}
 	if (hv_vcpu_set_ghcb_msr(v, msr))
 		abort();
 	int r = hv_vcpu_vmgexit(v);

@@ -22,8 +22,11 @@
  *                     ndata 4.  A SEV-ES VM sending an SNP-only MSR request (PREF_GPA, REG_GPA, PSC) gets the
  *                     same exit with only data[0] (the request) valid, ndata 1 (spec §7).  The vCPU is then
  *                     terminated: calling hv_vcpu_vmgexit() again delivers the same exit (hv_vcpu_reset clears it).
- *   AP_RESET_HOLD (32) MSR request 0x006 or NAE 0x80000004.  Calling hv_vcpu_vmgexit() again means the AP was woken
- *                     by a SIPI: MSR form answers 0x1007, NAE form SW_EXITINFO2 = 1 (spec §12).
+ *   AP_RESET_HOLD (32) MSR request 0x006 or NAE 0x80000004.  While held the GHCB MSR reads 0x007 (result 0).
+ *                     Calling hv_vcpu_vmgexit() again means the AP was woken by a SIPI: MSR form answers 0x1007,
+ *                     NAE form SW_EXITINFO2 = 1 (spec §12).  KVM ignores a vCPU's first SIPI (it starts the AP
+ *                     from the VMM's initial state); the VMM completes the hold only on a later SIPI, and
+ *                     hv_vcpu_reset drops a hold that an INIT ends instead.
  *   INTERNAL_ERROR (17) NAE UNSUPPORTED_EVENT 0x8000FFFF: suberror HV_INTERNAL_ERROR_UNSUPPORTED_EVENT, ndata 3,
  *                     data[] = {SW_EXITCODE, SW_EXITINFO1, SW_EXITINFO2}.  KVM fails KVM_RUN with -EINVAL here;
  *                     we give the VMM a defined exit (DESIGN rule 2).  Calling again resumes the guest with
@@ -34,11 +37,38 @@
  *                     GHCB) or fails KVM_RUN (-EFAULT/-ENOMEM); we exit with the metadata (DESIGN rule 3).  Calling
  *                     again retries the failed step.
  *
- * SNP-only events in this build.  PSC (0x80000010), GUEST_REQUEST/EXT_GUEST_REQUEST (0x80000011/12) and
- * AP_CREATION (0x80000013) are validated exactly as KVM (a SEV-ES VM gets MISSING_INPUT).  On an SNP VM they are
- * NOT IMPLEMENTED IN THIS BUILD: they are answered SW_EXITINFO1 = 2, SW_EXITINFO2 = GHCB_ERR_INVALID_EVENT.  The
- * MSR-protocol PSC request on an SNP VM is answered GHCB_MSR_PSC_RESP_ERROR (KVM's answer when PSC exits are
- * disabled).  PREF_GPA and REG_GPA are implemented (REG_GPA records the GPA; it is not yet enforced on NAEs).
+ *   HYPERCALL (3)     also for SNP page-state changes (spec §8): MSR PSC and NAE PSC (0x80000010) exit with nr 12,
+ *                     args[0] = gpa, args[1] = 4 KiB pages, args[2] = ENCRYPTED (private) or DECRYPTED (shared) |
+ *                     PAGE_SZ_2M when the range comes from 2 MiB entries; flags = 0 (KVM leaves it unwritten).
+ *                     Adjacent NAE entries with the same operation and page size coalesce into one exit.  The VMM
+ *                     converts the range (its page-state map and the firmware RMP: hv_map_gpa_range_apply) and
+ *                     sets ret: 0 = done, anything else fails the rest of the request (MSR: PSC_RESP_ERROR; NAE:
+ *                     VMGEXIT_PSC_ERROR_GENERIC).  Only when bit 12 is enabled (hv_vm_enable_hypercall_exits).
+ *   SNP_REQ_CERTS (42) EXT_GUEST_REQUEST carrying MSG_REPORT_REQ, certificates enabled (hv_vm_enable_req_certs):
+ *                     snp_req_certs.{gpa = RAX, npages = RBX, ret = 0}.  The VMM writes the certificate table into
+ *                     the guest's pages [gpa, gpa + npages*4096) and sets ret: 0 (in place: the request goes to the
+ *                     firmware), ENOSPC (npages = the pages needed: the guest gets INVALID_LEN with RBX = npages),
+ *                     EAGAIN (guest gets BUSY), EIO (guest gets GENERIC); any other ret gives INTERNAL_ERROR
+ *                     (suberror HV_INTERNAL_ERROR_BAD_COMPLETION, data[0] = exit reason, data[1] = ret), after
+ *                     which calling again re-delivers the SNP_REQ_CERTS exit (KVM fails KVM_RUN with -EINVAL).
+ *
+ * SNP events (spec §7, §8, §10, §12).
+ *   GHCB registration: an SNP vCPU must register its GHCB with the MSR REG_GPA request; a NAE through any other GPA
+ *     is answered SW_EXITINFO1 = 2, SW_EXITINFO2 = GHCB_ERR_NOT_REGISTERED in that page (KVM fails KVM_RUN with
+ *     -EINVAL and the guest hears nothing; DESIGN rule 1).  The page must be shared (else MEMORY_FAULT PRIVATE).
+ *   PSC: see HYPERCALL above.  Header/entry errors are answered in SW_EXITINFO2 (SW_EXITINFO1 = 0):
+ *     INVALID_HDR (end_entry >= 253), INVALID_ENTRY (cur_page > page count, gfn not aligned to the page size),
+ *     GENERIC (hypercall exits disabled, VMM ret != 0).  PSMASH/UNSMASH and unknown operations complete without
+ *     an exit (KVM).  The descriptor is read once through the scratch rules, sized by its header, updated
+ *     (cur_entry, cur_page) and written back.
+ *   AP_CREATION: see hv_vm_set_ap_handler.  Failures are INVALID_INPUT.
+ *   GUEST_REQUEST / EXT_GUEST_REQUEST: see hv_vm_set_firmware and hv_vm_set_guest_req_limit.
+ *
+ * Page-state contract (DESIGN rule 5).  The engine never changes page ownership.  On HYPERCALL nr 12 (PSC or
+ * KVM_HC_MAP_GPA_RANGE) the VMM updates its page-state map and the firmware RMP (fw_rmp_set_private), then sets
+ * ret; the host-access hook reports that same map back to the engine (hv_fw_rmp_host_access does both sides for
+ * a VMM whose map is the firmware RMP).  PVALIDATE is a guest primitive served by the firmware model
+ * (fw_rmp_pvalidate) that backends route; the engine takes no part in it.
  *
  * Where the engine departs from KVM (each also commented at the code):
  *   - host faults (GHCB or scratch GPA without a slot, private page, allocation failure) exit MEMORY_FAULT
@@ -66,6 +96,9 @@
 
 #include "abi/run.h"
 
+struct fw_guest;
+struct fw_rmp;
+
 struct hv_vm;
 struct hv_vcpu;
 
@@ -78,6 +111,8 @@ struct hv_vcpu;
 
 /* INTERNAL_ERROR suberror of the UNSUPPORTED_EVENT exit (KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON). */
 #define HV_INTERNAL_ERROR_UNSUPPORTED_EVENT 4u
+/* INTERNAL_ERROR suberror: the VMM completed an exit with a value the engine does not define (SNP_REQ_CERTS ret). */
+#define HV_INTERNAL_ERROR_BAD_COMPLETION    0x100u
 
 /* hv_vm_config.flags */
 #define HV_VM_FLAG_NO_EXIT_TIMING (1u << 0) /* statistics count events but do not time them (saves two TSC reads) */
@@ -181,5 +216,71 @@ int hv_vcpu_exit_pending(const struct hv_vcpu *vcpu);
 void hv_vcpu_reset(struct hv_vcpu *vcpu);
 /* The VMGEXIT entry point: 1 resume the guest, 0 exit to the VMM (run filled), -EINVAL for a NULL vCPU. */
 int hv_vcpu_vmgexit(struct hv_vcpu *vcpu);
+
+/* ---- SNP (spec §7, §8, §10, §12) ------------------------------------------------------------------------------ */
+
+/* Host-access hook for a VMM whose page-state map is the firmware RMP: pass the struct fw_rmp * as ctx.  0 when
+ * every page of [gpa, gpa+len) is shared, -EACCES otherwise. */
+int hv_fw_rmp_host_access(void *rmp, uint64_t gpa, uint64_t len);
+/* Apply a HYPERCALL nr 12 exit (PSC or KVM_HC_MAP_GPA_RANGE) to the firmware RMP: args[2] bit 4 (ENCRYPTED) makes
+ * [args[0], args[0] + args[1]*4096) private (unvalidated), else shared.  Returns 0 or the fw_rmp_set_private error
+ * (-EINVAL out of range, -EBUSY a VMSA/firmware page, -ENOMEM); -EINVAL for any other exit.  The VMM stores its
+ * choice in run->hypercall.ret (e.g. 0 or 1). */
+int hv_map_gpa_range_apply(struct fw_rmp *rmp, const struct snpemu_run *run);
+
+/* The firmware guest context that serves this VM's guest requests (SNP VMs only: -EINVAL otherwise; NULL
+ * detaches).  Not owned by the engine: it must outlive the VM or be detached first.  Without one, guest requests
+ * are answered SW_EXITINFO1 = 0, SW_EXITINFO2 = SNP_GUEST_ERR(GENERIC, 0). */
+int hv_vm_set_firmware(struct hv_vm *vm, struct fw_guest *fw);
+
+/* Guest-request rate limit (DESIGN rule 6): a per-VM token bucket holding up to `burst` requests, refilled at
+ * `rate` per second, checked before the firmware sees a message (and before a certificate exit).  A refused
+ * request gets SW_EXITINFO1 = 0, SW_EXITINFO2 = SNP_GUEST_ERR(BUSY, 0) and reaches neither the VMM nor the
+ * firmware, so the guest's identical resend keeps its sequence number in step.  rate 0 = unlimited (the default,
+ * as KVM has no limiter: the policy is the VMM's).  The bucket starts full.  -EINVAL: rate > 0 with burst 0, or
+ * rate or burst above HV_GUEST_REQ_LIMIT_MAX. */
+#define HV_GUEST_REQ_LIMIT_MAX 1000000u
+int hv_vm_set_guest_req_limit(struct hv_vm *vm, uint32_t rate, uint32_t burst);
+/* Monotonic clock in nanoseconds used by the rate limit (tests inject a controlled one).  NULL restores
+ * CLOCK_MONOTONIC.  Called with the limiter's lock held, once per rate-limited request.  Resets the bucket to
+ * full. */
+typedef uint64_t (*hv_clock_fn)(void *ctx);
+int hv_vm_set_clock(struct hv_vm *vm, hv_clock_fn fn, void *ctx);
+/* Certificates for extended report requests (KVM_SEV_SNP_ENABLE_REQ_CERTS, spec §10): enabled, such a request
+ * exits SNP_REQ_CERTS; disabled (the default, KVM <= 6.19), the engine writes an empty certificate table (24 zero
+ * bytes) at RAX when RBX != 0 and goes on with the request. */
+int hv_vm_enable_req_certs(struct hv_vm *vm, int enable);
+
+/* AP creation (NAE 0x80000013, spec §12).  After the engine's checks (request CREATE_ON_INIT 0 / CREATE 1 /
+ * DESTROY 2; for the create requests RAX == the VM's sev_features, VMSA GPA (SW_EXITINFO2) page-aligned, not
+ * 2 MiB-aligned (the SNP erratum), backed by a memory slot and guest-owned: the host-access hook must call it
+ * private), the target vCPU (id = APIC ID, SW_EXITINFO1[63:32]) is updated if it exists: its VMSA GPA is set
+ * (create) or cleared (destroy) and an AP update is left pending on it (hv_vcpu_ap_take_update).  Then the
+ * handler, if installed, is called synchronously on the creating vCPU's thread; it may create the target vCPU
+ * on demand.  Any failure is INVALID_INPUT to the guest: a failed check, a target that does not exist when no
+ * handler is installed, or a handler returning non-zero. */
+struct hv_ap_request {
+	uint32_t apic_id;
+	uint32_t request;	/* SVM_VMGEXIT_AP_CREATE_ON_INIT, _CREATE or _DESTROY */
+	uint64_t vmsa_gpa;	/* create requests; 0 for DESTROY */
+	struct hv_vcpu *target; /* the existing target vCPU, or NULL */
+};
+/* Return 0 to accept, non-zero to reject.  Called with the VM's configuration read-locked: it must not call the
+ * hv_vm_set_* / memslot functions of this VM (hv_vcpu_create is fine). */
+typedef int (*hv_ap_fn)(void *ctx, const struct hv_ap_request *req);
+int hv_vm_set_ap_handler(struct hv_vm *vm, hv_ap_fn fn, void *ctx);
+
+/* Pending AP update of a vCPU (KVM's snp_ap_waiting_for_reset + KVM_REQ_UPDATE_PROTECTED_GUEST_STATE): the VMM
+ * polls it for halted APs.  CREATE: start the vCPU from the VMSA now; CREATE_ON_INIT: at the next INIT; DESTROY:
+ * stop it (no VMSA).  Returns 1 and clears the pending update, or 0 if none is pending. */
+struct hv_ap_update {
+	uint32_t request;
+	uint32_t creator_id; /* the vCPU that sent the request */
+	uint64_t vmsa_gpa;   /* 0 after DESTROY */
+};
+int hv_vcpu_ap_take_update(struct hv_vcpu *vcpu, struct hv_ap_update *out);
+/* The vCPU's current VMSA GPA from AP creation: 1 and *gpa if set, 0 if none (never created, or destroyed).
+ * Kept across hv_vcpu_reset, as KVM keeps snp_vmsa_gpa across INIT. */
+int hv_vcpu_snp_vmsa(struct hv_vcpu *vcpu, uint64_t *gpa);
 
 #endif

@@ -6,10 +6,11 @@
 #include "cli/cli.h"
 
 int cli_cmd_measure(int argc, char **argv);
+int cli_cmd_run(int argc, char **argv);
 
 static const struct cli_command commands[] = {
     {"run", "[--backend sim|kvm|auto] [--vcpus N] [--mem SIZE] [--rate R[/BURST]] GUEST",
-     "launch a guest program and run it to completion", NULL},
+     "launch a guest program and run it to completion", cli_cmd_run},
     {"certs", "--out DIR [--product genoa|milan|turin] [--seed HEX]", "write ARK, ASK, VCEK and the cert table",
      cli_cmd_certs},
     {"report", "--out DIR [--report-data HEX] [--ext] [--seed HEX]", "produce a signed attestation report", NULL},

@@ -1,4 +1,5 @@
 CLI_SRCS += src/cli/main.c
 CLI_SRCS += src/cli/cmd_measure.c
+CLI_SRCS += src/cli/cmd_run.c
 CLI_SRCS += src/cli/cmd_verify.c src/cli/cmd_decode.c src/cli/attest_io.c
 CLI_SRCS += src/cli/cmd_certs.c

@@ -13,8 +13,8 @@
  * completion mechanism PSC (psc.c) and certificate exits (guest_req.c) reuse: set per-event state in
  * vcpu->ev, fill the run, set vcpu->complete, return 0.
  *
- * Plugging in an SNP handler: replace the `hv_nae_snp_not_implemented` handler of its row in nae_table.c (or the
- * MSR row in msr_protocol.c) with the new function; validation stays in the table.
+ * SNP handlers: psc.c (PSC NAE and MSR), ap.c (AP creation), guest_req.c (guest requests, certificates),
+ * rate_limit.c (the per-VM token bucket); GHCB registration is enforced in nae_table.c (hv_nae_begin).
  */
 #ifndef SNPEMU_HV_INTERNAL_H
 #define SNPEMU_HV_INTERNAL_H
@@ -104,11 +104,29 @@ struct hv_msr_state {
 	bool write;
 };
 
+/* PSC NAE in flight (KVM psc_idx / psc_inflight / psc_2m); the descriptor is the scratch copy. */
+struct hv_psc_state {
+	uint16_t idx;	      /* first entry of the exit in flight */
+	uint16_t inflight;    /* entries covered by it */
+	uint16_t max_entries; /* entries the scratch copy holds */
+};
+
+/* Guest request in flight (certificate exit pending, or memory-fault retry). */
+struct hv_guest_req_state {
+	bool ext;	 /* EXT_GUEST_REQUEST */
+	bool report;	 /* MSG_REPORT_REQ with certificate pages */
+	bool admitted;	 /* passed the rate limit */
+	bool have_resp;	 /* the firmware answered: only the write-back is left */
+	uint32_t status; /* firmware status of have_resp */
+};
+
 /* Per-event state of the exit in flight; SNP event state (PSC cursor, guest-request pages) joins this union. */
 union hv_event_state {
 	struct hv_io_state io;
 	struct hv_mmio_state mmio;
 	struct hv_msr_state msr;
+	struct hv_psc_state psc;
+	struct hv_guest_req_state gr;
 	struct {
 		uint64_t info[4];
 		uint32_t ndata;
@@ -176,6 +194,20 @@ struct hv_vm {
 	_Atomic uint64_t ap_jump_table; /* per VM, spec §12 */
 	uint64_t tsc_epoch_ns;
 	uint64_t ticks_epoch; /* hv_stat_ticks() at creation, to convert ticks to ns */
+	/* SNP (psc.c, ap.c, guest_req.c, rate_limit.c). */
+	struct fw_guest *fw;
+	hv_ap_fn ap_handler;
+	void *ap_ctx;
+	bool req_certs;
+	pthread_mutex_t guest_req_lock; /* one guest request at the firmware per VM (KVM guest_req_mutex) */
+	struct hv_rate_limit {
+		pthread_mutex_t lock;
+		uint32_t rate, burst;
+		uint64_t level; /* tokens x 1e9 */
+		uint64_t last_ns;
+		hv_clock_fn clock;
+		void *clock_ctx;
+	} rl;
 	/* vCPU list and retired statistics. */
 	pthread_mutex_t vcpus_lock;
 	struct hv_vcpu *vcpus;
@@ -190,9 +222,17 @@ struct hv_vcpu {
 	uint32_t id;
 	uint64_t ghcb_msr;
 	struct snpemu_run *run;
-	/* SNP: GHCB GPA registered with the MSR REG_GPA request (spec §7); enforcement is issue 5's. */
+	/* SNP: GHCB GPA registered with the MSR REG_GPA request (spec §7), enforced on every NAE. */
 	bool ghcb_registered;
 	uint64_t registered_ghcb_gpa;
+	/* SNP AP creation state of this vCPU as a target (ap.c), under ap_lock. */
+	pthread_mutex_t ap_lock;
+	bool vmsa_valid;
+	uint64_t vmsa_gpa;
+	bool ap_pending;
+	struct hv_ap_update ap_update;
+	/* Guest-request bounce pages (guest_req.c): the firmware never sees guest memory. */
+	uint8_t *gr_req, *gr_resp;
 	/* Extended state the CPUID handler uses (updated from the GHCB's XCR0/XSS when valid). */
 	uint64_t xcr0, xss;
 	/* Current NAE event. */
@@ -230,7 +270,6 @@ int hv_nae_finish(struct hv_vcpu *v);
 int hv_nae_error(struct hv_vcpu *v, uint64_t reason);
 /* Answer "issue exception" with SW_EXITINFO2 = the event-injection value, and commit. */
 int hv_nae_exception(struct hv_vcpu *v, uint64_t evtinj);
-int hv_nae_snp_not_implemented(struct hv_vcpu *v);
 
 /* scratch.c: set up the scratch area for `len` bytes; HV_CONTINUE, or the result to return (error answered or
  * memory fault exit). */
@@ -254,6 +293,17 @@ int hv_nae_ap_jump_table(struct hv_vcpu *v);
 int hv_nae_hv_features(struct hv_vcpu *v);
 int hv_nae_term_request(struct hv_vcpu *v);
 int hv_nae_unsupported_event(struct hv_vcpu *v);
+int hv_nae_psc(struct hv_vcpu *v);
+int hv_nae_ap_creation(struct hv_vcpu *v);
+int hv_nae_guest_request(struct hv_vcpu *v);
+
+/* psc.c: the MSR-protocol PSC request. */
+int hv_msr_psc(struct hv_vcpu *v, uint64_t msr);
+
+/* rate_limit.c: take one token; true if admitted.  Thread-safe. */
+bool hv_rate_limit_admit(struct hv_vm *vm);
+int hv_rate_limit_init(struct hv_rate_limit *rl);
+void hv_rate_limit_fini(struct hv_rate_limit *rl);
 
 /* cpuid.c: the CPUID result for (function, index) with the vCPU's XCR0/XSS.  Caller holds cfg_lock. */
 void hv_cpuid_lookup(const struct hv_vcpu *v, uint32_t function, uint32_t index, uint32_t out[4]);

@@ -55,13 +55,6 @@ static int reg_gpa(struct hv_vcpu *v, uint64_t msr)
 	return 1;
 }
 
-/* The SNP PSC handler (psc.c) replaces this: not implemented in this build (hv.h). */
-static int psc_not_implemented(struct hv_vcpu *v, uint64_t msr)
-{
-	v->ghcb_msr = GHCB_MSR_PSC_RESP_ERROR | GHCB_MSR_PSC_RESP;
-	return 1;
-}
-
 static int hv_features(struct hv_vcpu *v, uint64_t msr)
 {
 	v->ghcb_msr = ghcb_msr_hv_ft_resp(GHCB_HV_FT_SUPPORTED);
@@ -80,7 +73,7 @@ const struct hv_msr_proto_row hv_msr_proto_rows[] = {
     {GHCB_MSR_AP_RESET_HOLD_REQ, "AP_RESET_HOLD_REQ", 0, ap_reset_hold},
     {GHCB_MSR_PREF_GPA_REQ, "PREF_GPA_REQ", HV_ROW_SNP_ONLY, pref_gpa},
     {GHCB_MSR_REG_GPA_REQ, "REG_GPA_REQ", HV_ROW_SNP_ONLY, reg_gpa},
-    {GHCB_MSR_PSC_REQ, "PSC_REQ", HV_ROW_SNP_ONLY, psc_not_implemented},
+    {GHCB_MSR_PSC_REQ, "PSC_REQ", HV_ROW_SNP_ONLY, hv_msr_psc},
     {GHCB_MSR_HV_FT_REQ, "HV_FT_REQ", 0, hv_features},
     {GHCB_MSR_TERM_REQ, "TERM_REQ", 0, term_req},
 };

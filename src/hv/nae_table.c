@@ -108,14 +108,14 @@ const struct hv_nae_row hv_nae_rows[ROW_COUNT] = {
     [ROW_NMI_COMPLETE] = {SVM_VMGEXIT_NMI_COMPLETE, "NMI_COMPLETE", 0, 0, NULL, NULL, hv_nae_no_action},
     [ROW_AP_HLT_LOOP] = {SVM_VMGEXIT_AP_HLT_LOOP, "AP_HLT_LOOP", 0, 0, NULL, NULL, hv_nae_ap_hlt_loop},
     [ROW_AP_JUMP_TABLE] = {SVM_VMGEXIT_AP_JUMP_TABLE, "AP_JUMP_TABLE", 0, 0, NULL, NULL, hv_nae_ap_jump_table},
-    [ROW_PSC] = {SVM_VMGEXIT_PSC, "PSC", F(SCRATCH), HV_ROW_SNP_ONLY, NULL, NULL, hv_nae_snp_not_implemented},
+    [ROW_PSC] = {SVM_VMGEXIT_PSC, "PSC", F(SCRATCH), HV_ROW_SNP_ONLY, NULL, NULL, hv_nae_psc},
     [ROW_GUEST_REQUEST] = {SVM_VMGEXIT_GUEST_REQUEST, "GUEST_REQUEST", 0, HV_ROW_SNP_ONLY, NULL, guest_request_ok,
-			   hv_nae_snp_not_implemented},
+			   hv_nae_guest_request},
     /* RAX/RBX of the extended request are checked by its handler (INVALID_INPUT), spec §10. */
     [ROW_EXT_GUEST_REQUEST] = {SVM_VMGEXIT_EXT_GUEST_REQUEST, "EXT_GUEST_REQUEST", 0, HV_ROW_SNP_ONLY, NULL,
-			       guest_request_ok, hv_nae_snp_not_implemented},
+			       guest_request_ok, hv_nae_guest_request},
     [ROW_AP_CREATION] = {SVM_VMGEXIT_AP_CREATION, "AP_CREATION", 0, HV_ROW_SNP_ONLY, ap_creation_cond, NULL,
-			 hv_nae_snp_not_implemented},
+			 hv_nae_ap_creation},
     [ROW_HV_FEATURES] = {SVM_VMGEXIT_HV_FEATURES, "HV_FEATURES", 0, 0, NULL, NULL, hv_nae_hv_features},
     [ROW_TERM_REQUEST] = {SVM_VMGEXIT_TERM_REQUEST, "TERM_REQUEST", 0, 0, NULL, NULL, hv_nae_term_request},
     [ROW_UNSUPPORTED_EVENT] = {SVM_VMGEXIT_UNSUPPORTED_EVENT, "UNSUPPORTED_EVENT", 0, 0, NULL, NULL,
@@ -233,6 +233,10 @@ int hv_nae_begin(struct hv_vcpu *v)
 	snapshot(v, (struct ghcb *)page);
 	/* svm_vmgexit_success(svm, 0): SW_EXITINFO1 = SW_EXITINFO2 = 0 preset (spec §1 step 7). */
 	v->resp = (struct hv_resp){.fields = F(INFO1) | F(INFO2)};
+	/* SNP: only the GHCB registered with REG_GPA may carry NAEs (spec §1 step 5, after the snapshot).  KVM fails
+	 * KVM_RUN with -EINVAL; we answer the guest in the page it used (DESIGN rule 1). */
+	if (hv_vm_is_snp(v->vm) && (!v->ghcb_registered || v->registered_ghcb_gpa != v->snap.ghcb_gpa))
+		return hv_nae_error(v, GHCB_ERR_NOT_REGISTERED);
 	uint64_t reason = validate(v);
 	if (reason)
 		return hv_nae_error(v, reason);
@@ -285,11 +289,4 @@ int hv_nae_exception(struct hv_vcpu *v, uint64_t evtinj)
 	    (struct hv_resp){.fields = F(INFO1) | F(INFO2), .info1 = GHCB_HV_RESP_ISSUE_EXCEPTION, .info2 = evtinj};
 	v->scratch.sync = false;
 	return hv_nae_finish(v);
-}
-
-/* SNP events whose handlers come with the SNP work (psc.c, guest_req.c, ap.c): answered as an event this build
- * does not handle.  Documented in hv.h. */
-int hv_nae_snp_not_implemented(struct hv_vcpu *v)
-{
-	return hv_nae_error(v, GHCB_ERR_INVALID_EVENT);
 }

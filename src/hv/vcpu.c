@@ -28,6 +28,11 @@ int hv_vcpu_create(struct hv_vm *vm, uint32_t id, struct hv_vcpu **out)
 		return -ENOMEM;
 	}
 	memset(v->run, 0, sizeof(*v->run));
+	if (pthread_mutex_init(&v->ap_lock, NULL)) {
+		free(v->run);
+		free(v);
+		return -ENOMEM;
+	}
 	v->vm = vm;
 	v->id = id;
 	v->ghcb_msr = reset_ghcb_msr(vm);
@@ -37,6 +42,7 @@ int hv_vcpu_create(struct hv_vm *vm, uint32_t id, struct hv_vcpu **out)
 	for (struct hv_vcpu *o = vm->vcpus; o; o = o->next) {
 		if (o->id == id) {
 			pthread_mutex_unlock(&vm->vcpus_lock);
+			pthread_mutex_destroy(&v->ap_lock);
 			free(v->run);
 			free(v);
 			return -EEXIST;
@@ -69,6 +75,9 @@ void hv_vcpu_destroy(struct hv_vcpu *v)
 	}
 	pthread_mutex_unlock(&vm->vcpus_lock);
 	free(v->scratch.buf);
+	free(v->gr_req);
+	free(v->gr_resp);
+	pthread_mutex_destroy(&v->ap_lock);
 	free(v->run);
 	free(v);
 }

@@ -43,6 +43,19 @@ int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
 		free(vm);
 		return -ENOMEM;
 	}
+	if (pthread_mutex_init(&vm->guest_req_lock, NULL)) {
+		pthread_mutex_destroy(&vm->vcpus_lock);
+		pthread_rwlock_destroy(&vm->cfg_lock);
+		free(vm);
+		return -ENOMEM;
+	}
+	if (hv_rate_limit_init(&vm->rl)) {
+		pthread_mutex_destroy(&vm->guest_req_lock);
+		pthread_mutex_destroy(&vm->vcpus_lock);
+		pthread_rwlock_destroy(&vm->cfg_lock);
+		free(vm);
+		return -ENOMEM;
+	}
 	vm->msr_default = HV_MSR_EXIT;
 	vm->tsc_epoch_ns = hv_now_ns();
 	vm->ticks_epoch = hv_stat_ticks();
@@ -59,6 +72,8 @@ int hv_vm_destroy(struct hv_vm *vm)
 	pthread_mutex_unlock(&vm->vcpus_lock);
 	if (n)
 		return -EBUSY;
+	hv_rate_limit_fini(&vm->rl);
+	pthread_mutex_destroy(&vm->guest_req_lock);
 	pthread_mutex_destroy(&vm->vcpus_lock);
 	pthread_rwlock_destroy(&vm->cfg_lock);
 	free(vm->cpuid);

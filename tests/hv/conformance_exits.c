@@ -248,7 +248,7 @@ const struct row conf_rows_exits[] = {
     {"MSR REG_GPA on SNP -> echo", SNP, .msr = 0x1012, .emsr = 0x1013, .check = c_reg_gpa_then_nae},
     {"MSR REG_GPA on SEV-ES -> SEV_TERM", ES, .msr = 0x1012, .exit = SNPEMU_EXIT_SYSTEM_EVENT, .check1 = c_term_reg,
      .chk = CHK_NONE},
-    {"MSR PSC on SNP: not implemented -> PSC_RESP_ERROR", SNP, .msr = 0x0010000000080014ull,
+    {"MSR PSC on SNP, hypercall exits off -> PSC_RESP_ERROR", SNP, .msr = 0x0010000000080014ull,
      .emsr = 0x8000000000000015ull},
     {"MSR PSC on SEV-ES -> SEV_TERM", ES, .msr = 0x0010000000080014ull, .exit = SNPEMU_EXIT_SYSTEM_EVENT,
      .check1 = c_term_psc, .chk = CHK_NONE},

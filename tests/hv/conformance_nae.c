@@ -5,6 +5,9 @@
  */
 #include <string.h>
 
+#include <snpemu/abi/psc.h>
+#include <snpemu/abi/snp_msg.h>
+
 #include "conformance.h"
 
 static void prep_ghcb_unbacked(struct env *e)
@@ -304,16 +307,17 @@ const struct row conf_rows_nae[] = {
      .info2 = 0x3000, MALFORMED(GHCB_ERR_MISSING_INPUT)},
     {"AP_CREATION on SEV-ES -> MISSING_INPUT", ES, .code = SVM_VMGEXIT_AP_CREATION, .info1 = 1, .in = V_RAX,
      MALFORMED(GHCB_ERR_MISSING_INPUT)},
-    {"PSC on SNP: not implemented in this build", SNP, .code = SVM_VMGEXIT_PSC, .in = V_SCR, .scratch = SHBUF_GPA,
-     MALFORMED(GHCB_ERR_INVALID_EVENT)},
-    {"GUEST_REQUEST on SNP: not implemented", SNP, .code = SVM_VMGEXIT_GUEST_REQUEST, .info1 = 0x2000, .info2 = 0x3000,
-     MALFORMED(GHCB_ERR_INVALID_EVENT)},
-    {"EXT_GUEST_REQUEST on SNP: not implemented", SNP, .code = SVM_VMGEXIT_EXT_GUEST_REQUEST, .info1 = 0x2000,
-     .info2 = 0x3000, MALFORMED(GHCB_ERR_INVALID_EVENT)},
-    {"AP_CREATION on SNP: not implemented", SNP, .code = SVM_VMGEXIT_AP_CREATION, .info1 = 1, .in = V_RAX,
-     MALFORMED(GHCB_ERR_INVALID_EVENT)},
-    {"AP_DESTROY needs no RAX", SNP, .code = SVM_VMGEXIT_AP_CREATION, .info1 = SVM_VMGEXIT_AP_INFO1(2, 5),
-     MALFORMED(GHCB_ERR_INVALID_EVENT)},
+    /* On SNP these are handled (conformance_snp.c has their rows); without hypercall exits a PSC is GENERIC. */
+    {"PSC on SNP, hypercall exits off -> GENERIC", SNP, .code = SVM_VMGEXIT_PSC, .in = V_SCR, .scratch = SHBUF_GPA,
+     .e2 = VMGEXIT_PSC_ERROR_GENERIC},
+    {"GUEST_REQUEST on SNP without firmware -> GENERIC", SNP, .code = SVM_VMGEXIT_GUEST_REQUEST, .info1 = 0x2000,
+     .info2 = 0x3000, .e2 = SNP_GUEST_ERR(SNP_GUEST_VMM_ERR_GENERIC, 0)},
+    {"EXT_GUEST_REQUEST on SNP without firmware -> GENERIC", SNP, .code = SVM_VMGEXIT_EXT_GUEST_REQUEST,
+     .info1 = 0x2000, .info2 = 0x3000, .e2 = SNP_GUEST_ERR(SNP_GUEST_VMM_ERR_GENERIC, 0)},
+    {"AP_CREATION on SNP, target APIC ID 0 needs a private VMSA -> INVALID_INPUT", SNP, .code = SVM_VMGEXIT_AP_CREATION,
+     .info1 = 1, .info2 = 0x5000, .in = V_RAX, MALFORMED(GHCB_ERR_INVALID_INPUT)},
+    {"AP_DESTROY needs no RAX (unknown APIC ID 5 -> INVALID_INPUT)", SNP, .code = SVM_VMGEXIT_AP_CREATION,
+     .info1 = SVM_VMGEXIT_AP_INFO1(2, 5), MALFORMED(GHCB_ERR_INVALID_INPUT)},
     /* Success clears SW_EXITINFO1 and produces only the fields of the event. */
     {"CPUID leaf 1 values, RAX..RDX valid", ES, .code = SVM_EXIT_CPUID, .info1 = 0x55, .info2 = 0x66,
      .in = V_RAX | V_RCX, .rax = 1, REGS4, .check = c_cpuid1},

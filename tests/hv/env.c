@@ -18,7 +18,10 @@ static int env_host_access(void *ctx, uint64_t gpa, uint64_t len)
 int env_init(struct env *e, uint32_t type, uint16_t ghcb_version, unsigned int opts)
 {
 	memset(e, 0, sizeof(*e));
-	struct hv_vm_config cfg = {.type = type, .ghcb_version = ghcb_version, .cbit = 51};
+	struct hv_vm_config cfg = {.type = type,
+				   .ghcb_version = ghcb_version,
+				   .cbit = 51,
+				   .sev_features = (opts & ENV_SEV_FEATURES) ? ENV_SEV_FEATURES_VALUE : 0};
 	int r = hv_vm_create(&cfg, &e->vm);
 	if (r)
 		return r;
@@ -56,6 +59,14 @@ int env_init(struct env *e, uint32_t type, uint16_t ghcb_version, unsigned int o
 	if ((r = hv_vcpu_create(e->vm, 0, &e->vcpu)))
 		return r;
 	e->run = hv_vcpu_run(e->vcpu);
+	if (type == HV_VM_TYPE_SNP) {
+		/* An SNP guest registers its GHCB before its first NAE (GHCB spec §2.3.2; spec §1 step 5). */
+		if ((r = hv_vcpu_set_ghcb_msr(e->vcpu, ghcb_msr_reg_gpa_req(GHCB_GPA >> 12))))
+			return r;
+		if (hv_vcpu_vmgexit(e->vcpu) != 1 ||
+		    hv_vcpu_get_ghcb_msr(e->vcpu) != ghcb_msr_reg_gpa_resp(GHCB_GPA >> 12))
+			return -EPROTO;
+	}
 	return hv_vcpu_set_ghcb_msr(e->vcpu, GHCB_GPA);
 }
 

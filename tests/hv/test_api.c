@@ -324,6 +324,9 @@ static void test_host_access_hook_removed(void **state)
 	memcpy(e.mem + PRIV_GPA, env_ghcb(&e), 4096);
 	env_nae(&e, SVM_VMGEXIT_HV_FEATURES, 0, 0);
 	memcpy(e.mem + PRIV_GPA, env_ghcb(&e), 4096);
+	/* SNP: the GHCB at PRIV_GPA is registered first (the MSR protocol needs no shared page). */
+	assert_int_equal(hv_vcpu_set_ghcb_msr(e.vcpu, ghcb_msr_reg_gpa_req(PRIV_GPA >> 12)), 0);
+	assert_int_equal(hv_vcpu_vmgexit(e.vcpu), 1);
 	assert_int_equal(hv_vcpu_set_ghcb_msr(e.vcpu, PRIV_GPA), 0);
 	assert_int_equal(hv_vcpu_vmgexit(e.vcpu), 0);
 	assert_int_equal(e.run->memory_fault.flags, SNPEMU_MEMORY_EXIT_FLAG_PRIVATE);

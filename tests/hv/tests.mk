@@ -5,7 +5,13 @@ TESTS += hv/conformance
 TEST_EXTRA_hv/conformance := tests/hv/env.c tests/hv/conformance_util.c tests/hv/conformance_nae.c tests/hv/conformance_exits.c
 $(O)/tests/hv/conformance: $(O)/tests/hv/env.o $(O)/tests/hv/conformance_util.o $(O)/tests/hv/conformance_nae.o \
 	$(O)/tests/hv/conformance_exits.o
+$(O)/tests/hv/conformance: $(O)/tests/hv/conformance_snp.o $(O)/tests/fw/fw_fixture.o \
+	$(O)/tests/fw/guest_helper.o
 TESTS += hv/test_api
 $(O)/tests/hv/test_api: $(O)/tests/hv/env.o
 TESTS += hv/test_mt
 TSAN_TESTS += hv/test_mt
+# SNP guest-request storm: 16 vCPU threads against the rate limit (TSan).
+TESTS += hv/test_storm
+TSAN_TESTS += hv/test_storm
+$(O)/tests/hv/test_storm: $(O)/tests/fw/fw_fixture.o $(O)/tests/fw/guest_helper.o

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/* Guest program runtime: vCPU bring-up and console formatting.  Freestanding. */
+#include "program.h"
+
+#include <snpemu/abi/msr_proto.h>
+#include <snpemu/abi/secrets.h>
+#include <snpemu/abi/svm_exit.h>
+
+#define PAGE 4096ull
+#define TWO_MB (2ull << 20)
+
+/* SNP: the launch validated only the pages it measured; like OVMF, the BSP validates the rest of the RAM it hands
+ * out (GHCB pages, request pages, AP VMSAs, free RAM) before anyone touches it.  The range starts above the boot
+ * pages so nothing launched is validated twice. */
+static int validate_ram(struct guest *g)
+{
+	uint64_t start = SNPEMU_GHCB_GPA(0);
+	uint64_t end = g->boot->mem_size;
+	return gst_pvalidate_range(&g->c, start, (end - start) / PAGE, true, false);
+}
+
+int guest_run(const struct guest_program *p, const struct gst_platform *plat, uint32_t cpu,
+	      const struct snpemu_boot_info *boot)
+{
+	struct guest g;
+	gst_memset(&g, 0, sizeof(g));
+	g.boot = boot;
+	g.cpu = cpu;
+	g.snp = boot->flags & SNPEMU_BOOT_SNP;
+	int rc = gst_init(&g.c, plat, g.snp);
+	if (rc)
+		return 0xE0000000u | (unsigned int)-rc;
+	if (g.snp) {
+		g.secrets = guest_map(&g, SNPEMU_SECRETS_GPA, PAGE);
+		if (cpu == 0) {
+			rc = validate_ram(&g);
+			if (rc) {
+				gst_msr_terminate(&g.c, SEV_TERM_SET_LINUX, GHCB_TERM_PVALIDATE);
+				return 0xE1000000u | (unsigned int)-rc;
+			}
+		}
+	}
+	rc = gst_ghcb_setup(&g.c, SNPEMU_GHCB_GPA(cpu), g.snp ? 0 : GST_GHCB_ALREADY_SHARED);
+	if (rc) {
+		/* Without a GHCB the only way to say why is the MSR protocol (Linux: GHCB_TERM_REGISTER). */
+		gst_msr_terminate(&g.c, SEV_TERM_SET_LINUX, GHCB_TERM_REGISTER);
+		return 0xE2000000u | (unsigned int)-rc;
+	}
+	if (cpu != 0)
+		return p->ap_main ? p->ap_main(&g) : 0;
+	return p->bsp_main(&g);
+}
+
+static void put(struct guest *g, char *buf, unsigned int *n, char ch)
+{
+	buf[(*n)++] = ch;
+	if (*n == 128) {
+		gst_console_write(&g->c, buf, *n);
+		*n = 0;
+	}
+}
+
+static void put_u64(struct guest *g, char *buf, unsigned int *n, uint64_t v, unsigned int base, int width, char pad)
+{
+	char tmp[24];
+	int len = 0;
+	do {
+		unsigned int d = (unsigned int)(v % base);
+		tmp[len++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
+		v /= base;
+	} while (v);
+	while (len < width--)
+		put(g, buf, n, pad);
+	while (len)
+		put(g, buf, n, tmp[--len]);
+}
+
+void guest_vprintf(struct guest *g, const char *fmt, va_list ap)
+{
+	char buf[128];
+	unsigned int n = 0;
+	for (const char *f = fmt; *f; f++) {
+		if (*f != '%') {
+			put(g, buf, &n, *f);
+			continue;
+		}
+		f++;
+		char pad = ' ';
+		int width = 0, longs = 0;
+		if (*f == '0')
+			pad = '0';
+		while (*f >= '0' && *f <= '9')
+			width = width * 10 + (*f++ - '0');
+		while (*f == 'l')
+			longs++, f++;
+		switch (*f) {
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			for (s = s ? s : "(null)"; *s; s++)
+				put(g, buf, &n, *s);
+			break;
+		}
+		case 'c':
+			put(g, buf, &n, (char)va_arg(ap, int));
+			break;
+		case 'd': {
+			int64_t v = longs ? va_arg(ap, int64_t) : va_arg(ap, int);
+			if (v < 0) {
+				put(g, buf, &n, '-');
+				v = -v;
+			}
+			put_u64(g, buf, &n, (uint64_t)v, 10, width, pad);
+			break;
+		}
+		case 'u':
+			put_u64(g, buf, &n, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned int), 10, width, pad);
+			break;
+		case 'x':
+			put_u64(g, buf, &n, longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned int), 16, width, pad);
+			break;
+		case 'p':
+			put(g, buf, &n, '0');
+			put(g, buf, &n, 'x');
+			put_u64(g, buf, &n, (uint64_t)(uintptr_t)va_arg(ap, void *), 16, 0, ' ');
+			break;
+		case '%':
+			put(g, buf, &n, '%');
+			break;
+		default:
+			put(g, buf, &n, '?');
+			break;
+		}
+		if (!*f)
+			break;
+	}
+	if (n)
+		gst_console_write(&g->c, buf, n);
+}
+
+void guest_printf(struct guest *g, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	guest_vprintf(g, fmt, ap);
+	va_end(ap);
+}
+
+void guest_print_hex(struct guest *g, const uint8_t *p, unsigned int len)
+{
+	for (unsigned int i = 0; i < len; i++)
+		guest_printf(g, "%02x", p[i]);
+}
+
+int guest_fail(struct guest *g, const char *what, int rc)
+{
+	guest_printf(g, "FAIL: %s: %s (event 0x%llx, info1 0x%llx, info2 0x%llx)\n", what, gst_strerror(rc),
+		     (unsigned long long)g->c.fault.event, (unsigned long long)g->c.fault.info1,
+		     (unsigned long long)g->c.fault.info2);
+	return 1;
+}
+
+void guest_debug(struct guest *g, uint32_t value)
+{
+	gst_io_out(&g->c, SNPEMU_PORT_DEBUG, 4, value);
+}

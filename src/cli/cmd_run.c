@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/* snpemu run: launch a guest program, run it, exit with its status. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <snpemu/hv.h>
+#include <snpemu/vmm.h>
+
+#include "cli/cli.h"
+#include "cli/attest_io.h"
+
+int cli_cmd_run(int argc, char **argv);
+
+static void run_usage(FILE *f)
+{
+	fprintf(f, "usage: snpemu run [options] GUEST\n"
+		   "  --backend sim|kvm|auto   where the guest runs (default auto)\n"
+		   "  --vcpus N                vCPUs (1..16, default 1)\n"
+		   "  --mem SIZE               guest RAM, e.g. 64M (default 64M)\n"
+		   "  --vm-type snp|sev-es     VM type (default snp)\n"
+		   "  --rate R[/BURST]         guest-request rate limit per second (default unlimited)\n"
+		   "  --certs FILE             certificate table served to extended requests\n"
+		   "  --seed HEX               platform seed (keys, chip ID)\n"
+		   "  --product genoa|milan|turin\n"
+		   "  --policy HEX             SNP guest policy (default 0x30000)\n"
+		   "  --report-data HEX        attest: up to 64 bytes of REPORT_DATA\n"
+		   "  --ext                    attest: extended request with certificates\n"
+		   "  --requests N             storm: requests per vCPU\n"
+		   "  --trace FILE.json        Chrome trace-event JSON, one track per vCPU\n"
+		   "  --stats                  per-exit-code counts and mean latency\n"
+		   "  --quiet                  only the guest's console\n"
+		   "guests:");
+	for (const char *const *n = vmm_program_names(); *n; n++)
+		fprintf(f, " %s", *n);
+	fprintf(f, "\n");
+}
+
+static int bad(const char *opt, const char *val)
+{
+	fprintf(stderr, "snpemu run: invalid %s '%s'\n", opt, val ? val : "");
+	return CLI_EXIT_USAGE;
+}
+
+int cli_cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"backend", required_argument, 0, 'b'}, {"vcpus", required_argument, 0, 'n'},
+		{"mem", required_argument, 0, 'm'},     {"vm-type", required_argument, 0, 't'},
+		{"rate", required_argument, 0, 'r'},    {"certs", required_argument, 0, 'c'},
+		{"seed", required_argument, 0, 's'},    {"product", required_argument, 0, 'p'},
+		{"policy", required_argument, 0, 'P'},  {"report-data", required_argument, 0, 'd'},
+		{"ext", no_argument, 0, 'e'},           {"requests", required_argument, 0, 'R'},
+		{"trace", required_argument, 0, 'T'},   {"stats", no_argument, 0, 'S'},
+		{"quiet", no_argument, 0, 'q'},         {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	struct vmm_config cfg;
+	vmm_config_default(&cfg);
+	uint64_t v;
+	size_t len;
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'b':
+			if (!strcmp(optarg, "sim"))
+				cfg.backend = VMM_BACKEND_SIM;
+			else if (!strcmp(optarg, "kvm"))
+				cfg.backend = VMM_BACKEND_KVM;
+			else if (!strcmp(optarg, "auto"))
+				cfg.backend = VMM_BACKEND_AUTO;
+			else
+				return bad("--backend", optarg);
+			break;
+		case 'n':
+			if (cli_parse_u64(optarg, 16, &v) || !v)
+				return bad("--vcpus (1..16)", optarg);
+			cfg.vcpus = (uint32_t)v;
+			break;
+		case 'm':
+			if (vmm_parse_size(optarg, &cfg.mem_size))
+				return bad("--mem", optarg);
+			break;
+		case 't':
+			if (!strcmp(optarg, "snp"))
+				cfg.vm_type = HV_VM_TYPE_SNP;
+			else if (!strcmp(optarg, "sev-es"))
+				cfg.vm_type = HV_VM_TYPE_SEV_ES;
+			else
+				return bad("--vm-type", optarg);
+			break;
+		case 'r': {
+			char *end;
+			double rate = strtod(optarg, &end);
+			if (end == optarg || rate <= 0 || rate > 1e9)
+				return bad("--rate", optarg);
+			cfg.rate = rate;
+			if (*end == '/') {
+				if (cli_parse_u64(end + 1, 1000000, &v) || !v)
+					return bad("--rate burst", optarg);
+				cfg.burst = (uint32_t)v;
+			} else if (*end) {
+				return bad("--rate", optarg);
+			}
+			break;
+		}
+		case 'c':
+			cfg.certs_file = optarg;
+			break;
+		case 's':
+			len = strlen(optarg) - (strncmp(optarg, "0x", 2) ? 0 : 2);
+			if (!len || len % 2 || len / 2 > sizeof(cfg.seed) || cli_parse_hex(optarg, cfg.seed, len / 2, 0))
+				return bad("--seed (hex, 1 to 64 bytes)", optarg);
+			cfg.seed_len = len / 2;
+			break;
+		case 'p':
+			if (fw_product_parse(optarg, &cfg.product))
+				return bad("--product", optarg);
+			break;
+		case 'P':
+			if (cli_parse_u64(optarg, ~0ull, &cfg.policy))
+				return bad("--policy", optarg);
+			break;
+		case 'd':
+			if (cli_parse_hex(optarg, cfg.report_data, sizeof(cfg.report_data), 1))
+				return bad("--report-data (hex, up to 64 bytes)", optarg);
+			break;
+		case 'e':
+			cfg.ext_report = true;
+			break;
+		case 'R':
+			if (cli_parse_u64(optarg, 100000, &v) || !v)
+				return bad("--requests", optarg);
+			cfg.storm_requests = (uint32_t)v;
+			break;
+		case 'T':
+			cfg.trace_file = optarg;
+			break;
+		case 'S':
+			cfg.stats = true;
+			break;
+		case 'q':
+			cfg.quiet = true;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return CLI_EXIT_OK;
+		default:
+			run_usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "snpemu run: expected exactly one GUEST\n");
+		run_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	cfg.program = argv[optind];
+	struct vmm_result *res = calloc(1, sizeof(*res));
+	if (!res)
+		return CLI_EXIT_FAILURE;
+	int rc = vmm_run(&cfg, res);
+	int status = rc ? (rc == -2 ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE) : res->status & 0xFF;
+	if (!rc && res->status && !status)
+		status = CLI_EXIT_FAILURE; /* a status whose low byte is 0 must not read as success */
+	free(res);
+	return status;
+}

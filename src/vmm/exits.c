@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one exit handler every backend uses: what the VMM does with each exit of the engine's KVM-compatible ABI
+ * (abi/run.h).  The handler fills the response fields; the backend then calls hv_vcpu_vmgexit() again.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <snpemu/abi/run.h>
+#include <snpemu/abi/svm_exit.h>
+#include <snpemu/names.h>
+
+#include "vmm/vmm_internal.h"
+
+#define COM1_LSR (SNPEMU_PORT_CONSOLE + 5) /* line status: bit 5 THR empty, bit 6 transmitter empty */
+
+static void console_put(struct vmm_vm *vm, struct vmm_vcpu *v, const uint8_t *p, size_t n)
+{
+	/* Line-buffered per vCPU so that concurrent vCPUs do not interleave within a line. */
+	for (size_t i = 0; i < n; i++) {
+		uint32_t *len = &vm->console_len[v->id];
+		uint8_t *line = vm->console_line[v->id];
+		line[(*len)++] = p[i];
+		if (p[i] == '\n' || *len == sizeof(vm->console_line[0])) {
+			pthread_mutex_lock(&vm->lock);
+			fwrite(line, 1, *len, vm->out);
+			fflush(vm->out);
+			pthread_mutex_unlock(&vm->lock);
+			*len = 0;
+		}
+	}
+}
+
+static bool handle_io(struct vmm_vm *vm, struct vmm_vcpu *v, struct snpemu_run *run)
+{
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	size_t bytes = (size_t)run->io.size * run->io.count;
+	if (run->io.data_offset != SNPEMU_RUN_PIO_OFFSET || bytes > SNPEMU_RUN_PIO_SIZE) {
+		fprintf(vm->err, "snpemu: malformed IO exit (offset %llu, %zu bytes)\n",
+			(unsigned long long)run->io.data_offset, bytes);
+		vmm_vm_stop(vm, 125);
+		return false;
+	}
+	if (run->io.direction == SNPEMU_EXIT_IO_IN) {
+		/* COM1 line status says "ready"; other ports float high, as on a PC with nothing there. */
+		memset(data, run->io.port == COM1_LSR ? 0x60 : 0xFF, bytes);
+		return true;
+	}
+	switch (run->io.port) {
+	case SNPEMU_PORT_CONSOLE:
+		console_put(vm, v, data, bytes);
+		return true;
+	case SNPEMU_PORT_EXIT:
+		if (run->io.size != 4)
+			break;
+		vmm_vm_stop(vm, (int)(data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24));
+		return false;
+	case SNPEMU_PORT_DEBUG:
+		pthread_mutex_lock(&vm->lock);
+		fprintf(vm->err, "snpemu: vCPU %u debug 0x%x\n", v->id,
+			run->io.size == 4 ? (unsigned)(data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24)
+					  : data[0]);
+		pthread_mutex_unlock(&vm->lock);
+		return true;
+	case SNPEMU_PORT_EXPORT:
+		pthread_mutex_lock(&vm->lock);
+		if (bytes <= sizeof(vm->export_buf) - vm->export_len) {
+			memcpy(vm->export_buf + vm->export_len, data, bytes);
+			vm->export_len += (uint32_t)bytes;
+		}
+		pthread_mutex_unlock(&vm->lock);
+		return true;
+	default:
+		break;
+	}
+	return true; /* OUTs to nothing are dropped, as on a PC */
+}
+
+static bool handle_mmio(struct vmm_vm *vm, struct snpemu_run *run)
+{
+	uint64_t gpa = run->mmio.phys_addr;
+	uint32_t len = run->mmio.len <= 8 ? run->mmio.len : 8;
+	bool test_dev = gpa >= SNPEMU_MMIO_TEST_GPA && gpa + len <= SNPEMU_MMIO_TEST_GPA + 4096;
+	if (run->mmio.is_write) {
+		if (test_dev)
+			memcpy(vm->mmio_reg, run->mmio.data, len);
+		return true;
+	}
+	/* The test device: offset 0 reads back the last write, other offsets read their own address bytes. */
+	for (uint32_t i = 0; i < len; i++) {
+		uint64_t a = gpa + i;
+		if (!test_dev)
+			run->mmio.data[i] = 0xFF;
+		else if (a - SNPEMU_MMIO_TEST_GPA < 8)
+			run->mmio.data[i] = vm->mmio_reg[a - SNPEMU_MMIO_TEST_GPA];
+		else
+			run->mmio.data[i] = (uint8_t)(a >> (8 * (i % 4)));
+	}
+	return true;
+}
+
+static bool handle_msr(struct vmm_vm *vm, struct snpemu_run *run, bool write)
+{
+	/* The VMM emulates the TSC (a monotonic nanosecond count); other MSRs #GP. */
+	if (run->msr.index == 0x10) {
+		if (!write)
+			run->msr.data = vmm_now_ns() - vm->t0_ns;
+		run->msr.error = write; /* the guest may not set the TSC */
+		return true;
+	}
+	run->msr.error = 1;
+	return true;
+}
+
+static bool handle_hypercall(struct vmm_vm *vm, struct snpemu_run *run)
+{
+	atomic_fetch_add(&vm->hypercalls, 1);
+	if (run->hypercall.nr != SNPEMU_HC_MAP_GPA_RANGE) {
+		run->hypercall.ret = (uint64_t)-1000; /* -KVM_ENOSYS */
+		return true;
+	}
+	uint64_t gpa = run->hypercall.args[0], npages = run->hypercall.args[1], attrs = run->hypercall.args[2];
+	if (!vm->snp) {
+		run->hypercall.ret = 0; /* SEV-ES: nothing to track but the request itself */
+		return true;
+	}
+	/* The page-state map is the firmware model's RMP, updated as KVM_SET_MEMORY_ATTRIBUTES + RMPUPDATE would. */
+	int rc = hv_map_gpa_range_apply(fw_guest_rmp(vm->fw_guest), run);
+	(void)gpa, (void)npages, (void)attrs;
+	run->hypercall.ret = rc ? (uint64_t)(int64_t)-22 : 0; /* -KVM_EINVAL */
+	return true;
+}
+
+static const char *const linux_term_codes[] = {
+	"register", "PSC", "PVALIDATE", "not VMPL0", "CPUID", "CPUID_HV", "secrets page", "no SVSM", "SVSM at VMPL0",
+	"SVSM CAA",
+};
+static const char *const gen_term_codes[] = {"general request", "protocol unsupported", "SNP unsupported"};
+
+void vmm_print_termination(struct vmm_vm *vm, uint32_t set, uint32_t code)
+{
+	const char *set_name = set == SEV_TERM_SET_GEN ? "general" : set == SEV_TERM_SET_LINUX ? "Linux" : "other";
+	const char *code_name = "unknown";
+	if (set == SEV_TERM_SET_GEN && code < 3)
+		code_name = gen_term_codes[code];
+	else if (set == SEV_TERM_SET_LINUX && code < 10)
+		code_name = linux_term_codes[code];
+	pthread_mutex_lock(&vm->lock);
+	fprintf(vm->out, "guest requested termination: set %u (%s), code %u (%s)\n", set, set_name, code, code_name);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static bool handle_system_event(struct vmm_vm *vm, struct snpemu_run *run)
+{
+	if (run->system_event.type != SNPEMU_SYSTEM_EVENT_SEV_TERM) {
+		vmm_vm_stop(vm, 124);
+		return false;
+	}
+	uint32_t set = 0, code = 0;
+	if (run->system_event.ndata >= 3) {
+		set = (uint32_t)run->system_event.data[1];
+		code = (uint32_t)run->system_event.data[2];
+	}
+	vm->res->terminated = true;
+	vm->res->term_set = set;
+	vm->res->term_code = code;
+	vmm_print_termination(vm, set, code);
+	/* A distinct, non-zero status: 64 + set*16 + code bits, capped to stay a valid exit status. */
+	vmm_vm_stop(vm, 64 + (int)((set & 0x3) << 4 | (code & 0xF)));
+	return false;
+}
+
+bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v)
+{
+	struct snpemu_run *run = hv_vcpu_run(v->hv);
+	atomic_fetch_add(&vm->exits_to_vmm, 1);
+	switch (run->exit_reason) {
+	case SNPEMU_EXIT_IO:
+		return handle_io(vm, v, run);
+	case SNPEMU_EXIT_MMIO:
+		return handle_mmio(vm, run);
+	case SNPEMU_EXIT_X86_RDMSR:
+		return handle_msr(vm, run, false);
+	case SNPEMU_EXIT_X86_WRMSR:
+		return handle_msr(vm, run, true);
+	case SNPEMU_EXIT_HYPERCALL:
+		return handle_hypercall(vm, run);
+	case SNPEMU_EXIT_SYSTEM_EVENT:
+		return handle_system_event(vm, run);
+	case SNPEMU_EXIT_MEMORY_FAULT:
+		pthread_mutex_lock(&vm->lock);
+		fprintf(vm->out, "memory fault on vCPU %u: gpa 0x%llx size 0x%llx flags 0x%llx%s; stopping the VM\n", v->id,
+			(unsigned long long)run->memory_fault.gpa, (unsigned long long)run->memory_fault.size,
+			(unsigned long long)run->memory_fault.flags,
+			run->memory_fault.flags & SNPEMU_MEMORY_EXIT_FLAG_PRIVATE ? " (private)" : "");
+		pthread_mutex_unlock(&vm->lock);
+		vm->res->memory_fault = true;
+		vmm_vm_stop(vm, 126);
+		return false;
+	case SNPEMU_EXIT_AP_RESET_HOLD:
+		/* The AP parks until the VM stops (no INIT-SIPI is modelled after the program ends). */
+		pthread_mutex_lock(&vm->lock);
+		while (!atomic_load(&vm->stopping))
+			pthread_cond_wait(&vm->cond, &vm->lock);
+		pthread_mutex_unlock(&vm->lock);
+		return false;
+	case SNPEMU_EXIT_SNP_REQ_CERTS:
+		return vmm_handle_req_certs(vm, run);
+	case SNPEMU_EXIT_INTERNAL_ERROR:
+		pthread_mutex_lock(&vm->lock);
+		fprintf(vm->out, "engine internal-error exit on vCPU %u: suberror %u data 0x%llx 0x%llx 0x%llx\n", v->id,
+			run->internal.suberror, (unsigned long long)run->internal.data[0],
+			(unsigned long long)run->internal.data[1], (unsigned long long)run->internal.data[2]);
+		pthread_mutex_unlock(&vm->lock);
+		vmm_vm_stop(vm, 127);
+		return false;
+	default: {
+		const char *n = snpemu_exit_reason_name(run->exit_reason);
+		fprintf(vm->err, "snpemu: unexpected exit %u (%s) on vCPU %u\n", run->exit_reason, n ? n : "?", v->id);
+		vmm_vm_stop(vm, 127);
+		return false;
+	}
+	}
+}

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/* vmm_run: configuration, launch, backend choice, the run, the summary. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <snpemu/abi/boot_info.h>
+#include <snpemu/names.h>
+
+#include "../guests/program.h"
+#include "vmm/vmm_internal.h"
+
+void vmm_config_default(struct vmm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->backend = VMM_BACKEND_AUTO;
+	cfg->vm_type = HV_VM_TYPE_SNP;
+	cfg->vcpus = 1;
+	cfg->mem_size = 64ull << 20;
+	cfg->product = FW_PRODUCT_GENOA;
+}
+
+const char *vmm_backend_name(enum vmm_backend b)
+{
+	return b == VMM_BACKEND_SIM ? "sim" : b == VMM_BACKEND_KVM ? "kvm" : "auto";
+}
+
+int vmm_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -EINVAL;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: break;
+	}
+	if (*end == 'i' && shift)
+		end++;
+	if (*end == 'B' && shift)
+		end++;
+	if (*end || (shift && v > (~0ull >> shift)))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static void write_boot_info(struct vmm_vm *vm)
+{
+	struct snpemu_boot_info *b = (struct snpemu_boot_info *)(void *)(vm->mem + SNPEMU_BOOT_INFO_GPA);
+	memset(b, 0, 4096);
+	b->magic = SNPEMU_BOOT_MAGIC;
+	b->version = SNPEMU_BOOT_VERSION;
+	b->flags = (vm->snp ? SNPEMU_BOOT_SNP : 0) | (vm->cfg.ext_report ? SNPEMU_BOOT_EXT_REPORT : 0);
+	b->vcpus = vm->nvcpus;
+	b->mem_size = vm->mem_size;
+	b->sev_features = vm->snp ? 0x1 : 0;
+	b->free_gpa = SNPEMU_FREE_GPA;
+	b->free_size = vm->mem_size - SNPEMU_FREE_GPA;
+	memcpy(b->report_data, vm->cfg.report_data, 64);
+	b->vmpl = vm->cfg.vmpl;
+	b->storm_requests = vm->cfg.storm_requests ? vm->cfg.storm_requests : 20;
+	strncpy((char *)b->program, vm->program->name, sizeof(b->program) - 1);
+}
+
+static void print_hex(FILE *f, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+}
+
+int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
+{
+	struct vmm_vm *vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	memset(res, 0, sizeof(*res));
+	int rc = vmm_vm_init(vm, cfg, res);
+	if (rc)
+		goto out;
+	/* Only sim is wired in this build; `auto` resolves to it. */
+	if (cfg->backend == VMM_BACKEND_KVM) {
+		fprintf(vm->err, "snpemu: the kvm backend is not available in this build\n");
+		rc = -ENODEV;
+		goto out;
+	}
+	res->backend = VMM_BACKEND_SIM;
+	write_boot_info(vm);
+	if (vm->snp) {
+		/* sim: the image is one page naming the program (its code lives in the VMM process). */
+		uint8_t image[4096] = {0};
+		snprintf((char *)image, sizeof(image), "snpemu sim guest image: %s\n", vm->program->name);
+		rc = vmm_launch(vm, image, sizeof(image));
+		if (rc)
+			goto out;
+	}
+	if (!cfg->quiet) {
+		fprintf(vm->out, "snpemu: %s guest '%s', %u vCPU(s), %llu MiB, backend %s\n", vm->snp ? "SEV-SNP" : "SEV-ES",
+			vm->program->name, vm->nvcpus, (unsigned long long)(vm->mem_size >> 20),
+			vmm_backend_name(res->backend));
+		if (vm->snp) {
+			fprintf(vm->out, "launch measurement: ");
+			print_hex(vm->out, res->measurement, 48);
+			fprintf(vm->out, "\n");
+		}
+		fflush(vm->out);
+	}
+	vm->t0_ns = vmm_now_ns();
+	rc = vmm_sim_run(vm);
+	if (rc)
+		goto out;
+	uint64_t elapsed = vmm_now_ns() - vm->t0_ns;
+	res->status = vm->status;
+	for (uint32_t i = 0; i < vm->nvcpus; i++)
+		res->vmgexits += vm->vcpus[i].vmgexits;
+	res->exits_to_vmm = atomic_load(&vm->exits_to_vmm);
+	if (vm->fw_guest) {
+		struct fw_guest_stats st;
+		fw_guest_stats(vm->fw_guest, &st);
+		res->fw_requests = st.processed;
+	}
+	if (vm->export_len >= 0x4A0) {
+		memcpy(res->report, vm->export_buf, 0x4A0);
+		res->have_report = true;
+	}
+	if (cfg->stats)
+		vmm_stats_print(vm);
+	if (cfg->trace_file && vmm_trace_write(vm, cfg->trace_file))
+		fprintf(vm->err, "snpemu: could not write the trace to %s\n", cfg->trace_file);
+	if (!cfg->quiet)
+		fprintf(vm->out, "snpemu: guest exited with status %d after %llu VMGEXITs, %llu exits to the VMM, %.3f s\n",
+			res->status, (unsigned long long)res->vmgexits, (unsigned long long)res->exits_to_vmm,
+			(double)elapsed / 1e9);
+out:
+	vmm_vm_fini(vm);
+	free(vm);
+	return rc;
+}

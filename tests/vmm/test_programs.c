@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every guest program runs on the sim backend through vmm_run(), with its outcome asserted: exit status, console
+ * lines, exit counts, the report against the launch measurement.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <snpemu/abi/report.h>
+#include <snpemu/hv.h>
+#include <snpemu/vmm.h>
+
+struct run {
+	struct vmm_result res;
+	char *out;
+	size_t out_len;
+	int rc;
+};
+
+static struct run *run_program(const char *program, uint32_t vm_type, uint32_t vcpus, void (*tweak)(struct vmm_config *))
+{
+	struct run *r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	struct vmm_config cfg;
+	vmm_config_default(&cfg);
+	cfg.program = program;
+	cfg.backend = VMM_BACKEND_SIM;
+	cfg.vm_type = vm_type;
+	cfg.vcpus = vcpus;
+	FILE *out = open_memstream(&r->out, &r->out_len);
+	assert_non_null(out);
+	cfg.out = out;
+	cfg.err = out;
+	if (tweak)
+		tweak(&cfg);
+	r->rc = vmm_run(&cfg, &r->res);
+	fclose(out);
+	return r;
+}
+
+static void free_run(struct run *r)
+{
+	free(r->out);
+	free(r);
+}
+
+static void expect_line(const struct run *r, const char *text)
+{
+	if (!strstr(r->out, text)) {
+		fprintf(stderr, "--- console ---\n%s--- missing: %s\n", r->out, text);
+		fail();
+	}
+}
+
+static void test_hello_sev_es(void **state)
+{
+	(void)state;
+	struct run *r = run_program("hello", HV_VM_TYPE_SEV_ES, 1, NULL);
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "hello from a SEV-ES guest: GHCB protocol 2");
+	expect_line(r, "vendor AuthenticAMD");
+	expect_line(r, "SEV_STATUS 0x3\n");
+	expect_line(r, "hello: all checks passed");
+	assert_false(r->res.launched); /* SEV-ES: no SNP launch */
+	assert_true(r->res.vmgexits >= 15);
+	free_run(r);
+}
+
+static void test_hello_snp(void **state)
+{
+	(void)state;
+	struct run *r = run_program("hello", HV_VM_TYPE_SNP, 1, NULL);
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "hello from a SEV-SNP guest");
+	expect_line(r, "SEV_STATUS 0x7\n");
+	expect_line(r, "launch measurement: ");
+	assert_true(r->res.launched);
+	free_run(r);
+}
+
+static void test_hostile(void **state)
+{
+	(void)state;
+	struct run *r = run_program("hostile", HV_VM_TYPE_SNP, 1, NULL);
+	assert_int_equal(r->rc, 0);
+	expect_line(r, "ok   the guest still runs");
+	assert_null(strstr(r->out, "FAIL"));
+	assert_int_equal(r->res.status, 0);
+	free_run(r);
+	r = run_program("hostile", HV_VM_TYPE_SEV_ES, 1, NULL);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "hostile: 16/16 malformed requests");
+	free_run(r);
+}
+
+static void report_data(struct vmm_config *cfg)
+{
+	for (int i = 0; i < 64; i++)
+		cfg->report_data[i] = (uint8_t)(0xA0 + i);
+}
+
+static void test_attest(void **state)
+{
+	(void)state;
+	struct run *r = run_program("attest", HV_VM_TYPE_SNP, 1, report_data);
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "attest: done");
+	assert_true(r->res.have_report);
+	/* The report carries the launch measurement and our REPORT_DATA. */
+	assert_memory_equal(r->res.report + SNP_REPORT_OFF_MEASUREMENT, r->res.measurement, 48);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(r->res.report[SNP_REPORT_OFF_REPORT_DATA + i], 0xA0 + i);
+	char hex[97];
+	for (int i = 0; i < 48; i++)
+		sprintf(hex + 2 * i, "%02x", r->res.measurement[i]);
+	char line[160];
+	snprintf(line, sizeof(line), "report measurement: %s", hex);
+	expect_line(r, line);
+	assert_true(r->res.fw_requests >= 4); /* report, two keys, TSC info */
+	free_run(r);
+}
+
+static void ext(struct vmm_config *cfg)
+{
+	cfg->ext_report = true;
+}
+
+static void test_attest_ext(void **state)
+{
+	(void)state;
+	struct run *r = run_program("attest", HV_VM_TYPE_SNP, 1, ext);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "certificates: 3 in the table");
+	free_run(r);
+}
+
+static void test_psc(void **state)
+{
+	(void)state;
+	struct run *r = run_program("psc", HV_VM_TYPE_SNP, 1, NULL);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "2 MiB entries: 1024 pages");
+	expect_line(r, "4 KiB entries: 300 pages");
+	expect_line(r, "MAP_GPA_RANGE: one page shared and back to private");
+	expect_line(r, "psc: all checks passed");
+	free_run(r);
+}
+
+static void test_smp(void **state)
+{
+	(void)state;
+	struct run *r = run_program("smp", HV_VM_TYPE_SNP, 4, NULL);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "BSP started 3 APs");
+	expect_line(r, "AP 3 running");
+	expect_line(r, "smp: 4 vCPUs did their work and joined");
+	free_run(r);
+}
+
+static void limited(struct vmm_config *cfg)
+{
+	cfg->rate = 200;
+	cfg->burst = 2;
+	cfg->storm_requests = 10;
+}
+
+static void test_storm(void **state)
+{
+	(void)state;
+	struct run *r = run_program("storm", HV_VM_TYPE_SNP, 4, limited);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "storm: 4 vCPUs sent 40 report requests, 40 answered with a valid report");
+	assert_int_equal(r->res.fw_requests, 40);
+	free_run(r);
+}
+
+static void test_unknown_and_bad_config(void **state)
+{
+	(void)state;
+	struct run *r = run_program("nosuch", HV_VM_TYPE_SNP, 1, NULL);
+	assert_int_equal(r->rc, -2);
+	expect_line(r, "unknown guest program 'nosuch'");
+	free_run(r);
+	r = run_program("hello", HV_VM_TYPE_SNP, 17, NULL);
+	assert_int_equal(r->rc, -22);
+	free_run(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hello_sev_es), cmocka_unit_test(test_hello_snp),   cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_attest),       cmocka_unit_test(test_attest_ext),  cmocka_unit_test(test_psc),
+		cmocka_unit_test(test_smp),          cmocka_unit_test(test_storm),       cmocka_unit_test(test_unknown_and_bad_config),
+	};
+	return cmocka_run_group_tests_name("vmm/programs", tests, NULL, NULL);
+}
