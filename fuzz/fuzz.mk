@@ -1,2 +1,3 @@
 # libFuzzer targets: fuzz/<name>.c, seed corpus in fuzz/corpus/<name>/.
 FUZZERS += abi_decode
+FUZZERS += vmm_elf

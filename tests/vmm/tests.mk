@@ -8,3 +8,6 @@ TSAN_TESTS += vmm/test_kvm
 all: $(KVM_TEST_GUEST_ELFS)
 $(O)/tests/vmm/test_kvm $(O)/tests/vmm/test_kvm_elf: $(KVM_TEST_GUEST_ELFS)
 $(O)/tests/vmm/test_kvm.o $(O)/tests/vmm/test_kvm_elf.o: CPPFLAGS += -DKVM_GUEST_DIR=\"$(abspath $(O))/guests/tests/vmm\"
+# bench/kvm_io runs the bench guest.
+$(O)/bench/kvm_io: $(O)/guests/tests/vmm/guest_bench.elf
+$(O)/bench/kvm_io.o: CPPFLAGS += -DKVM_GUEST_DIR=\"$(abspath $(O))/guests/tests/vmm\"
