@@ -57,6 +57,20 @@ static NOINLINE uint32_t sse_add(void)
 	return out == 0x4004000000000000ull ? GT_SSE_OK : 1;
 }
 
+static NOINLINE void triple_fault(void)
+{
+	static const struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} empty = {0, 0};
+	__asm__ volatile("lidt %0\n\tud2" : : "m"(empty));
+}
+
+static NOINLINE void fake_report(void)
+{
+	__asm__ volatile("outb %%al, %%dx" : : "S"((uint64_t)GT_FAKE_VECTOR), "d"((uint16_t)RT_PORT_EXCEPTION));
+}
+
 static void report(void *fn)
 {
 	rt_debug((uint32_t)(uintptr_t)fn);
@@ -91,6 +105,14 @@ int gst_rt_main(uint32_t cpu_id, uint64_t arg)
 	case GT_FAULT_DIVIDE:
 		report((void *)divide);
 		return (int)divide((uint32_t)(arg - GT_FAULT_DIVIDE));
+	case GT_FAULT_TRIPLE:
+		report((void *)triple_fault);
+		triple_fault();
+		break;
+	case GT_FAKE_REPORT:
+		report((void *)fake_report);
+		fake_report();
+		break;
 	case GT_SSE:
 		report((void *)sse_add);
 		return (int)sse_add();

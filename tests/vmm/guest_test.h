@@ -25,11 +25,14 @@ enum gt_fault {
 	GT_FAULT_STACK_OVERFLOW,   /* RSP unmapped: the IST stack still reports it */
 	GT_FAULT_INT3,
 	GT_FAULT_DIVIDE,
-	GT_SSE, /* no fault: SSE2 arithmetic, exit status GT_SSE_OK if right */
+	GT_SSE,		 /* no fault: SSE2 arithmetic, exit status GT_SSE_OK if right */
+	GT_FAULT_TRIPLE, /* an empty IDT, then #UD: #DF, then shutdown */
+	GT_FAKE_REPORT,	 /* the guest writes RT_PORT_EXCEPTION itself with a vector no stub has */
 	GT_FAULT_COUNT
 };
-#define GT_SSE_OK     0x55E2
-#define GT_FAULT_ADDR 0x40000000ull
+#define GT_SSE_OK      0x55E2
+#define GT_FAKE_VECTOR 0x1234
+#define GT_FAULT_ADDR  0x40000000ull
 
 /* guest_smp */
 #define GT_SMP_ROUNDS	  200

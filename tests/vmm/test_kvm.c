@@ -381,6 +381,32 @@ static void test_sse_int3(void **state)
 	}
 }
 
+/* An exception the IDT cannot deliver ends in a SHUTDOWN exit; a forged report is a plain IO exit. */
+static void test_shutdown_and_forged_report(void **state)
+{
+	struct vmm_kvm_elf_info info;
+	struct vmm_kvm_vcpu *vcpu;
+	struct vmm_kvm_exit e;
+
+	(void)state;
+	REQUIRE_KVM();
+	struct vmm_kvm_vm *vm = load("guest_fault", NULL, &info);
+	assert_int_equal(vmm_kvm_vcpu_create_at(vm, 0, info.entry, GT_FAULT_TRIPLE, &vcpu), 0);
+	expect_out(vcpu, RT_PORT_DEBUG);
+	expect(vcpu, &e, VMM_KVM_EXIT_SHUTDOWN);
+	vmm_kvm_vcpu_destroy(vcpu);
+	assert_int_equal(vmm_kvm_vm_destroy(vm), 0);
+
+	vm = load("guest_fault", NULL, &info);
+	assert_int_equal(vmm_kvm_vcpu_create_at(vm, 0, info.entry, GT_FAKE_REPORT, &vcpu), 0);
+	expect_out(vcpu, RT_PORT_DEBUG);
+	expect(vcpu, &e, VMM_KVM_EXIT_IO);
+	assert_int_equal(e.io.port, RT_PORT_EXCEPTION);
+	assert_true(e.io.out);
+	vmm_kvm_vcpu_destroy(vcpu);
+	assert_int_equal(vmm_kvm_vm_destroy(vm), 0);
+}
+
 struct smp_vcpu {
 	struct vmm_kvm_vcpu *vcpu;
 	uint32_t apic_id;
@@ -623,6 +649,7 @@ int main(void)
 	    cmocka_unit_test(test_memory_slots),
 	    cmocka_unit_test(test_exceptions),
 	    cmocka_unit_test(test_sse_int3),
+	    cmocka_unit_test(test_shutdown_and_forged_report),
 	    cmocka_unit_test(test_two_vcpus),
 	    cmocka_unit_test(test_stop_request),
 	    cmocka_unit_test(test_vcpu_lifecycle),
