@@ -71,18 +71,18 @@ static const struct {
     {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID (KVM_GET_SUPPORTED_CPUID)"},
 };
 
-static int open_kvm(int *out, bool *sync_regs, char *reason, size_t len)
+static int open_kvm(const char *path, int *out, bool *sync_regs, char *reason, size_t len)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
 		int e = errno;
-		say(reason, len, "kvm: cannot open /dev/kvm: %s", strerror(e));
+		say(reason, len, "kvm: cannot open %s: %s", path, strerror(e));
 		return e == ENOENT ? -ENODEV : -e;
 	}
 	int v = ioctl(fd, KVM_GET_API_VERSION, 0);
 	if (v != KVM_API_VERSION_EXPECTED) {
-		say(reason, len, "kvm: KVM_GET_API_VERSION is %d, need %d", v, KVM_API_VERSION_EXPECTED);
+		say(reason, len, "kvm: %s: KVM_GET_API_VERSION gives %d, need %d", path, v, KVM_API_VERSION_EXPECTED);
 		close(fd);
 		return -ENOTSUP;
 	}
@@ -202,7 +202,7 @@ int vmm_kvm_vm_create(const struct vmm_kvm_vm_config *cfg, struct vmm_kvm_vm **o
 		return -ENOMEM;
 	vm->kvm_fd = vm->vm_fd = -1;
 	vm->ram_size = ram_size;
-	r = open_kvm(&vm->kvm_fd, &vm->sync_regs, reason, len);
+	r = open_kvm(cfg && cfg->dev_path ? cfg->dev_path : "/dev/kvm", &vm->kvm_fd, &vm->sync_regs, reason, len);
 	if (r < 0)
 		goto fail;
 	r = xioctl(vm->kvm_fd, KVM_CREATE_VM, 0);

@@ -141,6 +141,28 @@ static void test_config_rejected(void **state)
 	}
 }
 
+/* Where the device is missing or is not KVM: -errno and a reason naming it, nothing allocated. */
+static void test_device_unusable(void **state)
+{
+	static const struct {
+		const char *path;
+		int error;
+		const char *words;
+	} cases[] = {
+	    {"/nonexistent/kvm", -ENODEV, "cannot open /nonexistent/kvm"},
+	    {"/dev/null", -ENOTSUP, "KVM_GET_API_VERSION"},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct vmm_kvm_vm_config cfg = {.dev_path = cases[i].path};
+		char reason[VMM_KVM_REASON_LEN] = "";
+		struct vmm_kvm_vm *vm = NULL;
+		assert_int_equal(vmm_kvm_vm_create(&cfg, &vm, reason, sizeof(reason)), cases[i].error);
+		assert_null(vm);
+		assert_non_null(strstr(reason, cases[i].words));
+	}
+}
+
 /* guest_msr: MSR exits with answers echoed back, VMGEXIT, PVALIDATE answered and not, then #GP from the host. */
 static void test_msr_doorbells(void **state)
 {
@@ -643,6 +665,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_probe),
 	    cmocka_unit_test(test_config_rejected),
+	    cmocka_unit_test(test_device_unusable),
 	    cmocka_unit_test(test_msr_doorbells),
 	    cmocka_unit_test(test_msr_unanswered),
 	    cmocka_unit_test(test_console_exit),
