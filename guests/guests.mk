@@ -7,7 +7,7 @@
 GUEST_CFLAGS := -std=c11 -O2 -ffreestanding -fno-pie -fno-pic -mno-red-zone -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables -fcf-protection=none -fno-omit-frame-pointer \
 	-mcmodel=small -mgeneral-regs-only $(WARN) -Iinclude -Iguests/rt -MMD -MP
-GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guests/rt/guest.ld -Wl,--build-id=none \
+GUEST_LDFLAGS := -nostdlib -static -Wl,-T,guests/rt/guest.ld -Wl,--build-id=none \
 	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
 GUEST_RT_SRCS := guests/rt/start.S guests/rt/rt.c guests/rt/string.c
 GUEST_RT_OBJS := $(patsubst %,$(O)/guests/obj/%.o,$(basename $(GUEST_RT_SRCS)))
