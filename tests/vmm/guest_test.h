@@ -42,10 +42,12 @@ enum gt_fault {
 
 /* guest_bench: the loop is the boot argument. */
 enum gt_bench {
-	GT_BENCH_BARE_IO = 0, /* out to GT_BENCH_PORT */
+	GT_BENCH_BARE_IO = 0, /* out to GT_BENCH_PORT in a two-instruction loop */
 	GT_BENCH_DOORBELL,    /* VMGEXIT doorbell only (GHCB already registered, as for a NAE event) */
 	GT_BENCH_MSR_PROTO,   /* WRMSR GHCB, VMGEXIT doorbell, RDMSR GHCB: the MSR-protocol round trip */
+	GT_BENCH_COMPUTE,     /* GT_BENCH_INSNS register instructions, then out to GT_BENCH_PORT */
 };
-#define GT_BENCH_PORT 0x80
+#define GT_BENCH_INSNS 200
+#define GT_BENCH_PORT  0x80
 
 #endif
