@@ -1,43 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Guest runtime primitives: each is one privileged instruction or a doorbell port write (rt_abi.h).  Out of line
- * on purpose: a fault report's RIP then names the primitive, and platform layers can take their addresses.
+ * Guest runtime primitives that are not hot (the doorbells and MSR accesses are inline in rt.h): port I/O, CPUID,
+ * console and exit.  Out of line: a fault report's RIP then names the primitive.
  */
 #include "rt.h"
-
-void rt_vmgexit(void)
-{
-	/* The VMM reads and writes guest memory (the GHCB page) meanwhile: a compiler barrier. */
-	__asm__ volatile("outb %%al, %%dx" : : "a"(0), "d"((uint16_t)RT_PORT_VMGEXIT) : "memory");
-}
-
-uint32_t rt_pvalidate(uint64_t vaddr, uint32_t page_size, bool validate, bool *no_update)
-{
-	uint64_t rax = vaddr;
-	uint8_t cf;
-
-	/* RDX carries the port, so the validate flag travels in RSI (rt_abi.h). */
-	__asm__ volatile("outb %%al, %%dx\n\tsetc %1"
-			 : "+a"(rax), "=qm"(cf)
-			 : "c"((uint64_t)page_size), "S"((uint64_t)validate), "d"((uint16_t)RT_PORT_PVALIDATE)
-			 : "memory", "cc");
-	if (no_update)
-		*no_update = cf != 0;
-	return (uint32_t)rax;
-}
-
-uint64_t rt_rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
-	return (uint64_t)hi << 32 | lo;
-}
-
-void rt_wrmsr(uint32_t msr, uint64_t value)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)) : "memory");
-}
 
 void rt_outb(uint16_t port, uint8_t value)
 {

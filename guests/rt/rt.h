@@ -20,16 +20,45 @@ int gst_rt_main(uint32_t cpu_id, uint64_t arg);
 /* First and one-past-last byte of the loaded image (linker script); free RAM starts at rt_image_end. */
 extern char rt_image_start[], rt_image_end[];
 
-/* VMGEXIT doorbell: the VMM handles the vCPU's GHCB MSR / GHCB page, then resumes. */
-void rt_vmgexit(void);
+/* The hot primitives are inline: one instruction each, no call around it (every guest instruction counts on hosts
+ * that emulate ring-0 code, see rt_abi.h).  A fault report's RIP is then the caller's. */
+
+/* VMGEXIT doorbell: the VMM handles the vCPU's GHCB MSR / GHCB page, then resumes.  A compiler barrier: the VMM
+ * reads and writes guest memory (the GHCB page) meanwhile. */
+static inline void rt_vmgexit(void)
+{
+	__asm__ volatile("outb %%al, %0" : : "i"(RT_PORT_VMGEXIT) : "memory");
+}
 
 /* PVALIDATE doorbell: returns the PVALIDATE return code (RT_PVALIDATE_*); *no_update (may be NULL) receives
  * RFLAGS.CF, set when the page's validated state did not change. */
-uint32_t rt_pvalidate(uint64_t vaddr, uint32_t page_size, bool validate, bool *no_update);
+static inline uint32_t rt_pvalidate(uint64_t vaddr, uint32_t page_size, bool validate, bool *no_update)
+{
+	uint64_t rax = vaddr;
+	uint8_t cf;
+
+	__asm__ volatile("outb %%al, %2\n\tsetc %1"
+			 : "+a"(rax), "=qm"(cf)
+			 : "i"(RT_PORT_PVALIDATE), "c"((uint64_t)page_size), "d"((uint64_t)validate)
+			 : "memory", "cc");
+	if (no_update)
+		*no_update = cf != 0;
+	return (uint32_t)rax;
+}
 
 /* RDMSR / WRMSR.  The GHCB and SEV status MSRs exit to the VMM, which may answer with #GP. */
-uint64_t rt_rdmsr(uint32_t msr);
-void rt_wrmsr(uint32_t msr, uint64_t value);
+static inline uint64_t rt_rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void rt_wrmsr(uint32_t msr, uint64_t value)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)) : "memory");
+}
 
 /* Port I/O. */
 void rt_outb(uint16_t port, uint8_t value);

@@ -15,12 +15,14 @@
  * SSE enabled (CR4.OSFXSR, OSXMMEXCPT), RDI = vCPU index, RSI = a 64-bit boot argument chosen by the VMM; RSP is
  * not set: the runtime's _start picks the vCPU's stack.
  *
- * Doorbells (an OUT of any size to the port; the VMM reads the registers, the data byte is ignored):
+ * Doorbells (an OUT of any size to the port; the VMM reads the registers, the data byte is ignored).  Their ports
+ * are below 0x100 so that the doorbell is one `out %al, $port` instruction that leaves every register free: some
+ * hosts emulate each ring-0 guest instruction at microseconds apiece (bench/kvm_io), and the doorbell then costs
+ * exactly what a bare IO exit does.
  *   RT_PORT_VMGEXIT    VMGEXIT: the VMM runs the GHCB protocol on the vCPU's GHCB MSR / GHCB page.  No registers.
- *   RT_PORT_PVALIDATE  PVALIDATE: RAX = guest virtual address, RCX = page size (0 = 4 KiB, 1 = 2 MiB),
- *                      RSI = validate (1) or invalidate (0) -- RSI, not RDX as for the instruction, because DX holds
- *                      the port.  On return RAX = PVALIDATE return code and RFLAGS.CF = 1 when the validated state
- *                      did not change (APM vol 3, PVALIDATE).
+ *   RT_PORT_PVALIDATE  PVALIDATE, with the instruction's registers: RAX = guest virtual address, RCX = page size
+ *                      (0 = 4 KiB, 1 = 2 MiB), RDX = validate (1) or invalidate (0).  On return RAX = PVALIDATE
+ *                      return code and RFLAGS.CF = 1 when the validated state did not change (APM vol 3, PVALIDATE).
  * Reports (plain IO exits, interpreted by the VMM, not by the backend):
  *   RT_PORT_CONSOLE    OUT 1 byte: a console character (COM1 data register).
  *   RT_PORT_EXIT       OUT 4 bytes: the program ends with this status; the VMM stops the VM.
@@ -45,8 +47,8 @@
 #define RT_STATUS_BAD_CPU 0xEEEE0001
 
 #define RT_PORT_CONSOLE	  0x3F8
-#define RT_PORT_VMGEXIT	  0x5E0
-#define RT_PORT_PVALIDATE 0x5E1
+#define RT_PORT_VMGEXIT	  0xE0
+#define RT_PORT_PVALIDATE 0xE1
 #define RT_PORT_EXIT	  0x5E2
 #define RT_PORT_DEBUG	  0x5E3
 #define RT_PORT_EXCEPTION 0x5EF

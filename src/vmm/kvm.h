@@ -94,7 +94,7 @@ struct vmm_kvm_exit {
 		struct {
 			uint64_t vaddr;
 			uint64_t page_size; /* RT_PVALIDATE_SIZE_*, unchecked: as the guest put it in RCX */
-			uint64_t validate;  /* as the guest put it in RSI */
+			uint64_t validate;  /* as the guest put it in RDX */
 		} pvalidate;
 		struct {
 			uint32_t index;

@@ -292,7 +292,7 @@ static int decode_io(struct vmm_kvm_vcpu *vcpu, struct vmm_kvm_exit *exit)
 			exit->kind = VMM_KVM_EXIT_PVALIDATE;
 			exit->pvalidate.vaddr = k.rax;
 			exit->pvalidate.page_size = k.rcx;
-			exit->pvalidate.validate = k.rsi;
+			exit->pvalidate.validate = k.rdx;
 			vcpu->pending = VMM_KVM_PENDING_PVALIDATE;
 			vcpu->pv_rc = RT_PVALIDATE_FAIL_INPUT;
 			vcpu->pv_no_update = false;

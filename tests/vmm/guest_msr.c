@@ -7,6 +7,12 @@
 
 #include "guest_test.h"
 
+/* The read the host answers with #GP, out of line so that its address bounds the reported RIP. */
+static __attribute__((noinline)) uint64_t read_sev_status(void)
+{
+	return rt_rdmsr(RT_MSR_SEV_STATUS);
+}
+
 int gst_rt_main(uint32_t cpu_id, uint64_t arg)
 {
 	bool no_update = false;
@@ -25,8 +31,8 @@ int gst_rt_main(uint32_t cpu_id, uint64_t arg)
 	rc = rt_pvalidate(GT_PVALIDATE_ADDR, RT_PVALIDATE_SIZE_4K, true, &no_update);
 	rt_wrmsr(RT_MSR_GHCB, (uint64_t)rc << 8 | no_update);
 
-	/* The host answers this one with #GP: the runtime's rt_rdmsr is where it must hit. */
-	rt_debug((uint32_t)(uintptr_t)&rt_rdmsr);
-	sev ^= rt_rdmsr(RT_MSR_SEV_STATUS);
+	/* The host answers this one with #GP: read_sev_status is where it must hit. */
+	rt_debug((uint32_t)(uintptr_t)&read_sev_status);
+	sev ^= read_sev_status();
 	return (int)sev;
 }
