@@ -161,6 +161,15 @@ void *vmm_kvm_gpa(struct vmm_kvm_vm *vm, uint64_t gpa, uint64_t len);
  * EFER = LME|LMA.  -EINVAL if id >= VMM_KVM_MAX_VCPUS. */
 int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_kvm_sregs *sregs);
 
+#define VMM_KVM_VMSA_SIZE 4096u
+
+/* AP creation: the registers of a guest-supplied VMSA page (vmsa[VMM_KVM_VMSA_SIZE], untrusted bytes, read with
+ * explicit little-endian loads at the SEV-ES save-area offsets of APM vol 2 table B-4 / Linux struct
+ * sev_es_save_area): the GPRs, RIP, RFLAGS, segments, GDTR/IDTR, CR0/CR2/CR3/CR4, EFER.  No value is judged here:
+ * vmm_kvm_vcpu_create() answers a state KVM refuses with -EINVAL, and a state KVM accepts but the CPU cannot run
+ * ends in an exception or SHUTDOWN exit. */
+void vmm_kvm_regs_from_vmsa(const uint8_t *vmsa, struct vmm_kvm_regs *regs, struct vmm_kvm_sregs *sregs);
+
 /* Creates vCPU index id (< VMM_KVM_MAX_VCPUS, each index once) with the given registers; sregs NULL = the
  * defaults.  Sets its CPUID from KVM_GET_SUPPORTED_CPUID with the APIC IDs (leaf 1 EBX[31:24], leaves 0xB/0x1F
  * EDX) made equal to id.  regs->rflags bit 1 is forced on.  Returns 0 and *out, or -errno (-EEXIST for a used id). */

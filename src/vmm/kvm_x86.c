@@ -4,6 +4,7 @@
  * report to the VMM through RT_PORT_EXCEPTION, the initial system registers and the per-vCPU CPUID.  Layout:
  * kvm_internal.h; guest-visible protocol: guests/rt/rt_abi.h.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -363,4 +364,82 @@ struct kvm_cpuid2 *vmm_kvm_x86_cpuid_for(const struct kvm_cpuid2 *supported, uin
 			e->edx = id;
 	}
 	return c;
+}
+
+/* SEV-ES save area (VMSA) offsets: APM vol 2 table B-4, Linux arch/x86/include/asm/svm.h struct sev_es_save_area
+ * (SNP_VMSA_OFF_SEV_FEATURES 0x3B0 in <snpemu/abi/page_info.h> is the same layout). */
+#define VMSA_ES	    0x000u
+#define VMSA_CS	    0x010u
+#define VMSA_SS	    0x020u
+#define VMSA_DS	    0x030u
+#define VMSA_FS	    0x040u
+#define VMSA_GS	    0x050u
+#define VMSA_GDTR   0x060u
+#define VMSA_LDTR   0x070u
+#define VMSA_IDTR   0x080u
+#define VMSA_TR	    0x090u
+#define VMSA_EFER   0x0D0u
+#define VMSA_CR4    0x148u
+#define VMSA_CR3    0x150u
+#define VMSA_CR0    0x158u
+#define VMSA_RFLAGS 0x170u
+#define VMSA_RIP    0x178u
+#define VMSA_RSP    0x1D8u
+#define VMSA_RAX    0x1F8u
+#define VMSA_CR2    0x240u
+
+static const struct {
+	uint16_t vmsa;
+	uint16_t field; /* offsetof(struct vmm_kvm_regs, ...) */
+} vmsa_gprs[] = {
+    {VMSA_RAX, offsetof(struct vmm_kvm_regs, rax)}, {0x308, offsetof(struct vmm_kvm_regs, rcx)},
+    {0x310, offsetof(struct vmm_kvm_regs, rdx)},    {0x318, offsetof(struct vmm_kvm_regs, rbx)},
+    {VMSA_RSP, offsetof(struct vmm_kvm_regs, rsp)}, {0x328, offsetof(struct vmm_kvm_regs, rbp)},
+    {0x330, offsetof(struct vmm_kvm_regs, rsi)},    {0x338, offsetof(struct vmm_kvm_regs, rdi)},
+    {0x340, offsetof(struct vmm_kvm_regs, r8)},	    {0x348, offsetof(struct vmm_kvm_regs, r9)},
+    {0x350, offsetof(struct vmm_kvm_regs, r10)},    {0x358, offsetof(struct vmm_kvm_regs, r11)},
+    {0x360, offsetof(struct vmm_kvm_regs, r12)},    {0x368, offsetof(struct vmm_kvm_regs, r13)},
+    {0x370, offsetof(struct vmm_kvm_regs, r14)},    {0x378, offsetof(struct vmm_kvm_regs, r15)},
+    {VMSA_RIP, offsetof(struct vmm_kvm_regs, rip)}, {VMSA_RFLAGS, offsetof(struct vmm_kvm_regs, rflags)},
+};
+
+static const struct {
+	uint16_t vmsa;
+	uint16_t field; /* offsetof(struct vmm_kvm_sregs, ...) */
+} vmsa_segments[] = {
+    {VMSA_ES, offsetof(struct vmm_kvm_sregs, es)},     {VMSA_CS, offsetof(struct vmm_kvm_sregs, cs)},
+    {VMSA_SS, offsetof(struct vmm_kvm_sregs, ss)},     {VMSA_DS, offsetof(struct vmm_kvm_sregs, ds)},
+    {VMSA_FS, offsetof(struct vmm_kvm_sregs, fs)},     {VMSA_GS, offsetof(struct vmm_kvm_sregs, gs)},
+    {VMSA_LDTR, offsetof(struct vmm_kvm_sregs, ldtr)}, {VMSA_TR, offsetof(struct vmm_kvm_sregs, tr)},
+};
+
+/* A VMCB segment (selector u16, attrib u16, limit u32, base u64), as in struct vmm_kvm_segment. */
+static void vmsa_segment(const uint8_t *p, struct vmm_kvm_segment *seg)
+{
+	seg->selector = le16_load(p);
+	seg->attrib = le16_load(p + 2);
+	seg->limit = le32_load(p + 4);
+	seg->base = le64_load(p + 8);
+}
+
+void vmm_kvm_regs_from_vmsa(const uint8_t *vmsa, struct vmm_kvm_regs *regs, struct vmm_kvm_sregs *sregs)
+{
+	struct vmm_kvm_segment dt;
+
+	memset(regs, 0, sizeof(*regs));
+	memset(sregs, 0, sizeof(*sregs));
+	for (size_t i = 0; i < sizeof(vmsa_gprs) / sizeof(vmsa_gprs[0]); i++)
+		*(uint64_t *)((uint8_t *)regs + vmsa_gprs[i].field) = le64_load(vmsa + vmsa_gprs[i].vmsa);
+	for (size_t i = 0; i < sizeof(vmsa_segments) / sizeof(vmsa_segments[0]); i++)
+		vmsa_segment(vmsa + vmsa_segments[i].vmsa,
+			     (struct vmm_kvm_segment *)((uint8_t *)sregs + vmsa_segments[i].field));
+	vmsa_segment(vmsa + VMSA_GDTR, &dt);
+	sregs->gdtr = (struct vmm_kvm_dtable){dt.base, (uint16_t)dt.limit};
+	vmsa_segment(vmsa + VMSA_IDTR, &dt);
+	sregs->idtr = (struct vmm_kvm_dtable){dt.base, (uint16_t)dt.limit};
+	sregs->efer = le64_load(vmsa + VMSA_EFER);
+	sregs->cr0 = le64_load(vmsa + VMSA_CR0);
+	sregs->cr2 = le64_load(vmsa + VMSA_CR2);
+	sregs->cr3 = le64_load(vmsa + VMSA_CR3);
+	sregs->cr4 = le64_load(vmsa + VMSA_CR4);
 }

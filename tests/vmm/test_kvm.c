@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include <snpemu/abi/le.h>
+
 #include "vmm/kvm.h"
 
 #include "guest_test.h"
@@ -429,6 +431,85 @@ static void test_shutdown_and_forged_report(void **state)
 	assert_int_equal(vmm_kvm_vm_destroy(vm), 0);
 }
 
+/* A VMSA page in the SEV-ES save-area layout (offsets from Linux struct sev_es_save_area, written here
+ * independently of the backend's table). */
+static void vmsa_put_segment(uint8_t *vmsa, unsigned int off, const struct vmm_kvm_segment *s)
+{
+	le16_store(vmsa + off, s->selector);
+	le16_store(vmsa + off + 2, s->attrib);
+	le32_store(vmsa + off + 4, s->limit);
+	le64_store(vmsa + off + 8, s->base);
+}
+
+static void build_vmsa(uint8_t *vmsa, const struct vmm_kvm_regs *r, const struct vmm_kvm_sregs *s)
+{
+	const struct vmm_kvm_segment gdtr = {0, 0, s->gdtr.limit, s->gdtr.base};
+	const struct vmm_kvm_segment idtr = {0, 0, s->idtr.limit, s->idtr.base};
+	const uint64_t gprs[][2] = {
+	    {0x1F8, r->rax},  {0x308, r->rcx}, {0x310, r->rdx}, {0x318, r->rbx}, {0x1D8, r->rsp}, {0x328, r->rbp},
+	    {0x330, r->rsi},  {0x338, r->rdi}, {0x340, r->r8},	{0x348, r->r9},	 {0x350, r->r10}, {0x358, r->r11},
+	    {0x360, r->r12},  {0x368, r->r13}, {0x370, r->r14}, {0x378, r->r15}, {0x178, r->rip}, {0x170, r->rflags},
+	    {0x0D0, s->efer}, {0x148, s->cr4}, {0x150, s->cr3}, {0x158, s->cr0}, {0x240, s->cr2},
+	};
+	memset(vmsa, 0, VMM_KVM_VMSA_SIZE);
+	vmsa_put_segment(vmsa, 0x000, &s->es);
+	vmsa_put_segment(vmsa, 0x010, &s->cs);
+	vmsa_put_segment(vmsa, 0x020, &s->ss);
+	vmsa_put_segment(vmsa, 0x030, &s->ds);
+	vmsa_put_segment(vmsa, 0x040, &s->fs);
+	vmsa_put_segment(vmsa, 0x050, &s->gs);
+	vmsa_put_segment(vmsa, 0x060, &gdtr);
+	vmsa_put_segment(vmsa, 0x070, &s->ldtr);
+	vmsa_put_segment(vmsa, 0x080, &idtr);
+	vmsa_put_segment(vmsa, 0x090, &s->tr);
+	for (size_t i = 0; i < sizeof(gprs) / sizeof(gprs[0]); i++)
+		le64_store(vmsa + gprs[i][0], gprs[i][1]);
+}
+
+/* Every register comes from its own VMSA field: distinct values round-trip exactly. */
+static void test_vmsa_fields(void **state)
+{
+	static uint8_t vmsa[VMM_KVM_VMSA_SIZE];
+	struct vmm_kvm_regs r, got;
+	struct vmm_kvm_sregs s, sgot;
+
+	(void)state;
+	uint64_t *words = (uint64_t *)&r;
+	for (size_t i = 0; i < sizeof(r) / 8; i++)
+		words[i] = 0x1111111111111111ull * (i + 1);
+	struct vmm_kvm_segment *segs = &s.cs;
+	for (unsigned int i = 0; i < 8; i++)
+		segs[i] = (struct vmm_kvm_segment){(uint16_t)(0x100 + i), (uint16_t)(0x200 + i), 0x300 + i,
+						   0x4000000000ull + i};
+	s.gdtr = (struct vmm_kvm_dtable){0x5000, 0x51};
+	s.idtr = (struct vmm_kvm_dtable){0x6000, 0x61};
+	s.cr0 = 0x70;
+	s.cr2 = 0x72;
+	s.cr3 = 0x73;
+	s.cr4 = 0x74;
+	s.efer = 0x75;
+	build_vmsa(vmsa, &r, &s);
+	memset(vmsa + 0x3B0, 0xFF, 8); /* sev_features and the rest: not registers */
+	vmm_kvm_regs_from_vmsa(vmsa, &got, &sgot);
+	assert_memory_equal(&got, &r, sizeof(r));
+	for (unsigned int i = 0; i < 8; i++) {
+		const struct vmm_kvm_segment *a = &(&sgot.cs)[i], *b = &segs[i];
+		assert_int_equal(a->selector, b->selector);
+		assert_int_equal(a->attrib, b->attrib);
+		assert_int_equal(a->limit, b->limit);
+		assert_int_equal(a->base, b->base);
+	}
+	assert_int_equal(sgot.gdtr.base, 0x5000);
+	assert_int_equal(sgot.gdtr.limit, 0x51);
+	assert_int_equal(sgot.idtr.base, 0x6000);
+	assert_int_equal(sgot.idtr.limit, 0x61);
+	assert_int_equal(sgot.cr0, 0x70);
+	assert_int_equal(sgot.cr2, 0x72);
+	assert_int_equal(sgot.cr3, 0x73);
+	assert_int_equal(sgot.cr4, 0x74);
+	assert_int_equal(sgot.efer, 0x75);
+}
+
 struct smp_vcpu {
 	struct vmm_kvm_vcpu *vcpu;
 	uint32_t apic_id;
@@ -482,9 +563,12 @@ static void test_two_vcpus(void **state)
 	REQUIRE_KVM();
 	struct vmm_kvm_vm *vm = load("guest_smp", NULL, &info);
 	assert_int_equal(vmm_kvm_vcpu_create_at(vm, 0, info.entry, 2, &s[0].vcpu), 0);
-	/* the second as AP creation does it: a general register set and edited default system registers */
+	/* the second as AP creation does it: from a VMSA page holding the long-mode state */
+	static uint8_t vmsa[VMM_KVM_VMSA_SIZE];
+	struct vmm_kvm_regs regs = {.rip = info.entry, .rdi = 1, .rsi = 2, .rflags = 2};
 	assert_int_equal(vmm_kvm_default_sregs(vm, 1, &sregs), 0);
-	const struct vmm_kvm_regs regs = {.rip = info.entry, .rdi = 1, .rsi = 2};
+	build_vmsa(vmsa, &regs, &sregs);
+	vmm_kvm_regs_from_vmsa(vmsa, &regs, &sregs);
 	assert_int_equal(vmm_kvm_vcpu_create(vm, 1, &regs, &sregs, &s[1].vcpu), 0);
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, smp_thread, &s[i]), 0);
@@ -665,6 +749,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_probe),
 	    cmocka_unit_test(test_config_rejected),
+	    cmocka_unit_test(test_vmsa_fields),
 	    cmocka_unit_test(test_device_unusable),
 	    cmocka_unit_test(test_msr_doorbells),
 	    cmocka_unit_test(test_msr_unanswered),
