@@ -4,3 +4,5 @@ BENCHES += attest_verify
 BENCHES += hv_vmgexit
 # Benchmarks: bench/<name>.c, linked with the library; `make bench` runs them.
 BENCHES += fw_bench
+# Benchmarks: bench/<name>.c, linked with the library; `make bench` runs them.
+BENCHES += kvm_io

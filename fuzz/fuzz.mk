@@ -7,3 +7,4 @@ FUZZERS += fw_guest_msg
 FUZZERS += fw_cpuid
 FUZZERS += fw_cert_table
 FUZZERS += guest_hostile_hv
+FUZZERS += vmm_elf

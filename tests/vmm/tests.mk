@@ -1,2 +1,15 @@
 # Certificate provider for SNP_REQ_CERTS exits (issue 5).
 TESTS += vmm/test_certs_provider
+# kvm backend: the VM/vCPU API against real guests (skipped where /dev/kvm is unusable) and the ELF loader.
+KVM_TEST_GUESTS := tests/vmm/guest_msr tests/vmm/guest_console tests/vmm/guest_fault tests/vmm/guest_smp \
+	tests/vmm/guest_bench
+KVM_GUESTS += $(KVM_TEST_GUESTS)
+KVM_TEST_GUEST_ELFS := $(KVM_TEST_GUESTS:%=$(O)/guests/%.elf)
+TESTS += vmm/test_kvm vmm/test_kvm_elf
+TSAN_TESTS += vmm/test_kvm
+all: $(KVM_TEST_GUEST_ELFS)
+$(O)/tests/vmm/test_kvm $(O)/tests/vmm/test_kvm_elf: $(KVM_TEST_GUEST_ELFS)
+$(O)/tests/vmm/test_kvm.o $(O)/tests/vmm/test_kvm_elf.o: CPPFLAGS += -DKVM_GUEST_DIR=\"$(abspath $(O))/guests/tests/vmm\"
+# bench/kvm_io runs the bench guest.
+$(O)/bench/kvm_io: $(O)/guests/tests/vmm/guest_bench.elf
+$(O)/bench/kvm_io.o: CPPFLAGS += -DKVM_GUEST_DIR=\"$(abspath $(O))/guests/tests/vmm\"

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to the kvm backend (src/vmm/kvm_*.c): the VM and vCPU objects and the long-mode layout of the system
+ * area.  The VMM uses only src/vmm/kvm.h.
+ */
+#ifndef SNPEMU_VMM_KVM_INTERNAL_H
+#define SNPEMU_VMM_KVM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <linux/kvm.h>
+
+#include "vmm/kvm.h"
+
+/*
+ * The system area, in the first 1 MiB of guest RAM (below RT_IMAGE_BASE), mapped with 4 KiB pages so that page 0
+ * and the unused gaps are not present and the tables are read-only to the guest:
+ */
+#define VMM_KVM_PML4_GPA    0x1000ull
+#define VMM_KVM_PDPT_GPA    0x2000ull
+#define VMM_KVM_PD_GPA	    0x3000ull /* one page directory per GiB of RAM, up to 4 */
+#define VMM_KVM_PD_COUNT    4u
+#define VMM_KVM_PT0_GPA	    0x7000ull /* the 4 KiB page table of the first 2 MiB */
+#define VMM_KVM_GDT_GPA	    0x8000ull
+#define VMM_KVM_IDT_GPA	    0x9000ull
+#define VMM_KVM_STUBS_GPA   0xA000ull
+#define VMM_KVM_TSS_GPA	    0xB000ull /* VMM_KVM_MAX_VCPUS TSSs of VMM_KVM_TSS_STRIDE bytes */
+#define VMM_KVM_TSS_STRIDE  128u
+#define VMM_KVM_SYS_RO_END  0xD000ull  /* [PML4, here) read-only */
+#define VMM_KVM_IST_GPA	    0x10000ull /* one 4 KiB exception stack per vCPU, writable */
+#define VMM_KVM_IST_SIZE    0x1000ull
+#define VMM_KVM_IST_END	    (VMM_KVM_IST_GPA + VMM_KVM_MAX_VCPUS * VMM_KVM_IST_SIZE)
+#define VMM_KVM_PROBE_GPA   RT_IMAGE_BASE /* where vmm_kvm_probe() puts its tiny guest */
+#define VMM_KVM_EXC_VECTORS 32u
+#define VMM_KVM_STUB_SIZE   16u /* bytes per exception stub; the common tail follows the 32 stubs */
+
+/* GDT selectors. */
+#define VMM_KVM_SEL_CODE  0x08u
+#define VMM_KVM_SEL_DATA  0x10u
+#define VMM_KVM_SEL_TSS0  0x20u /* vCPU id's TSS at VMM_KVM_SEL_TSS0 + 16 * id (16-byte system descriptors) */
+#define VMM_KVM_GDT_LIMIT (VMM_KVM_SEL_TSS0 + 16u * VMM_KVM_MAX_VCPUS - 1u)
+
+_Static_assert(VMM_KVM_IST_END <= RT_IMAGE_BASE, "system area fits below the image");
+_Static_assert(VMM_KVM_TSS_GPA + VMM_KVM_MAX_VCPUS * VMM_KVM_TSS_STRIDE <= VMM_KVM_SYS_RO_END, "TSS array");
+_Static_assert(VMM_KVM_GDT_LIMIT < 0x1000u, "GDT fits its page");
+_Static_assert(VMM_KVM_PD_COUNT * 1024ull * VMM_KVM_MiB == VMM_KVM_RAM_MAX, "page directories cover RAM_MAX");
+
+struct vmm_kvm_vm {
+	int kvm_fd;
+	int vm_fd;
+	uint8_t *ram;
+	uint64_t ram_size;
+	unsigned int slots;
+	size_t run_size;
+	bool sync_regs; /* KVM_CAP_SYNC_REGS with KVM_SYNC_X86_REGS: registers come with every exit */
+	struct kvm_cpuid2 *cpuid;
+	pthread_mutex_t lock; /* guards used_ids and live_vcpus */
+	uint64_t used_ids;
+	unsigned int live_vcpus;
+};
+_Static_assert(VMM_KVM_MAX_VCPUS <= 64, "used_ids is one 64-bit mask");
+
+/* What the last exit left for the caller to complete. */
+enum vmm_kvm_pending {
+	VMM_KVM_PENDING_NONE = 0,
+	VMM_KVM_PENDING_RDMSR,
+	VMM_KVM_PENDING_WRMSR,
+	VMM_KVM_PENDING_IN,
+	VMM_KVM_PENDING_PVALIDATE,
+};
+
+struct vmm_kvm_vcpu {
+	struct vmm_kvm_vm *vm;
+	uint32_t id;
+	int fd;
+	struct kvm_run *run;
+	enum vmm_kvm_pending pending;
+	bool regs_synced; /* run->s.regs.regs holds the current registers */
+	bool pv_dirty;	  /* a PVALIDATE answer must be written into RAX/RFLAGS before the next entry */
+	uint32_t pv_rc;
+	bool pv_no_update;
+	atomic_bool stop;
+};
+
+/* kvm_x86.c: long-mode setup. */
+
+/* Writes page tables, GDT, IDT, exception stubs and TSSs into ram (ram_size bytes, a checked configuration). */
+void vmm_kvm_x86_build_system_area(uint8_t *ram, uint64_t ram_size);
+
+/* Default system registers for vCPU id (< VMM_KVM_MAX_VCPUS). */
+void vmm_kvm_x86_default_sregs(uint32_t id, struct vmm_kvm_sregs *sregs);
+
+/* Conversions between our VMSA-style system registers and KVM's. */
+void vmm_kvm_x86_sregs_to_kvm(const struct vmm_kvm_sregs *in, struct kvm_sregs *out);
+void vmm_kvm_x86_sregs_from_kvm(const struct kvm_sregs *in, struct vmm_kvm_sregs *out);
+
+/* Conversions between our general registers and KVM's. */
+void vmm_kvm_x86_regs_to_kvm(const struct vmm_kvm_regs *in, struct kvm_regs *out);
+void vmm_kvm_x86_regs_from_kvm(const struct kvm_regs *in, struct vmm_kvm_regs *out);
+
+/* A copy of the supported CPUID table with the APIC IDs set to id (malloc'd; NULL if out of memory). */
+struct kvm_cpuid2 *vmm_kvm_x86_cpuid_for(const struct kvm_cpuid2 *supported, uint32_t id);
+
+/* The probe guest's code, position independent: RDMSR(RT_MSR_SEV_STATUS), OUT EAX to RT_PORT_EXIT, HLT. */
+const uint8_t *vmm_kvm_x86_probe_code(size_t *len);
+
+#endif
