@@ -24,12 +24,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (t.table_size != (t.count + 1) * SNP_CERT_ENTRY_SIZE || t.table_size > size || t.blob_end > size)
 		abort();
 	for (unsigned int i = 0; i < t.count; i++) {
-		const struct fw_cert_entry *e = &t.entries[i];
+		const struct fw_attest_cert_entry *e = &t.entries[i];
 		if (e->offset < t.table_size || (uint64_t)e->offset + e->length > size || !e->length)
 			abort();
 		/* The leaf certificates exercise the KDS extension reader; ARK/ASK blobs would only re-fuzz OpenSSL's
 		 * DER parser at the cost of a slow smoke run. */
-		if (e->kind == FW_CERT_VCEK || e->kind == FW_CERT_VLEK)
+		if (e->kind == FW_ATTEST_CERT_VCEK || e->kind == FW_ATTEST_CERT_VLEK)
 			fw_attest_cert_parse_check(data + e->offset, e->length);
 	}
 	snpemu_text_init(&tx, text, sizeof(text));

@@ -43,12 +43,12 @@ static int attest_main(struct guest *g)
 	if (!greq)
 		return guest_fail(g, "program data area", GST_EFAULT);
 	struct gst_greq_config cfg = {
-		.secrets = g->secrets,
-		.vmpck_id = 0,
-		.req_gpa = SNPEMU_GREQ_REQ_GPA,
-		.resp_gpa = SNPEMU_GREQ_RESP_GPA,
-		.busy_delay_us = 20000,
-		.busy_retries = 500,
+	    .secrets = g->secrets,
+	    .vmpck_id = 0,
+	    .req_gpa = SNPEMU_GREQ_REQ_GPA,
+	    .resp_gpa = SNPEMU_GREQ_RESP_GPA,
+	    .busy_delay_us = 20000,
+	    .busy_retries = 500,
 	};
 	rc = gst_greq_init(c, greq, &cfg);
 	if (rc)
@@ -82,7 +82,8 @@ static int attest_main(struct guest *g)
 	print_line(g, "report measurement", report + SNP_REPORT_OFF_MEASUREMENT, 48);
 	print_line(g, "report data", report + SNP_REPORT_OFF_REPORT_DATA, 64);
 	print_line(g, "chip id", report + SNP_REPORT_OFF_CHIP_ID, 64);
-	guest_printf(g, "reported TCB 0x%016llx\n", (unsigned long long)le64_load(report + SNP_REPORT_OFF_REPORTED_TCB));
+	guest_printf(g, "reported TCB 0x%016llx\n",
+		     (unsigned long long)le64_load(report + SNP_REPORT_OFF_REPORTED_TCB));
 	if (gst_memcmp(report + SNP_REPORT_OFF_REPORT_DATA, g->boot->report_data, 64))
 		return guest_fail(g, "report data differs from the request", GST_EPROTO);
 	rc = gst_io_outs(c, SNPEMU_PORT_EXPORT, 1, report, sizeof(report));
@@ -90,8 +91,8 @@ static int attest_main(struct guest *g)
 		return guest_fail(g, "exporting the report", rc);
 
 	struct gst_key_req kreq = {
-		.guest_field_select = SNP_GFS_POLICY | SNP_GFS_MEASUREMENT,
-		.vmpl = 0,
+	    .guest_field_select = SNP_GFS_POLICY | SNP_GFS_MEASUREMENT,
+	    .vmpl = 0,
 	};
 	uint8_t key1[32], key2[32];
 	if ((rc = gst_get_derived_key(c, greq, &kreq, key1)) || (rc = gst_get_derived_key(c, greq, &kreq, key2)))

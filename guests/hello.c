@@ -44,7 +44,8 @@ static int hello_main(struct guest *g)
 	if (rc)
 		return guest_fail(g, "RDMSR SEV_STATUS", rc);
 	guest_printf(g, "SEV_STATUS 0x%llx\n", (unsigned long long)status);
-	GUEST_CHECK(g, failures, (status & MSR_AMD64_SEV_ES_ENABLED) && !!(status & MSR_AMD64_SEV_SNP_ENABLED) == g->snp,
+	GUEST_CHECK(g, failures,
+		    (status & MSR_AMD64_SEV_ES_ENABLED) && !!(status & MSR_AMD64_SEV_SNP_ENABLED) == g->snp,
 		    "SEV_STATUS does not match the VM type");
 
 	uint64_t tsc1, tsc2;

@@ -32,8 +32,7 @@ struct guest_program {
 	int (*ap_main)(struct guest *g); /* NULL: APs are not used */
 };
 
-#define GUEST_PROGRAM(id, summary_, bsp, ap) \
-	const struct guest_program guest_program_##id = {#id, summary_, bsp, ap}
+#define GUEST_PROGRAM(id, summary_, bsp, ap) const struct guest_program guest_program_##id = {#id, summary_, bsp, ap}
 
 /* Map guest-physical memory through the platform (NULL if it cannot). */
 static inline void *guest_map(struct guest *g, uint64_t gpa, size_t len)
@@ -66,13 +65,13 @@ void guest_print_hex(struct guest *g, const uint8_t *p, unsigned int len);
 void guest_debug(struct guest *g, uint32_t value);
 
 /* Check helpers for programs: print and count a failure when `cond` is false. */
-#define GUEST_CHECK(g, failures, cond, ...)                   \
-	do {                                                  \
-		if (!(cond)) {                                \
+#define GUEST_CHECK(g, failures, cond, ...)                      \
+	do {                                                     \
+		if (!(cond)) {                                   \
 			guest_printf((g), "FAIL: " __VA_ARGS__); \
-			guest_printf((g), "\n");              \
-			(failures)++;                         \
-		}                                             \
+			guest_printf((g), "\n");                 \
+			(failures)++;                            \
+		}                                                \
 	} while (0)
 
 #endif

@@ -9,7 +9,7 @@
 
 #include "program.h"
 
-#define PAGE 4096ull
+#define PAGE   4096ull
 #define TWO_MB (2ull << 20)
 
 static void fill(uint8_t *p, uint64_t len, uint32_t seed)
@@ -64,7 +64,8 @@ static int psc_main(struct guest *g)
 	uint64_t base = (g->boot->free_gpa + GUEST_DATA_SIZE + TWO_MB - 1) & ~(TWO_MB - 1);
 	uint64_t end = g->boot->free_gpa + g->boot->free_size;
 	if (base + 6 * TWO_MB > end) {
-		guest_printf(g, "psc: needs at least %llu MiB of RAM\n", (unsigned long long)((base + 6 * TWO_MB) >> 20));
+		guest_printf(g, "psc: needs at least %llu MiB of RAM\n",
+			     (unsigned long long)((base + 6 * TWO_MB) >> 20));
 		return 2;
 	}
 	failures += round_trip(g, "2 MiB entries", base, 2 * 512, false, 1);

@@ -6,7 +6,7 @@
 #include <snpemu/abi/secrets.h>
 #include <snpemu/abi/svm_exit.h>
 
-#define PAGE 4096ull
+#define PAGE   4096ull
 #define TWO_MB (2ull << 20)
 
 /* SNP: the launch validated only the pages it measured; like OVMF, the BSP validates the rest of the RAM it hands

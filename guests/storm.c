@@ -65,12 +65,12 @@ static int storm_main(struct guest *g)
 		return guest_fail(g, "program data area", GST_EFAULT);
 	gst_memset(sh, 0, sizeof(*sh));
 	struct gst_greq_config cfg = {
-		.secrets = g->secrets,
-		.req_gpa = SNPEMU_GREQ_REQ_GPA,
-		.resp_gpa = SNPEMU_GREQ_RESP_GPA,
-		.busy_delay_us = 5000,
-		.busy_retries = 100000,
-		.busy_budget_us = 600000000ull,
+	    .secrets = g->secrets,
+	    .req_gpa = SNPEMU_GREQ_REQ_GPA,
+	    .resp_gpa = SNPEMU_GREQ_RESP_GPA,
+	    .busy_delay_us = 5000,
+	    .busy_retries = 100000,
+	    .busy_budget_us = 600000000ull,
 	};
 	int rc = gst_greq_init(c, &sh->greq, &cfg);
 	if (rc)

@@ -8,10 +8,14 @@ out=$build/demo
 rm -rf "$out"
 mkdir -p "$out"
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+step() { printf '\n== %s\n' "$*"; }
 
 step "snpemu report: launch, measure, run the attest guest (GHCB, guest request, certificates), write the report"
-"$snpemu" report --backend auto --ext --stats --report-data "$(printf 'snpemu demo %s' "$(date -u +%F)" | od -An -tx1 | tr -d ' \n')" --out "$out"
+report_data=$(printf 'snpemu demo %s' "$(date -u +%F)" | od -An -tx1 | tr -d ' \n')
+"$snpemu" report --backend auto --ext --stats --report-data "$report_data" --out "$out" | tee "$out/transcript.txt"
+# The launch measurement the VMM computed before the guest ran (not read back from the report).
+measurement=$(sed -n 's/^launch measurement: \([0-9a-f]*\)$/\1/p' "$out/transcript.txt")
+[ ${#measurement} -eq 96 ] || { echo "demo: no launch measurement in the transcript" >&2; exit 1; }
 
 step "files written"
 ls -l "$out"
@@ -33,7 +37,8 @@ openssl asn1parse -genconf "$out/sig.cnf" -out "$out/sig.der" >/dev/null
 openssl x509 -in "$out/vcek.pem" -pubkey -noout >"$out/vcek-pub.pem"
 openssl dgst -sha384 -verify "$out/vcek-pub.pem" -signature "$out/sig.der" "$out/signed.bin"
 
-step "snpemu verify: chain, signature, VCEK extensions against the report, default policy"
-"$snpemu" verify --report "$out/report.bin" --certs "$out"
+step "snpemu verify: chain, signature, VCEK extensions, and the report bound to this launch and this request"
+"$snpemu" verify --report "$out/report.bin" --certs "$out" --ark "$out/ark.pem" --measurement "$measurement" \
+	--report-data "$report_data" --vmpl 0
 
 step "demo complete"

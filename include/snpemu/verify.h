@@ -23,11 +23,11 @@
 
 /* Product line, from the report's CPUID fields (v3+) or from the certificates (snp-firmware-abi.md §3.5). */
 enum fw_attest_product {
-	FW_PRODUCT_UNKNOWN = 0,
-	FW_PRODUCT_MILAN,
-	FW_PRODUCT_GENOA,
-	FW_PRODUCT_TURIN,
-	FW_PRODUCT_VENICE,
+	FW_ATTEST_PRODUCT_UNKNOWN = 0,
+	FW_ATTEST_PRODUCT_MILAN,
+	FW_ATTEST_PRODUCT_GENOA,
+	FW_ATTEST_PRODUCT_TURIN,
+	FW_ATTEST_PRODUCT_VENICE,
 };
 
 /* Result of fw_attest_report_parse: distinct errors for a short file and for bytes that cannot be a report. */
@@ -59,7 +59,7 @@ struct fw_attest_report {
 	uint64_t launch_tcb;
 	uint64_t launch_mit_vector, current_mit_vector;			      /* v5; zero otherwise */
 	uint8_t sig_r[SNP_SIG_COMPONENT_SIZE], sig_s[SNP_SIG_COMPONENT_SIZE]; /* little-endian, as in the report */
-	enum fw_attest_product product; /* FW_PRODUCT_UNKNOWN for most v2 reports */
+	enum fw_attest_product product; /* FW_ATTEST_PRODUCT_UNKNOWN for most v2 reports */
 	enum snp_tcb_layout tcb_layout; /* how the TCB_VERSION fields are laid out */
 };
 
@@ -120,16 +120,23 @@ char *fw_attest_report_json(const struct fw_attest_report *r);
 
 #define FW_CERT_TABLE_MAX_ENTRIES 64
 
-enum fw_cert_kind { FW_CERT_ARK, FW_CERT_ASK, FW_CERT_VCEK, FW_CERT_VLEK, FW_CERT_CRL, FW_CERT_OTHER };
+enum fw_attest_cert_kind {
+	FW_ATTEST_CERT_ARK,
+	FW_ATTEST_CERT_ASK,
+	FW_ATTEST_CERT_VCEK,
+	FW_ATTEST_CERT_VLEK,
+	FW_ATTEST_CERT_CRL,
+	FW_ATTEST_CERT_OTHER
+};
 
-struct fw_cert_entry {
+struct fw_attest_cert_entry {
 	uint8_t guid[SNP_GUID_SIZE];
 	uint32_t offset, length;
-	enum fw_cert_kind kind;
+	enum fw_attest_cert_kind kind;
 };
 
 struct fw_attest_cert_table {
-	struct fw_cert_entry entries[FW_CERT_TABLE_MAX_ENTRIES];
+	struct fw_attest_cert_entry entries[FW_CERT_TABLE_MAX_ENTRIES];
 	unsigned int count; /* entries before the terminator */
 	size_t table_size;  /* bytes of the table including the all-zero terminator */
 	size_t blob_end;    /* max(offset + length): the bytes a consumer needs (Linux auxblob length) */
@@ -142,9 +149,10 @@ struct fw_attest_cert_table {
  * empty table.  Returns 0, or -EINVAL (no terminator, bad offset/length, duplicate) with out->error set. */
 int fw_attest_cert_table_parse(const uint8_t *buf, size_t len, struct fw_attest_cert_table *out);
 /* The entry of a kind, or NULL. */
-const struct fw_cert_entry *fw_attest_cert_table_find(const struct fw_attest_cert_table *t, enum fw_cert_kind kind);
+const struct fw_attest_cert_entry *fw_attest_cert_table_find(const struct fw_attest_cert_table *t,
+							     enum fw_attest_cert_kind kind);
 /* Name of a kind ("ARK", "VCEK", ...) and the GUID as a string (37 bytes with the NUL). */
-const char *fw_cert_kind_name(enum fw_cert_kind kind);
+const char *fw_cert_kind_name(enum fw_attest_cert_kind kind);
 void fw_guid_str(const uint8_t guid[SNP_GUID_SIZE], char out[37]);
 /* Human and JSON (malloc'd; NULL on allocation failure) descriptions of a parsed table. */
 size_t fw_attest_cert_table_describe(const struct fw_attest_cert_table *t, struct snpemu_text *out);

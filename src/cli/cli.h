@@ -6,6 +6,8 @@
 #ifndef SNPEMU_CLI_H
 #define SNPEMU_CLI_H
 
+#include <stddef.h>
+
 struct cli_command {
 	const char *name;
 	const char *usage;		   /* one line: arguments */
@@ -22,5 +24,14 @@ struct cli_command {
 int cli_cmd_verify(int argc, char **argv);
 int cli_cmd_decode(int argc, char **argv);
 int cli_cmd_certs(int argc, char **argv); /* src/cli/cmd_certs.c */
+int cli_cmd_report(int argc, char **argv);
+int cli_cmd_run(int argc, char **argv);
+int cli_cmd_measure(int argc, char **argv);
+
+struct fw_platform;
+/* cmd_certs.c: write `data` to DIR/NAME (prints the path); 0 or -1 with a message naming `cmd`. */
+int cli_write_file(const char *cmd, const char *dir, const char *name, const void *data, size_t len);
+/* cmd_certs.c: write ark/ask/vcek as .der and .pem and cert_table.bin of platform `p` into DIR. 0 or -1. */
+int cli_write_platform_certs(const char *cmd, const char *dir, struct fw_platform *p);
 
 #endif

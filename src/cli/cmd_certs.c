@@ -49,22 +49,62 @@ static int parse_hex(const char *s, uint8_t *out, size_t max, size_t *len)
 	return 0;
 }
 
-static int write_file(const char *dir, const char *name, const void *data, size_t len)
+int cli_write_file(const char *cmd, const char *dir, const char *name, const void *data, size_t len)
 {
 	char path[4096];
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
-		fprintf(stderr, "snpemu certs: path too long: %s/%s\n", dir, name);
+		fprintf(stderr, "snpemu %s: path too long: %s/%s\n", cmd, dir, name);
 		return -1;
 	}
 	FILE *f = fopen(path, "wb");
 	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-		fprintf(stderr, "snpemu certs: cannot write %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "snpemu %s: cannot write %s: %s\n", cmd, path, strerror(errno));
 		if (f)
 			fclose(f);
 		return -1;
 	}
 	printf("%s\n", path);
 	return 0;
+}
+
+int cli_write_platform_certs(const char *cmd, const char *out, struct fw_platform *p)
+{
+	static const struct {
+		enum fw_cert_kind kind;
+		const char *name;
+	} files[] = {{FW_CERT_ARK, "ark"}, {FW_CERT_ASK, "ask"}, {FW_CERT_VCEK, "vcek"}};
+	int rc, status = -1;
+	uint8_t *table = NULL;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		const uint8_t *der;
+		size_t len, pem_len;
+		char *pem, name[32];
+		if ((rc = fw_platform_cert(p, files[i].kind, &der, &len)) ||
+		    (rc = fw_cert_der_to_pem(der, len, &pem, &pem_len))) {
+			fprintf(stderr, "snpemu %s: cannot build the %s certificate: %s\n", cmd, files[i].name,
+				strerror(-rc));
+			goto out;
+		}
+		snprintf(name, sizeof(name), "%s.der", files[i].name);
+		int w = cli_write_file(cmd, out, name, der, len);
+		snprintf(name, sizeof(name), "%s.pem", files[i].name);
+		w = w ? w : cli_write_file(cmd, out, name, pem, pem_len);
+		free(pem);
+		if (w)
+			goto out;
+	}
+	size_t need = 0;
+	if (fw_cert_table_build(p, NULL, 0, &need) != -ENOSPC || !(table = malloc(need)) ||
+	    fw_cert_table_build(p, table, need, &need)) {
+		fprintf(stderr, "snpemu %s: cannot build the certificate table\n", cmd);
+		goto out;
+	}
+	if (cli_write_file(cmd, out, "cert_table.bin", table, need))
+		goto out;
+	status = 0;
+out:
+	free(table);
+	return status;
 }
 
 int cli_cmd_certs(int argc, char **argv)
@@ -127,37 +167,8 @@ int cli_cmd_certs(int argc, char **argv)
 		fprintf(stderr, "snpemu certs: cannot create the platform: %s\n", strerror(-rc));
 		return CLI_EXIT_FAILURE;
 	}
-	static const struct {
-		enum fw_cert_kind kind;
-		const char *name;
-	} files[] = {{FW_CERT_ARK, "ark"}, {FW_CERT_ASK, "ask"}, {FW_CERT_VCEK, "vcek"}};
 	int status = CLI_EXIT_FAILURE;
-	uint8_t *table = NULL;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		const uint8_t *der;
-		size_t len, pem_len;
-		char *pem, name[32];
-		if ((rc = fw_platform_cert(p, files[i].kind, &der, &len)) ||
-		    (rc = fw_cert_der_to_pem(der, len, &pem, &pem_len))) {
-			fprintf(stderr, "snpemu certs: cannot build the %s certificate: %s\n", files[i].name,
-				strerror(-rc));
-			goto out;
-		}
-		snprintf(name, sizeof(name), "%s.der", files[i].name);
-		int w = write_file(out, name, der, len);
-		snprintf(name, sizeof(name), "%s.pem", files[i].name);
-		w = w ? w : write_file(out, name, pem, pem_len);
-		free(pem);
-		if (w)
-			goto out;
-	}
-	size_t need = 0;
-	if (fw_cert_table_build(p, NULL, 0, &need) != -ENOSPC || !(table = malloc(need)) ||
-	    fw_cert_table_build(p, table, need, &need)) {
-		fprintf(stderr, "snpemu certs: cannot build the certificate table\n");
-		goto out;
-	}
-	if (write_file(out, "cert_table.bin", table, need))
+	if (cli_write_platform_certs("certs", out, p))
 		goto out;
 	printf("product %s, chip ID ", fw_product_name(product));
 	for (int i = 0; i < 64; i++)
@@ -165,7 +176,6 @@ int cli_cmd_certs(int argc, char **argv)
 	printf("\n");
 	status = CLI_EXIT_OK;
 out:
-	free(table);
 	fw_platform_destroy(p);
 	return status;
 }

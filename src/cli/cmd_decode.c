@@ -106,7 +106,7 @@ static int decode_certs(const char *path, const uint8_t *buf, size_t len, int js
 	} else {
 		fw_attest_cert_table_describe(table, t);
 		for (unsigned int i = 0; i < table->count; i++) {
-			const struct fw_cert_entry *e = &table->entries[i];
+			const struct fw_attest_cert_entry *e = &table->entries[i];
 			struct fw_attest_cert_summary c;
 			if (fw_attest_cert_summary(buf + e->offset, e->length, &c)) {
 				snpemu_text_printf(t, "  %u: not an X.509 certificate\n", i);

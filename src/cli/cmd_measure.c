@@ -18,8 +18,6 @@
 
 #include "cli/cli.h"
 
-int cli_cmd_measure(int argc, char **argv);
-
 struct measure_opts {
 	const char *mode;
 	const char *ovmf, *kernel, *initrd, *append;

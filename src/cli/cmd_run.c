@@ -11,8 +11,6 @@
 #include "cli/cli.h"
 #include "cli/attest_io.h"
 
-int cli_cmd_run(int argc, char **argv);
-
 static void run_usage(FILE *f)
 {
 	fprintf(f, "usage: snpemu run [options] GUEST\n"
@@ -46,15 +44,23 @@ static int bad(const char *opt, const char *val)
 int cli_cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"backend", required_argument, 0, 'b'}, {"vcpus", required_argument, 0, 'n'},
-		{"mem", required_argument, 0, 'm'},     {"vm-type", required_argument, 0, 't'},
-		{"rate", required_argument, 0, 'r'},    {"certs", required_argument, 0, 'c'},
-		{"seed", required_argument, 0, 's'},    {"product", required_argument, 0, 'p'},
-		{"policy", required_argument, 0, 'P'},  {"report-data", required_argument, 0, 'd'},
-		{"ext", no_argument, 0, 'e'},           {"requests", required_argument, 0, 'R'},
-		{"trace", required_argument, 0, 'T'},   {"stats", no_argument, 0, 'S'},
-		{"quiet", no_argument, 0, 'q'},         {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0},
+	    {"backend", required_argument, 0, 'b'},
+	    {"vcpus", required_argument, 0, 'n'},
+	    {"mem", required_argument, 0, 'm'},
+	    {"vm-type", required_argument, 0, 't'},
+	    {"rate", required_argument, 0, 'r'},
+	    {"certs", required_argument, 0, 'c'},
+	    {"seed", required_argument, 0, 's'},
+	    {"product", required_argument, 0, 'p'},
+	    {"policy", required_argument, 0, 'P'},
+	    {"report-data", required_argument, 0, 'd'},
+	    {"ext", no_argument, 0, 'e'},
+	    {"requests", required_argument, 0, 'R'},
+	    {"trace", required_argument, 0, 'T'},
+	    {"stats", no_argument, 0, 'S'},
+	    {"quiet", no_argument, 0, 'q'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
 	};
 	struct vmm_config cfg;
 	vmm_config_default(&cfg);
@@ -111,7 +117,8 @@ int cli_cmd_run(int argc, char **argv)
 			break;
 		case 's':
 			len = strlen(optarg) - (strncmp(optarg, "0x", 2) ? 0 : 2);
-			if (!len || len % 2 || len / 2 > sizeof(cfg.seed) || cli_parse_hex(optarg, cfg.seed, len / 2, 0))
+			if (!len || len % 2 || len / 2 > sizeof(cfg.seed) ||
+			    cli_parse_hex(optarg, cfg.seed, len / 2, 0))
 				return bad("--seed (hex, 1 to 64 bytes)", optarg);
 			cfg.seed_len = len / 2;
 			break;

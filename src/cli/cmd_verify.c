@@ -115,10 +115,12 @@ static int load_role(const char *dir, int role, struct verify_inputs *in)
 static int load_cert_table(const char *dir, struct verify_inputs *in)
 {
 	static const struct {
-		enum fw_cert_kind kind;
+		enum fw_attest_cert_kind kind;
 		int role;
-	} map[] = {
-	    {FW_CERT_ARK, ROLE_ARK}, {FW_CERT_ASK, ROLE_ASK}, {FW_CERT_VCEK, ROLE_VCEK}, {FW_CERT_VLEK, ROLE_VLEK}};
+	} map[] = {{FW_ATTEST_CERT_ARK, ROLE_ARK},
+		   {FW_ATTEST_CERT_ASK, ROLE_ASK},
+		   {FW_ATTEST_CERT_VCEK, ROLE_VCEK},
+		   {FW_ATTEST_CERT_VLEK, ROLE_VLEK}};
 	char path[4096];
 	uint8_t *buf;
 	size_t len;
@@ -137,7 +139,7 @@ static int load_cert_table(const char *dir, struct verify_inputs *in)
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		const struct fw_cert_entry *e = fw_attest_cert_table_find(&t, map[i].kind);
+		const struct fw_attest_cert_entry *e = fw_attest_cert_table_find(&t, map[i].kind);
 		int role = map[i].role;
 		if (!e || in->der[role])
 			continue;

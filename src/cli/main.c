@@ -5,15 +5,13 @@
 
 #include "cli/cli.h"
 
-int cli_cmd_measure(int argc, char **argv);
-int cli_cmd_run(int argc, char **argv);
-
 static const struct cli_command commands[] = {
     {"run", "[--backend sim|kvm|auto] [--vcpus N] [--mem SIZE] [--rate R[/BURST]] GUEST",
      "launch a guest program and run it to completion", cli_cmd_run},
     {"certs", "--out DIR [--product genoa|milan|turin] [--seed HEX]", "write ARK, ASK, VCEK and the cert table",
      cli_cmd_certs},
-    {"report", "--out DIR [--report-data HEX] [--ext] [--seed HEX]", "produce a signed attestation report", NULL},
+    {"report", "--out DIR [--backend B] [--report-data HEX] [--vmpl N] [--ext] [--seed HEX]",
+     "launch the attest guest and write its signed report, certificates and report.json", cli_cmd_report},
     {"verify", "--report FILE --certs DIR [--ark FILE] [policy options, see --help] [--json]",
      "verify a report and its certificate chain", cli_cmd_verify},
     {"measure", "--ovmf FILE --vcpus N --vcpu-type T [--kernel F] [--vmm-type qemu|ec2|gce] [--dump-vmsa DIR]",

@@ -3,3 +3,4 @@ CLI_SRCS += src/cli/cmd_measure.c
 CLI_SRCS += src/cli/cmd_run.c
 CLI_SRCS += src/cli/cmd_verify.c src/cli/cmd_decode.c src/cli/attest_io.c
 CLI_SRCS += src/cli/cmd_certs.c
+CLI_SRCS += src/cli/cmd_report.c

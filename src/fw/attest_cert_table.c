@@ -17,13 +17,13 @@
 
 static const struct {
 	uint8_t guid[SNP_GUID_SIZE];
-	enum fw_cert_kind kind;
+	enum fw_attest_cert_kind kind;
 } known_guids[] = {
-    {SNP_GUID_ARK, FW_CERT_ARK},   {SNP_GUID_ASK, FW_CERT_ASK}, {SNP_GUID_VCEK, FW_CERT_VCEK},
-    {SNP_GUID_VLEK, FW_CERT_VLEK}, {SNP_GUID_CRL, FW_CERT_CRL},
+    {SNP_GUID_ARK, FW_ATTEST_CERT_ARK},	  {SNP_GUID_ASK, FW_ATTEST_CERT_ASK}, {SNP_GUID_VCEK, FW_ATTEST_CERT_VCEK},
+    {SNP_GUID_VLEK, FW_ATTEST_CERT_VLEK}, {SNP_GUID_CRL, FW_ATTEST_CERT_CRL},
 };
 
-const char *fw_cert_kind_name(enum fw_cert_kind kind)
+const char *fw_cert_kind_name(enum fw_attest_cert_kind kind)
 {
 	static const char *const names[] = {"ARK", "ASK", "VCEK", "VLEK", "CRL", "other"};
 	return (unsigned int)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "other";
@@ -36,12 +36,12 @@ void fw_guid_str(const uint8_t g[SNP_GUID_SIZE], char out[37])
 		 g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
 }
 
-static enum fw_cert_kind kind_of(const uint8_t guid[SNP_GUID_SIZE])
+static enum fw_attest_cert_kind kind_of(const uint8_t guid[SNP_GUID_SIZE])
 {
 	for (size_t i = 0; i < sizeof(known_guids) / sizeof(known_guids[0]); i++)
 		if (!memcmp(guid, known_guids[i].guid, SNP_GUID_SIZE))
 			return known_guids[i].kind;
-	return FW_CERT_OTHER;
+	return FW_ATTEST_CERT_OTHER;
 }
 
 static bool zero(const uint8_t *p, size_t n)
@@ -81,7 +81,7 @@ int fw_attest_cert_table_parse(const uint8_t *buf, size_t len, struct fw_attest_
 	t->blob_end = t->table_size;
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *e = buf + i * SNP_CERT_ENTRY_SIZE;
-		struct fw_cert_entry *ent = &t->entries[i];
+		struct fw_attest_cert_entry *ent = &t->entries[i];
 		memcpy(ent->guid, e + SNP_CERT_ENTRY_OFF_GUID, SNP_GUID_SIZE);
 		ent->offset = le32_load(e + SNP_CERT_ENTRY_OFF_OFFSET);
 		ent->length = le32_load(e + SNP_CERT_ENTRY_OFF_LENGTH);
@@ -107,7 +107,8 @@ int fw_attest_cert_table_parse(const uint8_t *buf, size_t len, struct fw_attest_
 	return 0;
 }
 
-const struct fw_cert_entry *fw_attest_cert_table_find(const struct fw_attest_cert_table *t, enum fw_cert_kind kind)
+const struct fw_attest_cert_entry *fw_attest_cert_table_find(const struct fw_attest_cert_table *t,
+							     enum fw_attest_cert_kind kind)
 {
 	for (unsigned int i = 0; i < t->count; i++)
 		if (t->entries[i].kind == kind)
@@ -121,7 +122,7 @@ size_t fw_attest_cert_table_describe(const struct fw_attest_cert_table *t, struc
 	snpemu_text_printf(out, "certificate table: %u entries, table %zu bytes, blobs end at %zu\n", t->count,
 			   t->table_size, t->blob_end);
 	for (unsigned int i = 0; i < t->count; i++) {
-		const struct fw_cert_entry *e = &t->entries[i];
+		const struct fw_attest_cert_entry *e = &t->entries[i];
 		char g[37];
 		fw_guid_str(e->guid, g);
 		snpemu_text_printf(out, "  %u: %-5s %s offset 0x%x length %u\n", i, fw_cert_kind_name(e->kind), g,
@@ -142,7 +143,7 @@ char *fw_attest_cert_table_json(const struct fw_attest_cert_table *t)
 	json_object_object_add(root, "table_size", json_object_new_int64((int64_t)t->table_size));
 	json_object_object_add(root, "blob_end", json_object_new_int64((int64_t)t->blob_end));
 	for (unsigned int i = 0; i < t->count; i++) {
-		const struct fw_cert_entry *e = &t->entries[i];
+		const struct fw_attest_cert_entry *e = &t->entries[i];
 		char g[37];
 		fw_guid_str(e->guid, g);
 		json_object *o = json_object_new_object();

@@ -41,17 +41,17 @@ enum fw_attest_product fw_attest_product_from_cpuid(uint8_t family, uint8_t mode
 {
 	if (family == 0x19) {
 		if (model <= 0x0F)
-			return FW_PRODUCT_MILAN;
+			return FW_ATTEST_PRODUCT_MILAN;
 		if ((model >= 0x10 && model <= 0x1F) || (model >= 0xA0 && model <= 0xAF))
-			return FW_PRODUCT_GENOA;
+			return FW_ATTEST_PRODUCT_GENOA;
 	} else if (family == 0x1A) {
 		if (model <= 0x11)
-			return FW_PRODUCT_TURIN;
+			return FW_ATTEST_PRODUCT_TURIN;
 		if ((model >= 0x50 && model <= 0x57) || (model >= 0x90 && model <= 0xAF) ||
 		    (model >= 0xC0 && model <= 0xC7))
-			return FW_PRODUCT_VENICE;
+			return FW_ATTEST_PRODUCT_VENICE;
 	}
-	return FW_PRODUCT_UNKNOWN;
+	return FW_ATTEST_PRODUCT_UNKNOWN;
 }
 
 const char *fw_attest_product_name(enum fw_attest_product p)
@@ -120,10 +120,10 @@ enum fw_attest_parse_status fw_attest_report_parse(const uint8_t *buf, size_t le
 	memcpy(out->sig_r, b + SNP_REPORT_OFF_SIGNATURE + SNP_SIG_OFF_R, SNP_SIG_COMPONENT_SIZE);
 	memcpy(out->sig_s, b + SNP_REPORT_OFF_SIGNATURE + SNP_SIG_OFF_S, SNP_SIG_COMPONENT_SIZE);
 
-	out->product =
-	    version >= 3 ? fw_attest_product_from_cpuid(out->cpuid_fam_id, out->cpuid_mod_id) : FW_PRODUCT_UNKNOWN;
+	out->product = version >= 3 ? fw_attest_product_from_cpuid(out->cpuid_fam_id, out->cpuid_mod_id)
+				    : FW_ATTEST_PRODUCT_UNKNOWN;
 	out->tcb_layout = SNP_TCB_LAYOUT_LEGACY;
-	if (out->product == FW_PRODUCT_TURIN || out->product == FW_PRODUCT_VENICE)
+	if (out->product == FW_ATTEST_PRODUCT_TURIN || out->product == FW_ATTEST_PRODUCT_VENICE)
 		out->tcb_layout = SNP_TCB_LAYOUT_TURIN;
 	/* v2 without CPUID fields: a Turin CHIP_ID has only its first 8 bytes set (virtee's heuristic, §3.5). */
 	if (version == 2 && !all_zero(out->chip_id, 8) && all_zero(out->chip_id + 8, SNP_CHIP_ID_SIZE - 8))
@@ -427,7 +427,7 @@ static void check_product(struct fw_verify_result *res, const struct fw_attest_r
 		set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "the %s has no valid productName extension", leaf->role);
 		return;
 	}
-	if (r->product != FW_PRODUCT_UNKNOWN && strcmp(line, fw_attest_product_name(r->product))) {
+	if (r->product != FW_ATTEST_PRODUCT_UNKNOWN && strcmp(line, fw_attest_product_name(r->product))) {
 		set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "the %s is for %s, the report's CPUID says %s",
 		    leaf->role, leaf->info.product, fw_attest_product_name(r->product));
 		return;

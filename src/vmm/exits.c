@@ -132,8 +132,8 @@ static bool handle_hypercall(struct vmm_vm *vm, struct snpemu_run *run)
 }
 
 static const char *const linux_term_codes[] = {
-	"register", "PSC", "PVALIDATE", "not VMPL0", "CPUID", "CPUID_HV", "secrets page", "no SVSM", "SVSM at VMPL0",
-	"SVSM CAA",
+    "register", "PSC",		"PVALIDATE", "not VMPL0",     "CPUID",
+    "CPUID_HV", "secrets page", "no SVSM",   "SVSM at VMPL0", "SVSM CAA",
 };
 static const char *const gen_term_codes[] = {"general request", "protocol unsupported", "SNP unsupported"};
 
@@ -189,8 +189,8 @@ bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v)
 		return handle_system_event(vm, run);
 	case SNPEMU_EXIT_MEMORY_FAULT:
 		pthread_mutex_lock(&vm->lock);
-		fprintf(vm->out, "memory fault on vCPU %u: gpa 0x%llx size 0x%llx flags 0x%llx%s; stopping the VM\n", v->id,
-			(unsigned long long)run->memory_fault.gpa, (unsigned long long)run->memory_fault.size,
+		fprintf(vm->out, "memory fault on vCPU %u: gpa 0x%llx size 0x%llx flags 0x%llx%s; stopping the VM\n",
+			v->id, (unsigned long long)run->memory_fault.gpa, (unsigned long long)run->memory_fault.size,
 			(unsigned long long)run->memory_fault.flags,
 			run->memory_fault.flags & SNPEMU_MEMORY_EXIT_FLAG_PRIVATE ? " (private)" : "");
 		pthread_mutex_unlock(&vm->lock);
@@ -208,8 +208,8 @@ bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v)
 		return vmm_handle_req_certs(vm, run);
 	case SNPEMU_EXIT_INTERNAL_ERROR:
 		pthread_mutex_lock(&vm->lock);
-		fprintf(vm->out, "engine internal-error exit on vCPU %u: suberror %u data 0x%llx 0x%llx 0x%llx\n", v->id,
-			run->internal.suberror, (unsigned long long)run->internal.data[0],
+		fprintf(vm->out, "engine internal-error exit on vCPU %u: suberror %u data 0x%llx 0x%llx 0x%llx\n",
+			v->id, run->internal.suberror, (unsigned long long)run->internal.data[0],
 			(unsigned long long)run->internal.data[1], (unsigned long long)run->internal.data[2]);
 		pthread_mutex_unlock(&vm->lock);
 		vmm_vm_stop(vm, 127);

@@ -6,11 +6,11 @@
 #include "vmm/vmm_internal.h"
 
 extern const struct guest_program guest_program_hello, guest_program_attest, guest_program_psc, guest_program_smp,
-	guest_program_hostile, guest_program_storm;
+    guest_program_hostile, guest_program_storm;
 
 static const struct guest_program *const programs[] = {
-	&guest_program_hello, &guest_program_attest,  &guest_program_psc,
-	&guest_program_smp,   &guest_program_hostile, &guest_program_storm,
+    &guest_program_hello, &guest_program_attest,  &guest_program_psc,
+    &guest_program_smp,	  &guest_program_hostile, &guest_program_storm,
 };
 #define NPROGRAMS (sizeof(programs) / sizeof(programs[0]))
 

@@ -85,8 +85,8 @@ static int sim_pvalidate(void *ctx, uint64_t gpa, void *va, bool size2m, bool va
 	case FW_PVALIDATE_RMP_FAULT:
 	default:
 		/* Hardware raises #NPF (RMP violation) here; the VMM reports it and stops the VM. */
-		fprintf(v->vm->out, "guest fault on vCPU %u: PVALIDATE of a hypervisor-owned page at gpa 0x%llx\n", v->id,
-			(unsigned long long)gpa);
+		fprintf(v->vm->out, "guest fault on vCPU %u: PVALIDATE of a hypervisor-owned page at gpa 0x%llx\n",
+			v->id, (unsigned long long)gpa);
 		vmm_vm_stop(v->vm, 126);
 		longjmp(v->stop_jmp, 1);
 	}
@@ -130,26 +130,26 @@ static void sim_log(void *ctx, const char *msg, size_t len)
 }
 
 static const struct gst_platform_ops sim_ops = {
-	.vmgexit = sim_vmgexit,
-	.ghcb_msr_read = sim_msr_read,
-	.ghcb_msr_write = sim_msr_write,
-	.pvalidate = sim_pvalidate,
-	.gpa_to_ptr = sim_gpa_to_ptr,
-	.ptr_to_gpa = sim_ptr_to_gpa,
-	.delay_us = sim_delay_us,
-	.now_us = sim_now_us,
-	.log = sim_log,
+    .vmgexit = sim_vmgexit,
+    .ghcb_msr_read = sim_msr_read,
+    .ghcb_msr_write = sim_msr_write,
+    .pvalidate = sim_pvalidate,
+    .gpa_to_ptr = sim_gpa_to_ptr,
+    .ptr_to_gpa = sim_ptr_to_gpa,
+    .delay_us = sim_delay_us,
+    .now_us = sim_now_us,
+    .log = sim_log,
 };
 
 static const struct gst_platform_ops sim_ops_sev_es = {
-	.vmgexit = sim_vmgexit,
-	.ghcb_msr_read = sim_msr_read,
-	.ghcb_msr_write = sim_msr_write,
-	.gpa_to_ptr = sim_gpa_to_ptr,
-	.ptr_to_gpa = sim_ptr_to_gpa,
-	.delay_us = sim_delay_us,
-	.now_us = sim_now_us,
-	.log = sim_log,
+    .vmgexit = sim_vmgexit,
+    .ghcb_msr_read = sim_msr_read,
+    .ghcb_msr_write = sim_msr_write,
+    .gpa_to_ptr = sim_gpa_to_ptr,
+    .ptr_to_gpa = sim_ptr_to_gpa,
+    .delay_us = sim_delay_us,
+    .now_us = sim_now_us,
+    .log = sim_log,
 };
 
 static void *vcpu_thread(void *arg)
@@ -159,7 +159,8 @@ static void *vcpu_thread(void *arg)
 	const struct snpemu_boot_info *boot = (const void *)(vm->mem + SNPEMU_BOOT_INFO_GPA);
 	if (!setjmp(v->stop_jmp)) {
 		int status = guest_run(vm->program, &v->plat, v->id, boot);
-		/* The program returned without using the exit port: its status ends the VM (the BSP), an AP just stops. */
+		/* The program returned without using the exit port: its status ends the VM (the BSP), an AP just stops.
+		 */
 		if (v->id == 0)
 			vmm_vm_stop(vm, status);
 	}

@@ -18,7 +18,9 @@ void vmm_stats_print(struct vmm_vm *vm)
 	for (size_t i = 0; i < n; i++) {
 		if (!st[i].count)
 			continue;
-		const char *kind = st[i].kind == HV_STAT_MSR_PROTOCOL ? "msr:" : st[i].kind == HV_STAT_NAE ? "" : "other:";
+		const char *kind = st[i].kind == HV_STAT_MSR_PROTOCOL ? "msr:"
+				   : st[i].kind == HV_STAT_NAE	      ? ""
+								      : "other:";
 		char name[64];
 		snprintf(name, sizeof(name), "%s%s", kind, st[i].name ? st[i].name : "?");
 		fprintf(vm->out, "%-28s %10llu %12.0f\n", name, (unsigned long long)st[i].count,
@@ -65,7 +67,8 @@ int vmm_trace_write(struct vmm_vm *vm, const char *path)
 		for (uint32_t i = 0; i < v->ntrace; i++) {
 			char name[64];
 			json_object *e = json_object_new_object();
-			json_object_object_add(e, "name", json_object_new_string(event_name(v->trace[i].code, name, 64)));
+			json_object_object_add(e, "name",
+					       json_object_new_string(event_name(v->trace[i].code, name, 64)));
 			json_object_object_add(e, "ph", json_object_new_string("X"));
 			json_object_object_add(e, "ts", json_object_new_double((double)v->trace[i].start_ns / 1000.0));
 			json_object_object_add(e, "dur", json_object_new_double((double)v->trace[i].dur_ns / 1000.0));

@@ -29,8 +29,8 @@ static int host_access(void *ctx, uint64_t gpa, uint64_t len)
 
 /* MSRs the VMM lets the engine answer; everything else exits to the VMM (exits.c). */
 static const struct hv_msr_rule msr_rules[] = {
-	{0x00000010, 0x00000010, HV_MSR_EXIT, 0},  /* TSC */
-	{0xC0000103, 0xC0000103, HV_MSR_CONST, 0}, /* TSC_AUX: reads 0, writes #GP */
+    {0x00000010, 0x00000010, HV_MSR_EXIT, 0},  /* TSC */
+    {0xC0000103, 0xC0000103, HV_MSR_CONST, 0}, /* TSC_AUX: reads 0, writes #GP */
 };
 
 int vmm_platform_config(const struct vmm_config *cfg, struct fw_platform_config *pc)
@@ -79,15 +79,16 @@ int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_resu
 	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->mem == MAP_FAILED) {
 		vm->mem = NULL;
-		fprintf(vm->err, "snpemu: cannot reserve %llu bytes of guest memory\n", (unsigned long long)vm->mem_size);
+		fprintf(vm->err, "snpemu: cannot reserve %llu bytes of guest memory\n",
+			(unsigned long long)vm->mem_size);
 		return -ENOMEM;
 	}
 
 	struct hv_vm_config hc = {
-		.type = vm->snp ? HV_VM_TYPE_SNP : HV_VM_TYPE_SEV_ES,
-		.ghcb_version = 2,
-		.cbit = 51,
-		.sev_features = vm->snp ? 0x1 : 0,
+	    .type = vm->snp ? HV_VM_TYPE_SNP : HV_VM_TYPE_SEV_ES,
+	    .ghcb_version = 2,
+	    .cbit = 51,
+	    .sev_features = vm->snp ? 0x1 : 0,
 	};
 	int rc = hv_vm_create(&hc, &vm->hv);
 	if (rc)

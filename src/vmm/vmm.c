@@ -36,10 +36,23 @@ int vmm_parse_size(const char *s, uint64_t *out)
 		return -EINVAL;
 	unsigned shift = 0;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end == 'i' && shift)
 		end++;
@@ -101,9 +114,9 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 			goto out;
 	}
 	if (!cfg->quiet) {
-		fprintf(vm->out, "snpemu: %s guest '%s', %u vCPU(s), %llu MiB, backend %s\n", vm->snp ? "SEV-SNP" : "SEV-ES",
-			vm->program->name, vm->nvcpus, (unsigned long long)(vm->mem_size >> 20),
-			vmm_backend_name(res->backend));
+		fprintf(vm->out, "snpemu: %s guest '%s', %u vCPU(s), %llu MiB, backend %s\n",
+			vm->snp ? "SEV-SNP" : "SEV-ES", vm->program->name, vm->nvcpus,
+			(unsigned long long)(vm->mem_size >> 20), vmm_backend_name(res->backend));
 		if (vm->snp) {
 			fprintf(vm->out, "launch measurement: ");
 			print_hex(vm->out, res->measurement, 48);
@@ -134,7 +147,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	if (cfg->trace_file && vmm_trace_write(vm, cfg->trace_file))
 		fprintf(vm->err, "snpemu: could not write the trace to %s\n", cfg->trace_file);
 	if (!cfg->quiet)
-		fprintf(vm->out, "snpemu: guest exited with status %d after %llu VMGEXITs, %llu exits to the VMM, %.3f s\n",
+		fprintf(vm->out,
+			"snpemu: guest exited with status %d after %llu VMGEXITs, %llu exits to the VMM, %.3f s\n",
 			res->status, (unsigned long long)res->vmgexits, (unsigned long long)res->exits_to_vmm,
 			(double)elapsed / 1e9);
 out:

@@ -33,7 +33,7 @@ struct vmm_vcpu {
 	struct hv_vcpu *hv;
 	pthread_t thread;
 	bool started;
-	jmp_buf stop_jmp;      /* sim: where the vCPU thread unwinds to when the VM stops */
+	jmp_buf stop_jmp; /* sim: where the vCPU thread unwinds to when the VM stops */
 	struct gst_platform plat;
 	int guest_status;
 	struct vmm_trace_event *trace;
@@ -46,7 +46,7 @@ struct vmm_vm {
 	struct vmm_result *res;
 	const struct guest_program *program;
 	FILE *out, *err;
-	uint8_t *mem;      /* guest RAM, [0, mem_size) */
+	uint8_t *mem; /* guest RAM, [0, mem_size) */
 	uint64_t mem_size;
 	bool snp;
 	struct fw_platform *fw_platform;
@@ -55,8 +55,8 @@ struct vmm_vm {
 	struct vmm_certs_provider *certs; /* --certs FILE */
 	struct vmm_vcpu vcpus[SNPEMU_MAX_VCPUS];
 	uint32_t nvcpus;
-	pthread_mutex_t lock;   /* console, status, vCPU start */
-	pthread_cond_t cond;    /* signalled when the VM stops */
+	pthread_mutex_t lock; /* console, status, vCPU start */
+	pthread_cond_t cond;  /* signalled when the VM stops */
 	atomic_bool stopping;
 	int status;
 	bool status_set;
@@ -65,7 +65,7 @@ struct vmm_vm {
 	uint32_t console_len[SNPEMU_MAX_VCPUS];
 	uint8_t export_buf[8192]; /* data the guest exported on SNPEMU_PORT_EXPORT */
 	uint32_t export_len;
-	uint8_t mmio_reg[8];      /* the MMIO test device's register */
+	uint8_t mmio_reg[8]; /* the MMIO test device's register */
 	atomic_ullong exits_to_vmm;
 	atomic_ullong hypercalls;
 };
@@ -107,6 +107,5 @@ void vmm_stats_print(struct vmm_vm *vm);
 
 /* programs.c: the registry of built-in guest programs. */
 const struct guest_program *vmm_program_find(const char *name);
-
 
 #endif

@@ -73,7 +73,7 @@ static void test_report_fields_of_genoa(void **state)
 	assert_int_equal(r.cpuid_fam_id, 0x19);
 	assert_int_equal(r.cpuid_mod_id, 0x11);
 	assert_int_equal(r.cpuid_step, 1);
-	assert_int_equal(r.product, FW_PRODUCT_GENOA);
+	assert_int_equal(r.product, FW_ATTEST_PRODUCT_GENOA);
 	assert_int_equal(r.tcb_layout, SNP_TCB_LAYOUT_LEGACY);
 	assert_int_equal(r.current_major, 1);
 	assert_int_equal(r.current_minor, 55);
@@ -90,14 +90,14 @@ static void test_report_fields_of_genoa(void **state)
 static void test_product_and_layout(void **state)
 {
 	(void)state;
-	assert_int_equal(fw_attest_product_from_cpuid(0x19, 0x01), FW_PRODUCT_MILAN);
-	assert_int_equal(fw_attest_product_from_cpuid(0x19, 0x11), FW_PRODUCT_GENOA);
-	assert_int_equal(fw_attest_product_from_cpuid(0x19, 0xA0), FW_PRODUCT_GENOA);
-	assert_int_equal(fw_attest_product_from_cpuid(0x19, 0x30), FW_PRODUCT_UNKNOWN);
-	assert_int_equal(fw_attest_product_from_cpuid(0x1A, 0x02), FW_PRODUCT_TURIN);
-	assert_int_equal(fw_attest_product_from_cpuid(0x1A, 0x50), FW_PRODUCT_VENICE);
-	assert_int_equal(fw_attest_product_from_cpuid(0, 0), FW_PRODUCT_UNKNOWN);
-	assert_string_equal(fw_attest_product_name(FW_PRODUCT_TURIN), "Turin");
+	assert_int_equal(fw_attest_product_from_cpuid(0x19, 0x01), FW_ATTEST_PRODUCT_MILAN);
+	assert_int_equal(fw_attest_product_from_cpuid(0x19, 0x11), FW_ATTEST_PRODUCT_GENOA);
+	assert_int_equal(fw_attest_product_from_cpuid(0x19, 0xA0), FW_ATTEST_PRODUCT_GENOA);
+	assert_int_equal(fw_attest_product_from_cpuid(0x19, 0x30), FW_ATTEST_PRODUCT_UNKNOWN);
+	assert_int_equal(fw_attest_product_from_cpuid(0x1A, 0x02), FW_ATTEST_PRODUCT_TURIN);
+	assert_int_equal(fw_attest_product_from_cpuid(0x1A, 0x50), FW_ATTEST_PRODUCT_VENICE);
+	assert_int_equal(fw_attest_product_from_cpuid(0, 0), FW_ATTEST_PRODUCT_UNKNOWN);
+	assert_string_equal(fw_attest_product_name(FW_ATTEST_PRODUCT_TURIN), "Turin");
 	/* A v3 Turin report uses the Turin TCB layout; a v2 report with an 8-byte CHIP_ID too. */
 	uint8_t buf[SNP_REPORT_SIZE];
 	struct fw_attest_report r;
@@ -109,7 +109,7 @@ static void test_product_and_layout(void **state)
 	le32_store(buf, 2);
 	memset(buf + SNP_REPORT_OFF_CHIP_ID + 8, 0, 56);
 	assert_int_equal(fw_attest_report_parse(buf, sizeof(buf), &r), FW_ATTEST_PARSE_OK);
-	assert_int_equal(r.product, FW_PRODUCT_UNKNOWN);
+	assert_int_equal(r.product, FW_ATTEST_PRODUCT_UNKNOWN);
 	assert_int_equal(r.cpuid_fam_id, 0); /* reserved in v2 */
 	assert_int_equal(r.tcb_layout, SNP_TCB_LAYOUT_TURIN);
 }
@@ -239,13 +239,13 @@ static void test_cert_table(void **state)
 	assert_int_equal(t.count, 5);
 	assert_int_equal(t.table_size, 6 * 24);
 	assert_int_equal(t.blob_end, len);
-	assert_int_equal(t.entries[0].kind, FW_CERT_ARK);
-	assert_int_equal(t.entries[3].kind, FW_CERT_CRL);
-	assert_int_equal(t.entries[4].kind, FW_CERT_OTHER);
-	const struct fw_cert_entry *e = fw_attest_cert_table_find(&t, FW_CERT_VCEK);
+	assert_int_equal(t.entries[0].kind, FW_ATTEST_CERT_ARK);
+	assert_int_equal(t.entries[3].kind, FW_ATTEST_CERT_CRL);
+	assert_int_equal(t.entries[4].kind, FW_ATTEST_CERT_OTHER);
+	const struct fw_attest_cert_entry *e = fw_attest_cert_table_find(&t, FW_ATTEST_CERT_VCEK);
 	assert_non_null(e);
 	assert_int_equal(buf[e->offset], 0xA2);
-	assert_null(fw_attest_cert_table_find(&t, FW_CERT_VLEK));
+	assert_null(fw_attest_cert_table_find(&t, FW_ATTEST_CERT_VLEK));
 	char g[37];
 	fw_guid_str(guids[2], g);
 	assert_string_equal(g, "63da758d-e664-4564-adc5-f4b93be8accd");

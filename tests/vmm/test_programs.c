@@ -24,7 +24,8 @@ struct run {
 	int rc;
 };
 
-static struct run *run_program(const char *program, uint32_t vm_type, uint32_t vcpus, void (*tweak)(struct vmm_config *))
+static struct run *run_program(const char *program, uint32_t vm_type, uint32_t vcpus,
+			       void (*tweak)(struct vmm_config *))
 {
 	struct run *r = calloc(1, sizeof(*r));
 	assert_non_null(r);
@@ -199,9 +200,15 @@ static void test_unknown_and_bad_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hello_sev_es), cmocka_unit_test(test_hello_snp),   cmocka_unit_test(test_hostile),
-		cmocka_unit_test(test_attest),       cmocka_unit_test(test_attest_ext),  cmocka_unit_test(test_psc),
-		cmocka_unit_test(test_smp),          cmocka_unit_test(test_storm),       cmocka_unit_test(test_unknown_and_bad_config),
+	    cmocka_unit_test(test_hello_sev_es),
+	    cmocka_unit_test(test_hello_snp),
+	    cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_attest),
+	    cmocka_unit_test(test_attest_ext),
+	    cmocka_unit_test(test_psc),
+	    cmocka_unit_test(test_smp),
+	    cmocka_unit_test(test_storm),
+	    cmocka_unit_test(test_unknown_and_bad_config),
 	};
 	return cmocka_run_group_tests_name("vmm/programs", tests, NULL, NULL);
 }
