@@ -3,3 +3,4 @@
 TESTS += cli/test_verify cli/test_parsers cli/test_cli cli/test_synthetic
 $(O)/tests/cli/test_cli.o: CPPFLAGS += -DSNPEMU_CLI=\"$(abspath $(CLI))\"
 $(O)/tests/cli/test_cli: $(CLI)
+TESTS += cli/test_roundtrip
