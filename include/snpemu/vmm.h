@@ -57,7 +57,10 @@ struct vmm_result {
 	bool memory_fault;	      /* the run stopped on a MEMORY_FAULT exit */
 	uint64_t fw_requests;	      /* guest requests the firmware processed */
 	uint64_t busy_answers;	      /* guest requests refused BUSY by the rate limit */
-	uint8_t report[0x4A0];	      /* attest: the last report the firmware produced for the guest */
+	uint64_t pages_shared;	      /* SNP page state at the end of the run (the firmware RMP model): shared, */
+	uint64_t pages_private;	      /* guest-owned but not validated, */
+	uint64_t pages_validated;     /* and validated pages, over the guest's RAM */
+	uint8_t report[0x4A0];	      /* attest: the report the guest exported on SNPEMU_PORT_EXPORT */
 	bool have_report;
 };
 

@@ -137,6 +137,11 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 		struct fw_guest_stats st;
 		fw_guest_stats(vm->fw_guest, &st);
 		res->fw_requests = st.processed;
+		struct fw_rmp *rmp = fw_guest_rmp(vm->fw_guest);
+		res->pages_private = fw_rmp_count(rmp, FW_PAGE_PRIVATE);
+		res->pages_validated = fw_rmp_count(rmp, FW_PAGE_VALIDATED);
+		res->pages_shared = vm->mem_size / 4096 - res->pages_private - res->pages_validated -
+				    fw_rmp_count(rmp, FW_PAGE_VMSA) - fw_rmp_count(rmp, FW_PAGE_FIRMWARE);
 	}
 	if (vm->export_len >= 0x4A0) {
 		memcpy(res->report, vm->export_buf, 0x4A0);

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include <snpemu/abi/boot_info.h>
 #include <snpemu/abi/report.h>
 #include <snpemu/hv.h>
 #include <snpemu/vmm.h>
@@ -154,6 +155,15 @@ static void test_psc(void **state)
 	expect_line(r, "4 KiB entries: 300 pages");
 	expect_line(r, "MAP_GPA_RANGE: one page shared and back to private");
 	expect_line(r, "psc: all checks passed");
+	/* Page state at the end: only the GHCB page is shared; every converted range came back private and
+	 * validated.  Never validated: below the image, between the image page and the boot pages, and between the
+	 * BSP VMSA and the first GHCB (the runtime validates from there up). */
+	assert_int_equal(r->res.pages_shared, 1);
+	assert_int_equal(r->res.pages_private,
+			 (0x100000 + (0x1000000 - 0x101000) + (SNPEMU_GHCB_GPA(0) - SNPEMU_BSP_VMSA_GPA - 0x1000)) /
+			     4096);
+	assert_int_equal(r->res.pages_validated + r->res.pages_private + r->res.pages_shared + 1, (64u << 20) / 4096);
+	assert_true(r->res.exits_to_vmm >= 6); /* at least the PSC HYPERCALL exits of three round trips */
 	free_run(r);
 }
 
