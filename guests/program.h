@@ -54,6 +54,15 @@ static inline void *guest_data(struct guest *g, uint64_t off, size_t len)
 int guest_run(const struct guest_program *p, const struct gst_platform *plat, uint32_t cpu,
 	      const struct snpemu_boot_info *boot);
 
+/* SNP AP creation for every AP of the VM (APIC IDs 1..vcpus-1): a VMSA page each (never 2 MiB-aligned, the
+ * erratum) holding the program entry and the VM's SEV features, then AP_CREATE.  Returns 0 or guest_fail()'s 1. */
+int guest_start_aps(struct guest *g);
+/* An AP that is done parks in AP reset hold (MSR protocol) until the hypervisor wakes it.  Returns 1 on failure. */
+int guest_park(struct guest *g);
+/* Wait until *counter reaches `want`; every iteration is a VMGEXIT so that the VMM can always stop us.  Returns 0,
+ * or prints what is missing and returns 1 after `max_spins` iterations. */
+int guest_join(struct guest *g, const uint32_t *counter, uint32_t want, uint32_t max_spins);
+
 /* Console output through the GHCB (IOIO to port 0x3F8): a small printf (%s %c %d %u %x %lx %llx %llu %02x %p). */
 void guest_printf(struct guest *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void guest_vprintf(struct guest *g, const char *fmt, va_list ap);

@@ -3,6 +3,7 @@
 #include "program.h"
 
 #include <snpemu/abi/msr_proto.h>
+#include <snpemu/abi/page_info.h>
 #include <snpemu/abi/secrets.h>
 #include <snpemu/abi/svm_exit.h>
 
@@ -49,6 +50,45 @@ int guest_run(const struct guest_program *p, const struct gst_platform *plat, ui
 	if (cpu != 0)
 		return p->ap_main ? p->ap_main(&g) : 0;
 	return p->bsp_main(&g);
+}
+
+int guest_start_aps(struct guest *g)
+{
+	for (uint32_t ap = 1; ap < g->boot->vcpus; ap++) {
+		uint64_t vmsa_gpa = SNPEMU_AP_VMSA_GPA(ap);
+		uint8_t *vmsa = guest_map(g, vmsa_gpa, 4096);
+		if (!vmsa)
+			return guest_fail(g, "VMSA page", GST_EFAULT);
+		gst_memset(vmsa, 0, 4096);
+		le64_store(vmsa + 0x178, 0x100000); /* RIP: the program entry */
+		le64_store(vmsa + SNP_VMSA_OFF_SEV_FEATURES, g->boot->sev_features);
+		int rc = gst_ap_create(&g->c, SVM_VMGEXIT_AP_CREATE, ap, vmsa_gpa, g->boot->sev_features);
+		if (rc)
+			return guest_fail(g, "AP creation", rc);
+	}
+	return 0;
+}
+
+int guest_park(struct guest *g)
+{
+	uint64_t woken = 0;
+	while (!woken)
+		if (gst_msr_ap_reset_hold(&g->c, &woken))
+			return 1;
+	return 0;
+}
+
+int guest_join(struct guest *g, const uint32_t *counter, uint32_t want, uint32_t max_spins)
+{
+	for (uint32_t spins = 0; __atomic_load_n(counter, __ATOMIC_ACQUIRE) != want; spins++) {
+		uint32_t r[4];
+		if (spins > max_spins || gst_cpuid(&g->c, 0, 0, r)) {
+			guest_printf(g, "FAIL: only %u of %u APs reported\n",
+				     __atomic_load_n(counter, __ATOMIC_ACQUIRE), want);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static void put(struct guest *g, char *buf, unsigned int *n, char ch)

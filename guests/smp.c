@@ -3,9 +3,6 @@
  * smp: the BSP starts vcpus-1 APs with SNP AP creation (a VMSA page per AP, never 2 MiB-aligned), every AP does
  * some work through the GHCB and reports in shared guest memory, the BSP joins them.
  */
-#include <snpemu/abi/page_info.h>
-#include <snpemu/abi/svm_exit.h>
-
 #include "program.h"
 
 struct smp_shared {
@@ -34,17 +31,11 @@ static int smp_ap(struct guest *g)
 	guest_printf(g, "AP %u running\n", g->cpu);
 	sh->result[g->cpu] = work(g);
 	__atomic_fetch_add(&sh->done, 1, __ATOMIC_RELEASE);
-	/* Park, as an AP does when it is done (AP reset hold). */
-	uint64_t woken = 0;
-	while (!woken)
-		if (gst_msr_ap_reset_hold(&g->c, &woken))
-			return 1;
-	return 0;
+	return guest_park(g);
 }
 
 static int smp_main(struct guest *g)
 {
-	struct gst_ctx *c = &g->c;
 	uint32_t n = g->boot->vcpus;
 	if (!g->snp) {
 		guest_printf(g, "smp: needs an SEV-SNP VM (AP creation)\n");
@@ -54,28 +45,12 @@ static int smp_main(struct guest *g)
 	if (!sh)
 		return guest_fail(g, "program data area", GST_EFAULT);
 	gst_memset(sh, 0, sizeof(*sh));
-	for (uint32_t ap = 1; ap < n; ap++) {
-		uint64_t vmsa_gpa = SNPEMU_AP_VMSA_GPA(ap);
-		uint8_t *vmsa = guest_map(g, vmsa_gpa, 4096);
-		if (!vmsa)
-			return guest_fail(g, "VMSA page", GST_EFAULT);
-		gst_memset(vmsa, 0, 4096);
-		*(uint64_t *)(void *)(vmsa + 0x178) = 0x100000; /* RIP: the program entry */
-		*(uint64_t *)(void *)(vmsa + SNP_VMSA_OFF_SEV_FEATURES) = g->boot->sev_features;
-		int rc = gst_ap_create(c, SVM_VMGEXIT_AP_CREATE, ap, vmsa_gpa, g->boot->sev_features);
-		if (rc)
-			return guest_fail(g, "AP creation", rc);
-	}
+	if (guest_start_aps(g))
+		return 1;
 	guest_printf(g, "BSP started %u APs\n", n - 1);
 	sh->result[0] = work(g);
-	/* Join: every iteration is a VMGEXIT, so the VMM can always stop us. */
-	for (uint32_t spins = 0; __atomic_load_n(&sh->done, __ATOMIC_ACQUIRE) != n - 1; spins++) {
-		uint32_t r[4];
-		if (spins > 2000000 || gst_cpuid(c, 0, 0, r)) {
-			guest_printf(g, "FAIL: only %u of %u APs reported\n", sh->done, n - 1);
-			return 1;
-		}
-	}
+	if (guest_join(g, &sh->done, n - 1, 2000000))
+		return 1;
 	int failures = 0;
 	for (uint32_t i = 0; i < n; i++)
 		GUEST_CHECK(g, failures, sh->result[i] != 0, "vCPU %u produced no result", i);

@@ -4,9 +4,7 @@
  * VMM's rate limit some are answered BUSY; the driver resends the byte-identical message, so every request must
  * end with a valid report and nothing may be wiped.
  */
-#include <snpemu/abi/page_info.h>
 #include <snpemu/abi/report.h>
-#include <snpemu/abi/svm_exit.h>
 
 #include "program.h"
 
@@ -45,11 +43,7 @@ static int storm_ap(struct guest *g)
 		return 1;
 	storm_requests(g, sh);
 	__atomic_fetch_add(&sh->done, 1, __ATOMIC_RELEASE);
-	uint64_t woken = 0;
-	while (!woken)
-		if (gst_msr_ap_reset_hold(&g->c, &woken))
-			return 1;
-	return 0;
+	return guest_park(g);
 }
 
 static int storm_main(struct guest *g)
@@ -75,25 +69,11 @@ static int storm_main(struct guest *g)
 	int rc = gst_greq_init(c, &sh->greq, &cfg);
 	if (rc)
 		return guest_fail(g, "guest-request channel", rc);
-	for (uint32_t ap = 1; ap < n; ap++) {
-		uint64_t vmsa_gpa = SNPEMU_AP_VMSA_GPA(ap);
-		uint8_t *vmsa = guest_map(g, vmsa_gpa, 4096);
-		if (!vmsa)
-			return guest_fail(g, "VMSA page", GST_EFAULT);
-		gst_memset(vmsa, 0, 4096);
-		*(uint64_t *)(void *)(vmsa + SNP_VMSA_OFF_SEV_FEATURES) = g->boot->sev_features;
-		rc = gst_ap_create(c, SVM_VMGEXIT_AP_CREATE, ap, vmsa_gpa, g->boot->sev_features);
-		if (rc)
-			return guest_fail(g, "AP creation", rc);
-	}
+	if (guest_start_aps(g))
+		return 1;
 	int failures = storm_requests(g, sh);
-	for (uint32_t spins = 0; __atomic_load_n(&sh->done, __ATOMIC_ACQUIRE) != n - 1; spins++) {
-		uint32_t r[4];
-		if (spins > 20000000 || gst_cpuid(c, 0, 0, r)) {
-			guest_printf(g, "FAIL: only %u of %u APs finished\n", sh->done, n - 1);
-			return 1;
-		}
-	}
+	if (guest_join(g, &sh->done, n - 1, 20000000))
+		return 1;
 	failures += (int)sh->failed;
 	guest_printf(g, "storm: %u vCPUs sent %u report requests, %u answered with a valid report%s\n", n,
 		     n * g->boot->storm_requests, sh->reports, sh->greq.disabled ? ", VMPCK WIPED" : "");

@@ -7,6 +7,7 @@
 #define SNPEMU_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct cli_command {
 	const char *name;
@@ -29,6 +30,11 @@ int cli_cmd_run(int argc, char **argv);
 int cli_cmd_measure(int argc, char **argv);
 
 struct fw_platform;
+enum vmm_backend;
+/* cli_opts.c: "sim" | "kvm" | "auto" -> *out; 0 or -1. */
+int cli_parse_backend(const char *s, enum vmm_backend *out);
+/* cli_opts.c: 1..64 bytes of hex (optional 0x) -> seed[*len]; 0 or -1. */
+int cli_parse_seed(const char *s, uint8_t seed[64], size_t *len);
 /* cmd_certs.c: write `data` to DIR/NAME (prints the path); 0 or -1 with a message naming `cmd`. */
 int cli_write_file(const char *cmd, const char *dir, const char *name, const void *data, size_t len);
 /* cmd_certs.c: write ark/ask/vcek as .der and .pem and cert_table.bin of platform `p` into DIR. 0 or -1. */

@@ -22,33 +22,6 @@ static int usage_error(const char *msg, const char *arg)
 	return CLI_EXIT_USAGE;
 }
 
-static int parse_hex(const char *s, uint8_t *out, size_t max, size_t *len)
-{
-	size_t n = strlen(s);
-	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		s += 2;
-		n -= 2;
-	}
-	if (n == 0 || n % 2 || n / 2 > max)
-		return -EINVAL;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v = 0;
-		for (int k = 0; k < 2; k++) {
-			char c = s[2 * i + (size_t)k];
-			unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
-				     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-				     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
-							    : 16u;
-			if (d > 15)
-				return -EINVAL;
-			v = v << 4 | d;
-		}
-		out[i] = (uint8_t)v;
-	}
-	*len = n / 2;
-	return 0;
-}
-
 int cli_write_file(const char *cmd, const char *dir, const char *name, const void *data, size_t len)
 {
 	char path[4096];
@@ -131,7 +104,7 @@ int cli_cmd_certs(int argc, char **argv)
 				return usage_error("unknown product (genoa, milan or turin)", optarg);
 			break;
 		case 's':
-			if (parse_hex(optarg, seed, sizeof(seed), &seed_len))
+			if (cli_parse_seed(optarg, seed, &seed_len))
 				return usage_error("--seed wants 1 to 64 bytes of hex", optarg);
 			break;
 		case 'h':

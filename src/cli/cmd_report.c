@@ -66,13 +66,7 @@ int cli_cmd_report(int argc, char **argv)
 			out = optarg;
 			break;
 		case 'b':
-			if (!strcmp(optarg, "sim"))
-				cfg.backend = VMM_BACKEND_SIM;
-			else if (!strcmp(optarg, "kvm"))
-				cfg.backend = VMM_BACKEND_KVM;
-			else if (!strcmp(optarg, "auto"))
-				cfg.backend = VMM_BACKEND_AUTO;
-			else
+			if (cli_parse_backend(optarg, &cfg.backend))
 				return usage_error("--backend wants sim, kvm or auto", optarg);
 			break;
 		case 'd':
@@ -108,11 +102,8 @@ int cli_cmd_report(int argc, char **argv)
 				return usage_error("unknown product (genoa, milan or turin)", optarg);
 			break;
 		case 's':
-			len = strlen(optarg) - (strncmp(optarg, "0x", 2) ? 0 : 2);
-			if (!len || len % 2 || len / 2 > sizeof(cfg.seed) ||
-			    cli_parse_hex(optarg, cfg.seed, len / 2, 0))
+			if (cli_parse_seed(optarg, cfg.seed, &cfg.seed_len))
 				return usage_error("--seed wants 1 to 64 bytes of hex", optarg);
-			cfg.seed_len = len / 2;
 			break;
 		case 'S':
 			cfg.stats = true;

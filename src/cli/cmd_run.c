@@ -65,19 +65,12 @@ int cli_cmd_run(int argc, char **argv)
 	struct vmm_config cfg;
 	vmm_config_default(&cfg);
 	uint64_t v;
-	size_t len;
 	int opt;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
-			if (!strcmp(optarg, "sim"))
-				cfg.backend = VMM_BACKEND_SIM;
-			else if (!strcmp(optarg, "kvm"))
-				cfg.backend = VMM_BACKEND_KVM;
-			else if (!strcmp(optarg, "auto"))
-				cfg.backend = VMM_BACKEND_AUTO;
-			else
+			if (cli_parse_backend(optarg, &cfg.backend))
 				return bad("--backend", optarg);
 			break;
 		case 'n':
@@ -116,11 +109,8 @@ int cli_cmd_run(int argc, char **argv)
 			cfg.certs_file = optarg;
 			break;
 		case 's':
-			len = strlen(optarg) - (strncmp(optarg, "0x", 2) ? 0 : 2);
-			if (!len || len % 2 || len / 2 > sizeof(cfg.seed) ||
-			    cli_parse_hex(optarg, cfg.seed, len / 2, 0))
+			if (cli_parse_seed(optarg, cfg.seed, &cfg.seed_len))
 				return bad("--seed (hex, 1 to 64 bytes)", optarg);
-			cfg.seed_len = len / 2;
 			break;
 		case 'p':
 			if (fw_product_parse(optarg, &cfg.product))

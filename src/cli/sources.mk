@@ -4,3 +4,4 @@ CLI_SRCS += src/cli/cmd_run.c
 CLI_SRCS += src/cli/cmd_verify.c src/cli/cmd_decode.c src/cli/attest_io.c
 CLI_SRCS += src/cli/cmd_certs.c
 CLI_SRCS += src/cli/cmd_report.c
+CLI_SRCS += src/cli/cli_opts.c
