@@ -54,6 +54,7 @@ CFLAGS += -std=c11 -g $(OPT) $(WARN) $(SAN) -fPIC -pthread -MMD -MP
 LDFLAGS += $(SAN) -pthread
 CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 LIBS := $(CRYPTO_LIBS) $(JSON_LIBS) -lbearssl -lm
 
@@ -134,19 +135,20 @@ deps:
 
 # The README's test command.
 check: deps
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory VARIANT=clang all >/dev/null
-	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-build
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=clang all >/dev/null
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=fuzz fuzz-build
 	@scripts/check.sh $(O) build/fuzz "$(TESTS)" "$(FUZZERS)"
 
 run-tests: all
 	@scripts/check.sh $(O) "" "$(TESTS)" ""
 
 asan: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=asan all
 	@$(MAKE) --no-print-directory VARIANT=asan run-tests
 
 tsan: deps
-	@$(MAKE) --no-print-directory VARIANT=tsan all
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=tsan all
 	@scripts/check.sh build/tsan "" "$(TSAN_TESTS)" ""
 
 fuzz: deps
@@ -164,7 +166,7 @@ bench: all
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@scripts/demo.sh $(O)
 
 FORMAT_FILES = $(shell find include src tests fuzz bench guests -name '*.[ch]' 2>/dev/null)

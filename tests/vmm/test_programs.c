@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include <snpemu/abi/boot_info.h>
 #include <snpemu/abi/report.h>
@@ -195,6 +197,52 @@ static void test_storm(void **state)
 	free_run(r);
 }
 
+static char trace_path[64];
+
+static void traced(struct vmm_config *cfg)
+{
+	cfg->trace_file = trace_path;
+	cfg->stats = true;
+}
+
+static void test_trace_and_stats(void **state)
+{
+	(void)state;
+	snprintf(trace_path, sizeof(trace_path), "/tmp/snpemu-trace-%d.json", (int)getpid());
+	struct run *r = run_program("smp", HV_VM_TYPE_SNP, 3, traced);
+	assert_int_equal(r->res.status, 0);
+	/* --stats: one line per event kind with count and mean latency. */
+	expect_line(r, "event                             count      mean ns");
+	expect_line(r, "AP_CREATION");
+	expect_line(r, "CPUID");
+	/* --trace: Chrome trace-event JSON, a thread_name per vCPU and one X slice per VMGEXIT named by its code. */
+	json_object *root = json_object_from_file(trace_path);
+	assert_non_null(root);
+	json_object *events;
+	assert_true(json_object_object_get_ex(root, "traceEvents", &events));
+	size_t n = json_object_array_length(events), slices = 0, names = 0, ap_creation = 0;
+	uint64_t tids = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(events, i), *ph, *name, *tid;
+		assert_true(json_object_object_get_ex(e, "ph", &ph) && json_object_object_get_ex(e, "name", &name) &&
+			    json_object_object_get_ex(e, "tid", &tid));
+		if (!strcmp(json_object_get_string(ph), "M")) {
+			names++;
+			continue;
+		}
+		slices++;
+		tids |= 1ull << json_object_get_int(tid);
+		ap_creation += !strcmp(json_object_get_string(name), "AP_CREATION");
+	}
+	assert_int_equal(names, 3);
+	assert_int_equal(tids, 0x7); /* every vCPU has slices */
+	assert_int_equal(ap_creation, 2);
+	assert_int_equal(slices, r->res.vmgexits);
+	json_object_put(root);
+	remove(trace_path);
+	free_run(r);
+}
+
 static void test_unknown_and_bad_config(void **state)
 {
 	(void)state;
@@ -218,7 +266,7 @@ int main(void)
 	    cmocka_unit_test(test_psc),
 	    cmocka_unit_test(test_smp),
 	    cmocka_unit_test(test_storm),
-	    cmocka_unit_test(test_unknown_and_bad_config),
+	    cmocka_unit_test(test_unknown_and_bad_config), cmocka_unit_test(test_trace_and_stats),
 	};
 	return cmocka_run_group_tests_name("vmm/programs", tests, NULL, NULL);
 }
