@@ -8,3 +8,4 @@ TSAN_TESTS += fw/test_guest_msg
 TESTS += fw/test_certs
 TESTS += fw/test_report
 $(O)/tests/fw/test_report: $(FW_TEST_HELPERS)
+TESTS += fw/test_rmp_range
