@@ -13,3 +13,5 @@ TSAN_TESTS += hv/test_mt
 TESTS += hv/test_storm
 TSAN_TESTS += hv/test_storm
 $(O)/tests/hv/test_storm: $(O)/tests/fw/fw_fixture.o $(O)/tests/fw/guest_helper.o
+TESTS += hv/test_snp_api
+$(O)/tests/hv/test_snp_api: $(O)/tests/hv/env.o
