@@ -3,7 +3,7 @@
 # not expand for stems with a '/' inside patsubst (its '%' is taken as the pattern stem).
 TESTS += hv/conformance
 TEST_EXTRA_hv/conformance := tests/hv/env.c
-$(O)/tests/hv/conformance: $(O)/tests/hv/env.o $(O)/tests/hv/conformance_snp.o $(O)/tests/fw/fw_fixture.o \
+$(O)/tests/hv/conformance: $(O)/tests/hv/env.o $(O)/tests/hv/conformance_snp.o $(O)/tests/hv/conformance_psc.o $(O)/tests/fw/fw_fixture.o \
 	$(O)/tests/fw/guest_helper.o
 TESTS += hv/test_api
 $(O)/tests/hv/test_api: $(O)/tests/hv/env.o
