@@ -137,7 +137,7 @@ int main(void)
 	       (unsigned long long)(pages / 512), (unsigned long long)exits_dir);
 	printf("hv_psc: private->shared %.3f s, shared->private %.3f s, first private %.3f s; limit 1 s: ratio %.2f\n",
 	       t_shared, t_priv2, t_priv, (t_shared > t_priv2 ? t_shared : t_priv2) / 1.0);
-	printf("hv_psc: page-state memory %zu bytes = %.3f bits per 4 KiB page; limit 2 bits: ratio %.2f\n", mem_bytes,
+	printf("hv_psc: page-state memory %zu bytes = %.4f bits per 4 KiB page; limit 2 bits: ratio %.4f\n", mem_bytes,
 	       bits, bits / 2.0);
 
 	const uint64_t n4k = 253ull * 2000;
