@@ -6,3 +6,4 @@ BENCHES += hv_vmgexit
 BENCHES += fw_bench
 # Benchmarks: bench/<name>.c, linked with the library; `make bench` runs them.
 BENCHES += kvm_io
+BENCHES += hv_psc

@@ -8,3 +8,6 @@ FUZZERS += fw_cpuid
 FUZZERS += fw_cert_table
 FUZZERS += guest_hostile_hv
 FUZZERS += vmm_elf
+FUZZERS += hv_psc
+FUZZERS += hv_guest_req
+$(O)/fuzz/hv_guest_req: $(O)/tests/fw/fw_fixture.o $(O)/tests/fw/guest_helper.o

@@ -36,7 +36,6 @@
  *                     failed allocation (flags 0, gpa/size of the scratch area).  KVM resumes silently (unmappable
  *                     GHCB) or fails KVM_RUN (-EFAULT/-ENOMEM); we exit with the metadata (DESIGN rule 3).  Calling
  *                     again retries the failed step.
- *
  *   HYPERCALL (3)     also for SNP page-state changes (spec §8): MSR PSC and NAE PSC (0x80000010) exit with nr 12,
  *                     args[0] = gpa, args[1] = 4 KiB pages, args[2] = ENCRYPTED (private) or DECRYPTED (shared) |
  *                     PAGE_SZ_2M when the range comes from 2 MiB entries; flags = 0 (KVM leaves it unwritten).
@@ -66,9 +65,9 @@
  *
  * Page-state contract (DESIGN rule 5).  The engine never changes page ownership.  On HYPERCALL nr 12 (PSC or
  * KVM_HC_MAP_GPA_RANGE) the VMM updates its page-state map and the firmware RMP (fw_rmp_set_private), then sets
- * ret; the host-access hook reports that same map back to the engine (hv_fw_rmp_host_access does both sides for
- * a VMM whose map is the firmware RMP).  PVALIDATE is a guest primitive served by the firmware model
- * (fw_rmp_pvalidate) that backends route; the engine takes no part in it.
+ * ret; the host-access hook reports that same map back to the engine.  A VMM whose map is the firmware RMP uses
+ * hv_map_gpa_range_apply for the first and hv_fw_rmp_host_access as the hook.  PVALIDATE is a guest primitive served by
+ * the firmware model (fw_rmp_pvalidate) that backends route; the engine takes no part in it.
  *
  * Where the engine departs from KVM (each also commented at the code):
  *   - host faults (GHCB or scratch GPA without a slot, private page, allocation failure) exit MEMORY_FAULT
@@ -230,7 +229,15 @@ int hv_map_gpa_range_apply(struct fw_rmp *rmp, const struct snpemu_run *run);
 
 /* The firmware guest context that serves this VM's guest requests (SNP VMs only: -EINVAL otherwise; NULL
  * detaches).  Not owned by the engine: it must outlive the VM or be detached first.  Without one, guest requests
- * are answered SW_EXITINFO1 = 0, SW_EXITINFO2 = SNP_GUEST_ERR(GENERIC, 0). */
+ * that pass the input checks and the rate limit are answered SW_EXITINFO1 = 0, SW_EXITINFO2 =
+ * SNP_GUEST_ERR(GENERIC, 0) (no certificate exit).
+ *
+ * Guest-request order (spec §10): table checks (page-aligned, distinct GPAs: MISSING_INPUT); request page copied
+ * and response page probed (shared and backed, else MEMORY_FAULT, PRIVATE where it applies; retried on the next
+ * call); for EXT_GUEST_REQUEST carrying MSG_REPORT_REQ (type byte at 0x34 of the copy): RAX and RBX valid, RAX
+ * page-aligned (else INVALID_INPUT); rate limit (BUSY); firmware attached (else GENERIC); certificates (exit or
+ * KVM's empty table); one request at the firmware per VM (the VM's mutex) on bounce copies; the response page
+ * written back; SW_EXITINFO1 = 0, SW_EXITINFO2 = SNP_GUEST_ERR(0, firmware status). */
 int hv_vm_set_firmware(struct hv_vm *vm, struct fw_guest *fw);
 
 /* Guest-request rate limit (DESIGN rule 6): a per-VM token bucket holding up to `burst` requests, refilled at

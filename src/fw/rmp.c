@@ -244,33 +244,67 @@ int fw_rmp_set(struct fw_rmp *r, uint64_t gpa, enum fw_page_state st)
 	return rc;
 }
 
-/* The next page to look at after `gfn` when unallocated chunks (all shared) can be skipped. */
-static uint64_t next_gfn(struct fw_rmp *r, uint64_t gfn)
+/* The page pairs of a word whose bits are "special" (11), as a mask over both bits. */
+static uint64_t special_mask(uint64_t w)
 {
-	return chunk_get(r, gfn, false) ? gfn + 1 : (gfn | (CHUNK_PAGES - 1)) + 1;
+	uint64_t s = w & (w >> 1) & 0x5555555555555555ull;
+	return s | (s << 1);
 }
 
+/* Mask of `n` pages (1..32) from page `first` of a word. */
+static uint64_t word_mask(unsigned first, uint64_t n)
+{
+	return (n >= PAGES_PER_WORD ? ~0ull : ((1ull << (2 * n)) - 1)) << (2 * first);
+}
+
+/* Pages of [gfn, end) inside gfn's word. */
+static uint64_t word_span(uint64_t gfn, uint64_t end)
+{
+	uint64_t left = PAGES_PER_WORD - (gfn % PAGES_PER_WORD);
+	return end - gfn < left ? end - gfn : left;
+}
+
+/* A word (32 pages) at a time, so that converting a 1 TiB guest stays well under a second per direction (issue 5
+ * benchmark); per page the result is the same as one RMPUPDATE each. */
 int fw_rmp_set_private(struct fw_rmp *r, uint64_t gpa, uint64_t npages, bool private_)
 {
 	if (!range_ok(r, gpa, npages))
 		return -EINVAL;
-	uint64_t gfn0 = gpa >> PAGE_SHIFT, end = gfn0 + npages;
-	for (uint64_t gfn = gfn0; gfn < end; gfn = next_gfn(r, gfn))
-		if (bits_get(r, gfn) == BITS_SPECIAL)
-			return -EBUSY; /* VMSA and firmware pages are not the hypervisor's to convert */
-	for (uint64_t gfn = gfn0; gfn < end; gfn = private_ ? gfn + 1 : next_gfn(r, gfn)) {
-		unsigned seen;
-		/* RMPUPDATE always clears Validated, so private means private-unvalidated.  A page that became
-		 * special meanwhile is left alone. */
-		int rc;
+	const uint64_t gfn0 = gpa >> PAGE_SHIFT, end = gfn0 + npages;
+	/* VMSA and firmware pages are not the hypervisor's to convert: refuse before changing anything. */
+	for (uint64_t gfn = gfn0; gfn < end;) {
+		_Atomic uint64_t *c = chunk_get(r, gfn, false);
+		if (!c) { /* an unallocated chunk is all shared */
+			gfn = (gfn | (CHUNK_PAGES - 1)) + 1;
+			continue;
+		}
+		uint64_t i = gfn & (CHUNK_PAGES - 1), n = word_span(gfn, end);
+		if (special_mask(atomic_load_explicit(&c[i / PAGES_PER_WORD], memory_order_acquire)) &
+		    word_mask((unsigned)(i % PAGES_PER_WORD), n))
+			return -EBUSY;
+		gfn += n;
+	}
+	/* RMPUPDATE always clears Validated, so private means private-unvalidated (01 in every pair).  A page that
+	 * became special meanwhile is left alone. */
+	const uint64_t pattern = private_ ? 0x5555555555555555ull : 0;
+	for (uint64_t gfn = gfn0; gfn < end;) {
+		_Atomic uint64_t *c = chunk_get(r, gfn, private_);
+		if (!c) {
+			if (private_)
+				return -ENOMEM;
+			gfn = (gfn | (CHUNK_PAGES - 1)) + 1; /* already all shared */
+			continue;
+		}
+		uint64_t i = gfn & (CHUNK_PAGES - 1), n = word_span(gfn, end);
+		const uint64_t mask = word_mask((unsigned)(i % PAGES_PER_WORD), n);
+		_Atomic uint64_t *w = &c[i / PAGES_PER_WORD];
+		uint64_t old = atomic_load_explicit(w, memory_order_acquire), nw;
 		do {
-			unsigned cur = bits_get(r, gfn);
-			if (cur == BITS_SPECIAL)
-				break;
-			rc = bits_cas(r, gfn, (int)cur, private_ ? BITS_PRIVATE : BITS_SHARED, &seen);
-			if (rc == -ENOMEM)
-				return rc;
-		} while (rc == -EAGAIN);
+			uint64_t m = mask & ~special_mask(old);
+			nw = (old & ~m) | (pattern & m);
+		} while (nw != old && !atomic_compare_exchange_weak_explicit(w, &old, nw, memory_order_acq_rel,
+									     memory_order_acquire));
+		gfn += n;
 	}
 	return 0;
 }

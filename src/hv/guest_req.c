@@ -94,8 +94,6 @@ static int gr_start(struct hv_vcpu *v)
 {
 	struct hv_vm *vm = v->vm;
 	const struct hv_snapshot *s = &v->snap;
-	if (!vm->fw)
-		return answer(v, SNP_GUEST_VMM_ERR_GENERIC, 0); /* the VMM attached no firmware (hv.h) */
 	if (!v->gr_req || !v->gr_resp) {
 		if (!v->gr_req)
 			v->gr_req = malloc(SNP_MSG_PAGE_SIZE);
@@ -127,6 +125,8 @@ static int gr_start(struct hv_vcpu *v)
 			return answer(v, SNP_GUEST_VMM_ERR_BUSY, 0);
 		gr->admitted = true;
 	}
+	if (!vm->fw)
+		return answer(v, SNP_GUEST_VMM_ERR_GENERIC, 0); /* the VMM attached no firmware (hv.h) */
 	if (gr->report) {
 		if (vm->req_certs)
 			return gr_certs_exit(v);

@@ -13,3 +13,4 @@ TESTS += fw/test_rmp
 TSAN_TESTS += fw/test_rmp
 TESTS += fw/test_cli_certs
 $(O)/tests/fw/test_cli_certs: $(O)/src/cli/cmd_certs.o $(O)/src/cli/cli_opts.o $(O)/src/cli/attest_io.o
+TESTS += fw/test_rmp_range

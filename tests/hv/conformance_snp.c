@@ -19,66 +19,8 @@
 #include <snpemu/fw.h>
 
 #include "../fw/fw_fixture.h"
-#include "env.h"
 
-#define REQ_GPA		     0x2000ull
-#define RESP_GPA	     0x3000ull
-#define CERTS_GPA	     0x20000ull
-#define OUT_DESC	     0x10000ull
-#define HIGH_GPA	     0x200000ull /* a second slot: 2 MiB-aligned pages for the AP erratum rows */
-#define VMSA_GPA	     0x81000ull
-#define SEV_FEAT	     ENV_SEV_FEATURES_VALUE
-#define ENC		     SNPEMU_MAP_GPA_RANGE_ENCRYPTED
-#define DEC		     SNPEMU_MAP_GPA_RANGE_DECRYPTED
-#define SZ2M		     SNPEMU_MAP_GPA_RANGE_PAGE_SZ_2M
-/* Constant-expression encoders (GHCB spec Table 2 / Table 9; abi/msr_proto.h and abi/psc.h have the inline forms). */
-#define MSRPSC(gfn, op)	     ((uint64_t)(op) << 52 | (uint64_t)(gfn) << 12 | GHCB_MSR_PSC_REQ)
-#define PE(gfn, op, sz, cur) ((uint64_t)(cur) | (uint64_t)(gfn) << 12 | (uint64_t)(op) << 52 | (uint64_t)(sz) << 56)
-#define HDR(cur, end)	     ((uint64_t)(cur) | (uint64_t)(end) << 16)
-
-void conformance_snp_run(unsigned int *pass, unsigned int *fail);
-struct senv;
-
-enum {
-	S_HC = 1u << 0,	     /* hypercall exits for nr 12 */
-	S_FW = 1u << 1,	     /* firmware attached */
-	S_CERTS = 1u << 2,   /* certificate exits enabled */
-	S_NOREG = 1u << 3,   /* leave the GHCB unregistered (vCPU reset) */
-	S_LIMIT1 = 1u << 4,  /* rate 1/s, burst 1 on a controlled clock */
-	S_PRIV = 1u << 5,    /* VMSA_GPA and HIGH_GPA pages private */
-	S_HANDLER = 1u << 6, /* AP handler installed */
-};
-
-/* Valid-field bits of the response check. */
-enum { R_I1 = 1u << 0, R_I2 = 1u << 1, R_RAX = 1u << 2, R_RBX = 1u << 3 };
-
-struct step {
-	uint32_t exit;
-	uint64_t a[3];	 /* HYPERCALL args[0..2]; SNP_REQ_CERTS gpa, npages; MEMORY_FAULT flags, gpa, size;
-			    INTERNAL_ERROR suberror, data[0], data[1] */
-	uint64_t ret;	 /* hypercall.ret / snp_req_certs.ret */
-	uint64_t npages; /* snp_req_certs.npages written back */
-	void (*act)(struct senv *s);
-};
-
-struct srow {
-	const char *name;
-	unsigned int opts;
-	uint64_t msr;
-	uint64_t code, info1, info2;
-	bool rax_valid, rbx_valid;
-	uint64_t rax, rbx, scratch;
-	const uint64_t *psc; /* header then entries, written at `scratch` (default: GHCB shared buffer) */
-	unsigned int npsc;
-	void (*prep)(struct senv *s);
-	struct step steps[4];
-	bool no_check; /* a step script ending in an exit: no response to check */
-	uint64_t e1, e2;
-	uint32_t evalid; /* 0 = R_I1 | R_I2 */
-	uint64_t emsr;
-	const uint64_t *epsc; /* expected descriptor afterwards */
-	const char *(*check)(struct senv *s);
-};
+#include "conformance_snp.h"
 
 static char why[256];
 #define FAIL(...) (snprintf(why, sizeof(why), __VA_ARGS__), why)
@@ -86,24 +28,6 @@ static char why[256];
 static struct fixture fx;
 static bool fx_ready;
 static uint8_t high_mem[2 * 4096] __attribute__((aligned(4096)));
-
-struct ap_seen {
-	int calls;
-	struct hv_ap_request req;
-	int answer;
-	bool create_target;
-};
-
-struct senv {
-	struct env e;
-	uint64_t priv[4][2]; /* private ranges [lo, hi) */
-	unsigned int npriv;
-	uint64_t clock_ns;
-	struct fw_guest_stats st0;
-	struct ap_seen ap;
-	struct hv_vcpu *target; /* vCPU 1 */
-	struct hv_vcpu *extra;	/* created by the AP handler */
-};
 
 static int snp_hook(void *ctx, uint64_t gpa, uint64_t len)
 {
@@ -212,7 +136,7 @@ static void prep_inject(struct senv *s)
 }
 
 /* ---- VMM actions inside scripts ---- */
-static void act_unprivate(struct senv *s)
+void snp_act_unprivate(struct senv *s)
 {
 	s->npriv = 0;
 }
@@ -385,7 +309,7 @@ static void prep_ghcb_private(struct senv *s)
 {
 	make_private(s, GHCB_GPA, 4096);
 }
-static void prep_out_desc_private(struct senv *s)
+void snp_prep_out_desc_private(struct senv *s)
 {
 	make_private(s, OUT_DESC, 4096);
 }
@@ -423,17 +347,6 @@ static void prep_busy_then_refill(struct senv *s)
 }
 
 /* ---- the table ---- */
-#define SNP_GR(c)	.code = (c), .info1 = REQ_GPA, .info2 = RESP_GPA
-#define OK_GR		.e2 = 0
-#define GR_ERR(vmm, fw) .e2 = SNP_GUEST_ERR(vmm, fw)
-#define MALF(r)		.e1 = GHCB_HV_RESP_MALFORMED_INPUT, .e2 = (r)
-#define NAE_PSC		.code = SVM_VMGEXIT_PSC, .opts = S_HC
-#define HC(gpa, n, attrs, r)                                               \
-	{                                                                  \
-		SNPEMU_EXIT_HYPERCALL, {(gpa), (n), (attrs)}, (r), 0, NULL \
-	}
-#define AP(req, apic) .code = SVM_VMGEXIT_AP_CREATION, .info1 = SVM_VMGEXIT_AP_INFO1(req, apic)
-
 static const struct srow rows[] = {
     /* GHCB registration (spec §1 step 5, §7; DESIGN rule 1). */
     {"SNP NAE without REG_GPA -> NOT_REGISTERED", .opts = S_NOREG, .code = SVM_VMGEXIT_HV_FEATURES,
@@ -450,108 +363,10 @@ static const struct srow rows[] = {
      MALF(GHCB_ERR_NOT_REGISTERED)},
     {"registered GHCB in a private page -> MEMORY_FAULT PRIVATE", .code = SVM_VMGEXIT_HV_FEATURES,
      .prep = prep_ghcb_private,
-     .steps = {{SNPEMU_EXIT_MEMORY_FAULT, {SNPEMU_MEMORY_EXIT_FLAG_PRIVATE, GHCB_GPA, 4096}, 0, 0, act_unprivate}},
+     .steps = {{SNPEMU_EXIT_MEMORY_FAULT, {SNPEMU_MEMORY_EXIT_FLAG_PRIVATE, GHCB_GPA, 4096}, 0, 0, snp_act_unprivate}},
      .e2 = GHCB_HV_FT_SUPPORTED},
     {"MSR REG_GPA high gfn echoed", .msr = 0xFFFFFFFFFF012ull, .emsr = 0xFFFFFFFFFF013ull},
     {"MSR HV_FT on SNP advertises SNP and AP creation", .msr = GHCB_MSR_HV_FT_REQ, .emsr = 0x3081},
-    /* MSR-protocol PSC (spec §8 snp_begin_psc_msr). */
-    {"MSR PSC private -> HYPERCALL {gpa, 1, ENCRYPTED|4K} -> 0x015", .opts = S_HC, .msr = MSRPSC(0x123, 1),
-     .steps = {HC(0x123000, 1, ENC, 0)}, .emsr = GHCB_MSR_PSC_RESP},
-    {"MSR PSC shared -> HYPERCALL DECRYPTED", .opts = S_HC, .msr = MSRPSC(0x80, 2), .steps = {HC(0x80000, 1, DEC, 0)},
-     .emsr = GHCB_MSR_PSC_RESP},
-    {"MSR PSC, VMM ret != 0 -> PSC_RESP_ERROR", .opts = S_HC, .msr = MSRPSC(0x80, 1), .steps = {HC(0x80000, 1, ENC, 1)},
-     .emsr = GHCB_MSR_PSC_RESP_ERROR | GHCB_MSR_PSC_RESP},
-    {"MSR PSC op 0 -> PSC_RESP_ERROR, no exit", .opts = S_HC, .msr = MSRPSC(0x80, 0),
-     .emsr = GHCB_MSR_PSC_RESP_ERROR | GHCB_MSR_PSC_RESP},
-    {"MSR PSC op 3 (PSMASH) -> PSC_RESP_ERROR", .opts = S_HC, .msr = MSRPSC(0x80, 3),
-     .emsr = GHCB_MSR_PSC_RESP_ERROR | GHCB_MSR_PSC_RESP},
-    {"MSR PSC op 15 -> PSC_RESP_ERROR", .opts = S_HC, .msr = MSRPSC(0x80, 15),
-     .emsr = GHCB_MSR_PSC_RESP_ERROR | GHCB_MSR_PSC_RESP},
-    {"MSR PSC largest gfn -> args[0] = gfn << 12", .opts = S_HC, .msr = MSRPSC(0xFFFFFFFFFFull, 2),
-     .steps = {HC(0xFFFFFFFFFF000ull, 1, DEC, 0)}, .emsr = GHCB_MSR_PSC_RESP},
-    /* NAE PSC (spec §8 snp_begin_psc). */
-    {"PSC one 4K private entry -> exit, done, cur_page/cur_entry written back", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 0), PE(0x100, 1, 0, 0)}, .npsc = 2, .steps = {HC(0x100000, 1, ENC, 0)},
-     .epsc = (const uint64_t[]){HDR(1, 0), PE(0x100, 1, 0, 1)}},
-    {"PSC one 4K shared entry -> DECRYPTED", NAE_PSC, .psc = (const uint64_t[]){HDR(0, 0), PE(0x101, 2, 0, 0)},
-     .npsc = 2, .steps = {HC(0x101000, 1, DEC, 0)}},
-    {"PSC one 2M private entry -> {gpa, 512, ENCRYPTED|2M}", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 0), PE(0x200, 1, 1, 0)}, .npsc = 2, .steps = {HC(0x200000, 512, ENC | SZ2M, 0)},
-     .epsc = (const uint64_t[]){HDR(1, 0), PE(0x200, 1, 1, 512)}},
-    {"PSC three adjacent 4K entries coalesce into one exit", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 2), PE(0x100, 1, 0, 0), PE(0x101, 1, 0, 0), PE(0x102, 1, 0, 0)}, .npsc = 4,
-     .steps = {HC(0x100000, 3, ENC, 0)},
-     .epsc = (const uint64_t[]){HDR(3, 2), PE(0x100, 1, 0, 1), PE(0x101, 1, 0, 1), PE(0x102, 1, 0, 1)}},
-    {"PSC two adjacent 2M entries coalesce: 1024 pages, 2M", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 1), PE(0x400, 2, 1, 0), PE(0x600, 2, 1, 0)}, .npsc = 3,
-     .steps = {HC(0x400000, 1024, DEC | SZ2M, 0)}},
-    {"PSC different operations split the exits", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 1), PE(0x100, 1, 0, 0), PE(0x101, 2, 0, 0)}, .npsc = 3,
-     .steps = {HC(0x100000, 1, ENC, 0), HC(0x101000, 1, DEC, 0)}},
-    {"PSC non-adjacent entries split the exits", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 1), PE(0x100, 1, 0, 0), PE(0x102, 1, 0, 0)}, .npsc = 3,
-     .steps = {HC(0x100000, 1, ENC, 0), HC(0x102000, 1, ENC, 0)}},
-    {"PSC 4K then adjacent 2M: page size splits", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 1), PE(0x1FF, 1, 0, 0), PE(0x200, 1, 1, 0)}, .npsc = 3,
-     .steps = {HC(0x1FF000, 1, ENC, 0), HC(0x200000, 512, ENC | SZ2M, 0)}},
-    {"PSC started entry is not merged into the previous range", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 1), PE(0x100, 1, 0, 0), PE(0x101, 1, 0, 1)}, .npsc = 3,
-     .steps = {HC(0x100000, 1, ENC, 0)}},
-    {"PSC end_entry 253 -> INVALID_HDR, no exit", NAE_PSC, .psc = (const uint64_t[]){HDR(0, 253)}, .npsc = 1,
-     .e2 = VMGEXIT_PSC_ERROR_INVALID_HDR},
-    {"PSC end_entry 0xFFFF -> INVALID_HDR", NAE_PSC, .psc = (const uint64_t[]){HDR(0, 0xFFFF)}, .npsc = 1,
-     .e2 = VMGEXIT_PSC_ERROR_INVALID_HDR},
-    {"PSC 4K entry cur_page 2 -> INVALID_ENTRY", NAE_PSC, .psc = (const uint64_t[]){HDR(0, 0), PE(0x100, 1, 0, 2)},
-     .npsc = 2, .e2 = VMGEXIT_PSC_ERROR_INVALID_ENTRY},
-    {"PSC 2M entry cur_page 513 -> INVALID_ENTRY", NAE_PSC, .psc = (const uint64_t[]){HDR(0, 0), PE(0x200, 1, 1, 513)},
-     .npsc = 2, .e2 = VMGEXIT_PSC_ERROR_INVALID_ENTRY},
-    {"PSC 2M entry with unaligned gfn -> INVALID_ENTRY", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 0), PE(0x201, 1, 1, 0)}, .npsc = 2, .e2 = VMGEXIT_PSC_ERROR_INVALID_ENTRY},
-    {"PSC invalid entry after a good one: first converted, cur_entry 1", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 1), PE(0x100, 1, 0, 0), PE(0x301, 2, 1, 0)}, .npsc = 3,
-     .steps = {HC(0x100000, 1, ENC, 0)}, .e2 = VMGEXIT_PSC_ERROR_INVALID_ENTRY,
-     .epsc = (const uint64_t[]){HDR(1, 1), PE(0x100, 1, 0, 1), PE(0x301, 2, 1, 0)}},
-    {"PSC continuation: 2M entry at cur_page 256 goes on as 4K pages", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 0), PE(0x200, 2, 1, 256)}, .npsc = 2, .steps = {HC(0x300000, 256, DEC, 0)},
-     .epsc = (const uint64_t[]){HDR(1, 0), PE(0x200, 2, 1, 512)}},
-    {"PSC done entries skipped, cur_entry advanced", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 2), PE(0x100, 1, 0, 1), PE(0x200, 1, 1, 512), PE(0x500, 2, 0, 0)}, .npsc = 4,
-     .steps = {HC(0x500000, 1, DEC, 0)}},
-    {"PSC cur_entry > end_entry -> success, no exit", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(2, 1), PE(0x100, 1, 0, 0), PE(0x101, 1, 0, 0)}, .npsc = 3},
-    {"PSC starts at cur_entry 1", NAE_PSC, .psc = (const uint64_t[]){HDR(1, 1), PE(0x100, 1, 0, 0), PE(0x181, 1, 0, 0)},
-     .npsc = 3, .steps = {HC(0x181000, 1, ENC, 0)}},
-    {"PSC PSMASH entry completes without an exit", NAE_PSC, .psc = (const uint64_t[]){HDR(0, 0), PE(0x200, 3, 1, 0)},
-     .npsc = 2, .epsc = (const uint64_t[]){HDR(1, 0), PE(0x200, 3, 1, 512)}},
-    {"PSC UNSMASH entry completes without an exit", NAE_PSC, .psc = (const uint64_t[]){HDR(0, 0), PE(0x200, 4, 1, 0)},
-     .npsc = 2},
-    {"PSC op 0 entry completes without an exit (KVM)", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 1), PE(0x100, 0, 0, 0), PE(0x101, 2, 0, 0)}, .npsc = 3,
-     .steps = {HC(0x101000, 1, DEC, 0)}},
-    {"PSC VMM ret != 0 -> GENERIC, later ranges not exited", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 1), PE(0x100, 1, 0, 0), PE(0x200, 2, 0, 0)}, .npsc = 3,
-     .steps = {HC(0x100000, 1, ENC, 5)}, .e2 = VMGEXIT_PSC_ERROR_GENERIC,
-     .epsc = (const uint64_t[]){HDR(0, 1), PE(0x100, 1, 0, 0), PE(0x200, 2, 0, 0)}},
-    {"PSC VMM ret != 0 on the second range -> GENERIC, cur_entry 1", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 1), PE(0x100, 1, 0, 0), PE(0x200, 2, 0, 0)}, .npsc = 3,
-     .steps = {HC(0x100000, 1, ENC, 0), HC(0x200000, 1, DEC, 0xFFFFFFFF)}, .e2 = VMGEXIT_PSC_ERROR_GENERIC,
-     .epsc = (const uint64_t[]){HDR(1, 1), PE(0x100, 1, 0, 1), PE(0x200, 2, 0, 0)}},
-    {"PSC with hypercall exits disabled -> GENERIC", .code = SVM_VMGEXIT_PSC,
-     .psc = (const uint64_t[]){HDR(0, 0), PE(0x100, 1, 0, 0)}, .npsc = 2, .e2 = VMGEXIT_PSC_ERROR_GENERIC},
-    {"PSC descriptor outside the GHCB, written back there", NAE_PSC, .scratch = OUT_DESC,
-     .psc = (const uint64_t[]){HDR(0, 0), PE(0x100, 2, 0, 0)}, .npsc = 2, .steps = {HC(0x100000, 1, DEC, 0)},
-     .epsc = (const uint64_t[]){HDR(1, 0), PE(0x100, 2, 0, 1)}},
-    {"PSC descriptor overflowing the shared buffer -> INVALID_SCRATCH_AREA", NAE_PSC, .scratch = GHCB_GPA + 0xFE0,
-     .psc = (const uint64_t[]){HDR(0, 1), PE(0x100, 2, 0, 0)}, .npsc = 2, MALF(GHCB_ERR_INVALID_SCRATCH_AREA)},
-    {"PSC descriptor in a private page -> MEMORY_FAULT PRIVATE, retried", NAE_PSC, .scratch = OUT_DESC,
-     .psc = (const uint64_t[]){HDR(0, 0), PE(0x100, 2, 0, 0)}, .npsc = 2, .prep = prep_out_desc_private,
-     .steps = {{SNPEMU_EXIT_MEMORY_FAULT, {SNPEMU_MEMORY_EXIT_FLAG_PRIVATE, OUT_DESC, 8}, 0, 0, act_unprivate},
-	       HC(0x100000, 1, DEC, 0)}},
-    {"PSC header reserved field ignored (KVM)", NAE_PSC,
-     .psc = (const uint64_t[]){HDR(0, 0) | 0xFFFFFFFF00000000ull, PE(0x100, 1, 0, 0)}, .npsc = 2,
-     .steps = {HC(0x100000, 1, ENC, 0)}},
-    {"PSC full descriptor (253 entries) in the GHCB -> one exit of 253 pages", NAE_PSC, .psc = NULL, .npsc = 253,
-     .steps = {HC(0x1000000, 253, ENC, 0)}},
     /* AP creation (spec §12). */
     {"AP CREATE valid -> target VMSA set, update pending", .opts = S_PRIV, AP(1, 1), .info2 = VMSA_GPA,
      .rax_valid = true, .rax = SEV_FEAT, .check = c_ap_create},
@@ -609,7 +424,7 @@ static const struct srow rows[] = {
      .no_check = true, .check = c_resp_untouched},
     {"GUEST_REQUEST private page converted -> retried -> success", .opts = S_FW, SNP_GR(SVM_VMGEXIT_GUEST_REQUEST),
      .prep = prep_report_resp_private,
-     .steps = {{SNPEMU_EXIT_MEMORY_FAULT, {SNPEMU_MEMORY_EXIT_FLAG_PRIVATE, RESP_GPA, 4096}, 0, 0, act_unprivate}},
+     .steps = {{SNPEMU_EXIT_MEMORY_FAULT, {SNPEMU_MEMORY_EXIT_FLAG_PRIVATE, RESP_GPA, 4096}, 0, 0, snp_act_unprivate}},
      OK_GR, .check = c_report_ok},
     {"GUEST_REQUEST request page unbacked -> MEMORY_FAULT", .opts = S_FW, .code = SVM_VMGEXIT_GUEST_REQUEST,
      .info1 = UNBACKED_GPA, .info2 = RESP_GPA,
@@ -855,14 +670,21 @@ void conformance_snp_run(unsigned int *pass, unsigned int *fail)
 		}
 		fx_ready = true;
 	}
-	for (unsigned int i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		const char *w = run_row(&rows[i]);
-		if (w) {
-			printf("FAIL %s: %s\n", rows[i].name, w);
-			(*fail)++;
-		} else {
-			printf("PASS %s\n", rows[i].name);
-			(*pass)++;
+	const struct {
+		const struct srow *rows;
+		unsigned int n;
+	} tables[] = {{rows, sizeof(rows) / sizeof(rows[0])}, {snp_psc_rows, snp_psc_row_count}};
+	for (unsigned int t = 0; t < 2; t++) {
+		for (unsigned int i = 0; i < tables[t].n; i++) {
+			const struct srow *r = &tables[t].rows[i];
+			const char *w = run_row(r);
+			if (w) {
+				printf("FAIL %s: %s\n", r->name, w);
+				(*fail)++;
+			} else {
+				printf("PASS %s\n", r->name);
+				(*pass)++;
+			}
 		}
 	}
 	fixture_stop(&fx);

@@ -6,6 +6,8 @@ TEST_EXTRA_hv/conformance := tests/hv/env.c tests/hv/conformance_util.c tests/hv
 $(O)/tests/hv/conformance: $(O)/tests/hv/env.o $(O)/tests/hv/conformance_util.o $(O)/tests/hv/conformance_nae.o \
 	$(O)/tests/hv/conformance_exits.o
 $(O)/tests/hv/conformance: $(O)/tests/hv/conformance_snp.o $(O)/tests/fw/fw_fixture.o \
+TEST_EXTRA_hv/conformance := tests/hv/env.c
+$(O)/tests/hv/conformance: $(O)/tests/hv/env.o $(O)/tests/hv/conformance_snp.o $(O)/tests/hv/conformance_psc.o $(O)/tests/fw/fw_fixture.o \
 	$(O)/tests/fw/guest_helper.o
 TESTS += hv/test_api
 $(O)/tests/hv/test_api: $(O)/tests/hv/env.o
@@ -15,3 +17,5 @@ TSAN_TESTS += hv/test_mt
 TESTS += hv/test_storm
 TSAN_TESTS += hv/test_storm
 $(O)/tests/hv/test_storm: $(O)/tests/fw/fw_fixture.o $(O)/tests/fw/guest_helper.o
+TESTS += hv/test_snp_api
+$(O)/tests/hv/test_snp_api: $(O)/tests/hv/env.o
