@@ -1,14 +1,9 @@
 # Engine (hv) tests.  The conformance runner prints its own "N passed, M failed" line.
-# The explicit prerequisite lines add the shared environment object: the Makefile's TEST_EXTRA_<name> lookup does
-# not expand for stems with a '/' inside patsubst (its '%' is taken as the pattern stem).
+# Extra objects of a test are explicit prerequisites of its binary (the link rule takes every .o prerequisite).
 TESTS += hv/conformance
-TEST_EXTRA_hv/conformance := tests/hv/env.c tests/hv/conformance_util.c tests/hv/conformance_nae.c tests/hv/conformance_exits.c
 $(O)/tests/hv/conformance: $(O)/tests/hv/env.o $(O)/tests/hv/conformance_util.o $(O)/tests/hv/conformance_nae.o \
-	$(O)/tests/hv/conformance_exits.o
-$(O)/tests/hv/conformance: $(O)/tests/hv/conformance_snp.o $(O)/tests/fw/fw_fixture.o \
-TEST_EXTRA_hv/conformance := tests/hv/env.c
-$(O)/tests/hv/conformance: $(O)/tests/hv/env.o $(O)/tests/hv/conformance_snp.o $(O)/tests/hv/conformance_psc.o $(O)/tests/fw/fw_fixture.o \
-	$(O)/tests/fw/guest_helper.o
+	$(O)/tests/hv/conformance_exits.o $(O)/tests/hv/conformance_snp.o $(O)/tests/hv/conformance_psc.o \
+	$(O)/tests/fw/fw_fixture.o $(O)/tests/fw/guest_helper.o
 TESTS += hv/test_api
 $(O)/tests/hv/test_api: $(O)/tests/hv/env.o
 TESTS += hv/test_mt
