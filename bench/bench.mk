@@ -1,9 +1,3 @@
-# Benchmarks: bench/<name>.c, each printing a ratio against its limit measured in the same process.
-BENCHES += attest_verify
-# Benchmarks: bench/<name>.c; each prints ratios against the limit its issue names.
-BENCHES += hv_vmgexit
-# Benchmarks: bench/<name>.c, linked with the library; `make bench` runs them.
-BENCHES += fw_bench
-# Benchmarks: bench/<name>.c, linked with the library; `make bench` runs them.
-BENCHES += kvm_io
-BENCHES += hv_psc
+# Benchmarks: bench/<name>.c, linked with the library; each prints ratios against the limit its issue names,
+# measured in the same process.  `make bench` runs them all.
+BENCHES += attest_verify hv_vmgexit fw_bench kvm_io hv_psc
