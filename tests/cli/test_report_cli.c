@@ -53,7 +53,7 @@ static void test_report_then_verify(void **state)
 	(void)state;
 	assert_int_equal(cli("report --backend sim --ext --report-data 0xc0ffee --out %s", dir), 0);
 	assert_non_null(strstr(out, "certificates: 3 in the table"));
-	const char *files[] = {"report.bin", "report.json", "ark.pem", "ark.der", "ask.pem",
+	const char *files[] = {"report.bin", "report.json", "ark.pem",	"ark.der",	 "ask.pem",
 			       "ask.der",    "vcek.pem",    "vcek.der", "cert_table.bin"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char path[128];
@@ -68,9 +68,8 @@ static void test_report_then_verify(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, 0x4A0);
 
-	assert_int_equal(cli("verify --report %s/report.bin --certs %s --ark %s/ark.pem --report-data c0ffee", dir, dir,
-			     dir),
-			 0);
+	assert_int_equal(
+	    cli("verify --report %s/report.bin --certs %s --ark %s/ark.pem --report-data c0ffee", dir, dir, dir), 0);
 	assert_non_null(strstr(out, "report_signature   pass"));
 	assert_non_null(strstr(out, "report_data        pass"));
 	/* A wrong expectation fails, names the check, exit 1. */
@@ -118,7 +117,7 @@ static void test_run_statuses(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_report_then_verify), cmocka_unit_test(test_bad_arguments),
-					   cmocka_unit_test(test_run_statuses)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_report_then_verify),
+					   cmocka_unit_test(test_bad_arguments), cmocka_unit_test(test_run_statuses)};
 	return cmocka_run_group_tests_name("cli/report", tests, setup, teardown);
 }

@@ -266,7 +266,8 @@ int main(void)
 	    cmocka_unit_test(test_psc),
 	    cmocka_unit_test(test_smp),
 	    cmocka_unit_test(test_storm),
-	    cmocka_unit_test(test_unknown_and_bad_config), cmocka_unit_test(test_trace_and_stats),
+	    cmocka_unit_test(test_unknown_and_bad_config),
+	    cmocka_unit_test(test_trace_and_stats),
 	};
 	return cmocka_run_group_tests_name("vmm/programs", tests, NULL, NULL);
 }
