@@ -81,6 +81,22 @@ static void test_report_then_verify(void **state)
 	assert_non_null(strstr(out, "measurement"));
 }
 
+static void test_certs_file(void **state)
+{
+	(void)state;
+	/* The VMM serves a certificate table file (read under a shared lock) to extended requests. */
+	assert_int_equal(cli("certs --seed 0xabcd --out %s/certs", dir), 0);
+	assert_int_equal(cli("run --backend sim --ext --certs %s/certs/cert_table.bin attest", dir), 0);
+	assert_non_null(strstr(out, "certificates: 3 in the table"));
+	/* A malformed table file: the VMM answers the certificate exit with EIO, the guest gets GENERIC and wipes
+	 * its VMPCK as Linux does; the run fails. */
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "printf 'not a certificate table' > %s/bad.bin", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_not_equal(cli("run --backend sim --ext --certs %s/bad.bin attest", dir), 0);
+	assert_non_null(strstr(out, "FAIL: extended report"));
+}
+
 static void test_bad_arguments(void **state)
 {
 	(void)state;
@@ -118,6 +134,6 @@ static void test_run_statuses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {cmocka_unit_test(test_report_then_verify),
-					   cmocka_unit_test(test_bad_arguments), cmocka_unit_test(test_run_statuses)};
+					   cmocka_unit_test(test_certs_file), cmocka_unit_test(test_bad_arguments), cmocka_unit_test(test_run_statuses)};
 	return cmocka_run_group_tests_name("cli/report", tests, setup, teardown);
 }
