@@ -133,7 +133,7 @@ static void test_run_statuses(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_report_then_verify),
-					   cmocka_unit_test(test_certs_file), cmocka_unit_test(test_bad_arguments), cmocka_unit_test(test_run_statuses)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_report_then_verify), cmocka_unit_test(test_certs_file),
+					   cmocka_unit_test(test_bad_arguments), cmocka_unit_test(test_run_statuses)};
 	return cmocka_run_group_tests_name("cli/report", tests, setup, teardown);
 }

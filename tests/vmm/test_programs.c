@@ -197,6 +197,18 @@ static void test_storm(void **state)
 	free_run(r);
 }
 
+static void test_memfault(void **state)
+{
+	(void)state;
+	struct run *r = run_program("memfault", HV_VM_TYPE_SNP, 1, NULL);
+	assert_int_equal(r->rc, 0);
+	assert_true(r->res.memory_fault);
+	assert_int_equal(r->res.status, 126);
+	expect_line(r, "memory fault on vCPU 0: gpa 0x1020000 size 0x1000 flags 0x8 (private); stopping the VM");
+	assert_null(strstr(r->out, "FAIL"));
+	free_run(r);
+}
+
 static char trace_path[64];
 
 static void traced(struct vmm_config *cfg)
@@ -268,6 +280,7 @@ int main(void)
 	    cmocka_unit_test(test_storm),
 	    cmocka_unit_test(test_unknown_and_bad_config),
 	    cmocka_unit_test(test_trace_and_stats),
+	    cmocka_unit_test(test_memfault),
 	};
 	return cmocka_run_group_tests_name("vmm/programs", tests, NULL, NULL);
 }
