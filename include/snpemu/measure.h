@@ -137,8 +137,8 @@ struct fw_kernel_hashes {
 
 /* Hash the files as QEMU does: `initrd` may be NULL (hash of nothing); the command line is hashed with its
  * terminating NUL (NULL = empty). */
-void fw_kernel_hashes_compute(struct fw_kernel_hashes *out, const uint8_t *kernel, size_t kernel_len,
-			      const uint8_t *initrd, size_t initrd_len, const char *cmdline);
+int fw_kernel_hashes_compute(struct fw_kernel_hashes *out, const uint8_t *kernel, size_t kernel_len,
+			     const uint8_t *initrd, size_t initrd_len, const char *cmdline);
 
 /* Write the page holding the padded SEV hashes table at byte `offset` (zeros elsewhere).  Returns 0 or
  * FW_MEASURE_E_HASHES_OFFSET when the table does not fit in the page from there. */
@@ -156,6 +156,7 @@ enum fw_measure_error {
 	FW_MEASURE_E_HASHES_SIZE = -37,	      /* kernel hashes given, SNP_KERNEL_HASHES section is not one page */
 	FW_MEASURE_E_HASHES_OFFSET = -38,     /* hashes table does not fit in its page at its offset */
 	FW_MEASURE_E_VMM = -39,		      /* unknown VMM type or version */
+	FW_MEASURE_E_NOMEM = -40,	      /* the host could not hash (out of memory) */
 };
 
 #define FW_MEASURE_MAX_VCPUS 4096u

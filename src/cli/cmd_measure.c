@@ -273,8 +273,10 @@ static int run_measure(const struct measure_opts *o)
 				strerror(-err));
 			goto out;
 		}
-		fw_kernel_hashes_compute(&hashes, kernel.data, kernel.len, o->initrd ? initrd.data : NULL, initrd.len,
-					 o->append);
+		err = fw_kernel_hashes_compute(&hashes, kernel.data, kernel.len, o->initrd ? initrd.data : NULL,
+					       initrd.len, o->append);
+		if (err)
+			goto done;
 		in.kernel_hashes = &hashes;
 	}
 	in.ovmf = ovmf.data;

@@ -13,26 +13,22 @@
 
 #include "fw/crypto.h"
 
-void fw_sha384_v(const struct fw_iovec *iov, size_t n, uint8_t out[FW_SHA384_SIZE])
+int fw_sha384_v(const struct fw_iovec *iov, size_t n, uint8_t out[FW_SHA384_SIZE])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned int len = 0;
-	/* Allocation failure of a digest context is not recoverable for a hash with no error path. */
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha384(), NULL))
-		abort();
-	for (size_t i = 0; i < n; i++)
-		if (!EVP_DigestUpdate(ctx, iov[i].base, iov[i].len))
-			abort();
-	if (!EVP_DigestFinal_ex(ctx, out, &len) || len != FW_SHA384_SIZE)
-		abort();
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha384(), NULL);
+	for (size_t i = 0; ok && i < n; i++)
+		ok = EVP_DigestUpdate(ctx, iov[i].base, iov[i].len);
+	ok = ok && EVP_DigestFinal_ex(ctx, out, &len) && len == FW_SHA384_SIZE;
 	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -ENOMEM;
 }
 
-void fw_sha384(const void *data, size_t len, uint8_t out[FW_SHA384_SIZE])
+int fw_sha384(const void *data, size_t len, uint8_t out[FW_SHA384_SIZE])
 {
 	/* The one-shot digest avoids a context allocation per page in the launch measurement. */
-	if (!EVP_Digest(data, len, out, NULL, EVP_sha384(), NULL))
-		abort();
+	return EVP_Digest(data, len, out, NULL, EVP_sha384(), NULL) ? 0 : -ENOMEM;
 }
 
 struct fw_sha384_ctx {
@@ -60,23 +56,23 @@ void fw_sha384_ctx_free(struct fw_sha384_ctx *c)
 	free(c);
 }
 
-void fw_sha384_with(struct fw_sha384_ctx *c, const void *data, size_t len, uint8_t out[FW_SHA384_SIZE])
+int fw_sha384_with(struct fw_sha384_ctx *c, const void *data, size_t len, uint8_t out[FW_SHA384_SIZE])
 {
 	unsigned int olen = 0;
-	if (!c) {
-		fw_sha384(data, len, out);
-		return;
-	}
+	if (!c)
+		return fw_sha384(data, len, out);
 	if (EVP_DigestInit_ex2(c->ctx, c->md, NULL) != 1 || EVP_DigestUpdate(c->ctx, data, len) != 1 ||
 	    EVP_DigestFinal_ex(c->ctx, out, &olen) != 1 || olen != FW_SHA384_SIZE)
-		abort(); /* a fetched SHA-384 cannot fail on valid buffers */
+		return -ENOMEM;
+	return 0;
 }
 
-void fw_hmac_sha384(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[FW_SHA384_SIZE])
+int fw_hmac_sha384(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[FW_SHA384_SIZE])
 {
 	unsigned int olen = 0;
 	if (!HMAC(EVP_sha384(), key, (int)key_len, data, len, out, &olen) || olen != FW_SHA384_SIZE)
-		abort();
+		return -ENOMEM;
+	return 0;
 }
 
 static int kdf_run(const char *name, OSSL_PARAM *params, uint8_t *out, size_t out_len)

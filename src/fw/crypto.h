@@ -12,17 +12,20 @@
 #include <stdint.h>
 
 #define FW_SHA384_SIZE 48u
+/* The hashes and MACs return 0, or -ENOMEM when OpenSSL cannot allocate its context (a host failure the caller
+ * reports; they cannot fail otherwise). */
+#define FW_MUST_CHECK  __attribute__((warn_unused_result))
 #define FW_P384_SIZE   48u
 
 /* SHA-384 of one buffer. */
-void fw_sha384(const void *data, size_t len, uint8_t out[FW_SHA384_SIZE]);
+int fw_sha384(const void *data, size_t len, uint8_t out[FW_SHA384_SIZE]) FW_MUST_CHECK;
 
 /* SHA-384 of the concatenation of up to `n` (pointer, length) pieces. */
 struct fw_iovec {
 	const void *base;
 	size_t len;
 };
-void fw_sha384_v(const struct fw_iovec *iov, size_t n, uint8_t out[FW_SHA384_SIZE]);
+int fw_sha384_v(const struct fw_iovec *iov, size_t n, uint8_t out[FW_SHA384_SIZE]) FW_MUST_CHECK;
 
 /* A reusable SHA-384 context with an explicitly fetched digest: no per-call algorithm lookup (the launch
  * measurement hashes two buffers per page).  Not thread-safe; owned by one guest. */
@@ -30,10 +33,11 @@ struct fw_sha384_ctx;
 int fw_sha384_ctx_new(struct fw_sha384_ctx **out);
 void fw_sha384_ctx_free(struct fw_sha384_ctx *c);
 /* SHA-384 through `c`, or fw_sha384() when `c` is NULL. */
-void fw_sha384_with(struct fw_sha384_ctx *c, const void *data, size_t len, uint8_t out[FW_SHA384_SIZE]);
+int fw_sha384_with(struct fw_sha384_ctx *c, const void *data, size_t len, uint8_t out[FW_SHA384_SIZE]) FW_MUST_CHECK;
 
 /* HMAC-SHA-384. */
-void fw_hmac_sha384(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[FW_SHA384_SIZE]);
+int fw_hmac_sha384(const void *key, size_t key_len, const void *data, size_t len,
+		   uint8_t out[FW_SHA384_SIZE]) FW_MUST_CHECK;
 /* HKDF-SHA-384 (RFC 5869) with a text salt and a text label as info.  Returns 0 or -EIO. */
 int fw_hkdf_sha384(const void *ikm, size_t ikm_len, const char *label, const void *ctx, size_t ctx_len, uint8_t *out,
 		   size_t out_len);

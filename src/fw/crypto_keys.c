@@ -315,9 +315,11 @@ int fw_key_ecdsa_sign(const struct fw_key *k, const uint8_t digest[48], uint8_t 
 	for (uint8_t attempt = 0; attempt < 8; attempt++) {
 		/* k = HMAC(nonce_key, digest || i) over 64 bytes, mod (n - 1) + 1 */
 		msg[48] = (uint8_t)(2 * attempt);
-		fw_hmac_sha384(k->nonce_key, 48, msg, 49, wide);
+		if (fw_hmac_sha384(k->nonce_key, 48, msg, 49, wide))
+			goto out;
 		msg[48] = (uint8_t)(2 * attempt + 1);
-		fw_hmac_sha384(k->nonce_key, 48, msg, 49, wide + 48);
+		if (fw_hmac_sha384(k->nonce_key, 48, msg, 49, wide + 48))
+			goto out;
 		if (!BN_bin2bn(wide, 64, w) || !BN_mod(kk, w, nm1, bn) || !BN_add_word(kk, 1))
 			goto out;
 		BN_set_flags(kk, BN_FLG_CONSTTIME);
@@ -396,7 +398,7 @@ out:
 }
 
 /* MGF1 with SHA-384 (RFC 8017 B.2.1), XORed into `db`. */
-static void mgf1_xor(uint8_t *db, size_t len, const uint8_t seed[48])
+static int mgf1_xor(uint8_t *db, size_t len, const uint8_t seed[48])
 {
 	uint8_t cnt[4], h[48];
 	for (uint32_t c = 0, off = 0; off < len; c++, off += 48) {
@@ -405,10 +407,12 @@ static void mgf1_xor(uint8_t *db, size_t len, const uint8_t seed[48])
 		cnt[2] = (uint8_t)(c >> 8);
 		cnt[3] = (uint8_t)c;
 		struct fw_iovec v[2] = {{seed, 48}, {cnt, 4}};
-		fw_sha384_v(v, 2, h);
+		if (fw_sha384_v(v, 2, h))
+			return -ENOMEM;
 		for (size_t i = 0; i < 48 && off + i < len; i++)
 			db[off + i] ^= h[i];
 	}
+	return 0;
 }
 
 int fw_key_rsa_pss_sign(const struct fw_key *k, const uint8_t *msg, size_t len, uint8_t *sig, size_t cap,
@@ -424,14 +428,15 @@ int fw_key_rsa_pss_sign(const struct fw_key *k, const uint8_t *msg, size_t len, 
 
 	if (k->is_ec || em_len > sizeof(em) || cap < em_len)
 		return -EINVAL;
-	fw_sha384(msg, len, mhash);
-	fw_hmac_sha384(k->nonce_key, sizeof(k->nonce_key), mhash, sizeof(mhash), salt);
 	struct fw_iovec mp[3] = {{zeros, 8}, {mhash, HLEN}, {salt, SLEN}};
-	fw_sha384_v(mp, 3, h);
+	if (fw_sha384(msg, len, mhash) ||
+	    fw_hmac_sha384(k->nonce_key, sizeof(k->nonce_key), mhash, sizeof(mhash), salt) || fw_sha384_v(mp, 3, h))
+		return -ENOMEM;
 	memset(em, 0, em_len);
 	em[db_len - SLEN - 1] = 0x01;
 	memcpy(em + db_len - SLEN, salt, SLEN);
-	mgf1_xor(em, db_len, h);
+	if (mgf1_xor(em, db_len, h))
+		return -ENOMEM;
 	em[0] &= 0x7F; /* 8*emLen - emBits = 1 leftmost bit cleared (modulus bits a multiple of 8) */
 	memcpy(em + db_len, h, HLEN);
 	em[em_len - 1] = 0xBC;

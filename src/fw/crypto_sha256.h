@@ -12,6 +12,7 @@
 #define FW_SHA256_SIZE 32u
 
 /* SHA-256 of one buffer (`data` may be NULL when `len` is 0). */
-void fw_sha256(const void *data, size_t len, uint8_t out[FW_SHA256_SIZE]);
+/* 0, or -ENOMEM when OpenSSL cannot allocate its context. */
+int fw_sha256(const void *data, size_t len, uint8_t out[FW_SHA256_SIZE]) __attribute__((warn_unused_result));
 
 #endif

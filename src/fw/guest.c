@@ -225,8 +225,8 @@ static bool amd_sig_ok(const uint8_t *pubkey, const uint8_t *sig, const uint8_t 
 		r[i] = sig[47 - i];
 		s[i] = sig[0x48 + 47 - i];
 	}
-	fw_sha384(msg, len, digest);
-	return fw_ecdsa_p384_verify(x, y, digest, r, s) == 0;
+	/* A hash that cannot run (no memory) verifies nothing: the block is refused, never accepted. */
+	return fw_sha384(msg, len, digest) == 0 && fw_ecdsa_p384_verify(x, y, digest, r, s) == 0;
 }
 
 #define ID_BLOCK_SIZE	     0x60u
@@ -268,12 +268,14 @@ uint32_t fw_launch_finish(struct fw_guest *g, const struct fw_launch_finish_para
 		memcpy(g->ctx.family_id, ib + 0x30, 16);
 		memcpy(g->ctx.image_id, ib + 0x40, 16);
 		g->ctx.guest_svn = le32_load(ib + 0x54);
-		fw_sha384(auth + ID_AUTH_OFF_ID_KEY, AMD_PUBKEY_SIZE, g->ctx.id_key_digest);
-		g->ctx.id_block_en = true;
-		if (params->author_key_en) {
-			fw_sha384(auth + ID_AUTH_OFF_AUTH_KEY, AMD_PUBKEY_SIZE, g->ctx.author_key_digest);
-			g->ctx.author_key_en = true;
+		if (fw_sha384(auth + ID_AUTH_OFF_ID_KEY, AMD_PUBKEY_SIZE, g->ctx.id_key_digest) ||
+		    (params->author_key_en &&
+		     fw_sha384(auth + ID_AUTH_OFF_AUTH_KEY, AMD_PUBKEY_SIZE, g->ctx.author_key_digest))) {
+			st = SEV_RET_HWSEV_RET_PLATFORM; /* a host failure, reported as the firmware's own error */
+			goto out;
 		}
+		g->ctx.id_block_en = true;
+		g->ctx.author_key_en = params->author_key_en;
 	}
 	if (params && params->host_data)
 		memcpy(g->ctx.host_data, params->host_data, 32);

@@ -58,17 +58,20 @@ int fw_launch_digest_update_with(struct fw_launch_digest *ld, struct fw_sha384_c
 			return -EINVAL;
 		memcpy(vmsa, page, sizeof(vmsa));
 		memset(vmsa + SNP_VMSA_OFF_GUEST_TSC_SCALE, 0, 16);
-		fw_sha384_with(h, vmsa, sizeof(vmsa), contents);
+		if (fw_sha384_with(h, vmsa, sizeof(vmsa), contents))
+			return -ENOMEM;
 		gpa = SNP_VMSA_MEASURED_GPA;
 	} else if (type == SNP_PAGE_TYPE_NORMAL) {
 		if (!page)
 			return -EINVAL;
-		fw_sha384_with(h, page, 4096, contents);
+		if (fw_sha384_with(h, page, 4096, contents))
+			return -ENOMEM;
 	}
 	if (type != SNP_PAGE_TYPE_VMSA && (gpa & 0xFFFu))
 		return -EINVAL;
 	fw_page_info_encode(info, ld->digest, contents, type, gpa, perms);
-	fw_sha384_with(h, info, sizeof(info), ld->digest);
+	if (fw_sha384_with(h, info, sizeof(info), ld->digest))
+		return -ENOMEM; /* the digest is unchanged: a retry chains the same page */
 	ld->pages++;
 	return 0;
 }

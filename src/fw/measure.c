@@ -5,7 +5,6 @@
  * the OVMF image, the SEV metadata sections, then one VMSA per vCPU.  Each page goes through the firmware model's
  * own PAGE_INFO chain (fw_launch_digest_update), so the prediction and the emulated firmware cannot drift apart.
  */
-#include <assert.h>
 #include <string.h>
 
 #include <snpemu/abi/le.h>
@@ -35,15 +34,16 @@ static const uint8_t guid_kernel[16] = {0x37, 0x94, 0xe7, 0x4d, 0xd2, 0xab, 0x7f
 _Static_assert(18 + 3 * HASH_ENTRY_LEN == FW_SEV_HASH_TABLE_LEN, "table layout");
 _Static_assert((FW_SEV_HASH_TABLE_LEN + 15) / 16 * 16 == FW_SEV_HASH_TABLE_PADDED_LEN, "padding to 16");
 
-void fw_kernel_hashes_compute(struct fw_kernel_hashes *out, const uint8_t *kernel, size_t kernel_len,
-			      const uint8_t *initrd, size_t initrd_len, const char *cmdline)
+int fw_kernel_hashes_compute(struct fw_kernel_hashes *out, const uint8_t *kernel, size_t kernel_len,
+			     const uint8_t *initrd, size_t initrd_len, const char *cmdline)
 {
-	fw_sha256(kernel, kernel_len, out->kernel);
-	fw_sha256(initrd, initrd ? initrd_len : 0, out->initrd);
 	/* QEMU measures the command line as the guest sees it: with its terminating NUL. */
 	if (!cmdline)
 		cmdline = "";
-	fw_sha256(cmdline, strlen(cmdline) + 1, out->cmdline);
+	if (fw_sha256(kernel, kernel_len, out->kernel) || fw_sha256(initrd, initrd ? initrd_len : 0, out->initrd) ||
+	    fw_sha256(cmdline, strlen(cmdline) + 1, out->cmdline))
+		return FW_MEASURE_E_NOMEM;
+	return 0;
 }
 
 static uint8_t *put_hash_entry(uint8_t *p, const uint8_t guid[16], const uint8_t hash[FW_SHA256_LEN])
@@ -98,6 +98,7 @@ static const struct {
     {FW_MEASURE_E_HASHES_SIZE, "kernel specified but the SNP_KERNEL_HASHES section is not one page"},
     {FW_MEASURE_E_HASHES_OFFSET, "the SEV hashes table does not fit in its page"},
     {FW_MEASURE_E_VMM, "unknown VMM type or version"},
+    {FW_MEASURE_E_NOMEM, "out of memory while hashing"},
 };
 
 const char *fw_measure_strerror(int err)
@@ -117,16 +118,15 @@ static int check_image(size_t len)
 	return 0;
 }
 
-/* Chain `n` bytes of pages starting at `gpa`.  Errors here are broken invariants: every GPA and type comes from a
- * validated section or a checked image. */
-static void chain_pages(struct fw_launch_digest *ld, enum snp_page_type type, uint64_t gpa, uint64_t n,
-			const uint8_t *data)
+/* Chain `n` bytes of pages starting at `gpa`.  Every GPA and type comes from a validated section or a checked
+ * image, so the only possible failure is the host's: FW_MEASURE_E_NOMEM. */
+static int chain_pages(struct fw_launch_digest *ld, enum snp_page_type type, uint64_t gpa, uint64_t n,
+		       const uint8_t *data)
 {
-	for (uint64_t off = 0; off < n; off += FW_PAGE_SIZE) {
-		int rc = fw_launch_digest_update(ld, type, gpa + off, data ? data + off : NULL, NULL);
-		assert(rc == 0);
-		(void)rc;
-	}
+	for (uint64_t off = 0; off < n; off += FW_PAGE_SIZE)
+		if (fw_launch_digest_update(ld, type, gpa + off, data ? data + off : NULL, NULL))
+			return FW_MEASURE_E_NOMEM;
+	return 0;
 }
 
 int fw_measure_ovmf_hash(const uint8_t *ovmf, size_t len, uint8_t out[FW_MEASURE_DIGEST_LEN])
@@ -137,9 +137,10 @@ int fw_measure_ovmf_hash(const uint8_t *ovmf, size_t len, uint8_t out[FW_MEASURE
 	struct fw_launch_digest ld;
 	fw_launch_digest_init(&ld);
 	/* The image is mapped so that it ends at 4 GiB (QEMU pc_system_flash_map). */
-	chain_pages(&ld, SNP_PAGE_TYPE_NORMAL, FOUR_GIB - len, len, ovmf);
-	memcpy(out, ld.digest, FW_MEASURE_DIGEST_LEN);
-	return 0;
+	err = chain_pages(&ld, SNP_PAGE_TYPE_NORMAL, FOUR_GIB - len, len, ovmf);
+	if (!err)
+		memcpy(out, ld.digest, FW_MEASURE_DIGEST_LEN);
+	return err;
 }
 
 static bool has_section(const struct fw_ovmf_info *info, uint32_t type)
@@ -180,37 +181,34 @@ static int check_launch(const struct fw_measure_input *in, const struct fw_ovmf_
 }
 
 /* One metadata section as QEMU loads it (sev_snp_launch_update_data per section type). */
-static void measure_section(struct fw_launch_digest *ld, const struct fw_measure_input *in,
-			    const struct fw_ovmf_info *info, const struct fw_ovmf_section *s)
+static int measure_section(struct fw_launch_digest *ld, const struct fw_measure_input *in,
+			   const struct fw_ovmf_info *info, const struct fw_ovmf_section *s)
 {
 	switch (s->type) {
 	case FW_OVMF_SECTION_SNP_SEC_MEM:
 		/* GCE loads the pre-validated SEC memory as UNMEASURED pages. */
-		chain_pages(ld, in->vmsa.vmm == FW_VMM_GCE ? SNP_PAGE_TYPE_UNMEASURED : SNP_PAGE_TYPE_ZERO, s->gpa,
-			    s->size, NULL);
-		break;
+		return chain_pages(ld, in->vmsa.vmm == FW_VMM_GCE ? SNP_PAGE_TYPE_UNMEASURED : SNP_PAGE_TYPE_ZERO,
+				   s->gpa, s->size, NULL);
 	case FW_OVMF_SECTION_SNP_SECRETS:
-		chain_pages(ld, SNP_PAGE_TYPE_SECRETS, s->gpa, FW_PAGE_SIZE, NULL);
-		break;
+		return chain_pages(ld, SNP_PAGE_TYPE_SECRETS, s->gpa, FW_PAGE_SIZE, NULL);
 	case FW_OVMF_SECTION_CPUID:
 		/* EC2 issues the CPUID page after every other section (measure_launch). */
 		if (in->vmsa.vmm != FW_VMM_EC2)
-			chain_pages(ld, SNP_PAGE_TYPE_CPUID, s->gpa, FW_PAGE_SIZE, NULL);
-		break;
+			return chain_pages(ld, SNP_PAGE_TYPE_CPUID, s->gpa, FW_PAGE_SIZE, NULL);
+		return 0;
 	case FW_OVMF_SECTION_SVSM_CAA:
-		chain_pages(ld, SNP_PAGE_TYPE_ZERO, s->gpa, s->size, NULL);
-		break;
+		return chain_pages(ld, SNP_PAGE_TYPE_ZERO, s->gpa, s->size, NULL);
 	case FW_OVMF_SECTION_SNP_KERNEL_HASHES:
 		if (in->kernel_hashes) {
 			/* The table sits at the offset of its GPA within the section's (single) page. */
 			uint8_t page[FW_PAGE_SIZE];
 			(void)fw_sev_hashes_page(page, info->hashes_table_gpa & 0xFFFu, in->kernel_hashes);
-			chain_pages(ld, SNP_PAGE_TYPE_NORMAL, s->gpa, FW_PAGE_SIZE, page);
+			return chain_pages(ld, SNP_PAGE_TYPE_NORMAL, s->gpa, FW_PAGE_SIZE, page);
 		} else {
-			chain_pages(ld, SNP_PAGE_TYPE_ZERO, s->gpa, s->size, NULL);
+			return chain_pages(ld, SNP_PAGE_TYPE_ZERO, s->gpa, s->size, NULL);
 		}
-		break;
 	}
+	return 0;
 }
 
 int fw_measure_vmsa_page(const struct fw_ovmf_info *info, const struct fw_vmsa_params *params, unsigned index,
@@ -237,20 +235,23 @@ int fw_measure_snp(const struct fw_measure_input *in, uint8_t digest[FW_MEASURE_
 	if (in->ovmf_hash)
 		memcpy(ld.digest, in->ovmf_hash, FW_MEASURE_DIGEST_LEN);
 	else
-		chain_pages(&ld, SNP_PAGE_TYPE_NORMAL, FOUR_GIB - in->ovmf_len, in->ovmf_len, in->ovmf);
+		err = chain_pages(&ld, SNP_PAGE_TYPE_NORMAL, FOUR_GIB - in->ovmf_len, in->ovmf_len, in->ovmf);
 
-	for (uint32_t i = 0; i < info->n_sections; i++)
-		measure_section(&ld, in, info, &info->sections[i]);
+	for (uint32_t i = 0; !err && i < info->n_sections; i++)
+		err = measure_section(&ld, in, info, &info->sections[i]);
 	if (in->vmsa.vmm == FW_VMM_EC2)
-		for (uint32_t i = 0; i < info->n_sections; i++)
+		for (uint32_t i = 0; !err && i < info->n_sections; i++)
 			if (info->sections[i].type == FW_OVMF_SECTION_CPUID)
-				chain_pages(&ld, SNP_PAGE_TYPE_CPUID, info->sections[i].gpa, FW_PAGE_SIZE, NULL);
+				err = chain_pages(&ld, SNP_PAGE_TYPE_CPUID, info->sections[i].gpa, FW_PAGE_SIZE, NULL);
 
 	uint8_t page[FW_PAGE_SIZE];
-	for (unsigned i = 0; i < in->vcpus; i++) {
+	for (unsigned i = 0; !err && i < in->vcpus; i++) {
 		(void)fw_measure_vmsa_page(info, &in->vmsa, i, page);
-		fw_launch_digest_update(&ld, SNP_PAGE_TYPE_VMSA, SNP_VMSA_MEASURED_GPA, page, NULL);
+		if (fw_launch_digest_update(&ld, SNP_PAGE_TYPE_VMSA, SNP_VMSA_MEASURED_GPA, page, NULL))
+			err = FW_MEASURE_E_NOMEM;
 	}
+	if (err)
+		return err;
 	memcpy(digest, ld.digest, FW_MEASURE_DIGEST_LEN);
 	return 0;
 }

@@ -70,8 +70,7 @@ static uint32_t report_build(struct fw_guest *g, const uint8_t data[64], uint32_
 
 	/* ECDSA P-384 over SHA-384(bytes 0..0x29F); r and s little-endian in 72-byte fields (§3.2, §3.6). */
 	uint8_t digest[48], rb[48], sb[48];
-	fw_sha384(r, SNP_REPORT_SIGNED_SIZE, digest);
-	if (fw_key_ecdsa_sign(key, digest, rb, sb))
+	if (fw_sha384(r, SNP_REPORT_SIGNED_SIZE, digest) || fw_key_ecdsa_sign(key, digest, rb, sb))
 		return SEV_RET_HWSEV_RET_PLATFORM;
 	uint8_t *sig = r + SNP_REPORT_OFF_SIGNATURE;
 	for (unsigned i = 0; i < 48; i++) {

@@ -192,7 +192,7 @@ static void test_verify_genuine_signature(void **state)
 		r[i] = rep[0x2A0 + 47 - i];
 		sg[i] = rep[0x2E8 + 47 - i];
 	}
-	fw_sha384(rep, 0x2A0, digest);
+	assert_int_equal(fw_sha384(rep, 0x2A0, digest), 0);
 	assert_int_equal(fw_ecdsa_p384_verify(x, y, digest, r, sg), 0);
 	digest[0] ^= 1;
 	assert_int_equal(fw_ecdsa_p384_verify(x, y, digest, r, sg), -EBADMSG);
