@@ -6,3 +6,5 @@ BENCHES += hv_vmgexit
 BENCHES += fw_bench
 # Benchmarks: bench/<name>.c, linked with the library; `make bench` runs them.
 BENCHES += kvm_io
+# kvm backend: GHCB NAE / MSR-protocol round trips against a bare KVM IO exit, sim side by side (issue 7).
+BENCHES += kvm_nae

@@ -39,6 +39,9 @@ struct vmm_kvm_vm_config {
 	uint64_t ram_size;    /* bytes; 0 = VMM_KVM_RAM_DEFAULT; a multiple of 2 MiB in [RAM_MIN, RAM_MAX] */
 	uint64_t slot_size;   /* bytes per KVM memory slot; 0 = the whole RAM in one slot; a multiple of 2 MiB */
 	const char *dev_path; /* NULL = "/dev/kvm" (another path lets tests reach the unusable-device errors) */
+	void *ram;	      /* NULL = the VM maps its own RAM; else a caller's host mapping of ram_size bytes (the
+				 VMM's guest memory, which the engine and firmware model see too), kept mapped by the
+				 caller until vmm_kvm_vm_destroy() and written by vmm_kvm_vm_create() (system area) */
 };
 
 /* General registers (the part of a VMSA or of kvm_regs that user code sees). */

@@ -50,6 +50,7 @@ struct vmm_kvm_vm {
 	int kvm_fd;
 	int vm_fd;
 	uint8_t *ram;
+	bool ram_owned; /* ram was mapped by vmm_kvm_vm_create() (not the caller's) */
 	uint64_t ram_size;
 	unsigned int slots;
 	size_t run_size;

@@ -33,14 +33,14 @@ static int update(struct vmm_vm *vm, enum snp_page_type type, uint64_t gpa, uint
 static void build_bsp_vmsa(struct vmm_vm *vm, uint8_t page[PAGE])
 {
 	memset(page, 0, PAGE);
-	le64_store(page + 0xD0, 0x1500);                     /* EFER: SCE, LME, LMA, SVME */
-	le64_store(page + 0x148, 0x6A0);                     /* CR4: PAE, OSFXSR, OSXMMEXCPT, PGE */
-	le64_store(page + 0x158, 0x80050033);                /* CR0: PE, MP, ET, NE, WP, PG */
-	le64_store(page + 0x170, 0x2);                       /* RFLAGS */
-	le64_store(page + 0x178, 0x100000);                  /* RIP: the image entry */
-	le64_store(page + 0x268, 0x0007040600070406ull);     /* G_PAT */
-	le64_store(page + SNP_VMSA_OFF_SEV_FEATURES, 0x1);   /* SNPActive */
-	le64_store(page + 0x3E8, 0x1);                       /* XCR0 */
+	le64_store(page + 0xD0, 0x1500);		   /* EFER: SCE, LME, LMA, SVME */
+	le64_store(page + 0x148, 0x6A0);		   /* CR4: PAE, OSFXSR, OSXMMEXCPT, PGE */
+	le64_store(page + 0x158, 0x80050033);		   /* CR0: PE, MP, ET, NE, WP, PG */
+	le64_store(page + 0x170, 0x2);			   /* RFLAGS */
+	le64_store(page + 0x178, 0x100000);		   /* RIP: the image entry */
+	le64_store(page + 0x268, 0x0007040600070406ull);   /* G_PAT */
+	le64_store(page + SNP_VMSA_OFF_SEV_FEATURES, 0x1); /* SNPActive */
+	le64_store(page + 0x3E8, 0x1);			   /* XCR0 */
 	(void)vm;
 }
 
@@ -52,7 +52,8 @@ int vmm_launch(struct vmm_vm *vm, const uint8_t *image, size_t image_len)
 		fprintf(vm->err, "snpemu: guest image of %zu bytes does not fit below 16 MiB\n", image_len);
 		return -EINVAL;
 	}
-	memcpy(mem + 0x100000, image, image_len);
+	if (image) /* NULL: the image is already in place (kvm: the ELF loaded at its link address) */
+		memcpy(mem + 0x100000, image, image_len);
 
 	uint64_t policy = vm->cfg.policy;
 	uint32_t st = fw_launch_start(vm->fw_guest, policy, NULL);
@@ -97,9 +98,9 @@ int vmm_launch(struct vmm_vm *vm, const uint8_t *image, size_t image_len)
 	/* Everything the launch did not measure is guest-owned and unvalidated until the guest validates it. */
 	struct fw_rmp *rmp = fw_guest_rmp(vm->fw_guest);
 	const uint64_t ranges[][2] = {
-		{0, 0x100000},
-		{image_end, SNPEMU_BOOT_INFO_GPA},
-		{SNPEMU_BSP_VMSA_GPA + PAGE, vm->mem_size},
+	    {0, 0x100000},
+	    {image_end, SNPEMU_BOOT_INFO_GPA},
+	    {SNPEMU_BSP_VMSA_GPA + PAGE, vm->mem_size},
 	};
 	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
 		if (ranges[i][1] <= ranges[i][0])

@@ -15,47 +15,12 @@
 #include "../guests/program.h"
 #include "vmm/vmm_internal.h"
 
-static void record(struct vmm_vcpu *v, uint64_t code, uint64_t start, uint64_t end)
-{
-	v->vmgexits++;
-	if (!v->vm->cfg.trace_file)
-		return;
-	if (!v->trace) {
-		v->trace = calloc(VMM_TRACE_MAX_PER_VCPU, sizeof(*v->trace));
-		if (!v->trace)
-			return;
-	}
-	if (v->ntrace < VMM_TRACE_MAX_PER_VCPU)
-		v->trace[v->ntrace++] = (struct vmm_trace_event){start - v->vm->t0_ns, end - start, code};
-}
-
 static void sim_vmgexit(void *ctx)
 {
 	struct vmm_vcpu *v = ctx;
-	struct vmm_vm *vm = v->vm;
-	if (atomic_load(&vm->stopping))
+	/* The world switch: the engine and the exit handler run here, on the vCPU's thread (exits.c). */
+	if (!vmm_vcpu_vmgexit(v))
 		longjmp(v->stop_jmp, 1);
-	uint64_t start = vmm_now_ns();
-	uint64_t msr = hv_vcpu_get_ghcb_msr(v->hv), code;
-	if (msr & 0xFFF)
-		code = (msr & 0xFFF) | 1ull << 63;
-	else if (msr + 4096 <= vm->mem_size)
-		code = le64_load(vm->mem + msr + GHCB_OFF_SW_EXIT_CODE);
-	else
-		code = ~0ull;
-	for (;;) {
-		int rc = hv_vcpu_vmgexit(v->hv);
-		if (rc == 1)
-			break;
-		if (rc < 0) {
-			fprintf(vm->err, "snpemu: engine error %d on vCPU %u\n", rc, v->id);
-			vmm_vm_stop(vm, 127);
-			longjmp(v->stop_jmp, 1);
-		}
-		if (!vmm_handle_exit(vm, v))
-			longjmp(v->stop_jmp, 1);
-	}
-	record(v, code, start, vmm_now_ns());
 }
 
 static uint64_t sim_msr_read(void *ctx)
@@ -85,8 +50,8 @@ static int sim_pvalidate(void *ctx, uint64_t gpa, void *va, bool size2m, bool va
 	case FW_PVALIDATE_RMP_FAULT:
 	default:
 		/* Hardware raises #NPF (RMP violation) here; the VMM reports it and stops the VM. */
-		fprintf(v->vm->out, "guest fault on vCPU %u: PVALIDATE of a hypervisor-owned page at gpa 0x%llx\n", v->id,
-			(unsigned long long)gpa);
+		fprintf(v->vm->out, "guest fault on vCPU %u: PVALIDATE of a hypervisor-owned page at gpa 0x%llx\n",
+			v->id, (unsigned long long)gpa);
 		vmm_vm_stop(v->vm, 126);
 		longjmp(v->stop_jmp, 1);
 	}
@@ -130,26 +95,26 @@ static void sim_log(void *ctx, const char *msg, size_t len)
 }
 
 static const struct gst_platform_ops sim_ops = {
-	.vmgexit = sim_vmgexit,
-	.ghcb_msr_read = sim_msr_read,
-	.ghcb_msr_write = sim_msr_write,
-	.pvalidate = sim_pvalidate,
-	.gpa_to_ptr = sim_gpa_to_ptr,
-	.ptr_to_gpa = sim_ptr_to_gpa,
-	.delay_us = sim_delay_us,
-	.now_us = sim_now_us,
-	.log = sim_log,
+    .vmgexit = sim_vmgexit,
+    .ghcb_msr_read = sim_msr_read,
+    .ghcb_msr_write = sim_msr_write,
+    .pvalidate = sim_pvalidate,
+    .gpa_to_ptr = sim_gpa_to_ptr,
+    .ptr_to_gpa = sim_ptr_to_gpa,
+    .delay_us = sim_delay_us,
+    .now_us = sim_now_us,
+    .log = sim_log,
 };
 
 static const struct gst_platform_ops sim_ops_sev_es = {
-	.vmgexit = sim_vmgexit,
-	.ghcb_msr_read = sim_msr_read,
-	.ghcb_msr_write = sim_msr_write,
-	.gpa_to_ptr = sim_gpa_to_ptr,
-	.ptr_to_gpa = sim_ptr_to_gpa,
-	.delay_us = sim_delay_us,
-	.now_us = sim_now_us,
-	.log = sim_log,
+    .vmgexit = sim_vmgexit,
+    .ghcb_msr_read = sim_msr_read,
+    .ghcb_msr_write = sim_msr_write,
+    .gpa_to_ptr = sim_gpa_to_ptr,
+    .ptr_to_gpa = sim_ptr_to_gpa,
+    .delay_us = sim_delay_us,
+    .now_us = sim_now_us,
+    .log = sim_log,
 };
 
 static void *vcpu_thread(void *arg)
@@ -159,7 +124,8 @@ static void *vcpu_thread(void *arg)
 	const struct snpemu_boot_info *boot = (const void *)(vm->mem + SNPEMU_BOOT_INFO_GPA);
 	if (!setjmp(v->stop_jmp)) {
 		int status = guest_run(vm->program, &v->plat, v->id, boot);
-		/* The program returned without using the exit port: its status ends the VM (the BSP), an AP just stops. */
+		/* The program returned without using the exit port: its status ends the VM (the BSP), an AP just stops.
+		 */
 		if (v->id == 0)
 			vmm_vm_stop(vm, status);
 	}

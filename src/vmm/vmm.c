@@ -8,6 +8,7 @@
 #include <snpemu/names.h>
 
 #include "../guests/program.h"
+#include "vmm/kvm.h"
 #include "vmm/vmm_internal.h"
 
 void vmm_config_default(struct vmm_config *cfg)
@@ -36,10 +37,23 @@ int vmm_parse_size(const char *s, uint64_t *out)
 		return -EINVAL;
 	unsigned shift = 0;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end == 'i' && shift)
 		end++;
@@ -84,26 +98,48 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	int rc = vmm_vm_init(vm, cfg, res);
 	if (rc)
 		goto out;
-	/* Only sim is wired in this build; `auto` resolves to it. */
-	if (cfg->backend == VMM_BACKEND_KVM) {
-		fprintf(vm->err, "snpemu: the kvm backend is not available in this build\n");
+	/* Backend choice: kvm where /dev/kvm runs a probe guest to its first exit (auto), else sim. */
+	enum vmm_backend backend = cfg->backend;
+	if (backend != VMM_BACKEND_SIM) {
+		char reason[VMM_KVM_REASON_LEN];
+		int probe = vmm_kvm_probe(reason, sizeof(reason));
+		if (probe && backend == VMM_BACKEND_KVM) {
+			fprintf(vm->err, "snpemu: the kvm backend cannot run here: %s\n", reason);
+			rc = -ENODEV;
+			goto out;
+		}
+		if (backend == VMM_BACKEND_AUTO && !cfg->quiet)
+			fprintf(vm->out, "snpemu: backend auto: %s (%s)\n", probe ? "sim" : "kvm",
+				probe ? reason : "/dev/kvm runs guests");
+		backend = probe ? VMM_BACKEND_SIM : VMM_BACKEND_KVM;
+	}
+	if (backend == VMM_BACKEND_SIM && vm->program->kvm_only) {
+		fprintf(vm->err, "snpemu: guest program '%s' runs only on the kvm backend\n", vm->program->name);
 		rc = -ENODEV;
 		goto out;
 	}
-	res->backend = VMM_BACKEND_SIM;
+	res->backend = backend;
 	write_boot_info(vm);
+	uint64_t image_len = 0;
+	if (backend == VMM_BACKEND_KVM && (rc = vmm_kvm_prepare(vm, &image_len)))
+		goto out;
 	if (vm->snp) {
-		/* sim: the image is one page naming the program (its code lives in the VMM process). */
-		uint8_t image[4096] = {0};
-		snprintf((char *)image, sizeof(image), "snpemu sim guest image: %s\n", vm->program->name);
-		rc = vmm_launch(vm, image, sizeof(image));
+		if (backend == VMM_BACKEND_KVM) {
+			/* kvm: the ELF is in guest RAM at its link address; the launch measures its pages there. */
+			rc = vmm_launch(vm, NULL, image_len);
+		} else {
+			/* sim: the image is one page naming the program (its code lives in the VMM process). */
+			uint8_t image[4096] = {0};
+			snprintf((char *)image, sizeof(image), "snpemu sim guest image: %s\n", vm->program->name);
+			rc = vmm_launch(vm, image, sizeof(image));
+		}
 		if (rc)
 			goto out;
 	}
 	if (!cfg->quiet) {
-		fprintf(vm->out, "snpemu: %s guest '%s', %u vCPU(s), %llu MiB, backend %s\n", vm->snp ? "SEV-SNP" : "SEV-ES",
-			vm->program->name, vm->nvcpus, (unsigned long long)(vm->mem_size >> 20),
-			vmm_backend_name(res->backend));
+		fprintf(vm->out, "snpemu: %s guest '%s', %u vCPU(s), %llu MiB, backend %s\n",
+			vm->snp ? "SEV-SNP" : "SEV-ES", vm->program->name, vm->nvcpus,
+			(unsigned long long)(vm->mem_size >> 20), vmm_backend_name(res->backend));
 		if (vm->snp) {
 			fprintf(vm->out, "launch measurement: ");
 			print_hex(vm->out, res->measurement, 48);
@@ -112,7 +148,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 		fflush(vm->out);
 	}
 	vm->t0_ns = vmm_now_ns();
-	rc = vmm_sim_run(vm);
+	rc = backend == VMM_BACKEND_KVM ? vmm_kvm_backend_run(vm) : vmm_sim_run(vm);
 	if (rc)
 		goto out;
 	uint64_t elapsed = vmm_now_ns() - vm->t0_ns;
@@ -134,10 +170,12 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	if (cfg->trace_file && vmm_trace_write(vm, cfg->trace_file))
 		fprintf(vm->err, "snpemu: could not write the trace to %s\n", cfg->trace_file);
 	if (!cfg->quiet)
-		fprintf(vm->out, "snpemu: guest exited with status %d after %llu VMGEXITs, %llu exits to the VMM, %.3f s\n",
+		fprintf(vm->out,
+			"snpemu: guest exited with status %d after %llu VMGEXITs, %llu exits to the VMM, %.3f s\n",
 			res->status, (unsigned long long)res->vmgexits, (unsigned long long)res->exits_to_vmm,
 			(double)elapsed / 1e9);
 out:
+	vmm_kvm_backend_fini(vm);
 	vmm_vm_fini(vm);
 	free(vm);
 	return rc;
