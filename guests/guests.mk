@@ -46,6 +46,11 @@ $(KVM_PROGRAM_DIR)/%.elf: $(O)/guests/obj/guests/kvm_main_%.o $(O)/guests/obj/gu
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^) -lbearssl
 
-# The VMM carries the program images (src/vmm/kvm_images.c), so the CLI runs kvm guests from anywhere.
-$(O)/src/vmm/kvm_images.o: $(KVM_PROGRAM_ELFS)
-$(O)/src/vmm/kvm_images.o: CPPFLAGS += -DKVM_PROGRAM_DIR=\"$(abspath $(KVM_PROGRAM_DIR))\"
+# The VMM carries the program images (src/vmm/kvm_images.c), so the CLI runs kvm guests from anywhere; the list of
+# images is generated from KVM_PROGRAMS (a new program is one word there).
+$(KVM_PROGRAM_DIR)/images.h: guests/guests.mk
+	@mkdir -p $(dir $@)
+	@printf '%s\n' $(foreach p,$(KVM_PROGRAMS),'KVM_IMAGE($(p))') >$@
+$(O)/src/vmm/kvm_images.o: $(KVM_PROGRAM_ELFS) $(KVM_PROGRAM_DIR)/images.h
+$(O)/src/vmm/kvm_images.o: CPPFLAGS += -DKVM_PROGRAM_DIR=\"$(abspath $(KVM_PROGRAM_DIR))\" \
+	-DKVM_IMAGE_LIST=\"$(abspath $(KVM_PROGRAM_DIR))/images.h\"

@@ -10,36 +10,27 @@
 
 #include "vmm/vmm_internal.h"
 
-#ifndef KVM_PROGRAM_DIR
-#error "KVM_PROGRAM_DIR names the directory of the guest program ELFs (guests/guests.mk)"
+#if !defined(KVM_PROGRAM_DIR) || !defined(KVM_IMAGE_LIST)
+#error "KVM_PROGRAM_DIR names the directory of the guest program ELFs, KVM_IMAGE_LIST their list (guests/guests.mk)"
 #endif
 
-/* One .incbin per program: start and end symbols in .rodata. */
+/* One .incbin per program (KVM_IMAGE_LIST holds a KVM_IMAGE(name) line each): start and end symbols in .rodata. */
 #define KVM_IMAGE(name)                                                                               \
 	__asm__(".pushsection .rodata\n\t.balign 16\n\t.globl vmm_kvm_image_" #name "_start\n"        \
 		"vmm_kvm_image_" #name "_start:\n\t.incbin \"" KVM_PROGRAM_DIR "/" #name ".elf\"\n\t" \
 		".globl vmm_kvm_image_" #name "_end\nvmm_kvm_image_" #name "_end:\n\t.popsection");   \
-	extern const uint8_t vmm_kvm_image_##name##_start[], vmm_kvm_image_##name##_end[]
+	extern const uint8_t vmm_kvm_image_##name##_start[], vmm_kvm_image_##name##_end[];
+#include KVM_IMAGE_LIST
+#undef KVM_IMAGE
 
-KVM_IMAGE(hello);
-KVM_IMAGE(attest);
-KVM_IMAGE(psc);
-KVM_IMAGE(smp);
-KVM_IMAGE(hostile);
-KVM_IMAGE(storm);
-KVM_IMAGE(fault);
-KVM_IMAGE(bench);
-
-#define ENTRY(name)                                                             \
-	{                                                                       \
-#name, vmm_kvm_image_##name##_start, vmm_kvm_image_##name##_end \
-	}
+#define KVM_IMAGE(name) {#name, vmm_kvm_image_##name##_start, vmm_kvm_image_##name##_end},
 static const struct {
 	const char *name;
 	const uint8_t *start, *end;
 } images[] = {
-    ENTRY(hello), ENTRY(attest), ENTRY(psc), ENTRY(smp), ENTRY(hostile), ENTRY(storm), ENTRY(fault), ENTRY(bench),
+#include KVM_IMAGE_LIST
 };
+#undef KVM_IMAGE
 
 const uint8_t *vmm_kvm_program_image(const char *name, size_t *len)
 {

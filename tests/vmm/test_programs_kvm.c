@@ -23,6 +23,7 @@
 #include <snpemu/vmm.h>
 
 #include "vmm/kvm.h"
+#include "vmm/vmm_internal.h"
 
 #include "guest_test.h"
 
@@ -309,15 +310,22 @@ static void test_kvm_fault(void **state)
 	free_run(r);
 }
 
-/* auto picks kvm where the probe works and says so in one line. */
+/* auto picks kvm where the probe works and ring-0 guest code has SSE (the guest's AES-GCM), else sim, and says
+ * which in one line. */
 static void test_kvm_auto(void **state)
 {
+	const struct kvm_host *h = *state;
 	REQUIRE_KVM(state);
 	struct run *r = run_program("hello", VMM_BACKEND_AUTO, HV_VM_TYPE_SNP, 1, NULL);
 	assert_int_equal(r->rc, 0);
-	assert_int_equal(r->res.backend, VMM_BACKEND_KVM);
-	expect_line(r, "snpemu: backend auto: kvm");
 	assert_int_equal(r->res.status, 0);
+	if (h->sse) {
+		assert_int_equal(r->res.backend, VMM_BACKEND_KVM);
+		expect_line(r, "snpemu: backend auto: kvm");
+	} else {
+		assert_int_equal(r->res.backend, VMM_BACKEND_SIM);
+		expect_line(r, "snpemu: backend auto: sim (kvm: ring-0 guest code cannot use SSE here");
+	}
 	free_run(r);
 }
 
@@ -340,6 +348,30 @@ static void test_kvm_errors(void **state)
 	free_run(r);
 }
 
+/* Every program of the registry has a kvm image that the loader accepts, linked at RT_IMAGE_BASE, below the boot
+ * pages (no /dev/kvm needed). */
+static void test_kvm_images(void **state)
+{
+	(void)state;
+	unsigned int n = 0;
+	for (const char *const *name = vmm_program_names(); *name; name++, n++) {
+		size_t len;
+		const uint8_t *image = vmm_kvm_program_image(*name, &len);
+		if (!image)
+			fprintf(stderr, "no kvm image for '%s' (guests/guests.mk KVM_PROGRAMS)\n", *name);
+		assert_non_null(image);
+		struct vmm_kvm_elf_info info;
+		assert_int_equal(vmm_kvm_elf_check(image, len, RT_IMAGE_BASE, SNPEMU_BOOT_INFO_GPA, &info),
+				 VMM_KVM_ELF_OK);
+		assert_int_equal(info.lowest, RT_IMAGE_BASE);
+		assert_true(info.highest <= SNPEMU_BOOT_INFO_GPA);
+	}
+	assert_true(n >= 8);
+	size_t len = 1;
+	assert_null(vmm_kvm_program_image("nosuch", &len));
+	assert_int_equal(len, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,7 +380,7 @@ int main(void)
 	    cmocka_unit_test(test_kvm_attest_ext),   cmocka_unit_test(test_kvm_psc),
 	    cmocka_unit_test(test_kvm_smp),	     cmocka_unit_test(test_kvm_storm),
 	    cmocka_unit_test(test_kvm_fault),	     cmocka_unit_test(test_kvm_auto),
-	    cmocka_unit_test(test_kvm_errors),
+	    cmocka_unit_test(test_kvm_errors),	     cmocka_unit_test(test_kvm_images),
 	};
 	return cmocka_run_group_tests_name("vmm/programs_kvm", tests, setup, teardown);
 }
