@@ -37,11 +37,13 @@ GUEST_LIB_FOR_KVM := src/guest/mem.c src/guest/msr.c src/guest/ghcb.c src/guest/
 GUEST_LIB_FOR_KVM_OBJS := $(GUEST_LIB_FOR_KVM:%.c=$(O)/guests/obj/%.o)
 $(GUEST_LIB_FOR_KVM_OBJS): GUEST_CFLAGS += -fno-builtin
 
-$(O)/guests/obj/guests/kvm_main_%.o: guests/kvm_main.c
+# Static patterns: a plain pattern rule would also offer itself (through make's built-in `%: %.o`) for the .d files
+# that make tries to remake.
+$(KVM_PROGRAMS:%=$(O)/guests/obj/guests/kvm_main_%.o): $(O)/guests/obj/guests/kvm_main_%.o: guests/kvm_main.c
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -DKVM_PROGRAM=$* -c $< -o $@
 
-$(KVM_PROGRAM_DIR)/%.elf: $(O)/guests/obj/guests/kvm_main_%.o $(O)/guests/obj/guests/%.o $(GUEST_LIB_FOR_KVM_OBJS) \
+$(KVM_PROGRAM_ELFS): $(KVM_PROGRAM_DIR)/%.elf: $(O)/guests/obj/guests/kvm_main_%.o $(O)/guests/obj/guests/%.o $(GUEST_LIB_FOR_KVM_OBJS) \
 		$(GUEST_RT_OBJS) guests/rt/guest.ld
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^) -lbearssl

@@ -5,7 +5,8 @@
  * kvm backend's protocol, src/vmm/kvm_backend.c): bits [31:0] the GPA of the boot information page, bits [63:32]
  * the guest TSC frequency in kHz (0 if unknown).  It sets up the vCPU's thread-control block, builds the guest
  * library's kvm platform and runs the program exactly as the sim backend does (guest_run).  The BSP's status ends
- * the VM through rt_exit (RT_PORT_EXIT); an AP whose program returns just stops, as on sim.
+ * the VM through rt_exit (RT_PORT_EXIT); an AP whose program returns just stops, as on sim.  The VMM runs this code
+ * at CPL 3 and emulates its privileged instructions (rt_abi.h, "CPL 3"); nothing here depends on the level.
  */
 #include <snpemu/abi/boot_info.h>
 

@@ -164,6 +164,15 @@ void *vmm_kvm_gpa(struct vmm_kvm_vm *vm, uint64_t gpa, uint64_t len);
  * EFER = LME|LMA.  -EINVAL if id >= VMM_KVM_MAX_VCPUS. */
 int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_kvm_sregs *sregs);
 
+/* The same for code at CPL 3: CS/SS/DS/ES/FS/GS the VMM's user segments (DPL 3; RAM from RT_IMAGE_BASE is
+ * user-accessible), the rest as vmm_kvm_default_sregs().  -EINVAL if id >= VMM_KVM_MAX_VCPUS. */
+int vmm_kvm_user_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_kvm_sregs *sregs);
+
+/* After an exception report (VMM_KVM_EXIT_EXCEPTION): the general registers of the interrupted code, as the stub
+ * saved them (the stub itself overwrites RDX, RSI, RDI, R8..R12, RIP, RSP, RFLAGS).  -EFAULT if the stub's stack
+ * is not in RAM. */
+int vmm_kvm_exception_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_exit *exit, struct vmm_kvm_regs *regs);
+
 #define VMM_KVM_VMSA_SIZE 4096u
 
 /* AP creation: the registers of a guest-supplied VMSA page (vmsa[VMM_KVM_VMSA_SIZE], untrusted bytes, read with

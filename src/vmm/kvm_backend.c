@@ -12,6 +12,9 @@
  *   SHUTDOWN, INTERNAL_ERROR, FAIL_ENTRY, others -> a message and a stop with status 127
  *   HLT                   -> an AP whose program returned stops (as on sim); the BSP halting stops the VM (123)
  *
+ * CPL 3: the programs run at CPL 3 and the VMM emulates their privileged instructions (emulate_privileged()):
+ * hosts whose KVM emulates ring-0 guest code (PVM: ~1 us per instruction, no SSE) run CPL-3 code natively.
+ *
  * vCPUs: the BSP at the ELF entry; an AP on AP creation (the engine's AP handler, vm_snp.c) at the same entry with
  * RDI = its APIC ID.  The VMSA the guest wrote is validated by the engine but its registers are not loaded: the
  * programs' VMSAs carry no runnable state (storm leaves RIP 0, none sets RSP, CR3 or segments) and guests/rt's
@@ -91,10 +94,10 @@ static uint64_t tsc_khz(void)
 }
 
 /*
- * What `auto` needs beyond vmm_kvm_probe(): SSE in ring-0 guest code.  The guest library's AES-GCM (Debian's
- * libbearssl.a, compiled for the x86-64 baseline) uses SSE2, which hosts whose KVM emulates ring-0 guest code (PVM)
- * cannot run; there every guest request would stop the VM, so `auto` keeps to sim.  The probe guest doubles RAX
- * with SSE2 (movq, paddq, movq) and reports it on the exit port.
+ * What `auto` needs beyond vmm_kvm_probe(): SSE in the programs' code at CPL 3.  The guest library's AES-GCM
+ * (Debian's libbearssl.a, compiled for the x86-64 baseline) uses SSE2; a host whose KVM could not run it would stop
+ * the VM at every guest request.  The probe guest doubles RAX with SSE2 (movq, paddq, movq) at CPL 3 and then
+ * executes an OUT, whose #GP report carries RAX back (the stub saves no SSE state and leaves RAX alone).
  */
 int vmm_kvm_probe_sse(char *reason, size_t len)
 {
@@ -102,31 +105,36 @@ int vmm_kvm_probe_sse(char *reason, size_t len)
 	    0x66, 0x48, 0x0F, 0x6E, 0xC0, /* movq %rax, %xmm0 */
 	    0x66, 0x0F, 0xD4, 0xC0,	  /* paddq %xmm0, %xmm0 */
 	    0x66, 0x48, 0x0F, 0x7E, 0xC0, /* movq %xmm0, %rax */
-	    0xBA, 0xE2, 0x05, 0x00, 0x00, /* mov $RT_PORT_EXIT, %edx */
-	    0xEF,			  /* out %eax, (%dx) */
-	    0xF4,			  /* hlt */
+	    0xE6, 0x80,			  /* out %al, $0x80: #GP at CPL 3 */
+	    0xEB, 0xFE,			  /* jmp . */
 	};
-	_Static_assert(RT_PORT_EXIT == 0x5E2, "the probe's port");
 	const uint64_t in = 0x1234;
 	struct vmm_kvm_vm_config cfg = {.ram_size = VMM_KVM_RAM_MIN};
 	struct vmm_kvm_vm *kvm;
 	struct vmm_kvm_vcpu *vcpu;
 	struct vmm_kvm_exit e;
+	struct vmm_kvm_sregs sregs;
+	struct vmm_kvm_regs out;
 	char what[VMM_KVM_REASON_LEN];
 	int rc = vmm_kvm_vm_create(&cfg, &kvm, reason, len);
 	if (rc)
 		return rc;
 	memcpy(vmm_kvm_gpa(kvm, RT_IMAGE_BASE, sizeof(code)), code, sizeof(code));
-	const struct vmm_kvm_regs regs = {.rip = RT_IMAGE_BASE, .rax = in, .rflags = 2};
-	rc = vmm_kvm_vcpu_create(kvm, 0, &regs, NULL, &vcpu);
+	const struct vmm_kvm_regs regs = {.rip = RT_IMAGE_BASE, .rax = in, .rsp = RT_IMAGE_BASE + 0x1000, .rflags = 2};
+	rc = vmm_kvm_user_sregs(kvm, 0, &sregs);
+	if (!rc)
+		rc = vmm_kvm_vcpu_create(kvm, 0, &regs, &sregs, &vcpu);
 	if (rc) {
 		snprintf(reason, len, "kvm: creating the SSE probe's vCPU: %s", strerror(-rc));
 	} else {
 		rc = vmm_kvm_vcpu_run(vcpu, &e);
-		if (rc == 0 && !(e.kind == VMM_KVM_EXIT_IO && e.io.port == RT_PORT_EXIT && e.io.value == 2 * in)) {
+		bool ok = rc == 0 && e.kind == VMM_KVM_EXIT_EXCEPTION && e.exception.vector == 13 &&
+			  e.exception.rip == RT_IMAGE_BASE + 14 && vmm_kvm_exception_regs(vcpu, &e, &out) == 0 &&
+			  out.rax == 2 * in;
+		if (rc == 0 && !ok) {
 			vmm_kvm_exit_describe(&e, what, sizeof(what));
-			snprintf(reason, len,
-				 "kvm: ring-0 guest code cannot use SSE here (%s), the guest's AES-GCM needs it", what);
+			snprintf(reason, len, "kvm: guest code cannot use SSE here (%s), the guest's AES-GCM needs it",
+				 what);
 			rc = -ENOTSUP;
 		} else if (rc) {
 			snprintf(reason, len, "kvm: KVM_RUN: %s", strerror(-rc));
@@ -195,29 +203,36 @@ static void say(struct vmm_vm *vm, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* PVALIDATE doorbell: the firmware model's RMP decides, mapped as sim.c maps it. */
-static bool do_pvalidate(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
+/* PVALIDATE of the page at `gpa` (RAX/RCX/RDX of the doorbell): the firmware model's RMP decides, mapped as sim.c
+ * maps it.  Returns false when the VM stops (an RMP fault, or PVALIDATE in an SEV-ES VM). */
+static bool pvalidate(struct vmm_vm *vm, struct vmm_vcpu *v, uint64_t gpa, uint64_t size, uint64_t validate,
+		      uint32_t *rc_out, bool *no_update)
 {
+	*no_update = false;
+	*rc_out = RT_PVALIDATE_FAIL_INPUT;
 	if (!vm->fw_guest) {
 		/* SEV-ES has no PVALIDATE: the instruction would #UD. */
 		say(vm, "guest exception on vCPU %u: PVALIDATE in an SEV-ES VM (#UD)\n", v->id);
 		vmm_vm_stop(vm, KVM_STATUS_EXCEPTION + 6);
 		return false;
 	}
-	if (e->pvalidate.page_size > RT_PVALIDATE_SIZE_2M || e->pvalidate.validate > 1)
-		return vmm_kvm_complete_pvalidate(v->kvm, RT_PVALIDATE_FAIL_INPUT, false) == 0;
-	uint64_t gpa = e->pvalidate.vaddr; /* identity-mapped */
-	enum fw_pvalidate_rc rc = fw_rmp_pvalidate(
-	    fw_guest_rmp(vm->fw_guest), gpa, e->pvalidate.page_size == RT_PVALIDATE_SIZE_2M, e->pvalidate.validate);
+	if (size > RT_PVALIDATE_SIZE_2M || validate > 1)
+		return true;
+	enum fw_pvalidate_rc rc =
+	    fw_rmp_pvalidate(fw_guest_rmp(vm->fw_guest), gpa, size == RT_PVALIDATE_SIZE_2M, validate != 0);
 	switch (rc) {
 	case FW_PVALIDATE_SUCCESS:
-		return vmm_kvm_complete_pvalidate(v->kvm, RT_PVALIDATE_SUCCESS, false) == 0;
+		*rc_out = RT_PVALIDATE_SUCCESS;
+		return true;
 	case FW_PVALIDATE_FAIL_NOCHANGE:
-		return vmm_kvm_complete_pvalidate(v->kvm, RT_PVALIDATE_SUCCESS, true) == 0;
+		*rc_out = RT_PVALIDATE_SUCCESS;
+		*no_update = true;
+		return true;
 	case FW_PVALIDATE_FAIL_SIZEMISMATCH:
-		return vmm_kvm_complete_pvalidate(v->kvm, RT_PVALIDATE_FAIL_SIZEMISMATCH, false) == 0;
+		*rc_out = RT_PVALIDATE_FAIL_SIZEMISMATCH;
+		return true;
 	case FW_PVALIDATE_FAIL_INPUT:
-		return vmm_kvm_complete_pvalidate(v->kvm, RT_PVALIDATE_FAIL_INPUT, false) == 0;
+		return true;
 	case FW_PVALIDATE_RMP_FAULT:
 	default:
 		/* Hardware raises #NPF (RMP violation) here; the VMM reports it and stops the VM. */
@@ -226,6 +241,16 @@ static bool do_pvalidate(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm
 		vmm_vm_stop(vm, KVM_STATUS_RMP_FAULT);
 		return false;
 	}
+}
+
+static bool do_pvalidate(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
+{
+	uint32_t rc;
+	bool no_update;
+	/* identity-mapped: the virtual address is the GPA */
+	if (!pvalidate(vm, v, e->pvalidate.vaddr, e->pvalidate.page_size, e->pvalidate.validate, &rc, &no_update))
+		return false;
+	return vmm_kvm_complete_pvalidate(v->kvm, rc, no_update) == 0;
 }
 
 static bool do_rdmsr(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
@@ -266,6 +291,139 @@ static bool do_io(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_ex
 	return vmm_handle_port(vm, v, e->io.port, false, buf, e->io.size, e->io.count);
 }
 
+/*
+ * The programs run at CPL 3 (where hosts that emulate ring-0 guest code, PVM, run them natively and with SSE), so
+ * their privileged instructions (the doorbell and console OUTs, RDMSR/WRMSR of the GHCB, SEV status and FS.base
+ * MSRs, HLT, CLI) raise #GP.  The VMM emulates them as a trap-and-emulate hypervisor does: it decodes the
+ * instruction at the reported RIP, performs it exactly as the exit of the CPL-0 instruction would be served, and
+ * resumes after it with the registers the exception stub saved.  Returns 1 (resume), 0 (not an instruction the
+ * VMM emulates: report the #GP), -1 (the vCPU's thread ends).
+ */
+#define MSR_FS_BASE 0xC0000100u /* AMD APM vol 2: FS.base */
+
+enum priv_op { OP_OUT, OP_IN, OP_RDMSR, OP_WRMSR, OP_HLT, OP_NOP };
+
+static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
+{
+	struct vmm_kvm_regs r;
+	struct vmm_kvm_sregs sr;
+	if ((e->exception.cs & 3) != 3 || vmm_kvm_exception_regs(v->kvm, e, &r))
+		return 0;
+	const uint8_t *ip = vmm_kvm_gpa(vm->kvm, r.rip, 3);
+	if (!ip)
+		return 0;
+	unsigned int i = ip[0] == 0x66 ? 1 : 0, len = i + 1, size = i ? 2 : 4;
+	uint16_t port = (uint16_t)r.rdx;
+	enum priv_op op;
+	switch (ip[i]) {
+	case 0xE6: /* out imm8, al */
+	case 0xE4: /* in al, imm8 */
+		op = ip[i] == 0xE6 ? OP_OUT : OP_IN, port = ip[i + 1], size = 1, len = i + 2;
+		break;
+	case 0xE7: /* out imm8, (e)ax */
+	case 0xE5:
+		op = ip[i] == 0xE7 ? OP_OUT : OP_IN, port = ip[i + 1], len = i + 2;
+		break;
+	case 0xEE: /* out dx, al */
+	case 0xEC:
+		op = ip[i] == 0xEE ? OP_OUT : OP_IN, size = 1;
+		break;
+	case 0xEF: /* out dx, (e)ax */
+	case 0xED:
+		op = ip[i] == 0xEF ? OP_OUT : OP_IN;
+		break;
+	case 0xF4:
+		op = OP_HLT;
+		break;
+	case 0xFA: /* cli, sti: nothing to do, the VM takes no interrupts */
+	case 0xFB:
+		op = OP_NOP;
+		break;
+	case 0x0F:
+		if (i || (ip[1] != 0x30 && ip[1] != 0x32))
+			return 0;
+		op = ip[1] == 0x30 ? OP_WRMSR : OP_RDMSR, len = 2;
+		break;
+	default:
+		return 0;
+	}
+	if (vmm_kvm_vcpu_get_sregs(v->kvm, &sr))
+		return 0;
+	atomic_fetch_add(&vm->exits_to_vmm, 1);
+	uint32_t msr = (uint32_t)r.rcx;
+	uint64_t value = (r.rdx & 0xFFFFFFFFull) << 32 | (r.rax & 0xFFFFFFFFull);
+	uint8_t data[4];
+	switch (op) {
+	case OP_OUT:
+		if (port == RT_PORT_VMGEXIT) {
+			if (!vmm_vcpu_vmgexit(v))
+				return -1;
+		} else if (port == RT_PORT_PVALIDATE) {
+			uint32_t rc;
+			bool no_update;
+			if (!pvalidate(vm, v, r.rax, r.rcx, r.rdx, &rc, &no_update))
+				return -1;
+			r.rax = rc;
+			r.rflags = no_update ? r.rflags | 1u : r.rflags & ~1ull;
+		} else {
+			for (unsigned int b = 0; b < size; b++)
+				data[b] = (uint8_t)(r.rax >> (8 * b));
+			if (!vmm_handle_port(vm, v, port, false, data, size, 1))
+				return -1;
+		}
+		break;
+	case OP_IN:
+		vmm_handle_port(vm, v, port, true, data, size, 1);
+		for (unsigned int b = 0; b < size; b++)
+			r.rax = (r.rax & ~(0xFFull << (8 * b))) | (uint64_t)data[b] << (8 * b);
+		break;
+	case OP_RDMSR:
+		if (msr == RT_MSR_GHCB)
+			value = hv_vcpu_get_ghcb_msr(v->hv);
+		else if (msr == RT_MSR_SEV_STATUS)
+			value = MSR_AMD64_SEV_ENABLED | MSR_AMD64_SEV_ES_ENABLED |
+				(vm->snp ? MSR_AMD64_SEV_SNP_ENABLED : 0);
+		else if (msr == MSR_FS_BASE)
+			value = sr.fs.base;
+		else
+			return 0;
+		r.rax = value & 0xFFFFFFFFu;
+		r.rdx = value >> 32;
+		break;
+	case OP_WRMSR:
+		if (msr == RT_MSR_GHCB) {
+			if (hv_vcpu_set_ghcb_msr(v->hv, value))
+				return 0;
+		} else if (msr == MSR_FS_BASE) {
+			sr.fs.base = value;
+		} else {
+			return 0;
+		}
+		break;
+	case OP_HLT:
+		if (v->id != 0)
+			return -1; /* an AP whose program returned: it just stops, as on sim */
+		say(vm, "vCPU 0 halted; stopping the VM\n");
+		vmm_vm_stop(vm, KVM_STATUS_HALTED);
+		return -1;
+	case OP_NOP:
+		break;
+	}
+	/* Back to CPL 3 after the instruction, with the registers the stub saved. */
+	struct vmm_kvm_sregs user;
+	if (vmm_kvm_user_sregs(vm->kvm, v->id, &user))
+		return 0;
+	sr.cs = user.cs;
+	sr.ss = user.ss;
+	r.rip += len;
+	if (vmm_kvm_vcpu_set_sregs(v->kvm, &sr) || vmm_kvm_vcpu_set_regs(v->kvm, &r)) {
+		say(vm, "vCPU %u: cannot resume the guest after emulating an instruction; stopping the VM\n", v->id);
+		vmm_vm_stop(vm, KVM_STATUS_HOST);
+		return -1;
+	}
+	return 1;
+}
+
 /* Handles one exit; false ends the vCPU's thread. */
 static bool handle(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
 {
@@ -291,6 +449,11 @@ static bool handle(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_e
 		vmm_vm_stop(vm, KVM_STATUS_HALTED);
 		return false;
 	case VMM_KVM_EXIT_EXCEPTION:
+		if (e->exception.vector == 13) {
+			int emulated = emulate_privileged(vm, v, e);
+			if (emulated)
+				return emulated > 0;
+		}
 		vmm_kvm_exit_describe(e, what, sizeof(what));
 		say(vm, "guest exception on vCPU %u: %s; stopping the VM\n", v->id, what);
 		vmm_vm_stop(vm, KVM_STATUS_EXCEPTION + (int)e->exception.vector);
@@ -347,8 +510,11 @@ int vmm_kvm_start_vcpu(struct vmm_vm *vm, uint32_t id)
 		rc = -ECANCELED; /* the run loop may already be collecting threads to join */
 	} else if (!v->started) {
 		const struct vmm_kvm_regs regs = {.rip = vm->kvm_entry, .rdi = id, .rsi = vm->kvm_arg, .rflags = 2};
-		if (!v->kvm)
-			rc = vmm_kvm_vcpu_create(vm->kvm, id, &regs, NULL, &v->kvm);
+		/* At CPL 3 (emulate_privileged() says why). */
+		struct vmm_kvm_sregs sregs;
+		rc = vmm_kvm_user_sregs(vm->kvm, id, &sregs);
+		if (!rc && !v->kvm)
+			rc = vmm_kvm_vcpu_create(vm->kvm, id, &regs, &sregs, &v->kvm);
 		if (!rc)
 			rc = -pthread_create(&v->thread, NULL, vcpu_thread, v);
 		v->started = rc == 0;

@@ -284,6 +284,14 @@ int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_k
 	return 0;
 }
 
+int vmm_kvm_user_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_kvm_sregs *sregs)
+{
+	int r = vmm_kvm_default_sregs(vm, id, sregs);
+	if (r == 0)
+		vmm_kvm_x86_user_segments(sregs);
+	return r;
+}
+
 /* Runs the probe guest on vcpu: expects the SEV status RDMSR, answers it, expects the value back on the exit port. */
 static int probe_run(struct vmm_kvm_vcpu *vcpu, char *reason, size_t len)
 {
