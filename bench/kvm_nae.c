@@ -69,9 +69,9 @@ static double bare_io(unsigned int n, char *reason, size_t len)
 }
 
 /*
- * What one guest instruction costs at CPL 0 (where guest programs run) and at CPL 3, in ns.  PVM hosts emulate
- * ring-0 guest code instruction by instruction but run CPL-3 code natively; that is why the NAE round trip is far
- * above the IO exit there (the guest library's instructions), and what a CPL-3 guest runtime would gain.  The
+ * What one guest instruction costs at CPL 0 and at CPL 3 (where the programs run), in ns.  PVM hosts emulate ring-0
+ * guest code instruction by instruction but run CPL-3 code natively; at CPL 3 each privileged instruction is a #GP
+ * the VMM emulates, which is what keeps the round trips above the bare IO exit there.  The
  * guest: `loops` rounds of add/dec/jnz (3 instructions), then an OUT, which at CPL 3 raises #GP (reported by the
  * VMM's IDT stub): either exit ends the measurement.  CPL 3 uses its own identity page tables (U=1, 2 MiB pages)
  * and GDT above the code.  Returns ns per instruction, or -errno.
@@ -218,6 +218,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvm_nae: guest instruction cost: %s\n", reason);
 		return 1;
 	}
-	printf("  one guest instruction: %.2f ns at CPL 0 (guest programs), %.3f ns at CPL 3\n", cpl0, cpl3);
+	printf("  one guest instruction: %.2f ns at CPL 0, %.3f ns at CPL 3 (where the programs run)\n", cpl0, cpl3);
 	return 0;
 }
