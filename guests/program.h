@@ -30,9 +30,13 @@ struct guest_program {
 	const char *summary;
 	int (*bsp_main)(struct guest *g);
 	int (*ap_main)(struct guest *g); /* NULL: APs are not used */
+	bool kvm_only;			 /* runs only on the kvm backend (it faults on purpose) */
 };
 
-#define GUEST_PROGRAM(id, summary_, bsp, ap) const struct guest_program guest_program_##id = {#id, summary_, bsp, ap}
+#define GUEST_PROGRAM(id, summary_, bsp, ap) \
+	const struct guest_program guest_program_##id = {#id, summary_, bsp, ap, false}
+#define GUEST_PROGRAM_KVM_ONLY(id, summary_, bsp, ap) \
+	const struct guest_program guest_program_##id = {#id, summary_, bsp, ap, true}
 
 /* Map guest-physical memory through the platform (NULL if it cannot). */
 static inline void *guest_map(struct guest *g, uint64_t gpa, size_t len)

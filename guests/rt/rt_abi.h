@@ -27,9 +27,15 @@
  *   RT_PORT_CONSOLE    OUT 1 byte: a console character (COM1 data register).
  *   RT_PORT_EXIT       OUT 4 bytes: the program ends with this status; the VMM stops the VM.
  *   RT_PORT_DEBUG      OUT 4 bytes: a free-form diagnostic value (tests use it to tell the host an address).
- * Exceptions: the VMM's IDT sends every exception vector 0..31 to a stub on a per-vCPU IST stack that does an OUT
- * to RT_PORT_EXCEPTION with RSI = vector, RDI = error code (0 if the vector has none), R8 = faulting RIP, R9 = CS,
- * R10 = RFLAGS, R11 = RSP at the fault, R12 = CR2, then halts forever.
+ * Exceptions: the VMM's IDT sends every exception vector 0..31 to a stub on a per-vCPU IST stack that pushes RDX,
+ * RSI, RDI, R8..R12 (vmm_kvm_exception_regs() reads them back), then does an OUT to RT_PORT_EXCEPTION with
+ * RSI = vector, RDI = error code (0 if the vector has none), R8 = faulting RIP, R9 = CS, R10 = RFLAGS, R11 = RSP at
+ * the fault, R12 = CR2, then halts forever.
+ *
+ * CPL 3: RAM from RT_IMAGE_BASE is user-accessible and the GDT has user code/data segments
+ * (vmm_kvm_user_sregs()).  The VMM's kvm backend starts the guest programs there, because hosts whose KVM emulates
+ * ring-0 guest code (PVM) run CPL-3 code natively; their privileged instructions (OUT/IN, RDMSR/WRMSR, HLT, CLI)
+ * then raise #GP and the VMM emulates them (src/vmm/kvm_backend.c), so the same code runs at either level.
  *
  * The numbers carry no C suffix so that assembly (guests/rt/start.S, the VMM's stubs) can use them too.
  *

@@ -122,6 +122,24 @@ struct gst_snp_platform {
 /* Fill *plat with the snp ops and `sp` as context.  Compiled on x86-64 only; returns GST_ENOTSUP elsewhere. */
 int gst_platform_snp_init(struct gst_platform *plat, struct gst_snp_platform *sp);
 
+/* The `kvm` platform: snpemu's kvm backend (src/vmm/kvm_backend.c), guest code running in a KVM VM under the
+ * protocol of guests/rt/rt_abi.h.  VMGEXIT is an OUT to the doorbell port 0xE0, the GHCB MSR is a real
+ * rdmsr/wrmsr of 0xC0010130 (the VMM intercepts both), PVALIDATE is an OUT to the doorbell port 0xE1 with the
+ * instruction's registers (RAX/RCX/RDX in, RAX + CF out), GPA == pointer for [0, ram_size), delays count TSC
+ * ticks at tsc_khz (the VMM's KVM_GET_TSC_KHZ; 0 = unknown: delays are calibrated-free pause loops and there is
+ * no clock), and the log goes to the console port.  x86-64 only. */
+#define GST_KVM_PORT_VMGEXIT   0xE0u   /* = RT_PORT_VMGEXIT of guests/rt/rt_abi.h (the VMM asserts it) */
+#define GST_KVM_PORT_PVALIDATE 0xE1u   /* = RT_PORT_PVALIDATE */
+#define GST_KVM_PORT_CONSOLE   0x3F8u  /* = RT_PORT_CONSOLE */
+#define GST_KVM_NULL_GUARD     0x1000u /* = RT_NULL_GUARD_SIZE: page 0 is not mapped */
+struct gst_kvm_platform {
+	uint64_t ram_size; /* bytes of identity-mapped RAM from GPA 0 */
+	uint64_t tsc_khz;  /* guest TSC frequency, or 0 */
+};
+/* Fill *plat with the kvm ops and `kp` as context.  GST_EINVAL for a NULL argument or ram_size 0; GST_ENOTSUP
+ * when not compiled for x86-64. */
+int gst_platform_kvm_init(struct gst_platform *plat, struct gst_kvm_platform *kp);
+
 /* ---------------------------------------------------------------------------------------------------------------
  * Per-vCPU context
  * ------------------------------------------------------------------------------------------------------------- */

@@ -4,8 +4,10 @@
  * (abi/run.h).  The handler fills the response fields; the backend then calls hv_vcpu_vmgexit() again.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <snpemu/abi/ghcb.h>
 #include <snpemu/abi/run.h>
 #include <snpemu/abi/svm_exit.h>
 #include <snpemu/names.h>
@@ -31,35 +33,29 @@ static void console_put(struct vmm_vm *vm, struct vmm_vcpu *v, const uint8_t *p,
 	}
 }
 
-static bool handle_io(struct vmm_vm *vm, struct vmm_vcpu *v, struct snpemu_run *run)
+bool vmm_handle_port(struct vmm_vm *vm, struct vmm_vcpu *v, uint16_t port, bool in, uint8_t *data, uint32_t size,
+		     uint32_t count)
 {
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	size_t bytes = (size_t)run->io.size * run->io.count;
-	if (run->io.data_offset != SNPEMU_RUN_PIO_OFFSET || bytes > SNPEMU_RUN_PIO_SIZE) {
-		fprintf(vm->err, "snpemu: malformed IO exit (offset %llu, %zu bytes)\n",
-			(unsigned long long)run->io.data_offset, bytes);
-		vmm_vm_stop(vm, 125);
-		return false;
-	}
-	if (run->io.direction == SNPEMU_EXIT_IO_IN) {
+	size_t bytes = (size_t)size * count;
+	if (in) {
 		/* COM1 line status says "ready"; other ports float high, as on a PC with nothing there. */
-		memset(data, run->io.port == COM1_LSR ? 0x60 : 0xFF, bytes);
+		memset(data, port == COM1_LSR ? 0x60 : 0xFF, bytes);
 		return true;
 	}
-	switch (run->io.port) {
+	switch (port) {
 	case SNPEMU_PORT_CONSOLE:
 		console_put(vm, v, data, bytes);
 		return true;
 	case SNPEMU_PORT_EXIT:
-		if (run->io.size != 4)
+		if (size != 4)
 			break;
 		vmm_vm_stop(vm, (int)(data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24));
 		return false;
 	case SNPEMU_PORT_DEBUG:
 		pthread_mutex_lock(&vm->lock);
 		fprintf(vm->err, "snpemu: vCPU %u debug 0x%x\n", v->id,
-			run->io.size == 4 ? (unsigned)(data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24)
-					  : data[0]);
+			size == 4 ? (unsigned)(data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24)
+				  : data[0]);
 		pthread_mutex_unlock(&vm->lock);
 		return true;
 	case SNPEMU_PORT_EXPORT:
@@ -74,6 +70,20 @@ static bool handle_io(struct vmm_vm *vm, struct vmm_vcpu *v, struct snpemu_run *
 		break;
 	}
 	return true; /* OUTs to nothing are dropped, as on a PC */
+}
+
+static bool handle_io(struct vmm_vm *vm, struct vmm_vcpu *v, struct snpemu_run *run)
+{
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	size_t bytes = (size_t)run->io.size * run->io.count;
+	if (run->io.data_offset != SNPEMU_RUN_PIO_OFFSET || bytes > SNPEMU_RUN_PIO_SIZE) {
+		fprintf(vm->err, "snpemu: malformed IO exit (offset %llu, %zu bytes)\n",
+			(unsigned long long)run->io.data_offset, bytes);
+		vmm_vm_stop(vm, 125);
+		return false;
+	}
+	return vmm_handle_port(vm, v, run->io.port, run->io.direction == SNPEMU_EXIT_IO_IN, data, run->io.size,
+			       run->io.count);
 }
 
 static bool handle_mmio(struct vmm_vm *vm, struct snpemu_run *run)
@@ -221,4 +231,47 @@ bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v)
 		return false;
 	}
 	}
+}
+
+static void record(struct vmm_vcpu *v, uint64_t code, uint64_t start, uint64_t end)
+{
+	v->vmgexits++;
+	if (!v->vm->cfg.trace_file)
+		return;
+	if (!v->trace) {
+		v->trace = calloc(VMM_TRACE_MAX_PER_VCPU, sizeof(*v->trace));
+		if (!v->trace)
+			return;
+	}
+	if (v->ntrace < VMM_TRACE_MAX_PER_VCPU)
+		v->trace[v->ntrace++] = (struct vmm_trace_event){start - v->vm->t0_ns, end - start, code};
+}
+
+bool vmm_vcpu_vmgexit(struct vmm_vcpu *v)
+{
+	struct vmm_vm *vm = v->vm;
+	if (atomic_load(&vm->stopping))
+		return false;
+	uint64_t start = vmm_now_ns();
+	uint64_t msr = hv_vcpu_get_ghcb_msr(v->hv), code;
+	if (msr & 0xFFF)
+		code = (msr & 0xFFF) | 1ull << 63;
+	else if (msr + 4096 <= vm->mem_size)
+		code = le64_load(vm->mem + msr + GHCB_OFF_SW_EXIT_CODE);
+	else
+		code = ~0ull;
+	for (;;) {
+		int rc = hv_vcpu_vmgexit(v->hv);
+		if (rc == 1)
+			break;
+		if (rc < 0) {
+			fprintf(vm->err, "snpemu: engine error %d on vCPU %u\n", rc, v->id);
+			vmm_vm_stop(vm, 127);
+			return false;
+		}
+		if (!vmm_handle_exit(vm, v))
+			return false;
+	}
+	record(v, code, start, vmm_now_ns());
+	return true;
 }

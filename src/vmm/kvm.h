@@ -39,6 +39,9 @@ struct vmm_kvm_vm_config {
 	uint64_t ram_size;    /* bytes; 0 = VMM_KVM_RAM_DEFAULT; a multiple of 2 MiB in [RAM_MIN, RAM_MAX] */
 	uint64_t slot_size;   /* bytes per KVM memory slot; 0 = the whole RAM in one slot; a multiple of 2 MiB */
 	const char *dev_path; /* NULL = "/dev/kvm" (another path lets tests reach the unusable-device errors) */
+	void *ram;	      /* NULL = the VM maps its own RAM; else a caller's host mapping of ram_size bytes (the
+				 VMM's guest memory, which the engine and firmware model see too), kept mapped by the
+				 caller until vmm_kvm_vm_destroy() and written by vmm_kvm_vm_create() (system area) */
 };
 
 /* General registers (the part of a VMSA or of kvm_regs that user code sees). */
@@ -160,6 +163,15 @@ void *vmm_kvm_gpa(struct vmm_kvm_vm *vm, uint64_t gpa, uint64_t len);
  * own TSS, the VMM's GDT, IDT and identity page tables, CR0 = PE|MP|ET|NE|WP|PG, CR4 = PAE|OSFXSR|OSXMMEXCPT,
  * EFER = LME|LMA.  -EINVAL if id >= VMM_KVM_MAX_VCPUS. */
 int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_kvm_sregs *sregs);
+
+/* The same for code at CPL 3: CS/SS/DS/ES/FS/GS the VMM's user segments (DPL 3; RAM from RT_IMAGE_BASE is
+ * user-accessible), the rest as vmm_kvm_default_sregs().  -EINVAL if id >= VMM_KVM_MAX_VCPUS. */
+int vmm_kvm_user_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_kvm_sregs *sregs);
+
+/* After an exception report (VMM_KVM_EXIT_EXCEPTION): the general registers of the interrupted code, as the stub
+ * saved them (the stub itself overwrites RDX, RSI, RDI, R8..R12, RIP, RSP, RFLAGS).  -EFAULT if the stub's stack
+ * is not in RAM. */
+int vmm_kvm_exception_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_exit *exit, struct vmm_kvm_regs *regs);
 
 #define VMM_KVM_VMSA_SIZE 4096u
 

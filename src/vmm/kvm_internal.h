@@ -39,7 +39,10 @@
 #define VMM_KVM_SEL_CODE  0x08u
 #define VMM_KVM_SEL_DATA  0x10u
 #define VMM_KVM_SEL_TSS0  0x20u /* vCPU id's TSS at VMM_KVM_SEL_TSS0 + 16 * id (16-byte system descriptors) */
-#define VMM_KVM_GDT_LIMIT (VMM_KVM_SEL_TSS0 + 16u * VMM_KVM_MAX_VCPUS - 1u)
+#define VMM_KVM_SEL_UCODE (VMM_KVM_SEL_TSS0 + 16u * VMM_KVM_MAX_VCPUS) /* CPL-3 code, after the TSSs (RPL 0 here) */
+#define VMM_KVM_SEL_UDATA (VMM_KVM_SEL_UCODE + 8u)
+#define VMM_KVM_GDT_LIMIT (VMM_KVM_SEL_UDATA + 7u)
+#define VMM_KVM_EXC_SAVED 8u /* registers the exception stubs save below the vector (see kvm_x86.c) */
 
 _Static_assert(VMM_KVM_IST_END <= RT_IMAGE_BASE, "system area fits below the image");
 _Static_assert(VMM_KVM_TSS_GPA + VMM_KVM_MAX_VCPUS * VMM_KVM_TSS_STRIDE <= VMM_KVM_SYS_RO_END, "TSS array");
@@ -50,6 +53,7 @@ struct vmm_kvm_vm {
 	int kvm_fd;
 	int vm_fd;
 	uint8_t *ram;
+	bool ram_owned; /* ram was mapped by vmm_kvm_vm_create() (not the caller's) */
 	uint64_t ram_size;
 	unsigned int slots;
 	size_t run_size;
@@ -68,6 +72,7 @@ enum vmm_kvm_pending {
 	VMM_KVM_PENDING_WRMSR,
 	VMM_KVM_PENDING_IN,
 	VMM_KVM_PENDING_PVALIDATE,
+	VMM_KVM_PENDING_REPORT, /* an exception report: its OUT completes before registers are written */
 };
 
 struct vmm_kvm_vcpu {
@@ -90,6 +95,9 @@ void vmm_kvm_x86_build_system_area(uint8_t *ram, uint64_t ram_size);
 
 /* Default system registers for vCPU id (< VMM_KVM_MAX_VCPUS). */
 void vmm_kvm_x86_default_sregs(uint32_t id, struct vmm_kvm_sregs *sregs);
+
+/* Replaces the code and data segments of sregs with the CPL-3 ones. */
+void vmm_kvm_x86_user_segments(struct vmm_kvm_sregs *sregs);
 
 /* Conversions between our VMSA-style system registers and KVM's. */
 void vmm_kvm_x86_sregs_to_kvm(const struct vmm_kvm_sregs *in, struct kvm_sregs *out);

@@ -310,6 +310,7 @@ static int decode_io(struct vmm_kvm_vcpu *vcpu, struct vmm_kvm_exit *exit)
 			exit->exception.rflags = k.r10;
 			exit->exception.rsp = k.r11;
 			exit->exception.cr2 = k.r12;
+			vcpu->pending = VMM_KVM_PENDING_REPORT;
 			return 0;
 		}
 	}
@@ -450,6 +451,29 @@ int vmm_kvm_complete_pvalidate(struct vmm_kvm_vcpu *vcpu, uint32_t rc, bool no_u
 		return -EINVAL;
 	vcpu->pv_rc = rc;
 	vcpu->pv_no_update = no_update;
+	return 0;
+}
+
+int vmm_kvm_exception_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_exit *exit, struct vmm_kvm_regs *regs)
+{
+	int r = vmm_kvm_vcpu_get_regs(vcpu, regs);
+	if (r < 0)
+		return r;
+	/* The stub's stack (kvm_x86.c): R12, R11, R10, R9, R8, RDI, RSI, RDX, then vector, error code, frame. */
+	const uint8_t *p = vmm_kvm_gpa(vcpu->vm, regs->rsp, 8 * VMM_KVM_EXC_SAVED);
+	if (!p)
+		return -EFAULT;
+	regs->r12 = le64_load(p);
+	regs->r11 = le64_load(p + 8);
+	regs->r10 = le64_load(p + 16);
+	regs->r9 = le64_load(p + 24);
+	regs->r8 = le64_load(p + 32);
+	regs->rdi = le64_load(p + 40);
+	regs->rsi = le64_load(p + 48);
+	regs->rdx = le64_load(p + 56);
+	regs->rip = exit->exception.rip;
+	regs->rsp = exit->exception.rsp;
+	regs->rflags = exit->exception.rflags;
 	return 0;
 }
 

@@ -99,15 +99,19 @@ static int open_kvm(const char *path, int *out, bool *sync_regs, char *reason, s
 	return 0;
 }
 
-static int set_memory(struct vmm_kvm_vm *vm, uint64_t slot_size, char *reason, size_t len)
+static int set_memory(struct vmm_kvm_vm *vm, void *caller_ram, uint64_t slot_size, char *reason, size_t len)
 {
-	void *ram =
-	    mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (ram == MAP_FAILED) {
-		int e = errno;
-		say(reason, len, "kvm: cannot map %llu bytes of guest RAM: %s", (unsigned long long)vm->ram_size,
-		    strerror(e));
-		return -e;
+	void *ram = caller_ram;
+	if (!ram) {
+		ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+			   0);
+		if (ram == MAP_FAILED) {
+			int e = errno;
+			say(reason, len, "kvm: cannot map %llu bytes of guest RAM: %s",
+			    (unsigned long long)vm->ram_size, strerror(e));
+			return -e;
+		}
+		vm->ram_owned = true;
 	}
 	vm->ram = ram;
 	for (uint64_t gpa = 0; gpa < vm->ram_size; gpa += slot_size) {
@@ -181,7 +185,7 @@ static int get_supported_cpuid(struct vmm_kvm_vm *vm, char *reason, size_t len)
 static void vm_free(struct vmm_kvm_vm *vm)
 {
 	free(vm->cpuid);
-	if (vm->ram)
+	if (vm->ram && vm->ram_owned)
 		munmap(vm->ram, vm->ram_size);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
@@ -211,7 +215,7 @@ int vmm_kvm_vm_create(const struct vmm_kvm_vm_config *cfg, struct vmm_kvm_vm **o
 		goto fail;
 	}
 	vm->vm_fd = r;
-	r = set_memory(vm, slot_size, reason, len);
+	r = set_memory(vm, cfg ? cfg->ram : NULL, slot_size, reason, len);
 	if (r < 0)
 		goto fail;
 	r = set_msr_filter(vm, reason, len);
@@ -278,6 +282,14 @@ int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_k
 		return -EINVAL;
 	vmm_kvm_x86_default_sregs(id, sregs);
 	return 0;
+}
+
+int vmm_kvm_user_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_kvm_sregs *sregs)
+{
+	int r = vmm_kvm_default_sregs(vm, id, sregs);
+	if (r == 0)
+		vmm_kvm_x86_user_segments(sregs);
+	return r;
 }
 
 /* Runs the probe guest on vcpu: expects the SEV status RDMSR, answers it, expects the value back on the exit port. */

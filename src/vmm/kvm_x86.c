@@ -18,6 +18,7 @@
 /* Page-table entry bits (APM vol 2 §5.3, Intel SDM vol 3 §4.5). */
 #define PTE_P  (1ull << 0)
 #define PTE_RW (1ull << 1)
+#define PTE_US (1ull << 2) /* user: RAM from RT_IMAGE_BASE, for code at CPL 3 */
 #define PTE_A  (1ull << 5) /* pre-set so the walker need not write the read-only tables */
 #define PTE_D  (1ull << 6)
 #define PTE_PS (1ull << 7)
@@ -45,6 +46,7 @@
 #define SEG_DB	    (1u << 10)
 #define SEG_G	    (1u << 11)
 
+#define SEG_DPL3	(3u << 5)
 #define SEG_CODE64_ATTR (0xBu | SEG_S | SEG_P | SEG_L | SEG_G)	/* execute/read, accessed */
 #define SEG_DATA_ATTR	(0x3u | SEG_S | SEG_P | SEG_DB | SEG_G) /* read/write, accessed */
 #define SEG_TSS_ATTR	(0xBu | SEG_P)				/* 64-bit TSS, busy (loaded via sregs) */
@@ -85,12 +87,22 @@ __asm__(".pushsection .rodata\n"
 	".endr\n"
 	".balign 16\n"
 	".Lvmm_kvm_exc_common:\n"
-	"  popq %rsi\n"		  /* vector */
-	"  popq %rdi\n"		  /* error code */
-	"  movq 0(%rsp), %r8\n"	  /* RIP */
-	"  movq 8(%rsp), %r9\n"	  /* CS */
-	"  movq 16(%rsp), %r10\n" /* RFLAGS */
-	"  movq 24(%rsp), %r11\n" /* RSP */
+	/* The registers the report overwrites, saved for the VMM (vmm_kvm_exception_regs): it may resume the
+	 * interrupted code after emulating the faulting instruction. */
+	"  pushq %rdx\n"
+	"  pushq %rsi\n"
+	"  pushq %rdi\n"
+	"  pushq %r8\n"
+	"  pushq %r9\n"
+	"  pushq %r10\n"
+	"  pushq %r11\n"
+	"  pushq %r12\n"
+	"  movq 64(%rsp), %rsi\n"  /* vector */
+	"  movq 72(%rsp), %rdi\n"  /* error code */
+	"  movq 80(%rsp), %r8\n"   /* RIP */
+	"  movq 88(%rsp), %r9\n"   /* CS */
+	"  movq 96(%rsp), %r10\n"  /* RFLAGS */
+	"  movq 104(%rsp), %r11\n" /* RSP */
 	"  movq %cr2, %r12\n"
 	"  movl $" STR(RT_PORT_EXCEPTION) ", %edx\n"
 					  "  outb %al, %dx\n"
@@ -134,23 +146,27 @@ static void build_page_tables(uint8_t *ram, uint64_t ram_size)
 	memset(ram + VMM_KVM_PD_GPA, 0, VMM_KVM_PD_COUNT * 0x1000);
 	memset(ram + VMM_KVM_PT0_GPA, 0, 0x1000);
 
-	le64_store(ram + VMM_KVM_PML4_GPA, VMM_KVM_PDPT_GPA | PTE_P | PTE_RW | PTE_A);
+	le64_store(ram + VMM_KVM_PML4_GPA, VMM_KVM_PDPT_GPA | PTE_P | PTE_RW | PTE_US | PTE_A);
 	for (uint64_t i = 0; i < pds; i++)
-		le64_store(ram + VMM_KVM_PDPT_GPA + 8 * i, (VMM_KVM_PD_GPA + 0x1000 * i) | PTE_P | PTE_RW | PTE_A);
+		le64_store(ram + VMM_KVM_PDPT_GPA + 8 * i,
+			   (VMM_KVM_PD_GPA + 0x1000 * i) | PTE_P | PTE_RW | PTE_US | PTE_A);
 
 	/* 2 MiB pages for all RAM but the first 2 MiB; RAM is a whole number of them (checked config). */
 	for (uint64_t gpa = 2 * VMM_KVM_MiB; gpa < ram_size; gpa += 2 * VMM_KVM_MiB)
-		le64_store(ram + VMM_KVM_PD_GPA + 8 * (gpa >> 21), gpa | PTE_P | PTE_RW | PTE_PS | PTE_A | PTE_D);
+		le64_store(ram + VMM_KVM_PD_GPA + 8 * (gpa >> 21),
+			   gpa | PTE_P | PTE_RW | PTE_US | PTE_PS | PTE_A | PTE_D);
 
 	/* The first 2 MiB in 4 KiB pages: page 0 and the gaps absent, the tables read-only, the IST stacks and
 	 * everything from RT_IMAGE_BASE writable. */
-	le64_store(ram + VMM_KVM_PD_GPA, VMM_KVM_PT0_GPA | PTE_P | PTE_RW | PTE_A);
+	le64_store(ram + VMM_KVM_PD_GPA, VMM_KVM_PT0_GPA | PTE_P | PTE_RW | PTE_US | PTE_A);
 	for (uint64_t gpa = 0x1000; gpa < 2 * VMM_KVM_MiB; gpa += 0x1000) {
 		uint64_t pte = 0;
 		if (gpa >= VMM_KVM_PML4_GPA && gpa < VMM_KVM_SYS_RO_END)
 			pte = gpa | PTE_P | PTE_A;
-		else if ((gpa >= VMM_KVM_IST_GPA && gpa < VMM_KVM_IST_END) || gpa >= RT_IMAGE_BASE)
+		else if (gpa >= VMM_KVM_IST_GPA && gpa < VMM_KVM_IST_END)
 			pte = gpa | PTE_P | PTE_RW | PTE_A | PTE_D;
+		else if (gpa >= RT_IMAGE_BASE)
+			pte = gpa | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
 		le64_store(ram + VMM_KVM_PT0_GPA + 8 * (gpa >> 12), pte);
 	}
 }
@@ -177,6 +193,8 @@ static void build_gdt_tss(uint8_t *ram)
 	memset(gdt, 0, 0x1000);
 	le64_store(gdt + VMM_KVM_SEL_CODE, code_data_descriptor(SEG_CODE64_ATTR));
 	le64_store(gdt + VMM_KVM_SEL_DATA, code_data_descriptor(SEG_DATA_ATTR));
+	le64_store(gdt + VMM_KVM_SEL_UCODE, code_data_descriptor(SEG_CODE64_ATTR | SEG_DPL3));
+	le64_store(gdt + VMM_KVM_SEL_UDATA, code_data_descriptor(SEG_DATA_ATTR | SEG_DPL3));
 	memset(ram + VMM_KVM_TSS_GPA, 0, VMM_KVM_MAX_VCPUS * VMM_KVM_TSS_STRIDE);
 	for (uint32_t id = 0; id < VMM_KVM_MAX_VCPUS; id++) {
 		uint64_t tss = VMM_KVM_TSS_GPA + (uint64_t)id * VMM_KVM_TSS_STRIDE;
@@ -228,6 +246,13 @@ void vmm_kvm_x86_default_sregs(uint32_t id, struct vmm_kvm_sregs *s)
 	s->cr3 = VMM_KVM_PML4_GPA;
 	s->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	s->efer = EFER_LME | EFER_LMA;
+}
+
+void vmm_kvm_x86_user_segments(struct vmm_kvm_sregs *s)
+{
+	const struct vmm_kvm_segment data = {VMM_KVM_SEL_UDATA | 3u, SEG_DATA_ATTR | SEG_DPL3, 0xFFFFFFFFu, 0};
+	s->cs = (struct vmm_kvm_segment){VMM_KVM_SEL_UCODE | 3u, SEG_CODE64_ATTR | SEG_DPL3, 0xFFFFFFFFu, 0};
+	s->ds = s->es = s->fs = s->gs = s->ss = data;
 }
 
 static void segment_to_kvm(const struct vmm_kvm_segment *in, struct kvm_segment *out)

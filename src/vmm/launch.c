@@ -52,7 +52,8 @@ int vmm_launch(struct vmm_vm *vm, const uint8_t *image, size_t image_len)
 		fprintf(vm->err, "snpemu: guest image of %zu bytes does not fit below 16 MiB\n", image_len);
 		return -EINVAL;
 	}
-	memcpy(mem + 0x100000, image, image_len);
+	if (image) /* NULL: the image is already in place (kvm: the ELF loaded at its link address) */
+		memcpy(mem + 0x100000, image, image_len);
 
 	uint64_t policy = vm->cfg.policy;
 	uint32_t st = fw_launch_start(vm->fw_guest, policy, NULL);

@@ -15,47 +15,12 @@
 #include "../guests/program.h"
 #include "vmm/vmm_internal.h"
 
-static void record(struct vmm_vcpu *v, uint64_t code, uint64_t start, uint64_t end)
-{
-	v->vmgexits++;
-	if (!v->vm->cfg.trace_file)
-		return;
-	if (!v->trace) {
-		v->trace = calloc(VMM_TRACE_MAX_PER_VCPU, sizeof(*v->trace));
-		if (!v->trace)
-			return;
-	}
-	if (v->ntrace < VMM_TRACE_MAX_PER_VCPU)
-		v->trace[v->ntrace++] = (struct vmm_trace_event){start - v->vm->t0_ns, end - start, code};
-}
-
 static void sim_vmgexit(void *ctx)
 {
 	struct vmm_vcpu *v = ctx;
-	struct vmm_vm *vm = v->vm;
-	if (atomic_load(&vm->stopping))
+	/* The world switch: the engine and the exit handler run here, on the vCPU's thread (exits.c). */
+	if (!vmm_vcpu_vmgexit(v))
 		longjmp(v->stop_jmp, 1);
-	uint64_t start = vmm_now_ns();
-	uint64_t msr = hv_vcpu_get_ghcb_msr(v->hv), code;
-	if (msr & 0xFFF)
-		code = (msr & 0xFFF) | 1ull << 63;
-	else if (msr + 4096 <= vm->mem_size)
-		code = le64_load(vm->mem + msr + GHCB_OFF_SW_EXIT_CODE);
-	else
-		code = ~0ull;
-	for (;;) {
-		int rc = hv_vcpu_vmgexit(v->hv);
-		if (rc == 1)
-			break;
-		if (rc < 0) {
-			fprintf(vm->err, "snpemu: engine error %d on vCPU %u\n", rc, v->id);
-			vmm_vm_stop(vm, 127);
-			longjmp(v->stop_jmp, 1);
-		}
-		if (!vmm_handle_exit(vm, v))
-			longjmp(v->stop_jmp, 1);
-	}
-	record(v, code, start, vmm_now_ns());
 }
 
 static uint64_t sim_msr_read(void *ctx)

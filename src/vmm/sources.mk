@@ -4,3 +4,6 @@ LIB_SRCS += src/vmm/sim.c src/vmm/trace.c src/vmm/programs.c
 LIB_SRCS += src/vmm/certs_provider.c
 # kvm backend: a real VM on /dev/kvm (contract src/vmm/kvm.h, guest protocol guests/rt/rt_abi.h).
 LIB_SRCS += src/vmm/kvm_vm.c src/vmm/kvm_vcpu.c src/vmm/kvm_x86.c src/vmm/kvm_elf.c
+# kvm backend of the VMM: the same guest programs as freestanding ELFs (built by guests/guests.mk, carried by
+# kvm_images.c) in a KVM VM, every exit mapped to the engine / firmware model / exit handler.
+LIB_SRCS += src/vmm/kvm_backend.c src/vmm/kvm_images.c

@@ -19,6 +19,8 @@
 struct guest_program;
 struct vmm_vm;
 struct vmm_certs_provider;
+struct vmm_kvm_vm;
+struct vmm_kvm_vcpu;
 
 /* One trace slice: a VMGEXIT from entry to resume. */
 struct vmm_trace_event {
@@ -39,6 +41,7 @@ struct vmm_vcpu {
 	struct vmm_trace_event *trace;
 	uint32_t ntrace;
 	uint64_t vmgexits;
+	struct vmm_kvm_vcpu *kvm; /* kvm: the KVM vCPU (created when the vCPU starts) */
 };
 
 struct vmm_vm {
@@ -68,6 +71,9 @@ struct vmm_vm {
 	uint8_t mmio_reg[8]; /* the MMIO test device's register */
 	atomic_ullong exits_to_vmm;
 	atomic_ullong hypercalls;
+	struct vmm_kvm_vm *kvm; /* kvm backend: the KVM VM over `mem` (NULL on sim) */
+	uint64_t kvm_entry;	/* kvm: the program ELF's entry point */
+	uint64_t kvm_arg;	/* kvm: every vCPU's boot argument (RSI), see src/vmm/kvm_backend.c */
 };
 
 uint64_t vmm_now_ns(void);
@@ -81,7 +87,8 @@ void vmm_vm_fini(struct vmm_vm *vm);
 /* Stop the VM with `status` (the first stop wins) and wake everything waiting. */
 void vmm_vm_stop(struct vmm_vm *vm, int status);
 
-/* launch.c: the SNP launch sequence; fills res->measurement. */
+/* launch.c: the SNP launch sequence; fills res->measurement.  The image goes to GPA 0x100000 and is measured;
+ * image NULL: image_len bytes are already there. */
 int vmm_launch(struct vmm_vm *vm, const uint8_t *image, size_t image_len);
 
 /* cpuid_table.c: the VMM's CPUID table for the engine and the SNP CPUID page. */
@@ -92,6 +99,15 @@ void vmm_cpuid_page(uint8_t page[4096], const struct hv_cpuid_entry *t, size_t n
 
 /* exits.c: the one exit handler.  Returns true to resume the vCPU's VMGEXIT, false when the VM stops. */
 bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v);
+/* A port access of the guest (the engine's IO exits and the kvm backend's direct ones): console, exit, debug and
+ * export ports on OUT; IN fills data[size * count] (COM1 line status "ready", other ports all-ones).  Returns
+ * false when it stopped the VM (exit port). */
+bool vmm_handle_port(struct vmm_vm *vm, struct vmm_vcpu *v, uint16_t port, bool in, uint8_t *data, uint32_t size,
+		     uint32_t count);
+/* One VMGEXIT of vCPU v as every backend performs it: hv_vcpu_vmgexit() + vmm_handle_exit() until the engine
+ * resumes the guest, recorded for --trace/--stats.  The engine vCPU's GHCB MSR must hold the guest's value.
+ * Returns false when the VM stops (the vCPU must not resume). */
+bool vmm_vcpu_vmgexit(struct vmm_vcpu *v);
 /* Print a termination request. */
 void vmm_print_termination(struct vmm_vm *vm, uint32_t set, uint32_t code);
 /* vm_snp.c: SNP_REQ_CERTS: write the certificate table into the guest pages. */
@@ -100,6 +116,19 @@ bool vmm_handle_req_certs(struct vmm_vm *vm, struct snpemu_run *run);
 /* sim.c: the sim backend. */
 int vmm_sim_run(struct vmm_vm *vm);
 int vmm_sim_start_vcpu(struct vmm_vm *vm, uint32_t id);
+
+/* kvm_backend.c: the kvm backend.  vmm_kvm_prepare creates the KVM VM over vm->mem and loads the program's ELF at
+ * its link address (before the launch measures it): *image_len = bytes from RT_IMAGE_BASE to the image end.
+ * vmm_kvm_backend_run runs the vCPUs until the VM stops and joins them; vmm_kvm_start_vcpu starts vCPU id (the
+ * BSP, or an AP on AP creation); vmm_kvm_backend_fini releases the KVM VM (NULL-safe, after the run). */
+int vmm_kvm_prepare(struct vmm_vm *vm, uint64_t *image_len);
+int vmm_kvm_backend_run(struct vmm_vm *vm);
+int vmm_kvm_start_vcpu(struct vmm_vm *vm, uint32_t id);
+void vmm_kvm_backend_fini(struct vmm_vm *vm);
+/* 0 if ring-0 guest code may use SSE (the guest library's AES-GCM does), else -errno and a one-line reason. */
+int vmm_kvm_probe_sse(char *reason, size_t len);
+/* kvm_images.c: the ELF image of guest program `name` (NULL if none). */
+const uint8_t *vmm_kvm_program_image(const char *name, size_t *len);
 
 /* trace.c: --trace and --stats output. */
 int vmm_trace_write(struct vmm_vm *vm, const char *path);

@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every guest program on the kvm backend through vmm_run(), with the outcomes test_programs.c asserts on sim: exit
+ * status, console lines, the report against the launch measurement.  Plus what only kvm has: a guest that faults
+ * is reported with its vector and RIP and ends with a non-zero status; `auto` picks kvm where it works.
+ *
+ * Where /dev/kvm cannot run guests, every test prints one skip line (cmocka skip()).  Where guest code could not
+ * use SSE (the programs run at CPL 3, which every KVM host runs natively), the programs that need the guest
+ * library's AES-GCM (Debian's libbearssl.a uses SSE2) are asserted to stop with KVM's emulation error, then
+ * skipped saying so.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <snpemu/abi/report.h>
+#include <snpemu/hv.h>
+#include <snpemu/vmm.h>
+
+#include "vmm/kvm.h"
+#include "vmm/vmm_internal.h"
+
+#include "guest_test.h"
+
+struct kvm_host {
+	bool usable;
+	bool sse; /* ring-0 guest code may use SSE */
+	char reason[VMM_KVM_REASON_LEN];
+};
+
+struct run {
+	struct vmm_result res;
+	char *out;
+	size_t out_len;
+	int rc;
+};
+
+static int setup(void **state)
+{
+	struct kvm_host *h = calloc(1, sizeof(*h));
+	if (!h)
+		return -1;
+	h->usable = vmm_kvm_probe(h->reason, sizeof(h->reason)) == 0;
+	if (h->usable)
+		h->sse = vmm_kvm_probe_sse(h->reason, sizeof(h->reason)) == 0;
+	print_message("kvm backend: %s%s\n", h->usable ? "usable" : h->reason,
+		      h->usable && !h->sse ? " (guest code cannot use SSE here)" : "");
+	*state = h;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+#define REQUIRE_KVM(state)                                              \
+	do {                                                            \
+		const struct kvm_host *h_ = *(state);                   \
+		if (!h_->usable) {                                      \
+			print_message("[ SKIP     ] %s\n", h_->reason); \
+			skip();                                         \
+		}                                                       \
+	} while (0)
+
+static struct run *run_program(const char *program, enum vmm_backend backend, uint32_t vm_type, uint32_t vcpus,
+			       void (*tweak)(struct vmm_config *))
+{
+	struct run *r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	struct vmm_config cfg;
+	vmm_config_default(&cfg);
+	cfg.program = program;
+	cfg.backend = backend;
+	cfg.vm_type = vm_type;
+	cfg.vcpus = vcpus;
+	FILE *out = open_memstream(&r->out, &r->out_len);
+	assert_non_null(out);
+	cfg.out = out;
+	cfg.err = out;
+	if (tweak)
+		tweak(&cfg);
+	r->rc = vmm_run(&cfg, &r->res);
+	fclose(out);
+	return r;
+}
+
+static struct run *run_kvm(const char *program, uint32_t vm_type, uint32_t vcpus, void (*tweak)(struct vmm_config *))
+{
+	struct run *r = run_program(program, VMM_BACKEND_KVM, vm_type, vcpus, tweak);
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->res.backend, VMM_BACKEND_KVM);
+	return r;
+}
+
+static void free_run(struct run *r)
+{
+	free(r->out);
+	free(r);
+}
+
+static void expect_line(const struct run *r, const char *text)
+{
+	if (!strstr(r->out, text)) {
+		fprintf(stderr, "--- console ---\n%s--- missing: %s\n", r->out, text);
+		fail();
+	}
+}
+
+/* A program that needs SSE on a host that cannot run it: it must stop at KVM's emulation error inside the image
+ * (not hang, not pass), then the test skips saying why. */
+static void sse_limited(void **state, struct run *r)
+{
+	const struct kvm_host *h = *state;
+	if (h->sse)
+		return;
+	expect_line(r, "KVM stopped the guest: INTERNAL_ERROR suberror 1");
+	const char *at = strstr(r->out, " at rip 0x");
+	assert_non_null(at);
+	unsigned long long rip = strtoull(at + strlen(" at rip 0x"), NULL, 16);
+	assert_in_range(rip, 0x100000, 0x1000000 - 1); /* in the guest image */
+	assert_int_not_equal(r->res.status, 0);
+	free_run(r);
+	print_message("[ SKIP     ] the guest's AES-GCM (libbearssl, SSE2) cannot run where guest code has no SSE\n");
+	skip();
+}
+
+static void test_kvm_hello_sev_es(void **state)
+{
+	REQUIRE_KVM(state);
+	struct run *r = run_kvm("hello", HV_VM_TYPE_SEV_ES, 1, NULL);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "backend kvm");
+	expect_line(r, "hello from a SEV-ES guest: GHCB protocol 2");
+	expect_line(r, "vendor AuthenticAMD");
+	expect_line(r, "SEV_STATUS 0x3\n");
+	expect_line(r, "hello: all checks passed");
+	assert_false(r->res.launched);
+	assert_true(r->res.vmgexits >= 15);
+	free_run(r);
+}
+
+static void test_kvm_hello_snp(void **state)
+{
+	REQUIRE_KVM(state);
+	struct run *r = run_kvm("hello", HV_VM_TYPE_SNP, 1, NULL);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "hello from a SEV-SNP guest");
+	expect_line(r, "SEV_STATUS 0x7\n");
+	expect_line(r, "launch measurement: ");
+	assert_true(r->res.launched);
+	/* The kvm image is the program's ELF, measured page by page: not the sim's one-page image. */
+	struct run *s = run_program("hello", VMM_BACKEND_SIM, HV_VM_TYPE_SNP, 1, NULL);
+	assert_int_equal(s->res.status, 0);
+	assert_memory_not_equal(r->res.measurement, s->res.measurement, 48);
+	free_run(s);
+	/* ... and the same ELF gives the same measurement again. */
+	struct run *again = run_kvm("hello", HV_VM_TYPE_SNP, 1, NULL);
+	assert_memory_equal(r->res.measurement, again->res.measurement, 48);
+	free_run(again);
+	free_run(r);
+}
+
+static void test_kvm_hostile(void **state)
+{
+	REQUIRE_KVM(state);
+	struct run *r = run_kvm("hostile", HV_VM_TYPE_SNP, 1, NULL);
+	expect_line(r, "ok   the guest still runs");
+	assert_null(strstr(r->out, "FAIL"));
+	assert_int_equal(r->res.status, 0);
+	free_run(r);
+	r = run_kvm("hostile", HV_VM_TYPE_SEV_ES, 1, NULL);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "hostile: 16/16 malformed requests");
+	free_run(r);
+}
+
+static void report_data(struct vmm_config *cfg)
+{
+	for (int i = 0; i < 64; i++)
+		cfg->report_data[i] = (uint8_t)(0xA0 + i);
+}
+
+static void test_kvm_attest(void **state)
+{
+	REQUIRE_KVM(state);
+	struct run *r = run_kvm("attest", HV_VM_TYPE_SNP, 1, report_data);
+	sse_limited(state, r);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "attest: done");
+	assert_true(r->res.have_report);
+	assert_memory_equal(r->res.report + SNP_REPORT_OFF_MEASUREMENT, r->res.measurement, 48);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(r->res.report[SNP_REPORT_OFF_REPORT_DATA + i], 0xA0 + i);
+	char hex[97];
+	for (int i = 0; i < 48; i++)
+		sprintf(hex + 2 * i, "%02x", r->res.measurement[i]);
+	char line[160];
+	snprintf(line, sizeof(line), "report measurement: %s", hex);
+	expect_line(r, line);
+	assert_true(r->res.fw_requests >= 4);
+	free_run(r);
+}
+
+static void ext(struct vmm_config *cfg)
+{
+	cfg->ext_report = true;
+}
+
+static void test_kvm_attest_ext(void **state)
+{
+	REQUIRE_KVM(state);
+	struct run *r = run_kvm("attest", HV_VM_TYPE_SNP, 1, ext);
+	sse_limited(state, r);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "certificates: 3 in the table");
+	free_run(r);
+}
+
+static void test_kvm_psc(void **state)
+{
+	REQUIRE_KVM(state);
+	struct run *r = run_kvm("psc", HV_VM_TYPE_SNP, 1, NULL);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "2 MiB entries: 1024 pages");
+	expect_line(r, "4 KiB entries: 300 pages");
+	expect_line(r, "MAP_GPA_RANGE: one page shared and back to private");
+	expect_line(r, "psc: all checks passed");
+	free_run(r);
+}
+
+static void test_kvm_smp(void **state)
+{
+	REQUIRE_KVM(state);
+	struct run *r = run_kvm("smp", HV_VM_TYPE_SNP, 4, NULL);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "BSP started 3 APs");
+	expect_line(r, "AP 3 running");
+	expect_line(r, "smp: 4 vCPUs did their work and joined");
+	free_run(r);
+}
+
+static void limited(struct vmm_config *cfg)
+{
+	cfg->rate = 200;
+	cfg->burst = 2;
+	cfg->storm_requests = 10;
+}
+
+/* Under TSan the storm's vCPU threads write the one shared response page in turn, serialised by the guest's own
+ * lock, which runs inside KVM where TSan cannot see it: a race to TSan, not to the guest. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#endif
+
+static void test_kvm_storm(void **state)
+{
+	REQUIRE_KVM(state);
+#ifdef UNDER_TSAN
+	print_message(
+	    "[ SKIP     ] under TSan: the guest's lock serialising the shared request pages is invisible to it\n");
+	skip();
+#endif
+	struct run *r = run_kvm("storm", HV_VM_TYPE_SNP, 4, limited);
+	sse_limited(state, r);
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "storm: 4 vCPUs sent 40 report requests, 40 answered with a valid report");
+	assert_int_equal(r->res.fw_requests, 40);
+	free_run(r);
+}
+
+/* A null dereference: #PF reported with its vector, error code, RIP in the image and CR2 0; status non-zero. */
+static void test_kvm_fault(void **state)
+{
+	REQUIRE_KVM(state);
+	struct run *r = run_kvm("fault", HV_VM_TYPE_SNP, 1, NULL);
+	expect_line(r, "fault: writing through a null pointer");
+	/* error 0x6: a write (bit 1) at CPL 3 (bit 2, the programs run there) to a page not present (bit 0 clear) */
+	expect_line(r, "guest exception on vCPU 0: exception #PF (14) error 0x6 at rip 0x");
+	expect_line(r, "cr2 0x0;");
+	assert_null(strstr(r->out, "did not fault"));
+	const char *at = strstr(r->out, "at rip 0x");
+	assert_non_null(at);
+	unsigned long long rip = strtoull(at + strlen("at rip 0x"), NULL, 16);
+	assert_in_range(rip, 0x100000, 0x1000000 - 1);
+	assert_int_equal(r->res.status, 128 + 14);
+	free_run(r);
+	/* SEV-ES too (no launch). */
+	r = run_kvm("fault", HV_VM_TYPE_SEV_ES, 1, NULL);
+	expect_line(r, "exception #PF (14)");
+	assert_int_not_equal(r->res.status, 0);
+	free_run(r);
+}
+
+/* auto picks kvm where the probe works and ring-0 guest code has SSE (the guest's AES-GCM), else sim, and says
+ * which in one line. */
+static void test_kvm_auto(void **state)
+{
+	const struct kvm_host *h = *state;
+	REQUIRE_KVM(state);
+	struct run *r = run_program("hello", VMM_BACKEND_AUTO, HV_VM_TYPE_SNP, 1, NULL);
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->res.status, 0);
+	if (h->sse) {
+		assert_int_equal(r->res.backend, VMM_BACKEND_KVM);
+		expect_line(r, "snpemu: backend auto: kvm");
+	} else {
+		assert_int_equal(r->res.backend, VMM_BACKEND_SIM);
+		expect_line(r, "snpemu: backend auto: sim (kvm: guest code cannot use SSE here");
+	}
+	free_run(r);
+}
+
+/* Errors: RAM beyond what the kvm backend maps; a kvm-only program on sim. */
+static void big_mem(struct vmm_config *cfg)
+{
+	cfg->mem_size = 8ull << 30;
+}
+
+static void test_kvm_errors(void **state)
+{
+	struct run *r = run_program("fault", VMM_BACKEND_SIM, HV_VM_TYPE_SNP, 1, NULL);
+	assert_int_equal(r->rc, -19); /* -ENODEV */
+	expect_line(r, "guest program 'fault' runs only on the kvm backend");
+	free_run(r);
+	REQUIRE_KVM(state);
+	r = run_program("hello", VMM_BACKEND_KVM, HV_VM_TYPE_SNP, 1, big_mem);
+	assert_int_equal(r->rc, -22); /* -EINVAL */
+	expect_line(r, "the kvm backend supports at most 4096 MiB of RAM");
+	free_run(r);
+}
+
+/* Every program of the registry has a kvm image that the loader accepts, linked at RT_IMAGE_BASE, below the boot
+ * pages (no /dev/kvm needed). */
+static void test_kvm_images(void **state)
+{
+	(void)state;
+	unsigned int n = 0;
+	for (const char *const *name = vmm_program_names(); *name; name++, n++) {
+		size_t len;
+		const uint8_t *image = vmm_kvm_program_image(*name, &len);
+		if (!image)
+			fprintf(stderr, "no kvm image for '%s' (guests/guests.mk KVM_PROGRAMS)\n", *name);
+		assert_non_null(image);
+		struct vmm_kvm_elf_info info;
+		assert_int_equal(vmm_kvm_elf_check(image, len, RT_IMAGE_BASE, SNPEMU_BOOT_INFO_GPA, &info),
+				 VMM_KVM_ELF_OK);
+		assert_int_equal(info.lowest, RT_IMAGE_BASE);
+		assert_true(info.highest <= SNPEMU_BOOT_INFO_GPA);
+	}
+	assert_true(n >= 8);
+	size_t len = 1;
+	assert_null(vmm_kvm_program_image("nosuch", &len));
+	assert_int_equal(len, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_kvm_hello_sev_es), cmocka_unit_test(test_kvm_hello_snp),
+	    cmocka_unit_test(test_kvm_hostile),	     cmocka_unit_test(test_kvm_attest),
+	    cmocka_unit_test(test_kvm_attest_ext),   cmocka_unit_test(test_kvm_psc),
+	    cmocka_unit_test(test_kvm_smp),	     cmocka_unit_test(test_kvm_storm),
+	    cmocka_unit_test(test_kvm_fault),	     cmocka_unit_test(test_kvm_auto),
+	    cmocka_unit_test(test_kvm_errors),	     cmocka_unit_test(test_kvm_images),
+	};
+	return cmocka_run_group_tests_name("vmm/programs_kvm", tests, setup, teardown);
+}
