@@ -306,6 +306,17 @@ static void test_kvm_fault(void **state)
 
 /* auto picks kvm where the probe works and ring-0 guest code has SSE (the guest's AES-GCM), else sim, and says
  * which in one line. */
+static void test_kvm_memfault(void **state)
+{
+	REQUIRE_KVM(state);
+	struct run *r = run_kvm("memfault", HV_VM_TYPE_SNP, 1, NULL);
+	assert_true(r->res.memory_fault);
+	assert_int_equal(r->res.status, 126);
+	expect_line(r, "memory fault on vCPU 0: gpa 0x1020000 size 0x1000 flags 0x8 (private); stopping the VM");
+	assert_null(strstr(r->out, "FAIL"));
+	free_run(r);
+}
+
 static void test_kvm_auto(void **state)
 {
 	const struct kvm_host *h = *state;
@@ -373,8 +384,9 @@ int main(void)
 	    cmocka_unit_test(test_kvm_hostile),	     cmocka_unit_test(test_kvm_attest),
 	    cmocka_unit_test(test_kvm_attest_ext),   cmocka_unit_test(test_kvm_psc),
 	    cmocka_unit_test(test_kvm_smp),	     cmocka_unit_test(test_kvm_storm),
-	    cmocka_unit_test(test_kvm_fault),	     cmocka_unit_test(test_kvm_auto),
-	    cmocka_unit_test(test_kvm_errors),	     cmocka_unit_test(test_kvm_images),
+	    cmocka_unit_test(test_kvm_fault),	     cmocka_unit_test(test_kvm_memfault),
+	    cmocka_unit_test(test_kvm_auto),	     cmocka_unit_test(test_kvm_errors),
+	    cmocka_unit_test(test_kvm_images),
 	};
 	return cmocka_run_group_tests_name("vmm/programs_kvm", tests, setup, teardown);
 }
