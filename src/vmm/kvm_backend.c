@@ -265,11 +265,13 @@ static bool do_rdmsr(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm
 	return true; /* unanswered: #GP */
 }
 
-static bool do_wrmsr(struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
+static bool do_wrmsr(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
 {
 	/* Only the GHCB MSR is writable; SEV status is read-only (#GP, the unanswered default). */
-	if (e->msr.index == RT_MSR_GHCB && hv_vcpu_set_ghcb_msr(v->hv, e->msr.value) == 0)
+	if (e->msr.index == RT_MSR_GHCB && hv_vcpu_set_ghcb_msr(v->hv, e->msr.value) == 0) {
+		atomic_fetch_add(&vm->ghcb_msr_writes, 1);
 		return vmm_kvm_complete_wrmsr(v->kvm) == 0;
+	}
 	return true;
 }
 
@@ -394,6 +396,7 @@ static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struc
 		if (msr == RT_MSR_GHCB) {
 			if (hv_vcpu_set_ghcb_msr(v->hv, value))
 				return 0;
+			atomic_fetch_add(&vm->ghcb_msr_writes, 1);
 		} else if (msr == MSR_FS_BASE) {
 			sr.fs.base = value;
 		} else {
@@ -437,7 +440,7 @@ static bool handle(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_e
 	case VMM_KVM_EXIT_RDMSR:
 		return do_rdmsr(vm, v, e);
 	case VMM_KVM_EXIT_WRMSR:
-		return do_wrmsr(v, e);
+		return do_wrmsr(vm, v, e);
 	case VMM_KVM_EXIT_IO:
 		return do_io(vm, v, e);
 	case VMM_KVM_EXIT_INTR:
