@@ -35,7 +35,10 @@
  * CPL 3: RAM from RT_IMAGE_BASE is user-accessible and the GDT has user code/data segments
  * (vmm_kvm_user_sregs()).  The VMM's kvm backend starts the guest programs there, because hosts whose KVM emulates
  * ring-0 guest code (PVM) run CPL-3 code natively; their privileged instructions (OUT/IN, RDMSR/WRMSR, HLT, CLI)
- * then raise #GP and the VMM emulates them (src/vmm/kvm_backend.c), so the same code runs at either level.
+ * then raise #GP and the VMM emulates them (src/vmm/kvm_backend.c), so the same code runs at either level.  The
+ * TSS I/O permission bitmap opens RT_PORT_VMGEXIT, RT_PORT_PVALIDATE, RT_PORT_CONSOLE and the four bytes of
+ * RT_PORT_EXIT and RT_PORT_DEBUG (0x5E2..0x5E6) to CPL 3: IN/OUT there exit directly to the VMM, with the same
+ * registers and results as at CPL 0; every other port raises #GP.
  *
  * The numbers carry no C suffix so that assembly (guests/rt/start.S, the VMM's stubs) can use them too.
  *

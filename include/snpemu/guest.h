@@ -135,6 +135,16 @@ int gst_platform_snp_init(struct gst_platform *plat, struct gst_snp_platform *sp
 struct gst_kvm_platform {
 	uint64_t ram_size; /* bytes of identity-mapped RAM from GPA 0 */
 	uint64_t tsc_khz;  /* guest TSC frequency, or 0 */
+	/* The platform's own (gst_platform_kvm_init clears them): the GHCB MSR value this vCPU last wrote or read.
+	 * Each RDMSR/WRMSR of the GHCB MSR is an exit to the VMM here (on SNP hardware the WRMSR never exits), so
+	 * the platform skips a WRMSR of the value the MSR already holds.  Rule: the cache is valid only while nothing
+	 * but this vCPU can have changed the MSR.  The hypervisor leaves it alone in answer to a GHCB NAE (the MSR
+	 * stays the GHCB GPA: KVM, and src/hv), but writes it in answer to every MSR-protocol request (GHCBInfo bits
+	 * [11:0] != 0), and an AP reset hold may end with the vCPU reset; so a VMGEXIT whose MSR value was an
+	 * MSR-protocol request, or whose GHCB asks for AP reset hold (SVM_VMGEXIT_AP_HLT_LOOP), drops the cache, and
+	 * the next RDMSR refreshes it.  One struct per vCPU (the MSR is per vCPU). */
+	uint64_t ghcb_msr_cache;
+	bool ghcb_msr_cached;
 };
 /* Fill *plat with the kvm ops and `kp` as context.  GST_EINVAL for a NULL argument or ram_size 0; GST_ENOTSUP
  * when not compiled for x86-64. */

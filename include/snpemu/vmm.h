@@ -52,6 +52,7 @@ struct vmm_result {
 	enum vmm_backend backend;     /* backend used */
 	uint64_t vmgexits;	      /* VMGEXITs handled */
 	uint64_t exits_to_vmm;	      /* exits the VMM handled */
+	uint64_t ghcb_msr_writes;     /* guest writes of the GHCB MSR the VMM served (each an exit on kvm) */
 	bool terminated;	      /* the guest requested termination */
 	uint32_t term_set, term_code; /* its reason */
 	bool memory_fault;	      /* the run stopped on a MEMORY_FAULT exit */

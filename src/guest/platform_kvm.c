@@ -4,7 +4,8 @@
  * execute become exits the VMM serves (protocol: guests/rt/rt_abi.h).  VMGEXIT is `out %al, $0xE0` (a doorbell
  * that leaves every register alone), the GHCB MSR is the real MSR 0xC0010130 (the VMM's MSR filter turns each
  * rdmsr/wrmsr into an exit), PVALIDATE is `out %al, $0xE1` with PVALIDATE's own register interface, GPAs are
- * identity-mapped by the VMM's page tables.
+ * identity-mapped by the VMM's page tables.  Unchanged GHCB MSR values are not rewritten (the rule: guest.h,
+ * struct gst_kvm_platform): each WRMSR is an exit here, where SNP hardware takes none.
  *
  * Time: rdtsc counts at the guest TSC frequency the VMM passes (KVM_GET_TSC_KHZ), which stays right on hosts that
  * emulate ring-0 guest code (PVM) where counting instructions would be off by orders of magnitude.  Without a
@@ -13,29 +14,55 @@
  */
 #include "internal.h"
 
+#include <snpemu/abi/ghcb.h>
 #include <snpemu/abi/msr_proto.h>
+#include <snpemu/abi/svm_exit.h>
 
 #if defined(__x86_64__)
 
+/* Whether the VMGEXIT about to happen leaves this vCPU's GHCB MSR as it is (the rule in guest.h): a GHCB NAE
+ * request (the MSR holds a GHCB GPA, GHCBInfo 0) other than AP reset hold. */
+static bool kvm_vmgexit_keeps_msr(const struct gst_kvm_platform *kp)
+{
+	uint64_t gpa = kp->ghcb_msr_cache;
+	if (!kp->ghcb_msr_cached || GHCB_MSR_INFO(gpa) != 0 || gpa < GST_KVM_NULL_GUARD || gpa > kp->ram_size ||
+	    kp->ram_size - gpa < GHCB_PAGE_SIZE)
+		return false;
+	/* The GHCB is identity-mapped; a volatile read, the VMM shares the page. */
+	const volatile uint8_t *code = (const volatile uint8_t *)(uintptr_t)(gpa + GHCB_OFF_SW_EXIT_CODE);
+	uint64_t exit_code = 0;
+	for (unsigned int i = 0; i < 8u; i++)
+		exit_code |= (uint64_t)code[i] << (8 * i);
+	return exit_code != SVM_VMGEXIT_AP_HLT_LOOP;
+}
+
 static void kvm_vmgexit(void *ctx)
 {
-	(void)ctx;
+	struct gst_kvm_platform *kp = (struct gst_kvm_platform *)ctx;
+	bool keep = kvm_vmgexit_keeps_msr(kp);
 	/* A compiler barrier too: the VMM reads and writes the GHCB page meanwhile. */
 	__asm__ volatile("outb %%al, %0" : : "i"(GST_KVM_PORT_VMGEXIT) : "memory");
+	kp->ghcb_msr_cached = keep;
 }
 
 static uint64_t kvm_ghcb_msr_read(void *ctx)
 {
-	(void)ctx;
+	struct gst_kvm_platform *kp = (struct gst_kvm_platform *)ctx;
 	uint32_t lo, hi;
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(MSR_AMD64_SEV_ES_GHCB) : "memory");
-	return (uint64_t)hi << 32 | lo;
+	kp->ghcb_msr_cache = (uint64_t)hi << 32 | lo;
+	kp->ghcb_msr_cached = true;
+	return kp->ghcb_msr_cache;
 }
 
 static void kvm_ghcb_msr_write(void *ctx, uint64_t v)
 {
-	(void)ctx;
+	struct gst_kvm_platform *kp = (struct gst_kvm_platform *)ctx;
+	if (kp->ghcb_msr_cached && kp->ghcb_msr_cache == v)
+		return; /* the MSR holds v already (rule in guest.h) */
 	__asm__ volatile("wrmsr" ::"c"(MSR_AMD64_SEV_ES_GHCB), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+	kp->ghcb_msr_cache = v;
+	kp->ghcb_msr_cached = true;
 }
 
 static int kvm_pvalidate(void *ctx, uint64_t gpa, void *va, bool size2m, bool validate)
@@ -147,6 +174,8 @@ int gst_platform_kvm_init(struct gst_platform *plat, struct gst_kvm_platform *kp
 	if (!plat || !kp || kp->ram_size == 0)
 		return GST_EINVAL;
 	plat->ops = kp->tsc_khz >= 1000u ? &kvm_ops : &kvm_ops_no_clock;
+	kp->ghcb_msr_cache = 0;
+	kp->ghcb_msr_cached = false; /* a fresh vCPU's MSR holds what the hypervisor put there at RESET */
 	plat->ctx = kp;
 	return GST_OK;
 }

@@ -27,7 +27,9 @@
 #define VMM_KVM_STUBS_GPA   0xA000ull
 #define VMM_KVM_TSS_GPA	    0xB000ull /* VMM_KVM_MAX_VCPUS TSSs of VMM_KVM_TSS_STRIDE bytes */
 #define VMM_KVM_TSS_STRIDE  128u
-#define VMM_KVM_SYS_RO_END  0xD000ull  /* [PML4, here) read-only */
+#define VMM_KVM_IOPB_GPA    0xD000ull  /* the I/O permission bitmap every TSS points at (kvm_x86.c) */
+#define VMM_KVM_IOPB_PORTS  0x600u     /* ports it covers; the CPL-3 code's ports above it #GP (beyond the limit) */
+#define VMM_KVM_SYS_RO_END  0xE000ull  /* [PML4, here) read-only */
 #define VMM_KVM_IST_GPA	    0x10000ull /* one 4 KiB exception stack per vCPU, writable */
 #define VMM_KVM_IST_SIZE    0x1000ull
 #define VMM_KVM_IST_END	    (VMM_KVM_IST_GPA + VMM_KVM_MAX_VCPUS * VMM_KVM_IST_SIZE)
@@ -47,6 +49,10 @@
 _Static_assert(VMM_KVM_IST_END <= RT_IMAGE_BASE, "system area fits below the image");
 _Static_assert(VMM_KVM_TSS_GPA + VMM_KVM_MAX_VCPUS * VMM_KVM_TSS_STRIDE <= VMM_KVM_SYS_RO_END, "TSS array");
 _Static_assert(VMM_KVM_GDT_LIMIT < 0x1000u, "GDT fits its page");
+_Static_assert(VMM_KVM_TSS_GPA + VMM_KVM_MAX_VCPUS * VMM_KVM_TSS_STRIDE <= VMM_KVM_IOPB_GPA &&
+		   VMM_KVM_IOPB_GPA + VMM_KVM_IOPB_PORTS / 8 + 1 <= VMM_KVM_SYS_RO_END &&
+		   VMM_KVM_IOPB_GPA - VMM_KVM_TSS_GPA <= 0xFFFFu,
+	       "the I/O bitmap: after the TSSs, within a 16-bit offset of each");
 _Static_assert(VMM_KVM_PD_COUNT * 1024ull * VMM_KVM_MiB == VMM_KVM_RAM_MAX, "page directories cover RAM_MAX");
 
 struct vmm_kvm_vm {

@@ -53,7 +53,6 @@
 
 #define TSS_IST1_OFFSET	 0x24u /* 64-bit TSS layout (APM vol 2 §12.2.5) */
 #define TSS_IOPB_OFFSET	 0x66u
-#define TSS_LIMIT	 0x67u
 #define IDT_GATE_INTR64	 0xEu
 #define IDT_GATE_PRESENT 0x80u
 #define IDT_IST_INDEX	 1u
@@ -186,6 +185,44 @@ static uint64_t code_data_descriptor(uint16_t attrib)
 	return 0xFFFFull | (uint64_t)(attrib & 0xFFu) << 40 | 0xFull << 48 | (uint64_t)((attrib >> 8) & 0xFu) << 52;
 }
 
+/*
+ * The I/O permission bitmap (APM vol 2 §13.2.4, Intel SDM vol 1 §19.5.2): at CPL 3 with IOPL 0, an IN/OUT whose
+ * every port byte has a clear bit here exits to the VMM directly as an IO exit, instead of raising #GP for the VMM
+ * to emulate (about half the cost on PVM hosts).  Open are the guest->VMM ports of guests/rt/rt_abi.h the programs
+ * use: the doorbells (1 byte), the console (1 byte), and the exit and debug reports (4 bytes from 0x5E2 and 0x5E3,
+ * so bytes 0x5E2..0x5E6).  The VMM serves the direct exit exactly as the emulated instruction (kvm_backend.c).
+ * Every other port stays closed (#GP, as before), ports from VMM_KVM_IOPB_PORTS on by the TSS limit.  All TSSs
+ * share the one bitmap: each points at it with its own offset and ends its limit at the bitmap's last byte.
+ */
+static const struct {
+	uint16_t first, last;
+} iopb_open[] = {
+    {RT_PORT_VMGEXIT, RT_PORT_VMGEXIT},
+    {RT_PORT_PVALIDATE, RT_PORT_PVALIDATE},
+    {RT_PORT_CONSOLE, RT_PORT_CONSOLE},
+    {RT_PORT_EXIT, RT_PORT_DEBUG + 3}, /* outl to RT_PORT_EXIT and to RT_PORT_DEBUG */
+};
+_Static_assert(RT_PORT_DEBUG == RT_PORT_EXIT + 1 && RT_PORT_DEBUG + 3 < RT_PORT_EXCEPTION &&
+		   RT_PORT_CONSOLE < VMM_KVM_IOPB_PORTS && RT_PORT_EXCEPTION < VMM_KVM_IOPB_PORTS,
+	       "the open ports are the reports' bytes, the exception report port stays closed");
+
+#define IOPB_BYTES (VMM_KVM_IOPB_PORTS / 8u)
+
+static uint32_t tss_limit(uint32_t id)
+{
+	/* the bitmap and the all-ones byte that must follow it (the CPU reads two bytes per check) */
+	return (uint32_t)(VMM_KVM_IOPB_GPA - VMM_KVM_TSS_GPA) - id * VMM_KVM_TSS_STRIDE + IOPB_BYTES;
+}
+
+static void build_iopb(uint8_t *ram)
+{
+	uint8_t *map = ram + VMM_KVM_IOPB_GPA;
+	memset(map, 0xFF, IOPB_BYTES + 1);
+	for (size_t i = 0; i < sizeof(iopb_open) / sizeof(iopb_open[0]); i++)
+		for (uint32_t p = iopb_open[i].first; p <= iopb_open[i].last; p++)
+			map[p / 8] &= (uint8_t) ~(1u << (p % 8));
+}
+
 static void build_gdt_tss(uint8_t *ram)
 {
 	uint8_t *gdt = ram + VMM_KVM_GDT_GPA;
@@ -200,8 +237,8 @@ static void build_gdt_tss(uint8_t *ram)
 		uint64_t tss = VMM_KVM_TSS_GPA + (uint64_t)id * VMM_KVM_TSS_STRIDE;
 		uint64_t ist_top = VMM_KVM_IST_GPA + (uint64_t)(id + 1) * VMM_KVM_IST_SIZE;
 		le64_store(ram + tss + TSS_IST1_OFFSET, ist_top);
-		le16_store(ram + tss + TSS_IOPB_OFFSET, TSS_LIMIT + 1); /* no I/O permission bitmap */
-		store_system_descriptor(gdt + VMM_KVM_SEL_TSS0 + 16 * id, tss, TSS_LIMIT, SEG_TSS_ATTR);
+		le16_store(ram + tss + TSS_IOPB_OFFSET, (uint16_t)(VMM_KVM_IOPB_GPA - tss));
+		store_system_descriptor(gdt + VMM_KVM_SEL_TSS0 + 16 * id, tss, tss_limit(id), SEG_TSS_ATTR);
 	}
 }
 
@@ -226,6 +263,7 @@ static void build_idt(uint8_t *ram)
 void vmm_kvm_x86_build_system_area(uint8_t *ram, uint64_t ram_size)
 {
 	build_page_tables(ram, ram_size);
+	build_iopb(ram);
 	build_gdt_tss(ram);
 	build_idt(ram);
 }
@@ -237,7 +275,7 @@ void vmm_kvm_x86_default_sregs(uint32_t id, struct vmm_kvm_sregs *s)
 	memset(s, 0, sizeof(*s));
 	s->cs = (struct vmm_kvm_segment){VMM_KVM_SEL_CODE, SEG_CODE64_ATTR, 0xFFFFFFFFu, 0};
 	s->ds = s->es = s->fs = s->gs = s->ss = data;
-	s->tr = (struct vmm_kvm_segment){(uint16_t)(VMM_KVM_SEL_TSS0 + 16 * id), SEG_TSS_ATTR, TSS_LIMIT,
+	s->tr = (struct vmm_kvm_segment){(uint16_t)(VMM_KVM_SEL_TSS0 + 16 * id), SEG_TSS_ATTR, tss_limit(id),
 					 VMM_KVM_TSS_GPA + (uint64_t)id * VMM_KVM_TSS_STRIDE};
 	s->ldtr = (struct vmm_kvm_segment){0, 0, 0, 0}; /* not present: unusable */
 	s->gdtr = (struct vmm_kvm_dtable){VMM_KVM_GDT_GPA, VMM_KVM_GDT_LIMIT};

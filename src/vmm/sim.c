@@ -30,7 +30,9 @@ static uint64_t sim_msr_read(void *ctx)
 
 static void sim_msr_write(void *ctx, uint64_t value)
 {
-	hv_vcpu_set_ghcb_msr(((struct vmm_vcpu *)ctx)->hv, value);
+	struct vmm_vcpu *v = ctx;
+	atomic_fetch_add(&v->vm->ghcb_msr_writes, 1);
+	hv_vcpu_set_ghcb_msr(v->hv, value);
 }
 
 static int sim_pvalidate(void *ctx, uint64_t gpa, void *va, bool size2m, bool validate)

@@ -27,6 +27,7 @@ void vmm_stats_print(struct vmm_vm *vm)
 			(double)st[i].total_ns / (double)st[i].count);
 	}
 	fprintf(vm->out, "%-28s %10llu\n", "exits to the VMM", (unsigned long long)atomic_load(&vm->exits_to_vmm));
+	fprintf(vm->out, "%-28s %10llu\n", "GHCB MSR writes", (unsigned long long)atomic_load(&vm->ghcb_msr_writes));
 }
 
 static const char *event_name(uint64_t code, char *buf, size_t len)

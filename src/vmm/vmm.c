@@ -159,6 +159,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	for (uint32_t i = 0; i < vm->nvcpus; i++)
 		res->vmgexits += vm->vcpus[i].vmgexits;
 	res->exits_to_vmm = atomic_load(&vm->exits_to_vmm);
+	res->ghcb_msr_writes = atomic_load(&vm->ghcb_msr_writes);
 	if (vm->fw_guest) {
 		struct fw_guest_stats st;
 		fw_guest_stats(vm->fw_guest, &st);

@@ -70,6 +70,7 @@ struct vmm_vm {
 	uint32_t export_len;
 	uint8_t mmio_reg[8]; /* the MMIO test device's register */
 	atomic_ullong exits_to_vmm;
+	atomic_ullong ghcb_msr_writes; /* guest WRMSRs of the GHCB MSR served (res->ghcb_msr_writes) */
 	atomic_ullong hypercalls;
 	struct vmm_kvm_vm *kvm; /* kvm backend: the KVM VM over `mem` (NULL on sim) */
 	uint64_t kvm_entry;	/* kvm: the program ELF's entry point */

@@ -652,6 +652,113 @@ static void test_vcpu_lifecycle(void **state)
 	vmm_kvm_vcpu_destroy(NULL);
 }
 
+/* A new VM with vCPU `id` at CPL 3 (as the kvm backend runs the programs) running `code` copied to
+ * RT_IMAGE_BASE (a vCPU id cannot be created twice in one VM). */
+static struct vmm_kvm_vcpu *cpl3_vcpu(struct vmm_kvm_vm **vmp, uint32_t id, const uint8_t *code, size_t len)
+{
+	struct vmm_kvm_sregs sregs;
+	struct vmm_kvm_vcpu *vcpu = NULL;
+	const struct vmm_kvm_regs regs = {.rip = RT_IMAGE_BASE, .rsp = RT_IMAGE_BASE + 0x2000, .rflags = 2};
+	struct vmm_kvm_vm *vm;
+
+	assert_int_equal(vmm_kvm_vm_create(NULL, &vm, NULL, 0), 0);
+	*vmp = vm;
+	memcpy(vmm_kvm_gpa(vm, RT_IMAGE_BASE, len), code, len);
+	assert_int_equal(vmm_kvm_user_sregs(vm, id, &sregs), 0);
+	assert_int_equal(vmm_kvm_vcpu_create(vm, id, &regs, &sregs, &vcpu), 0);
+	return vcpu;
+}
+
+/*
+ * The TSS I/O permission bitmap: at CPL 3 the guest->VMM ports the programs use exit directly (the VMGEXIT and
+ * PVALIDATE doorbells with their registers, the console, the exit and debug reports), on the first and on the last
+ * vCPU's TSS (each has its own offset and limit to the shared bitmap); every other port raises #GP, among them
+ * the neighbours of the open ones, the exception report port and one beyond the bitmap.
+ */
+static void test_cpl3_ports(void **state)
+{
+	static const uint8_t open_code[] = {
+	    0xE6, 0xE0,			  /* 0: out %al, $0xE0 (VMGEXIT doorbell) */
+	    0xBA, 0xF8, 0x03, 0x00, 0x00, /* 2: mov $0x3F8, %edx */
+	    0xB0, 0x5A,			  /* 7: mov $'Z', %al */
+	    0xEE,			  /* 9: outb %al, (%dx) (console) */
+	    0xB8, 0x44, 0x33, 0x22, 0x11, /* 10: mov $0x11223344, %eax */
+	    0xBA, 0xE3, 0x05, 0x00, 0x00, /* 15: mov $0x5E3, %edx */
+	    0xEF,			  /* 20: outl %eax, (%dx) (debug) */
+	    0xB8, 0x00, 0x30, 0x12, 0x00, /* 21: mov $0x123000, %eax */
+	    0xB9, 0x01, 0x00, 0x00, 0x00, /* 26: mov $1, %ecx (2 MiB) */
+	    0xBA, 0x01, 0x00, 0x00, 0x00, /* 31: mov $1, %edx (validate) */
+	    0xF8,			  /* 36: clc */
+	    0xE6, 0xE1,			  /* 37: out %al, $0xE1 (PVALIDATE doorbell) */
+	    0x0F, 0x92, 0xC3,		  /* 39: setc %bl */
+	    0xE6, 0xE0,			  /* 42: out %al, $0xE0 */
+	    0xBA, 0xE2, 0x05, 0x00, 0x00, /* 44: mov $0x5E2, %edx */
+	    0xEF,			  /* 49: outl %eax, (%dx) (exit) */
+	    0xEB, 0xFE,			  /* 50: jmp . */
+	};
+	static const struct {
+		uint8_t code[8];
+		uint8_t len, rip; /* the offset of the instruction that must #GP */
+	} closed[] = {
+	    {{0xE6, 0x80}, 2, 0},				/* out %al, $0x80 */
+	    {{0xE6, 0xDF}, 2, 0},				/* out %al, $0xDF: below the doorbells */
+	    {{0xE6, 0xE2}, 2, 0},				/* out %al, $0xE2: above them */
+	    {{0xE4, 0x70}, 2, 0},				/* in $0x70, %al */
+	    {{0xBA, 0xF9, 0x03, 0x00, 0x00, 0xEE}, 6, 5},	/* outb to 0x3F9 */
+	    {{0xBA, 0xFD, 0x03, 0x00, 0x00, 0xEC}, 6, 5},	/* inb from 0x3FD */
+	    {{0xBA, 0xF8, 0x03, 0x00, 0x00, 0x66, 0xEF}, 7, 5}, /* outw to 0x3F8: 0x3F9 is closed */
+	    {{0xBA, 0xE1, 0x05, 0x00, 0x00, 0xEE}, 6, 5},	/* outb to 0x5E1 */
+	    {{0xBA, 0xE6, 0x05, 0x00, 0x00, 0x66, 0xEF}, 7, 5}, /* outw to 0x5E6: 0x5E7 is closed */
+	    {{0xBA, 0xEF, 0x05, 0x00, 0x00, 0xEE}, 6, 5},	/* outb to the exception report port */
+	    {{0xBA, 0xF8, 0x0C, 0x00, 0x00, 0xEF}, 6, 5},	/* outl to 0xCF8: beyond the bitmap */
+	};
+	static const uint32_t ids[] = {0, VMM_KVM_MAX_VCPUS - 1};
+	struct vmm_kvm_vm *vm;
+	struct vmm_kvm_exit e;
+	struct vmm_kvm_regs regs;
+
+	(void)state;
+	REQUIRE_KVM();
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		struct vmm_kvm_vcpu *vcpu = cpl3_vcpu(&vm, ids[i], open_code, sizeof(open_code));
+		expect(vcpu, &e, VMM_KVM_EXIT_VMGEXIT);
+		assert_int_equal(vmm_kvm_vcpu_run(vcpu, &e), 0);
+		assert_int_equal(e.kind, VMM_KVM_EXIT_IO);
+		assert_true(e.io.out);
+		assert_int_equal(e.io.port, RT_PORT_CONSOLE);
+		assert_int_equal(e.io.size, 1);
+		assert_int_equal(e.io.value, 'Z');
+		assert_int_equal(expect_out(vcpu, RT_PORT_DEBUG), 0x11223344);
+		expect(vcpu, &e, VMM_KVM_EXIT_PVALIDATE);
+		assert_int_equal(e.pvalidate.vaddr, 0x123000);
+		assert_int_equal(e.pvalidate.page_size, RT_PVALIDATE_SIZE_2M);
+		assert_int_equal(e.pvalidate.validate, 1);
+		assert_int_equal(vmm_kvm_complete_pvalidate(vcpu, RT_PVALIDATE_FAIL_SIZEMISMATCH, true), 0);
+		expect(vcpu, &e, VMM_KVM_EXIT_VMGEXIT);
+		assert_int_equal(vmm_kvm_vcpu_get_regs(vcpu, &regs), 0);
+		assert_int_equal(regs.rax, RT_PVALIDATE_FAIL_SIZEMISMATCH); /* PVALIDATE's answer, as at CPL 0 */
+		assert_int_equal(regs.rbx & 0xFF, 1);			    /* CF */
+		assert_int_equal(regs.rip, RT_IMAGE_BASE + 44);
+		assert_int_equal(expect_out(vcpu, RT_PORT_EXIT), RT_PVALIDATE_FAIL_SIZEMISMATCH);
+		vmm_kvm_vcpu_destroy(vcpu);
+		assert_int_equal(vmm_kvm_vm_destroy(vm), 0);
+	}
+	for (size_t i = 0; i < sizeof(closed) / sizeof(closed[0]); i++) {
+		uint32_t id = ids[i % 2];
+		struct vmm_kvm_vcpu *vcpu = cpl3_vcpu(&vm, id, closed[i].code, closed[i].len);
+		expect(vcpu, &e, VMM_KVM_EXIT_EXCEPTION);
+		if (e.exception.vector != 13 || e.exception.rip != (uint64_t)RT_IMAGE_BASE + closed[i].rip)
+			print_message("closed port case %zu on vCPU %u: vector %u rip 0x%llx\n", i, id,
+				      (unsigned int)e.exception.vector, (unsigned long long)e.exception.rip);
+		assert_int_equal(e.exception.vector, 13);
+		assert_int_equal(e.exception.error_code, 0);
+		assert_int_equal(e.exception.rip, RT_IMAGE_BASE + closed[i].rip);
+		assert_int_equal(e.exception.cs & 3, 3);
+		vmm_kvm_vcpu_destroy(vcpu);
+		assert_int_equal(vmm_kvm_vm_destroy(vm), 0);
+	}
+}
+
 static void test_registers(void **state)
 {
 	struct vmm_kvm_elf_info info;
@@ -762,6 +869,7 @@ int main(void)
 	    cmocka_unit_test(test_stop_request),
 	    cmocka_unit_test(test_vcpu_lifecycle),
 	    cmocka_unit_test(test_registers),
+	    cmocka_unit_test(test_cpl3_ports),
 	    cmocka_unit_test(test_load_file_errors),
 	    cmocka_unit_test(test_exit_names),
 	};
