@@ -20,53 +20,17 @@
 #include <snpemu/hv.h>
 #include <snpemu/vmm.h>
 
-struct run {
-	struct vmm_result res;
-	char *out;
-	size_t out_len;
-	int rc;
-};
+#include "program_run.h"
 
-static struct run *run_program(const char *program, uint32_t vm_type, uint32_t vcpus,
-			       void (*tweak)(struct vmm_config *))
+static struct run *run_sim(const char *program, uint32_t vm_type, uint32_t vcpus, void (*tweak)(struct vmm_config *))
 {
-	struct run *r = calloc(1, sizeof(*r));
-	assert_non_null(r);
-	struct vmm_config cfg;
-	vmm_config_default(&cfg);
-	cfg.program = program;
-	cfg.backend = VMM_BACKEND_SIM;
-	cfg.vm_type = vm_type;
-	cfg.vcpus = vcpus;
-	FILE *out = open_memstream(&r->out, &r->out_len);
-	assert_non_null(out);
-	cfg.out = out;
-	cfg.err = out;
-	if (tweak)
-		tweak(&cfg);
-	r->rc = vmm_run(&cfg, &r->res);
-	fclose(out);
-	return r;
-}
-
-static void free_run(struct run *r)
-{
-	free(r->out);
-	free(r);
-}
-
-static void expect_line(const struct run *r, const char *text)
-{
-	if (!strstr(r->out, text)) {
-		fprintf(stderr, "--- console ---\n%s--- missing: %s\n", r->out, text);
-		fail();
-	}
+	return run_program(program, VMM_BACKEND_SIM, vm_type, vcpus, tweak);
 }
 
 static void test_hello_sev_es(void **state)
 {
 	(void)state;
-	struct run *r = run_program("hello", HV_VM_TYPE_SEV_ES, 1, NULL);
+	struct run *r = run_sim("hello", HV_VM_TYPE_SEV_ES, 1, NULL);
 	assert_int_equal(r->rc, 0);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "hello from a SEV-ES guest: GHCB protocol 2");
@@ -81,7 +45,7 @@ static void test_hello_sev_es(void **state)
 static void test_hello_snp(void **state)
 {
 	(void)state;
-	struct run *r = run_program("hello", HV_VM_TYPE_SNP, 1, NULL);
+	struct run *r = run_sim("hello", HV_VM_TYPE_SNP, 1, NULL);
 	assert_int_equal(r->rc, 0);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "hello from a SEV-SNP guest");
@@ -94,13 +58,13 @@ static void test_hello_snp(void **state)
 static void test_hostile(void **state)
 {
 	(void)state;
-	struct run *r = run_program("hostile", HV_VM_TYPE_SNP, 1, NULL);
+	struct run *r = run_sim("hostile", HV_VM_TYPE_SNP, 1, NULL);
 	assert_int_equal(r->rc, 0);
 	expect_line(r, "ok   the guest still runs");
 	assert_null(strstr(r->out, "FAIL"));
 	assert_int_equal(r->res.status, 0);
 	free_run(r);
-	r = run_program("hostile", HV_VM_TYPE_SEV_ES, 1, NULL);
+	r = run_sim("hostile", HV_VM_TYPE_SEV_ES, 1, NULL);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "hostile: 16/16 malformed requests");
 	free_run(r);
@@ -115,7 +79,7 @@ static void report_data(struct vmm_config *cfg)
 static void test_attest(void **state)
 {
 	(void)state;
-	struct run *r = run_program("attest", HV_VM_TYPE_SNP, 1, report_data);
+	struct run *r = run_sim("attest", HV_VM_TYPE_SNP, 1, report_data);
 	assert_int_equal(r->rc, 0);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "attest: done");
@@ -142,7 +106,7 @@ static void ext(struct vmm_config *cfg)
 static void test_attest_ext(void **state)
 {
 	(void)state;
-	struct run *r = run_program("attest", HV_VM_TYPE_SNP, 1, ext);
+	struct run *r = run_sim("attest", HV_VM_TYPE_SNP, 1, ext);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "certificates: 3 in the table");
 	free_run(r);
@@ -151,7 +115,7 @@ static void test_attest_ext(void **state)
 static void test_psc(void **state)
 {
 	(void)state;
-	struct run *r = run_program("psc", HV_VM_TYPE_SNP, 1, NULL);
+	struct run *r = run_sim("psc", HV_VM_TYPE_SNP, 1, NULL);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "2 MiB entries: 1024 pages");
 	expect_line(r, "4 KiB entries: 300 pages");
@@ -172,7 +136,7 @@ static void test_psc(void **state)
 static void test_smp(void **state)
 {
 	(void)state;
-	struct run *r = run_program("smp", HV_VM_TYPE_SNP, 4, NULL);
+	struct run *r = run_sim("smp", HV_VM_TYPE_SNP, 4, NULL);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "BSP started 3 APs");
 	expect_line(r, "AP 3 running");
@@ -190,7 +154,7 @@ static void limited(struct vmm_config *cfg)
 static void test_storm(void **state)
 {
 	(void)state;
-	struct run *r = run_program("storm", HV_VM_TYPE_SNP, 4, limited);
+	struct run *r = run_sim("storm", HV_VM_TYPE_SNP, 4, limited);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "storm: 4 vCPUs sent 40 report requests, 40 answered with a valid report");
 	assert_int_equal(r->res.fw_requests, 40);
@@ -200,7 +164,7 @@ static void test_storm(void **state)
 static void test_memfault(void **state)
 {
 	(void)state;
-	struct run *r = run_program("memfault", HV_VM_TYPE_SNP, 1, NULL);
+	struct run *r = run_sim("memfault", HV_VM_TYPE_SNP, 1, NULL);
 	assert_int_equal(r->rc, 0);
 	assert_true(r->res.memory_fault);
 	assert_int_equal(r->res.status, 126);
@@ -221,7 +185,7 @@ static void test_trace_and_stats(void **state)
 {
 	(void)state;
 	snprintf(trace_path, sizeof(trace_path), "/tmp/snpemu-trace-%d.json", (int)getpid());
-	struct run *r = run_program("smp", HV_VM_TYPE_SNP, 3, traced);
+	struct run *r = run_sim("smp", HV_VM_TYPE_SNP, 3, traced);
 	assert_int_equal(r->res.status, 0);
 	/* --stats: one line per event kind with count and mean latency. */
 	expect_line(r, "event                             count      mean ns");
@@ -258,11 +222,11 @@ static void test_trace_and_stats(void **state)
 static void test_unknown_and_bad_config(void **state)
 {
 	(void)state;
-	struct run *r = run_program("nosuch", HV_VM_TYPE_SNP, 1, NULL);
+	struct run *r = run_sim("nosuch", HV_VM_TYPE_SNP, 1, NULL);
 	assert_int_equal(r->rc, -2);
 	expect_line(r, "unknown guest program 'nosuch'");
 	free_run(r);
-	r = run_program("hello", HV_VM_TYPE_SNP, 17, NULL);
+	r = run_sim("hello", HV_VM_TYPE_SNP, 17, NULL);
 	assert_int_equal(r->rc, -22);
 	free_run(r);
 }

@@ -27,18 +27,12 @@
 #include "vmm/vmm_internal.h"
 
 #include "guest_test.h"
+#include "program_run.h"
 
 struct kvm_host {
 	bool usable;
 	bool sse; /* ring-0 guest code may use SSE */
 	char reason[VMM_KVM_REASON_LEN];
-};
-
-struct run {
-	struct vmm_result res;
-	char *out;
-	size_t out_len;
-	int rc;
 };
 
 static int setup(void **state)
@@ -70,48 +64,12 @@ static int teardown(void **state)
 		}                                                       \
 	} while (0)
 
-static struct run *run_program(const char *program, enum vmm_backend backend, uint32_t vm_type, uint32_t vcpus,
-			       void (*tweak)(struct vmm_config *))
-{
-	struct run *r = calloc(1, sizeof(*r));
-	assert_non_null(r);
-	struct vmm_config cfg;
-	vmm_config_default(&cfg);
-	cfg.program = program;
-	cfg.backend = backend;
-	cfg.vm_type = vm_type;
-	cfg.vcpus = vcpus;
-	FILE *out = open_memstream(&r->out, &r->out_len);
-	assert_non_null(out);
-	cfg.out = out;
-	cfg.err = out;
-	if (tweak)
-		tweak(&cfg);
-	r->rc = vmm_run(&cfg, &r->res);
-	fclose(out);
-	return r;
-}
-
 static struct run *run_kvm(const char *program, uint32_t vm_type, uint32_t vcpus, void (*tweak)(struct vmm_config *))
 {
 	struct run *r = run_program(program, VMM_BACKEND_KVM, vm_type, vcpus, tweak);
 	assert_int_equal(r->rc, 0);
 	assert_int_equal(r->res.backend, VMM_BACKEND_KVM);
 	return r;
-}
-
-static void free_run(struct run *r)
-{
-	free(r->out);
-	free(r);
-}
-
-static void expect_line(const struct run *r, const char *text)
-{
-	if (!strstr(r->out, text)) {
-		fprintf(stderr, "--- console ---\n%s--- missing: %s\n", r->out, text);
-		fail();
-	}
 }
 
 /* A program that needs SSE on a host that cannot run it: it must stop at KVM's emulation error inside the image
