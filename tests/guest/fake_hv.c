@@ -613,3 +613,22 @@ void fh_greq(struct fake_hv *h, struct gst_ctx *c, struct gst_greq *g, unsigned 
 	fh_abort_if(gst_greq_init(c, g, &cfg) != GST_OK);
 	fh_clear_record(h);
 }
+
+int fh_fixture_setup(void **state)
+{
+	struct fh_fixture *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -1;
+	f->h = fh_new();
+	fh_setup(f->h, &f->c, true);
+	*state = f;
+	return 0;
+}
+
+int fh_fixture_teardown(void **state)
+{
+	struct fh_fixture *f = *state;
+	fh_free(f->h);
+	free(f);
+	return 0;
+}

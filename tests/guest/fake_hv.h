@@ -116,6 +116,14 @@ void fh_push(struct fake_hv *h, struct fh_step s);
 void fh_setup(struct fake_hv *h, struct gst_ctx *c, bool snp);
 /* gst_greq_init over the fake's pages for VMPCK `id`, asserting success. */
 void fh_greq(struct fake_hv *h, struct gst_ctx *c, struct gst_greq *g, unsigned int id);
+/* The fixture of the NAE and PSC suites: a fake and a guest context whose GHCB is set up (SNP). */
+struct fh_fixture {
+	struct fake_hv *h;
+	struct gst_ctx c;
+};
+/* cmocka per-test setup/teardown for a struct fh_fixture in *state. */
+int fh_fixture_setup(void **state);
+int fh_fixture_teardown(void **state);
 /* Forget the record (exits, pvalidate calls, delays) but not the state. */
 void fh_clear_record(struct fake_hv *h);
 /* Independent AES-256-GCM (OpenSSL): decrypt a message page in place; true if the tag verifies. */

@@ -16,29 +16,7 @@
 
 #include "fake_hv.h"
 
-struct fx {
-	struct fake_hv *h;
-	struct gst_ctx c;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	f->h = fh_new();
-	fh_setup(f->h, &f->c, true);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	fh_free(f->h);
-	free(f);
-	return 0;
-}
-
-static const struct fh_exit *last(struct fx *f)
+static const struct fh_exit *last(struct fh_fixture *f)
 {
 	assert_true(f->h->nexits > 0);
 	return &f->h->exits[f->h->nexits - 1];
@@ -46,7 +24,7 @@ static const struct fh_exit *last(struct fx *f)
 
 static void test_cpuid_ok(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	uint32_t out[4];
 	assert_int_equal(gst_cpuid(&f->c, 0x80000008, 3, out), GST_OK);
 	assert_int_equal(out[0], 0x1000 + 0x80000008u);
@@ -66,7 +44,7 @@ static void test_cpuid_ok(void **state)
 
 static void test_cpuid_missing_output(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	static const unsigned int offs[4] = {GHCB_OFF_RAX, GHCB_OFF_RBX, GHCB_OFF_RCX, GHCB_OFF_RDX};
 	for (unsigned int i = 0; i < 4; i++) {
 		uint32_t out[4] = {0xAA, 0xAA, 0xAA, 0xAA};
@@ -79,7 +57,7 @@ static void test_cpuid_missing_output(void **state)
 
 static void test_exitinfo1_missing(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	uint32_t out[4];
 	fh_push(f->h, (struct fh_step){.drop = {GHCB_OFF_SW_EXIT_INFO_1}});
 	assert_int_equal(gst_cpuid(&f->c, 1, 0, out), GST_EPROTO);
@@ -91,7 +69,7 @@ static void test_exitinfo1_missing(void **state)
 
 static void test_exitinfo1_exception(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	uint32_t out[4];
 	fh_push(f->h, (struct fh_step){.set_info1 = true, .info1 = 1, .set_info2 = true, .info2 = GHCB_EXCEPTION(6)});
 	assert_int_equal(gst_cpuid(&f->c, 1, 0, out), GST_EEXCEPTION);
@@ -111,7 +89,7 @@ static void test_exitinfo1_exception(void **state)
 
 static void test_exitinfo1_malformed_and_other(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	uint32_t out[4];
 	fh_push(f->h,
 		(struct fh_step){.set_info1 = true, .info1 = 2, .set_info2 = true, .info2 = GHCB_ERR_INVALID_INPUT});
@@ -130,7 +108,7 @@ static void test_exitinfo1_malformed_and_other(void **state)
 
 static void test_missing_input_reported(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	/* the fake answers MALFORMED/MISSING_INPUT to a usage != 0: the wrappers always send usage 0, so force it */
 	fh_push(f->h,
 		(struct fh_step){.set_info1 = true, .info1 = 2, .set_info2 = true, .info2 = GHCB_ERR_MISSING_INPUT});
@@ -141,7 +119,7 @@ static void test_missing_input_reported(void **state)
 
 static void test_msr(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	uint64_t v = 0;
 	assert_int_equal(gst_wrmsr(&f->c, 0x10, 0x1122334455667788ull), GST_OK);
 	assert_int_equal(last(f)->info1, 1);
@@ -164,7 +142,7 @@ static void test_msr(void **state)
 
 static void test_io(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	uint32_t v = 0;
 	assert_int_equal(gst_io_in(&f->c, 0x71, 1, &v), GST_OK);
 	assert_int_equal(v, 0x78); /* masked to one byte of RAX 0xFFFFFFFF12345678 */
@@ -187,7 +165,7 @@ static void test_io(void **state)
 
 static void test_string_io_and_console(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	assert_int_equal(gst_console_puts(&f->c, "hello, world\n"), GST_OK);
 	assert_int_equal(f->h->console_len, 13);
 	assert_memory_equal(f->h->console, "hello, world\n", 13);
@@ -228,7 +206,7 @@ static void test_string_io_and_console(void **state)
 
 static void test_mmio(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	uint8_t buf[16];
 	assert_int_equal(gst_mmio_read(&f->c, 0xFEE00010, buf, 8), GST_OK);
 	for (unsigned int i = 0; i < 8; i++)
@@ -248,7 +226,7 @@ static void test_mmio(void **state)
 
 static void test_hypercall(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	uint64_t ret = 1;
 	f->h->hc_ret = 0;
 	assert_int_equal(gst_hypercall(&f->c, 99, 1, 2, 3, 4, &ret), GST_OK);
@@ -273,7 +251,7 @@ static void test_hypercall(void **state)
 
 static void test_hv_features_and_jump_table(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	uint64_t v = 0;
 	f->h->features = 0x1F;
 	assert_int_equal(gst_hv_features(&f->c, &v), GST_OK);
@@ -294,7 +272,7 @@ static void test_hv_features_and_jump_table(void **state)
 
 static void test_ap_creation(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	assert_int_equal(gst_ap_create(&f->c, SVM_VMGEXIT_AP_CREATE, 3, 0x301000, 0x1), GST_OK);
 	assert_int_equal(last(f)->code, SVM_VMGEXIT_AP_CREATION);
 	assert_int_equal(last(f)->info1, (3ull << 32) | 1);
@@ -318,7 +296,7 @@ static void test_ap_creation(void **state)
 
 static void test_vmsa_mark(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	assert_int_equal(gst_vmsa_mark(&f->c, 0x301000, true), GST_OK);
 	assert_int_equal(f->h->rmpadjust_gpa, 0x301000);
 	assert_int_equal(f->h->rmpadjust_attrs, GST_RMPADJUST_VMSA_PAGE_BIT | 1);
@@ -335,7 +313,7 @@ static void test_vmsa_mark(void **state)
 
 static void test_hlt_nmi_terminate(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	uint64_t woken = 0;
 	assert_int_equal(gst_ap_hlt_loop(&f->c, &woken), GST_OK);
 	assert_int_equal(woken, 1);
@@ -365,7 +343,7 @@ static void test_before_setup(void **state)
 
 static void test_save_area_cleared(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	uint64_t ret;
 	assert_int_equal(gst_hypercall(&f->c, 1, 2, 3, 4, 5, &ret), GST_OK);
 	/* the next event starts from a clean save area: no stale RBX/RSI valid bits or values */
@@ -377,7 +355,7 @@ static void test_save_area_cleared(void **state)
 
 static void test_nae_raw(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	uint64_t info2 = 1;
 	/* a CPUID without RCX: the fake (like KVM) answers MISSING_INPUT, which comes back as such */
 	gst_ghcb_begin(&f->c);
@@ -413,7 +391,7 @@ static void test_nae_raw(void **state)
 	assert_int_equal(f->c.fault.info2, GHCB_ERR_INVALID_EVENT);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fh_fixture_setup, fh_fixture_teardown)
 
 int main(void)
 {

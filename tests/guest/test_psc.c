@@ -20,28 +20,6 @@
 
 #define MB2 0x200000ull
 
-struct fx {
-	struct fake_hv *h;
-	struct gst_ctx c;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	f->h = fh_new();
-	fh_setup(f->h, &f->c, true);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	fh_free(f->h);
-	free(f);
-	return 0;
-}
-
 static unsigned int psc_exits(struct fake_hv *h)
 {
 	unsigned int n = 0;
@@ -60,7 +38,7 @@ static void assert_pages(struct fake_hv *h, uint64_t gpa, uint64_t n, int priv, 
 
 static void test_shared_4k(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	assert_int_equal(gst_psc(&f->c, 0x100000, 3, SNP_PAGE_STATE_SHARED, false), GST_OK);
 	assert_int_equal(f->h->nexits, 1);
 	const struct fh_exit *e = &f->h->exits[0];
@@ -85,7 +63,7 @@ static void test_shared_4k(void **state)
 
 static void test_private_2m(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	/* 4 KiB head, one 2 MiB page, 4 KiB tail */
 	assert_int_equal(gst_psc(&f->c, 2 * MB2 - 0x2000, 2 + 512 + 1, SNP_PAGE_STATE_SHARED, false), GST_OK);
 	fh_clear_record(f->h);
@@ -113,7 +91,7 @@ static void test_private_2m(void **state)
 
 static void test_batches_of_253(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	assert_int_equal(gst_psc(&f->c, 0x400000, 600, SNP_PAGE_STATE_SHARED, true), GST_OK);
 	assert_int_equal(psc_exits(f->h), 3);
 	assert_int_equal(f->h->exits[0].psc_end, 252);
@@ -125,7 +103,7 @@ static void test_batches_of_253(void **state)
 
 static void test_partial_progress(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	/* the hypervisor handles 2 entries per exit: 5 entries need 3 exits, each resubmitted from cur_entry */
 	for (int i = 0; i < 3; i++)
 		fh_push(f->h, (struct fh_step){.psc_limit = 2});
@@ -140,7 +118,7 @@ static void test_partial_progress(void **state)
 
 static void test_partial_inside_2m(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	/* 100 pages of a 2 MiB entry per exit: progress is in cur_page */
 	for (int i = 0; i < 6; i++)
 		fh_push(f->h, (struct fh_step){.psc_pages = 100});
@@ -159,7 +137,7 @@ static void no_progress(struct fake_hv *h, struct ghcb *g)
 
 static void test_no_progress(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	/* success without touching the descriptor, forever */
 	for (int i = 0; i < 20; i++)
 		fh_push(f->h, (struct fh_step){
@@ -209,7 +187,7 @@ static void set_cur_page_too_big(struct fake_hv *h, struct ghcb *g)
 
 static void test_hostile_headers(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	void (*bad[])(struct fake_hv *, struct ghcb *) = {set_end_smaller, set_reserved, set_cur_beyond,
 							  set_cur_page_too_big};
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -226,7 +204,7 @@ static void test_hostile_headers(void **state)
 
 static void test_status_errors(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	static const uint64_t st[] = {VMGEXIT_PSC_ERROR_GENERIC, VMGEXIT_PSC_ERROR_INVALID_ENTRY, 1};
 	for (unsigned int i = 0; i < 3; i++) {
 		fh_clear_record(f->h);
@@ -252,7 +230,7 @@ static void scribble_entries(struct fake_hv *h, struct ghcb *g)
 
 static void test_pvalidate_uses_private_list(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	assert_int_equal(gst_psc(&f->c, 0x100000, 4, SNP_PAGE_STATE_SHARED, true), GST_OK);
 	fh_clear_record(f->h);
 	fh_push(f->h, (struct fh_step){.mutate = scribble_entries});
@@ -264,7 +242,7 @@ static void test_pvalidate_uses_private_list(void **state)
 
 static void test_pvalidate_fallback_and_failure(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	f->h->pv_2m_result = GST_PVALIDATE_FAIL_SIZEMISMATCH;
 	assert_int_equal(gst_psc(&f->c, 4 * MB2, 512, SNP_PAGE_STATE_SHARED, false), GST_OK);
 	assert_int_equal(f->h->npv, 1 + 512);
@@ -293,7 +271,7 @@ static void test_pvalidate_fallback_and_failure(void **state)
 
 static void test_invalid_args(void **state)
 {
-	struct fx *f = *state;
+	struct fh_fixture *f = *state;
 	assert_int_equal(gst_psc(&f->c, 0x100001, 1, SNP_PAGE_STATE_SHARED, false), GST_EINVAL);
 	assert_int_equal(gst_psc(&f->c, 0x100000, 0, SNP_PAGE_STATE_SHARED, false), GST_EINVAL);
 	assert_int_equal(gst_psc(&f->c, 0x100000, 1, SNP_PAGE_STATE_PSMASH, false), GST_EINVAL);
@@ -305,7 +283,7 @@ static void test_invalid_args(void **state)
 	assert_int_equal(gst_psc(&f->c, 0x100000, 1, SNP_PAGE_STATE_SHARED, false), GST_ENOTSUP);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fh_fixture_setup, fh_fixture_teardown)
 
 int main(void)
 {
