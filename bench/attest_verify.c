@@ -9,9 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 
-#include "fw/crypto_verify.h"
+#include "common/crypto.h"
 
 #define FIXTURES SNPEMU_SRCDIR "/tests/fixtures/"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 
 #include "cli/attest_io.h"
 

@@ -13,7 +13,7 @@
 
 #include <snpemu/abi/ghcb.h>
 #include <snpemu/names.h>
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 
 #include "cli/attest_io.h"
 #include "cli/cli.h"

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <snpemu/measure.h>
+#include <snpemu/attest.h>
 
 #include "cli/cli.h"
 

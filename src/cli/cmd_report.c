@@ -15,7 +15,7 @@
 #include <snpemu/abi/report.h>
 #include <snpemu/fw.h>
 #include <snpemu/hv.h>
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 #include <snpemu/vmm.h>
 
 #include "cli/attest_io.h"

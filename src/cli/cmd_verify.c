@@ -2,7 +2,7 @@
 /*
  * snpemu verify --report FILE --certs DIR [--ark FILE] [policy options] [--json]
  *
- * Verifies an ATTESTATION_REPORT against AMD's certificate chain and a policy (include/snpemu/verify.h).  The
+ * Verifies an ATTESTATION_REPORT against AMD's certificate chain and a policy (include/snpemu/attest.h).  The
  * certificates directory holds ark/ask/asvk/vcek/vlek as .pem, .der, .crt or .cer (snpguest's names), and/or a
  * cert_table.bin (the extended-request certificate table).  Exit 0 only if every check passes; 1 if a check
  * fails (the first failing one is named); 2 for a bad command line or an unreadable or malformed file.
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 
 #include "cli/attest_io.h"
 #include "cli/cli.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include <snpemu/abi/le.h>
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 
 #define FIXTURE_DIR SNPEMU_SRCDIR "/tests/fixtures/"
 

@@ -18,7 +18,7 @@
 
 #include <snpemu/abi/report.h>
 #include <snpemu/fw.h>
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 #include <snpemu/vmm.h>
 
 struct fixture {

@@ -71,7 +71,7 @@ static void test_genuine_report_verifies(void **state)
 	assert_int_equal(res.checks[FW_CHECK_ARK_TRUSTED].status, FW_CHECK_PASS);
 }
 
-/* The check that must fail first when the report byte at `off` is XORed with `mask` (see verify.h's order). */
+/* The check that must fail first when the report byte at `off` is XORed with `mask` (see attest.h's order). */
 static int expected_report_failure(unsigned int off, uint8_t mask, uint8_t orig)
 {
 	if (off >= SNP_REPORT_OFF_SIGNATURE + 0x90) /* the reserved part of the signature field is not signed */

@@ -13,7 +13,7 @@
 #include <json-c/json.h>
 
 #include <snpemu/abi/le.h>
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 
 static const struct {
 	uint8_t guid[SNP_GUID_SIZE];

@@ -9,13 +9,12 @@
 
 #include <snpemu/abi/le.h>
 #include <snpemu/fw.h>
-#include <snpemu/measure.h>
+#include <snpemu/attest.h>
 
-#include "fw/crypto_sha256.h"
+#include "common/crypto.h"
 
 #define FOUR_GIB 0x100000000ull
 
-_Static_assert(FW_SHA256_LEN == FW_SHA256_SIZE, "one SHA-256 size");
 _Static_assert(FW_MEASURE_DIGEST_LEN == SNP_DIGEST_SIZE, "the launch digest is a PAGE_INFO digest");
 
 /* ---- SEV hashes table (QEMU target/i386/sev.c SevHashTable, sev-snp-measure sev_hashes.py) ---------------- */

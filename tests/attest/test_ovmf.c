@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include <snpemu/measure.h>
+#include <snpemu/attest.h>
 
 #include "ovmf_image.h"
 
@@ -290,5 +290,5 @@ int main(void)
 	    cmocka_unit_test(test_section_errors),   cmocka_unit_test(test_guard_page),
 	    cmocka_unit_test(test_debian_ovmf),
 	};
-	return cmocka_run_group_tests_name("fw/ovmf", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("attest/ovmf", tests, NULL, NULL);
 }

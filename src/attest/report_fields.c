@@ -11,7 +11,7 @@
 #include <json-c/json.h>
 
 #include <snpemu/abi/le.h>
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 
 #define V2	 0x04u
 #define V3_UP	 0x38u /* 3, 4, 5 */

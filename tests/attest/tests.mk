@@ -1,2 +1,2 @@
 # Expected launch measurement: OVMF parser, VMSA builder, launch sequence, snpemu measure.
-TESTS += fw/test_ovmf fw/test_measure
+TESTS += attest/test_ovmf attest/test_measure

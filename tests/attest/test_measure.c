@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include <snpemu/abi/le.h>
-#include <snpemu/measure.h>
+#include <snpemu/attest.h>
 
 #include "ovmf_image.h"
 
@@ -699,5 +699,5 @@ int main(void)
 	    cmocka_unit_test(test_cli_dump_vmsa),
 	    cmocka_unit_test(test_cli_errors),
 	};
-	return cmocka_run_group_tests_name("fw/measure", tests, setup, teardown);
+	return cmocka_run_group_tests_name("attest/measure", tests, setup, teardown);
 }

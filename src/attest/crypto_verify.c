@@ -17,7 +17,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "fw/crypto_verify.h"
+#include "common/crypto.h"
 
 struct fw_cv_cert {
 	X509 *x509;

@@ -15,9 +15,9 @@
 #include <json-c/json.h>
 
 #include <snpemu/abi/le.h>
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 
-#include "fw/crypto_verify.h"
+#include "common/crypto.h"
 
 /* ---- Parsing --------------------------------------------------------------------------------------------- */
 

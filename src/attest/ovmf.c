@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include <snpemu/abi/le.h>
-#include <snpemu/measure.h>
+#include <snpemu/attest.h>
 
 #define GUID_LEN	  16u
 #define ENTRY_HEADER_LEN  18u /* u16 length + GUID */

@@ -11,7 +11,7 @@
 
 #include <snpemu/abi/le.h>
 #include <snpemu/abi/page_info.h>
-#include <snpemu/measure.h>
+#include <snpemu/attest.h>
 
 /* Save-area offsets (APM vol. 2 table B-4; Linux struct sev_es_save_area). */
 enum {
