@@ -57,6 +57,7 @@ int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
 		return -ENOMEM;
 	}
 	vm->msr_default = HV_MSR_EXIT;
+	hv_nae_index_build(&vm->nae_index);
 	vm->tsc_epoch_ns = hv_now_ns();
 	vm->ticks_epoch = hv_stat_ticks();
 	*out = vm;
