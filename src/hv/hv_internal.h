@@ -201,6 +201,8 @@ struct hv_vm {
 	size_t msr_rules_n;
 	uint32_t msr_default;
 	uint64_t hypercall_exits;
+	uint32_t kvm_cpuid_base; /* base of the KVM CPUID leaves in the table (0: none), found by hv_vm_set_cpuid */
+	_Atomic uint32_t host_allocs;	/* host allocations made during VMGEXITs (alloc_fail_nth) */
 	struct hv_nae_index nae_index;	/* built from hv_nae_rows at creation; read-only after */
 	_Atomic uint64_t ap_jump_table; /* per VM, spec §12 */
 	uint64_t tsc_epoch_ns;
@@ -271,6 +273,10 @@ int hv_mem_write(struct hv_vcpu *v, uint64_t gpa, const void *src, uint64_t len)
 void hv_fault_set(struct hv_vcpu *v, uint64_t flags, uint64_t gpa, uint64_t size);
 /* Exit MEMORY_FAULT with vcpu->fault; `retry` runs on the next hv_vcpu_vmgexit.  Returns 0. */
 int hv_exit_memory_fault(struct hv_vcpu *v, hv_step_fn retry);
+/* realloc() for buffers the engine grows during a VMGEXIT, with the VM's fault injection (alloc_fail_nth). */
+void *hv_host_realloc(struct hv_vcpu *v, void *ptr, size_t size);
+/* A host allocation failed: hv_vcpu_vmgexit returns -ENOMEM and its next call runs `retry` (hv.h). */
+int hv_exit_enomem(struct hv_vcpu *v, hv_step_fn retry);
 
 /* nae_table.c */
 const struct hv_nae_row *hv_nae_lookup(const struct hv_nae_index *ix, uint64_t code);
@@ -319,6 +325,8 @@ void hv_rate_limit_fini(struct hv_rate_limit *rl);
 /* cpuid.c: the CPUID result for (function, index) with the vCPU's XCR0/XSS.  Caller holds cfg_lock. */
 void hv_cpuid_lookup(const struct hv_vcpu *v, uint32_t function, uint32_t index, uint32_t out[4]);
 bool hv_cpuid_has_pv_feature(const struct hv_vcpu *v, unsigned int bit);
+/* The base of the KVM leaves in a CPUID table (the signature search of hv.h), or 0. */
+uint32_t hv_cpuid_kvm_base(const struct hv_cpuid_entry *entries, size_t n);
 bool hv_xcr0_acceptable(const struct hv_vcpu *v, uint64_t xcr0);
 
 /* msr_protocol.c */
