@@ -37,6 +37,8 @@ int vmm_platform_config(const struct vmm_config *cfg, struct fw_platform_config 
 {
 	static const uint8_t default_seed[] = "snpemu default platform seed";
 	fw_platform_config_default(pc, cfg->product);
+	if (cfg->report_version)
+		pc->report_version = cfg->report_version;
 	if (cfg->seed_len)
 		return fw_platform_config_seed(pc, cfg->seed, cfg->seed_len);
 	return fw_platform_config_seed(pc, default_seed, sizeof(default_seed) - 1);

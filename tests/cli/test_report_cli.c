@@ -81,6 +81,37 @@ static void test_report_then_verify(void **state)
 	assert_non_null(strstr(out, "measurement"));
 }
 
+/* --report-version 2|3|5 chooses what the firmware model emits (default 5); each verifies and decodes with its
+ * own field set. */
+static void test_report_versions(void **state)
+{
+	(void)state;
+	static const unsigned versions[] = {2, 3, 5, 0};
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		const unsigned v = versions[i] ? versions[i] : 5;
+		char opt[32] = "";
+		if (versions[i])
+			snprintf(opt, sizeof(opt), "--report-version %u", versions[i]);
+		assert_int_equal(cli("report --backend sim %s --quiet --out %s/v%zu", opt, dir, i), 0);
+		char path[128];
+		snprintf(path, sizeof(path), "%s/v%zu/report.bin", dir, i);
+		FILE *f = fopen(path, "rb");
+		assert_non_null(f);
+		uint8_t rep[0x4A0];
+		assert_int_equal(fread(rep, 1, sizeof(rep), f), sizeof(rep));
+		fclose(f);
+		assert_int_equal(rep[0] | rep[1] << 8 | rep[2] << 16 | (uint32_t)rep[3] << 24, v);
+		assert_int_equal(cli("verify --report %s --certs %s/v%zu --report-version %u", path, dir, i, v), 0);
+		assert_non_null(strstr(out, "report_format      pass"));
+		assert_int_equal(cli("decode report %s", path), 0);
+		assert_int_equal(strstr(out, "current_mit_vector") != NULL, v >= 5);
+		assert_int_equal(strstr(out, "cpuid_fam_id") != NULL, v >= 3);
+	}
+	assert_int_equal(cli("report --report-version 4 --out %s/v4", dir), 2);
+	assert_non_null(strstr(out, "--report-version"));
+	assert_int_equal(cli("run --report-version 6 hello"), 2);
+}
+
 static void test_certs_file(void **state)
 {
 	(void)state;
@@ -134,6 +165,7 @@ static void test_run_statuses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {cmocka_unit_test(test_report_then_verify), cmocka_unit_test(test_certs_file),
-					   cmocka_unit_test(test_bad_arguments), cmocka_unit_test(test_run_statuses)};
+					   cmocka_unit_test(test_report_versions), cmocka_unit_test(test_bad_arguments),
+					   cmocka_unit_test(test_run_statuses)};
 	return cmocka_run_group_tests_name("cli/report", tests, setup, teardown);
 }
