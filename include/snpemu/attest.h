@@ -244,6 +244,21 @@ struct fw_verify_certs {
 int fw_attest_verify(const struct fw_attest_report *r, const struct fw_verify_certs *certs,
 		     const struct fw_verify_policy *policy, struct fw_verify_result *res);
 
+/* A cache of verified certificate chains, for verifying many reports: the chain checks (ark_signature, ark_trusted,
+ * ask_signature, vcek_signature) depend on the certificates only, so a chain seen before (same SHA-384 of the same
+ * certificate bytes) is not parsed and verified again, and N reports under one chain cost about N ECDSA P-384
+ * verifications.  Holds up to 8 chains (the oldest is replaced).  Not thread-safe: one cache per thread.
+ * fw_verify_cache_new returns 0 or -ENOMEM; fw_verify_cache_free accepts NULL. */
+struct fw_verify_cache;
+int fw_verify_cache_new(struct fw_verify_cache **out);
+void fw_verify_cache_free(struct fw_verify_cache *cache);
+/* Chains found in the cache and chains verified and added, since the cache was created. */
+void fw_verify_cache_stats(const struct fw_verify_cache *cache, uint64_t *hits, uint64_t *misses);
+/* fw_attest_verify through `cache` (NULL: no cache): the same checks, results and return values. */
+int fw_attest_verify_cached(struct fw_verify_cache *cache, const struct fw_attest_report *r,
+			    const struct fw_verify_certs *certs, const struct fw_verify_policy *policy,
+			    struct fw_verify_result *res);
+
 /* The result as a JSON object text ({"ok":…, "first_failure":…, "checks":[{name,result,detail}…]}); malloc'd,
  * the caller frees it; NULL on allocation failure. */
 char *fw_verify_result_json(const struct fw_verify_result *res);

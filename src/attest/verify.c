@@ -17,7 +17,7 @@
 #include <snpemu/abi/le.h>
 #include <snpemu/attest.h>
 
-#include "common/crypto.h"
+#include "attest/attest_internal.h"
 
 /* ---- Parsing --------------------------------------------------------------------------------------------- */
 
@@ -247,8 +247,7 @@ void fw_verify_policy_default(struct fw_verify_policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
-__attribute__((format(printf, 4, 5))) static void set(struct fw_verify_result *res, enum fw_check_id id,
-						      enum fw_check_status st, const char *fmt, ...)
+void attest_check_set(struct fw_verify_result *res, enum fw_check_id id, enum fw_check_status st, const char *fmt, ...)
 {
 	struct fw_check_result *c = &res->checks[id];
 	va_list ap;
@@ -260,118 +259,83 @@ __attribute__((format(printf, 4, 5))) static void set(struct fw_verify_result *r
 		res->first_failure = (int)id;
 }
 
-/* One certificate of the chain, loaded once. */
-struct chain_cert {
-	const char *role; /* "ARK", "ASK", "VCEK", ... */
-	struct fw_cv_cert *cert;
-	struct fw_cv_cert_info info;
-	int load_rc; /* 0 loaded, -ENOENT absent, -EINVAL malformed, -ENOMEM */
-};
-
-static int chain_load(struct chain_cert *c, const char *role, const uint8_t *der, size_t len)
+void attest_check_copy(struct fw_verify_result *res, enum fw_check_id id, const struct fw_check_result *c)
 {
-	c->role = role;
-	c->cert = NULL;
-	if (!der || !len) {
-		memset(&c->info, 0, sizeof(c->info));
-		return c->load_rc = -ENOENT;
-	}
-	return c->load_rc = fw_cv_cert_load(der, len, &c->cert, &c->info);
+	res->checks[id] = *c;
+	if (c->status == FW_CHECK_FAIL && (res->first_failure < 0 || (int)id < res->first_failure))
+		res->first_failure = (int)id;
 }
 
-static const char *load_error(const struct chain_cert *c)
-{
-	return c->load_rc == -ENOENT ? "certificate not given" : "not a valid X.509 DER certificate";
-}
-
-/* A certificate `c` signed by `issuer` with AMD's RSASSA-PSS SHA-384 (§4.3). */
-static void check_signed_by(struct fw_verify_result *res, enum fw_check_id id, const struct chain_cert *c,
-			    const struct chain_cert *issuer)
-{
-	if (!c->cert) {
-		set(res, id, FW_CHECK_FAIL, "%s: %s", c->role, load_error(c));
-	} else if (!issuer->cert) {
-		set(res, id, FW_CHECK_FAIL, "%s's issuer %s is missing or invalid", c->role, issuer->role);
-	} else if (!fw_cv_cert_names_issuer(c->cert, issuer->cert)) {
-		set(res, id, FW_CHECK_FAIL, "%s (CN=%s) is issued by CN=%s, not by the %s (CN=%s)", c->role,
-		    c->info.subject_cn, c->info.issuer_cn, issuer->role, issuer->info.subject_cn);
-	} else if (!c->info.sig_is_pss_sha384) {
-		set(res, id, FW_CHECK_FAIL, "%s is not signed with RSASSA-PSS SHA-384 (MGF1 SHA-384, salt 48)",
-		    c->role);
-	} else if (!issuer->info.key_is_rsa) {
-		set(res, id, FW_CHECK_FAIL, "%s's key is not an RSA key", issuer->role);
-	} else if (fw_cv_cert_verify(c->cert, issuer->cert)) {
-		set(res, id, FW_CHECK_FAIL, "%s's signature does not verify with the %s's key", c->role, issuer->role);
-	} else {
-		set(res, id, FW_CHECK_PASS, "%s (CN=%s) signed by the %s (CN=%s), RSASSA-PSS SHA-384", c->role,
-		    c->info.subject_cn, issuer->role, issuer->info.subject_cn);
-	}
-}
-
-static void check_validity(struct fw_verify_result *res, const struct chain_cert *certs, size_t n, int64_t now)
+static void check_validity(struct fw_verify_result *res, const struct attest_chain_cert *certs, size_t n, int64_t now)
 {
 	for (size_t i = 0; i < n; i++) {
-		const struct chain_cert *c = &certs[i];
+		const struct attest_chain_cert *c = &certs[i];
 		if (!c->cert) {
-			set(res, FW_CHECK_CERT_VALIDITY, FW_CHECK_FAIL, "%s: %s", c->role, load_error(c));
+			attest_check_set(res, FW_CHECK_CERT_VALIDITY, FW_CHECK_FAIL, "%s: %s", c->role,
+					 attest_load_error(c));
 			return;
 		}
 		if (now < c->info.not_before || now > c->info.not_after) {
-			set(res, FW_CHECK_CERT_VALIDITY, FW_CHECK_FAIL,
-			    "%s is not valid at %lld (valid from %lld to %lld)", c->role, (long long)now,
-			    (long long)c->info.not_before, (long long)c->info.not_after);
+			attest_check_set(res, FW_CHECK_CERT_VALIDITY, FW_CHECK_FAIL,
+					 "%s is not valid at %lld (valid from %lld to %lld)", c->role, (long long)now,
+					 (long long)c->info.not_before, (long long)c->info.not_after);
 			return;
 		}
 	}
-	set(res, FW_CHECK_CERT_VALIDITY, FW_CHECK_PASS, "ARK, ASK and %s valid at %lld", certs[n - 1].role,
-	    (long long)now);
+	attest_check_set(res, FW_CHECK_CERT_VALIDITY, FW_CHECK_PASS, "ARK, ASK and %s valid at %lld", certs[n - 1].role,
+			 (long long)now);
 }
 
 static void check_report_signature(struct fw_verify_result *res, const struct fw_attest_report *r,
-				   const struct chain_cert *leaf, int *rc)
+				   const struct attest_chain_cert *leaf, int *rc)
 {
 	uint8_t der[FW_ATTEST_SIG_DER_MAX];
 	if (!leaf->cert) {
-		set(res, FW_CHECK_REPORT_SIGNATURE, FW_CHECK_FAIL, "%s: %s", leaf->role, load_error(leaf));
+		attest_check_set(res, FW_CHECK_REPORT_SIGNATURE, FW_CHECK_FAIL, "%s: %s", leaf->role,
+				 attest_load_error(leaf));
 		return;
 	}
 	int n = fw_attest_sig_to_der(r->sig_r, r->sig_s, der);
 	if (n < 0) {
-		set(res, FW_CHECK_REPORT_SIGNATURE, FW_CHECK_FAIL,
-		    "R or S is zero or has non-zero bytes above the 48 of a P-384 scalar");
+		attest_check_set(res, FW_CHECK_REPORT_SIGNATURE, FW_CHECK_FAIL,
+				 "R or S is zero or has non-zero bytes above the 48 of a P-384 scalar");
 		return;
 	}
 	int v = fw_cv_ecdsa_p384_verify(leaf->cert, r->raw, SNP_REPORT_SIGNED_SIZE, der, (size_t)n);
 	if (v == -ENOMEM)
 		*rc = -ENOMEM;
 	if (v)
-		set(res, FW_CHECK_REPORT_SIGNATURE, FW_CHECK_FAIL,
-		    "ECDSA P-384/SHA-384 signature over bytes 0..0x29F does not verify with the %s's key", leaf->role);
+		attest_check_set(res, FW_CHECK_REPORT_SIGNATURE, FW_CHECK_FAIL,
+				 "ECDSA P-384/SHA-384 signature over bytes 0..0x29F does not verify with the %s's key",
+				 leaf->role);
 	else
-		set(res, FW_CHECK_REPORT_SIGNATURE, FW_CHECK_PASS,
-		    "ECDSA P-384/SHA-384 over bytes 0..0x29F verified with the %s", leaf->role);
+		attest_check_set(res, FW_CHECK_REPORT_SIGNATURE, FW_CHECK_PASS,
+				 "ECDSA P-384/SHA-384 over bytes 0..0x29F verified with the %s", leaf->role);
 }
 
-static void check_hwid(struct fw_verify_result *res, const struct fw_attest_report *r, const struct chain_cert *leaf,
-		       bool vlek)
+static void check_hwid(struct fw_verify_result *res, const struct fw_attest_report *r,
+		       const struct attest_chain_cert *leaf, bool vlek)
 {
 	if (vlek) {
-		set(res, FW_CHECK_VCEK_HWID, FW_CHECK_SKIP, "a VLEK carries no hwID");
+		attest_check_set(res, FW_CHECK_VCEK_HWID, FW_CHECK_SKIP, "a VLEK carries no hwID");
 	} else if (!leaf->cert) {
-		set(res, FW_CHECK_VCEK_HWID, FW_CHECK_FAIL, "VCEK: %s", load_error(leaf));
+		attest_check_set(res, FW_CHECK_VCEK_HWID, FW_CHECK_FAIL, "VCEK: %s", attest_load_error(leaf));
 	} else if (!leaf->info.has_hwid) {
-		set(res, FW_CHECK_VCEK_HWID, FW_CHECK_FAIL,
-		    "the VCEK has no valid hwID extension (1.3.6.1.4.1.3704.1.4)");
+		attest_check_set(res, FW_CHECK_VCEK_HWID, FW_CHECK_FAIL,
+				 "the VCEK has no valid hwID extension (1.3.6.1.4.1.3704.1.4)");
 	} else if (all_zero(r->chip_id, SNP_CHIP_ID_SIZE)) {
-		set(res, FW_CHECK_VCEK_HWID, FW_CHECK_FAIL, "CHIP_ID is masked (all zero): the VCEK cannot be bound");
+		attest_check_set(res, FW_CHECK_VCEK_HWID, FW_CHECK_FAIL,
+				 "CHIP_ID is masked (all zero): the VCEK cannot be bound");
 	} else if (memcmp(leaf->info.hwid, r->chip_id, SNP_CHIP_ID_SIZE)) {
-		set(res, FW_CHECK_VCEK_HWID, FW_CHECK_FAIL, "the VCEK's hwID differs from the report's CHIP_ID");
+		attest_check_set(res, FW_CHECK_VCEK_HWID, FW_CHECK_FAIL,
+				 "the VCEK's hwID differs from the report's CHIP_ID");
 	} else {
-		set(res, FW_CHECK_VCEK_HWID, FW_CHECK_PASS, "hwID = CHIP_ID");
+		attest_check_set(res, FW_CHECK_VCEK_HWID, FW_CHECK_PASS, "hwID = CHIP_ID");
 	}
 }
 
-static void check_tcb(struct fw_verify_result *res, const struct fw_attest_report *r, const struct chain_cert *leaf)
+static void check_tcb(struct fw_verify_result *res, const struct fw_attest_report *r,
+		      const struct attest_chain_cert *leaf)
 {
 	static const struct {
 		int arc;
@@ -382,7 +346,7 @@ static void check_tcb(struct fw_verify_result *res, const struct fw_attest_repor
 		    {FW_CV_SPL_UCODE, "ucodeSPL"},
 		    {FW_CV_SPL_FMC, "fmcSPL"}};
 	if (!leaf->cert) {
-		set(res, FW_CHECK_VCEK_TCB, FW_CHECK_FAIL, "%s: %s", leaf->role, load_error(leaf));
+		attest_check_set(res, FW_CHECK_VCEK_TCB, FW_CHECK_FAIL, "%s: %s", leaf->role, attest_load_error(leaf));
 		return;
 	}
 	struct snp_tcb t = snp_tcb_decode(r->reported_tcb, r->tcb_layout);
@@ -390,18 +354,18 @@ static void check_tcb(struct fw_verify_result *res, const struct fw_attest_repor
 	size_t n = r->tcb_layout == SNP_TCB_LAYOUT_TURIN ? 5 : 4; /* fmcSPL exists from Turin on */
 	for (size_t i = 0; i < n; i++) {
 		if (!leaf->info.has_spl[spls[i].arc]) {
-			set(res, FW_CHECK_VCEK_TCB, FW_CHECK_FAIL, "the %s has no valid %s extension", leaf->role,
-			    spls[i].name);
+			attest_check_set(res, FW_CHECK_VCEK_TCB, FW_CHECK_FAIL, "the %s has no valid %s extension",
+					 leaf->role, spls[i].name);
 			return;
 		}
 		if (leaf->info.spl[spls[i].arc] != want[i]) {
-			set(res, FW_CHECK_VCEK_TCB, FW_CHECK_FAIL, "%s %u in the %s, %u in REPORTED_TCB", spls[i].name,
-			    leaf->info.spl[spls[i].arc], leaf->role, want[i]);
+			attest_check_set(res, FW_CHECK_VCEK_TCB, FW_CHECK_FAIL, "%s %u in the %s, %u in REPORTED_TCB",
+					 spls[i].name, leaf->info.spl[spls[i].arc], leaf->role, want[i]);
 			return;
 		}
 	}
-	set(res, FW_CHECK_VCEK_TCB, FW_CHECK_PASS, "SPLs = REPORTED_TCB 0x%016llx",
-	    (unsigned long long)r->reported_tcb);
+	attest_check_set(res, FW_CHECK_VCEK_TCB, FW_CHECK_PASS, "SPLs = REPORTED_TCB 0x%016llx",
+			 (unsigned long long)r->reported_tcb);
 }
 
 /* The product line named by a prefix form ("ARK-Genoa", "SEV-VLEK-Milan") or a productName ("Genoa-B1"). */
@@ -419,34 +383,37 @@ static bool line_of(const char *s, const char *prefix, char *out, size_t cap)
 	return true;
 }
 
-static void check_product(struct fw_verify_result *res, const struct fw_attest_report *r, const struct chain_cert *ark,
-			  const struct chain_cert *ask, const struct chain_cert *leaf)
+static void check_product(struct fw_verify_result *res, const struct fw_attest_report *r,
+			  const struct attest_chain_cert *ark, const struct attest_chain_cert *ask,
+			  const struct attest_chain_cert *leaf)
 {
 	char line[32], other[32];
 	if (!leaf->cert || !leaf->info.has_product || !line_of(leaf->info.product, "", line, sizeof(line))) {
-		set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "the %s has no valid productName extension", leaf->role);
+		attest_check_set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "the %s has no valid productName extension",
+				 leaf->role);
 		return;
 	}
 	if (r->product != FW_ATTEST_PRODUCT_UNKNOWN && strcmp(line, fw_attest_product_name(r->product))) {
-		set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "the %s is for %s, the report's CPUID says %s",
-		    leaf->role, leaf->info.product, fw_attest_product_name(r->product));
+		attest_check_set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL,
+				 "the %s is for %s, the report's CPUID says %s", leaf->role, leaf->info.product,
+				 fw_attest_product_name(r->product));
 		return;
 	}
 	if (ark->cert && line_of(ark->info.subject_cn, "ARK-", other, sizeof(other)) && strcmp(line, other)) {
-		set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "the %s is for %s, the ARK for %s", leaf->role, line,
-		    other);
+		attest_check_set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "the %s is for %s, the ARK for %s",
+				 leaf->role, line, other);
 		return;
 	}
 	if (ask->cert &&
 	    (line_of(ask->info.subject_cn, "SEV-VLEK-", other, sizeof(other)) ||
 	     line_of(ask->info.subject_cn, "SEV-", other, sizeof(other))) &&
 	    strcmp(line, other)) {
-		set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "the %s is for %s, the %s for %s", leaf->role, line,
-		    ask->role, other);
+		attest_check_set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "the %s is for %s, the %s for %s",
+				 leaf->role, line, ask->role, other);
 		return;
 	}
-	set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_PASS, "%s (report: %s)", leaf->info.product,
-	    fw_attest_product_name(r->product));
+	attest_check_set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_PASS, "%s (report: %s)", leaf->info.product,
+			 fw_attest_product_name(r->product));
 }
 
 static void check_format(struct fw_verify_result *res, const struct fw_attest_report *r)
@@ -456,21 +423,21 @@ static void check_format(struct fw_verify_result *res, const struct fw_attest_re
 	for (size_t i = 0; i < n; i++)
 		if (f[i].kind == FW_FIELD_RESERVED && fw_report_field_in_version(&f[i], r->version) &&
 		    !all_zero(r->raw + f[i].offset, f[i].size)) {
-			set(res, FW_CHECK_REPORT_FORMAT, FW_CHECK_FAIL, "reserved field %s (0x%x) is not zero",
-			    f[i].name, f[i].offset);
+			attest_check_set(res, FW_CHECK_REPORT_FORMAT, FW_CHECK_FAIL,
+					 "reserved field %s (0x%x) is not zero", f[i].name, f[i].offset);
 			return;
 		}
 	if (!(r->policy & SNP_POLICY_RSVD_MBO) || (r->policy & SNP_POLICY_MBZ_MASK))
-		set(res, FW_CHECK_REPORT_FORMAT, FW_CHECK_FAIL, "POLICY 0x%llx: bit 17 must be 1, bits 63:26 zero",
-		    (unsigned long long)r->policy);
+		attest_check_set(res, FW_CHECK_REPORT_FORMAT, FW_CHECK_FAIL,
+				 "POLICY 0x%llx: bit 17 must be 1, bits 63:26 zero", (unsigned long long)r->policy);
 	else if (r->signer_info >> 5)
-		set(res, FW_CHECK_REPORT_FORMAT, FW_CHECK_FAIL, "signer info 0x%x: bits 31:5 must be zero",
-		    r->signer_info);
+		attest_check_set(res, FW_CHECK_REPORT_FORMAT, FW_CHECK_FAIL, "signer info 0x%x: bits 31:5 must be zero",
+				 r->signer_info);
 	else if (r->platform_info & ~0xBFull) /* bit 6 and 63:8 reserved (§3.4) */
-		set(res, FW_CHECK_REPORT_FORMAT, FW_CHECK_FAIL, "PLATFORM_INFO 0x%llx has reserved bits set",
-		    (unsigned long long)r->platform_info);
+		attest_check_set(res, FW_CHECK_REPORT_FORMAT, FW_CHECK_FAIL,
+				 "PLATFORM_INFO 0x%llx has reserved bits set", (unsigned long long)r->platform_info);
 	else
-		set(res, FW_CHECK_REPORT_FORMAT, FW_CHECK_PASS, "reserved fields zero, policy bit 17 set");
+		attest_check_set(res, FW_CHECK_REPORT_FORMAT, FW_CHECK_PASS, "reserved fields zero, policy bit 17 set");
 }
 
 /* `v` at least `min` in every component (fmc only on the Turin layout). */
@@ -494,11 +461,11 @@ static void check_bytes(struct fw_verify_result *res, enum fw_check_id id, bool 
 			const uint8_t *got, size_t n, const char *field)
 {
 	if (!wanted)
-		set(res, id, FW_CHECK_SKIP, "no expected %s given", field);
+		attest_check_set(res, id, FW_CHECK_SKIP, "no expected %s given", field);
 	else if (memcmp(want, got, n))
-		set(res, id, FW_CHECK_FAIL, "%s differs from the expected value", field);
+		attest_check_set(res, id, FW_CHECK_FAIL, "%s differs from the expected value", field);
 	else
-		set(res, id, FW_CHECK_PASS, "%s as expected", field);
+		attest_check_set(res, id, FW_CHECK_PASS, "%s as expected", field);
 }
 
 static void check_policy(struct fw_verify_result *res, const struct fw_attest_report *r,
@@ -507,43 +474,47 @@ static void check_policy(struct fw_verify_result *res, const struct fw_attest_re
 	bool debug = r->policy & SNP_POLICY_DEBUG, smt = r->policy & SNP_POLICY_SMT;
 	bool ma = r->policy & SNP_POLICY_MIGRATE_MA;
 	if (p->allow_debug)
-		set(res, FW_CHECK_POLICY_DEBUG, FW_CHECK_SKIP, "debug permitted (policy DEBUG=%d)", debug);
+		attest_check_set(res, FW_CHECK_POLICY_DEBUG, FW_CHECK_SKIP, "debug permitted (policy DEBUG=%d)", debug);
 	else
-		set(res, FW_CHECK_POLICY_DEBUG, debug ? FW_CHECK_FAIL : FW_CHECK_PASS, "policy DEBUG=%d, not allowed",
-		    debug);
+		attest_check_set(res, FW_CHECK_POLICY_DEBUG, debug ? FW_CHECK_FAIL : FW_CHECK_PASS,
+				 "policy DEBUG=%d, not allowed", debug);
 	if (!p->deny_smt)
-		set(res, FW_CHECK_POLICY_SMT, FW_CHECK_SKIP, "SMT permitted (policy SMT=%d)", smt);
+		attest_check_set(res, FW_CHECK_POLICY_SMT, FW_CHECK_SKIP, "SMT permitted (policy SMT=%d)", smt);
 	else
-		set(res, FW_CHECK_POLICY_SMT, smt ? FW_CHECK_FAIL : FW_CHECK_PASS, "policy SMT=%d, required 0", smt);
+		attest_check_set(res, FW_CHECK_POLICY_SMT, smt ? FW_CHECK_FAIL : FW_CHECK_PASS,
+				 "policy SMT=%d, required 0", smt);
 	if (p->allow_migrate_ma)
-		set(res, FW_CHECK_POLICY_MIGRATE_MA, FW_CHECK_SKIP, "migration agent permitted (MIGRATE_MA=%d)", ma);
+		attest_check_set(res, FW_CHECK_POLICY_MIGRATE_MA, FW_CHECK_SKIP,
+				 "migration agent permitted (MIGRATE_MA=%d)", ma);
 	else
-		set(res, FW_CHECK_POLICY_MIGRATE_MA, ma ? FW_CHECK_FAIL : FW_CHECK_PASS,
-		    "policy MIGRATE_MA=%d, not allowed", ma);
+		attest_check_set(res, FW_CHECK_POLICY_MIGRATE_MA, ma ? FW_CHECK_FAIL : FW_CHECK_PASS,
+				 "policy MIGRATE_MA=%d, not allowed", ma);
 
 	if (!p->has_min_tcb) {
-		set(res, FW_CHECK_MIN_TCB, FW_CHECK_SKIP, "no minimum TCB given");
+		attest_check_set(res, FW_CHECK_MIN_TCB, FW_CHECK_SKIP, "no minimum TCB given");
 	} else {
 		static const char *const which[] = {"CURRENT_TCB", "COMMITTED_TCB", "REPORTED_TCB"};
 		const uint64_t tcbs[] = {r->current_tcb, r->committed_tcb, r->reported_tcb};
-		set(res, FW_CHECK_MIN_TCB, FW_CHECK_PASS, "current, committed and reported TCB at least the minimum");
+		attest_check_set(res, FW_CHECK_MIN_TCB, FW_CHECK_PASS,
+				 "current, committed and reported TCB at least the minimum");
 		for (int i = 0; i < 3; i++) {
 			const char *low = tcb_below(tcbs[i], &p->min_tcb, r->tcb_layout);
 			if (low) {
-				set(res, FW_CHECK_MIN_TCB, FW_CHECK_FAIL, "%s 0x%016llx: %s below the minimum",
-				    which[i], (unsigned long long)tcbs[i], low);
+				attest_check_set(res, FW_CHECK_MIN_TCB, FW_CHECK_FAIL,
+						 "%s 0x%016llx: %s below the minimum", which[i],
+						 (unsigned long long)tcbs[i], low);
 				break;
 			}
 		}
 	}
 	if (!p->has_min_fw) {
-		set(res, FW_CHECK_MIN_FW_VERSION, FW_CHECK_SKIP, "no minimum firmware version given");
+		attest_check_set(res, FW_CHECK_MIN_FW_VERSION, FW_CHECK_SKIP, "no minimum firmware version given");
 	} else {
 		uint32_t have = (uint32_t)r->current_major << 16 | (uint32_t)r->current_minor << 8 | r->current_build;
 		uint32_t want = (uint32_t)p->min_fw_major << 16 | (uint32_t)p->min_fw_minor << 8 | p->min_fw_build;
-		set(res, FW_CHECK_MIN_FW_VERSION, have >= want ? FW_CHECK_PASS : FW_CHECK_FAIL,
-		    "firmware %u.%u.%u, minimum %u.%u.%u", r->current_major, r->current_minor, r->current_build,
-		    p->min_fw_major, p->min_fw_minor, p->min_fw_build);
+		attest_check_set(res, FW_CHECK_MIN_FW_VERSION, have >= want ? FW_CHECK_PASS : FW_CHECK_FAIL,
+				 "firmware %u.%u.%u, minimum %u.%u.%u", r->current_major, r->current_minor,
+				 r->current_build, p->min_fw_major, p->min_fw_minor, p->min_fw_build);
 	}
 	check_bytes(res, FW_CHECK_MEASUREMENT, p->has_measurement, p->measurement, r->measurement,
 		    sizeof(r->measurement), "MEASUREMENT");
@@ -554,83 +525,63 @@ static void check_policy(struct fw_verify_result *res, const struct fw_attest_re
 	check_bytes(res, FW_CHECK_ID_KEY_DIGEST, p->has_id_key_digest, p->id_key_digest, r->id_key_digest,
 		    sizeof(r->id_key_digest), "ID_KEY_DIGEST");
 	if (!p->has_vmpl)
-		set(res, FW_CHECK_VMPL, FW_CHECK_SKIP, "no expected VMPL given (report: %u)", r->vmpl);
+		attest_check_set(res, FW_CHECK_VMPL, FW_CHECK_SKIP, "no expected VMPL given (report: %u)", r->vmpl);
 	else
-		set(res, FW_CHECK_VMPL, r->vmpl == p->vmpl ? FW_CHECK_PASS : FW_CHECK_FAIL, "VMPL %u, expected %u",
-		    r->vmpl, p->vmpl);
+		attest_check_set(res, FW_CHECK_VMPL, r->vmpl == p->vmpl ? FW_CHECK_PASS : FW_CHECK_FAIL,
+				 "VMPL %u, expected %u", r->vmpl, p->vmpl);
 	if (!p->has_version)
-		set(res, FW_CHECK_REPORT_VERSION, FW_CHECK_SKIP, "no expected version given (report: %u)", r->version);
+		attest_check_set(res, FW_CHECK_REPORT_VERSION, FW_CHECK_SKIP, "no expected version given (report: %u)",
+				 r->version);
 	else
-		set(res, FW_CHECK_REPORT_VERSION, r->version == p->version ? FW_CHECK_PASS : FW_CHECK_FAIL,
-		    "VERSION %u, expected %u", r->version, p->version);
+		attest_check_set(res, FW_CHECK_REPORT_VERSION, r->version == p->version ? FW_CHECK_PASS : FW_CHECK_FAIL,
+				 "VERSION %u, expected %u", r->version, p->version);
 }
 
 int fw_attest_verify(const struct fw_attest_report *r, const struct fw_verify_certs *certs,
 		     const struct fw_verify_policy *policy, struct fw_verify_result *res)
 {
-	struct chain_cert chain[3], trusted; /* ARK, ASK, leaf */
-	int rc = 0;
+	return fw_attest_verify_cached(NULL, r, certs, policy, res);
+}
+
+int fw_attest_verify_cached(struct fw_verify_cache *cache, const struct fw_attest_report *r,
+			    const struct fw_verify_certs *certs, const struct fw_verify_policy *policy,
+			    struct fw_verify_result *res)
+{
 	memset(res, 0, sizeof(*res));
 	res->first_failure = -1;
-
 	uint32_t key = snp_signer_signing_key(r->signer_info);
 	bool vlek = key == SNP_SIGNING_KEY_VLEK;
-	const uint8_t *ark = certs->ark ? certs->ark : certs->trusted_ark;
-	size_t ark_len = certs->ark ? certs->ark_len : certs->trusted_ark_len;
-	int lr[4];
-	lr[0] = chain_load(&chain[0], "ARK", ark, ark_len);
-	lr[1] = chain_load(&chain[1], vlek ? "ASVK" : "ASK", certs->ask, certs->ask_len);
-	lr[2] = chain_load(&chain[2], vlek ? "VLEK" : "VCEK", vlek ? certs->vlek : certs->vcek,
-			   vlek ? certs->vlek_len : certs->vcek_len);
-	lr[3] = chain_load(&trusted, "trusted ARK", certs->trusted_ark, certs->trusted_ark_len);
-	for (int i = 0; i < 4; i++)
-		if (lr[i] == -ENOMEM)
-			rc = -ENOMEM;
 
-	/* The chain. */
-	const struct chain_cert *a = &chain[0];
-	if (!a->cert)
-		set(res, FW_CHECK_ARK_SIGNATURE, FW_CHECK_FAIL, "ARK: %s", load_error(a));
-	else if (!a->info.self_issued)
-		set(res, FW_CHECK_ARK_SIGNATURE, FW_CHECK_FAIL, "the ARK (CN=%s) is not self-issued (issuer CN=%s)",
-		    a->info.subject_cn, a->info.issuer_cn);
-	else
-		check_signed_by(res, FW_CHECK_ARK_SIGNATURE, a, a);
-	if (trusted.load_rc == -ENOENT)
-		set(res, FW_CHECK_ARK_TRUSTED, FW_CHECK_SKIP, "no trusted ARK given: the chain is anchored at its ARK");
-	else if (!trusted.cert)
-		set(res, FW_CHECK_ARK_TRUSTED, FW_CHECK_FAIL, "trusted ARK: %s", load_error(&trusted));
-	else if (!a->cert || !fw_cv_cert_same_key(a->cert, trusted.cert))
-		set(res, FW_CHECK_ARK_TRUSTED, FW_CHECK_FAIL, "the chain's ARK does not carry the trusted ARK's key");
-	else
-		set(res, FW_CHECK_ARK_TRUSTED, FW_CHECK_PASS, "the ARK carries the trusted root's key");
-	check_signed_by(res, FW_CHECK_ASK_SIGNATURE, &chain[1], &chain[0]);
-	check_signed_by(res, FW_CHECK_VCEK_SIGNATURE, &chain[2], &chain[1]);
-	if (chain[2].cert && !chain[2].info.key_is_p384)
-		set(res, FW_CHECK_VCEK_SIGNATURE, FW_CHECK_FAIL, "the %s's key is not an EC P-384 key", chain[2].role);
+	/* The chain: its checks come from the cache when these certificates were verified before. */
+	struct attest_chain scratch;
+	const struct attest_chain *ch = attest_chain_acquire(cache, certs, vlek, &scratch);
+	const struct attest_chain_cert *chain = ch->certs;
+	int rc = ch->rc;
+	for (int i = 0; i < ATTEST_CHAIN_CHECKS; i++)
+		attest_check_copy(res, (enum fw_check_id)i, &ch->checks[i]);
 	check_validity(res, chain, 3, policy->now ? policy->now : (int64_t)time(NULL));
 
 	/* The report and its binding to the VCEK. */
 	if (r->sig_algo != SNP_SIG_ALGO_ECDSA_P384_SHA384)
-		set(res, FW_CHECK_SIGNATURE_ALGO, FW_CHECK_FAIL, "SIGNATURE_ALGO %u is not 1 (ECDSA P-384 SHA-384)",
-		    r->sig_algo);
+		attest_check_set(res, FW_CHECK_SIGNATURE_ALGO, FW_CHECK_FAIL,
+				 "SIGNATURE_ALGO %u is not 1 (ECDSA P-384 SHA-384)", r->sig_algo);
 	else if (key != SNP_SIGNING_KEY_VCEK && key != SNP_SIGNING_KEY_VLEK)
-		set(res, FW_CHECK_SIGNATURE_ALGO, FW_CHECK_FAIL, "SIGNING_KEY %u is neither VCEK (0) nor VLEK (1)",
-		    key);
+		attest_check_set(res, FW_CHECK_SIGNATURE_ALGO, FW_CHECK_FAIL,
+				 "SIGNING_KEY %u is neither VCEK (0) nor VLEK (1)", key);
 	else
-		set(res, FW_CHECK_SIGNATURE_ALGO, FW_CHECK_PASS, "ECDSA P-384 SHA-384 with the %s", chain[2].role);
+		attest_check_set(res, FW_CHECK_SIGNATURE_ALGO, FW_CHECK_PASS, "ECDSA P-384 SHA-384 with the %s",
+				 chain[2].role);
 	check_report_signature(res, r, &chain[2], &rc);
 	check_hwid(res, r, &chain[2], vlek);
 	check_tcb(res, r, &chain[2]);
 	check_product(res, r, &chain[0], &chain[1], &chain[2]);
 	if (chain[2].cert && chain[2].info.ext_error[0] && res->checks[FW_CHECK_VCEK_PRODUCT].status == FW_CHECK_PASS)
-		set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "%s: %s", chain[2].role, chain[2].info.ext_error);
+		attest_check_set(res, FW_CHECK_VCEK_PRODUCT, FW_CHECK_FAIL, "%s: %s", chain[2].role,
+				 chain[2].info.ext_error);
 	check_format(res, r);
 	check_policy(res, r, policy);
 
-	for (int i = 0; i < 3; i++)
-		fw_cv_cert_free(chain[i].cert);
-	fw_cv_cert_free(trusted.cert);
+	attest_chain_release(&scratch, ch);
 	if (rc)
 		return rc;
 	return res->first_failure >= 0 ? 1 : 0;
