@@ -63,8 +63,12 @@ int fw_aes256gcm_open(const uint8_t key[32], const uint8_t iv[12], const uint8_t
 		      const uint8_t *ct, size_t len, uint8_t *pt, const uint8_t tag[16]);
 
 /* Baselines for the benchmarks (crypto_bench.c): `n` OpenSSL ECDSA P-384/SHA-384 signatures of `msg` with a fresh
- * key, and OpenSSL SHA-384 over `data` in `chunk`-byte pieces.  0, -ENOMEM or -EIO. */
+ * key; `n` verifications of the DER signature `sig` over `msg` with the key of a DER certificate (-EINVAL not a
+ * certificate, -EBADMSG a signature that does not verify); OpenSSL SHA-384 over `data` in `chunk`-byte pieces.
+ * 0, -ENOMEM or -EIO otherwise. */
 int fw_bench_openssl_ecdsa_sign(const uint8_t *msg, size_t len, unsigned n);
+int fw_bench_openssl_ecdsa_verify(const uint8_t *cert_der, size_t cert_len, const uint8_t *msg, size_t len,
+				  const uint8_t *sig, size_t sig_len, unsigned n);
 int fw_bench_openssl_sha384(const uint8_t *data, size_t len, size_t chunk, uint8_t out[FW_SHA384_SIZE]);
 
 /* ---- Keys (crypto_keys.c) ---- */

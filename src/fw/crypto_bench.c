@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "common/crypto.h"
 
@@ -20,6 +21,23 @@ int fw_bench_openssl_ecdsa_sign(const uint8_t *msg, size_t len, unsigned n)
 	}
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(k);
+	return rc;
+}
+
+int fw_bench_openssl_ecdsa_verify(const uint8_t *cert_der, size_t cert_len, const uint8_t *msg, size_t len,
+				  const uint8_t *sig, size_t sig_len, unsigned n)
+{
+	const unsigned char *p = cert_der;
+	X509 *x = d2i_X509(NULL, &p, (long)cert_len);
+	EVP_PKEY *k = x ? X509_get0_pubkey(x) : NULL;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int rc = !x || !k ? -EINVAL : md ? 0 : -ENOMEM;
+	for (unsigned i = 0; !rc && i < n; i++)
+		if (EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, k) != 1 ||
+		    EVP_DigestVerify(md, sig, sig_len, msg, len) != 1)
+			rc = -EBADMSG;
+	EVP_MD_CTX_free(md);
+	X509_free(x);
 	return rc;
 }
 
