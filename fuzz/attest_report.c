@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz the attestation report parser and everything built on a parsed report without certificates: the text and
- * JSON descriptions, the signature-to-DER conversion and the verification checks.  Inputs shorter than a report
+ * JSON descriptions, the signature-to-DER conversion and the verification checks, with and without the chain
+ * cache.  Inputs shorter than a report
  * are also tried zero-padded, so most inputs reach the decoders.
  */
 #include <stdint.h>
@@ -47,6 +48,13 @@ static void exercise(const uint8_t *buf, size_t len, int with_json)
 	pol.now = 1798761600;
 	/* Without certificates the chain and the signature cannot pass. */
 	if (fw_attest_verify(&r, &none, &pol, &res) != 1 || res.first_failure != FW_CHECK_ARK_SIGNATURE)
+		abort();
+	/* Through the chain cache (its chain entry reused across inputs): the same result. */
+	static struct fw_verify_cache *cache;
+	static struct fw_verify_result cached;
+	if (!cache && fw_verify_cache_new(&cache))
+		abort();
+	if (fw_attest_verify_cached(cache, &r, &none, &pol, &cached) != 1 || memcmp(&cached, &res, sizeof(res)))
 		abort();
 }
 
