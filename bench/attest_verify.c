@@ -37,7 +37,7 @@ static uint8_t *read_pem(const char *name, size_t *len)
 {
 	size_t n;
 	uint8_t *pem = read_all(name, &n), *der = NULL;
-	if (!pem || fw_attest_pem_to_der(pem, n, &der, len))
+	if (!pem || attest_pem_to_der(pem, n, &der, len))
 		der = NULL;
 	free(pem);
 	return der;
@@ -47,9 +47,9 @@ static uint8_t *read_pem(const char *name, size_t *len)
 struct bench_ctx {
 	const uint8_t *report, *vcek, *der;
 	size_t rlen, vlen, dlen;
-	const struct fw_verify_certs *certs;
-	const struct fw_verify_policy *pol;
-	struct fw_verify_cache *cache;
+	const struct attest_verify_certs *certs;
+	const struct attest_verify_policy *pol;
+	struct attest_verify_cache *cache;
 };
 
 static int one_openssl(const struct bench_ctx *c, unsigned n)
@@ -61,10 +61,10 @@ static int one_openssl(const struct bench_ctx *c, unsigned n)
 static int one_verification(const struct bench_ctx *c, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		struct fw_attest_report r;
-		struct fw_verify_result res;
-		if (fw_attest_report_parse(c->report, c->rlen, &r) != FW_ATTEST_PARSE_OK ||
-		    fw_attest_verify_cached(c->cache, &r, c->certs, c->pol, &res) != 0)
+		struct attest_report r;
+		struct attest_verify_result res;
+		if (attest_report_parse(c->report, c->rlen, &r) != ATTEST_PARSE_OK ||
+		    attest_verify_cached(c->cache, &r, c->certs, c->pol, &res) != 0)
 			return -1;
 	}
 	return 0;
@@ -93,16 +93,16 @@ int main(void)
 		fprintf(stderr, "attest_verify: cannot read the fixtures in %s\n", FIXTURES);
 		return 1;
 	}
-	struct fw_attest_report r;
-	uint8_t der[FW_ATTEST_SIG_DER_MAX];
+	struct attest_report r;
+	uint8_t der[ATTEST_SIG_DER_MAX];
 	int dlen;
-	if (fw_attest_report_parse(report, rlen, &r) != FW_ATTEST_PARSE_OK ||
-	    (dlen = fw_attest_sig_to_der(r.sig_r, r.sig_s, der)) < 0)
+	if (attest_report_parse(report, rlen, &r) != ATTEST_PARSE_OK ||
+	    (dlen = attest_sig_to_der(r.sig_r, r.sig_s, der)) < 0)
 		return 1;
-	struct fw_verify_certs certs = {
+	struct attest_verify_certs certs = {
 	    .ark = ark, .ark_len = alen, .ask = ask, .ask_len = slen, .vcek = vcek, .vcek_len = vlen};
-	struct fw_verify_policy pol;
-	fw_verify_policy_default(&pol);
+	struct attest_verify_policy pol;
+	attest_verify_policy_default(&pol);
 	pol.now = 1798761600; /* 2027-01-01, inside the fixtures' validity (the VCEK expires in 2033) */
 	struct bench_ctx c = {.report = report,
 			      .vcek = vcek,
@@ -119,12 +119,12 @@ int main(void)
 	 * signature, extensions and policy). */
 	double t_full = per_call(one_verification, &c, 20);
 	/* A batch: many reports against one chain, which the cache verifies once. */
-	if (fw_verify_cache_new(&c.cache))
+	if (attest_verify_cache_new(&c.cache))
 		return 1;
 	double t_batch = per_call(one_verification, &c, 50);
 	uint64_t hits, misses;
-	fw_verify_cache_stats(c.cache, &hits, &misses);
-	fw_verify_cache_free(c.cache);
+	attest_verify_cache_stats(c.cache, &hits, &misses);
+	attest_verify_cache_free(c.cache);
 	if (t_ossl < 0 || t_full < 0 || t_batch < 0 || misses != 1) {
 		fprintf(stderr, "attest_verify: a verification failed\n");
 		return 1;

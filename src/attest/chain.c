@@ -15,7 +15,7 @@
 
 #define CACHE_ENTRIES 8u
 
-struct fw_verify_cache {
+struct attest_verify_cache {
 	struct attest_chain entries[CACHE_ENTRIES];
 	bool used[CACHE_ENTRIES];
 	unsigned int next; /* the entry replaced next (round robin) */
@@ -35,38 +35,40 @@ static int cert_load(struct attest_chain_cert *c, const char *role, const uint8_
 		memset(&c->info, 0, sizeof(c->info));
 		return c->load_rc = -ENOENT;
 	}
-	return c->load_rc = fw_cv_cert_load(der, len, &c->cert, &c->info);
+	return c->load_rc = attest_cv_cert_load(der, len, &c->cert, &c->info);
 }
 
 /* A certificate `c` signed by `issuer` with AMD's RSASSA-PSS SHA-384 (§4.3). */
-static void check_signed_by(struct fw_verify_result *res, enum fw_check_id id, const struct attest_chain_cert *c,
-			    const struct attest_chain_cert *issuer)
+static void check_signed_by(struct attest_verify_result *res, enum attest_check_id id,
+			    const struct attest_chain_cert *c, const struct attest_chain_cert *issuer)
 {
 	if (!c->cert) {
-		attest_check_set(res, id, FW_CHECK_FAIL, "%s: %s", c->role, attest_load_error(c));
+		attest_result_set(res, id, ATTEST_CHECK_FAIL, "%s: %s", c->role, attest_load_error(c));
 	} else if (!issuer->cert) {
-		attest_check_set(res, id, FW_CHECK_FAIL, "%s's issuer %s is missing or invalid", c->role, issuer->role);
-	} else if (!fw_cv_cert_names_issuer(c->cert, issuer->cert)) {
-		attest_check_set(res, id, FW_CHECK_FAIL, "%s (CN=%s) is issued by CN=%s, not by the %s (CN=%s)",
-				 c->role, c->info.subject_cn, c->info.issuer_cn, issuer->role, issuer->info.subject_cn);
+		attest_result_set(res, id, ATTEST_CHECK_FAIL, "%s's issuer %s is missing or invalid", c->role,
+				  issuer->role);
+	} else if (!attest_cv_cert_names_issuer(c->cert, issuer->cert)) {
+		attest_result_set(res, id, ATTEST_CHECK_FAIL, "%s (CN=%s) is issued by CN=%s, not by the %s (CN=%s)",
+				  c->role, c->info.subject_cn, c->info.issuer_cn, issuer->role,
+				  issuer->info.subject_cn);
 	} else if (!c->info.sig_is_pss_sha384) {
-		attest_check_set(res, id, FW_CHECK_FAIL,
-				 "%s is not signed with RSASSA-PSS SHA-384 (MGF1 SHA-384, salt 48)", c->role);
+		attest_result_set(res, id, ATTEST_CHECK_FAIL,
+				  "%s is not signed with RSASSA-PSS SHA-384 (MGF1 SHA-384, salt 48)", c->role);
 	} else if (!issuer->info.key_is_rsa) {
-		attest_check_set(res, id, FW_CHECK_FAIL, "%s's key is not an RSA key", issuer->role);
-	} else if (fw_cv_cert_verify(c->cert, issuer->cert)) {
-		attest_check_set(res, id, FW_CHECK_FAIL, "%s's signature does not verify with the %s's key", c->role,
-				 issuer->role);
+		attest_result_set(res, id, ATTEST_CHECK_FAIL, "%s's key is not an RSA key", issuer->role);
+	} else if (attest_cv_cert_verify(c->cert, issuer->cert)) {
+		attest_result_set(res, id, ATTEST_CHECK_FAIL, "%s's signature does not verify with the %s's key",
+				  c->role, issuer->role);
 	} else {
-		attest_check_set(res, id, FW_CHECK_PASS, "%s (CN=%s) signed by the %s (CN=%s), RSASSA-PSS SHA-384",
-				 c->role, c->info.subject_cn, issuer->role, issuer->info.subject_cn);
+		attest_result_set(res, id, ATTEST_CHECK_PASS, "%s (CN=%s) signed by the %s (CN=%s), RSASSA-PSS SHA-384",
+				  c->role, c->info.subject_cn, issuer->role, issuer->info.subject_cn);
 	}
 }
 
 /* Load the certificates into `ch` and run the chain checks. */
-static void chain_build(struct attest_chain *ch, const struct fw_verify_certs *certs, bool vlek)
+static void chain_build(struct attest_chain *ch, const struct attest_verify_certs *certs, bool vlek)
 {
-	struct fw_verify_result res = {.first_failure = -1};
+	struct attest_verify_result res = {.first_failure = -1};
 	const uint8_t *ark = certs->ark ? certs->ark : certs->trusted_ark;
 	size_t ark_len = certs->ark ? certs->ark_len : certs->trusted_ark_len;
 	int lr[4];
@@ -83,41 +85,43 @@ static void chain_build(struct attest_chain *ch, const struct fw_verify_certs *c
 
 	const struct attest_chain_cert *a = &ch->certs[0], *t = &ch->trusted;
 	if (!a->cert)
-		attest_check_set(&res, FW_CHECK_ARK_SIGNATURE, FW_CHECK_FAIL, "ARK: %s", attest_load_error(a));
+		attest_result_set(&res, ATTEST_CHECK_ARK_SIGNATURE, ATTEST_CHECK_FAIL, "ARK: %s", attest_load_error(a));
 	else if (!a->info.self_issued)
-		attest_check_set(&res, FW_CHECK_ARK_SIGNATURE, FW_CHECK_FAIL,
-				 "the ARK (CN=%s) is not self-issued (issuer CN=%s)", a->info.subject_cn,
-				 a->info.issuer_cn);
+		attest_result_set(&res, ATTEST_CHECK_ARK_SIGNATURE, ATTEST_CHECK_FAIL,
+				  "the ARK (CN=%s) is not self-issued (issuer CN=%s)", a->info.subject_cn,
+				  a->info.issuer_cn);
 	else
-		check_signed_by(&res, FW_CHECK_ARK_SIGNATURE, a, a);
+		check_signed_by(&res, ATTEST_CHECK_ARK_SIGNATURE, a, a);
 	if (t->load_rc == -ENOENT)
-		attest_check_set(&res, FW_CHECK_ARK_TRUSTED, FW_CHECK_SKIP,
-				 "no trusted ARK given: the chain is anchored at its ARK");
+		attest_result_set(&res, ATTEST_CHECK_ARK_TRUSTED, ATTEST_CHECK_SKIP,
+				  "no trusted ARK given: the chain is anchored at its ARK");
 	else if (!t->cert)
-		attest_check_set(&res, FW_CHECK_ARK_TRUSTED, FW_CHECK_FAIL, "trusted ARK: %s", attest_load_error(t));
-	else if (!a->cert || !fw_cv_cert_same_key(a->cert, t->cert))
-		attest_check_set(&res, FW_CHECK_ARK_TRUSTED, FW_CHECK_FAIL,
-				 "the chain's ARK does not carry the trusted ARK's key");
+		attest_result_set(&res, ATTEST_CHECK_ARK_TRUSTED, ATTEST_CHECK_FAIL, "trusted ARK: %s",
+				  attest_load_error(t));
+	else if (!a->cert || !attest_cv_cert_same_key(a->cert, t->cert))
+		attest_result_set(&res, ATTEST_CHECK_ARK_TRUSTED, ATTEST_CHECK_FAIL,
+				  "the chain's ARK does not carry the trusted ARK's key");
 	else
-		attest_check_set(&res, FW_CHECK_ARK_TRUSTED, FW_CHECK_PASS, "the ARK carries the trusted root's key");
-	check_signed_by(&res, FW_CHECK_ASK_SIGNATURE, &ch->certs[1], &ch->certs[0]);
-	check_signed_by(&res, FW_CHECK_VCEK_SIGNATURE, &ch->certs[2], &ch->certs[1]);
+		attest_result_set(&res, ATTEST_CHECK_ARK_TRUSTED, ATTEST_CHECK_PASS,
+				  "the ARK carries the trusted root's key");
+	check_signed_by(&res, ATTEST_CHECK_ASK_SIGNATURE, &ch->certs[1], &ch->certs[0]);
+	check_signed_by(&res, ATTEST_CHECK_VCEK_SIGNATURE, &ch->certs[2], &ch->certs[1]);
 	if (ch->certs[2].cert && !ch->certs[2].info.key_is_p384)
-		attest_check_set(&res, FW_CHECK_VCEK_SIGNATURE, FW_CHECK_FAIL, "the %s's key is not an EC P-384 key",
-				 ch->certs[2].role);
+		attest_result_set(&res, ATTEST_CHECK_VCEK_SIGNATURE, ATTEST_CHECK_FAIL,
+				  "the %s's key is not an EC P-384 key", ch->certs[2].role);
 	memcpy(ch->checks, res.checks, sizeof(ch->checks));
 }
 
 static void chain_free(struct attest_chain *ch)
 {
 	for (int i = 0; i < 3; i++)
-		fw_cv_cert_free(ch->certs[i].cert);
-	fw_cv_cert_free(ch->trusted.cert);
+		attest_cv_cert_free(ch->certs[i].cert);
+	attest_cv_cert_free(ch->trusted.cert);
 	memset(ch, 0, sizeof(*ch));
 }
 
 /* SHA-384 over the chain kind and every certificate with its length (so no two inputs hash alike). */
-static int chain_key(const struct fw_verify_certs *c, bool vlek, uint8_t key[FW_SHA384_SIZE])
+static int chain_key(const struct attest_verify_certs *c, bool vlek, uint8_t key[FW_SHA384_SIZE])
 {
 	const uint8_t kind = vlek;
 	const uint64_t lens[] = {c->ark_len, c->ask_len, vlek ? c->vlek_len : c->vcek_len, c->trusted_ark_len};
@@ -132,8 +136,9 @@ static int chain_key(const struct fw_verify_certs *c, bool vlek, uint8_t key[FW_
 	return fw_sha384_v(iov, sizeof(iov) / sizeof(iov[0]), key);
 }
 
-const struct attest_chain *attest_chain_acquire(struct fw_verify_cache *cache, const struct fw_verify_certs *certs,
-						bool vlek, struct attest_chain *scratch)
+const struct attest_chain *attest_chain_acquire(struct attest_verify_cache *cache,
+						const struct attest_verify_certs *certs, bool vlek,
+						struct attest_chain *scratch)
 {
 	uint8_t key[FW_SHA384_SIZE];
 	if (!cache || chain_key(certs, vlek, key)) {
@@ -167,13 +172,13 @@ void attest_chain_release(struct attest_chain *scratch, const struct attest_chai
 		chain_free(scratch);
 }
 
-int fw_verify_cache_new(struct fw_verify_cache **out)
+int attest_verify_cache_new(struct attest_verify_cache **out)
 {
 	*out = calloc(1, sizeof(**out));
 	return *out ? 0 : -ENOMEM;
 }
 
-void fw_verify_cache_free(struct fw_verify_cache *cache)
+void attest_verify_cache_free(struct attest_verify_cache *cache)
 {
 	if (!cache)
 		return;
@@ -183,7 +188,7 @@ void fw_verify_cache_free(struct fw_verify_cache *cache)
 	free(cache);
 }
 
-void fw_verify_cache_stats(const struct fw_verify_cache *cache, uint64_t *hits, uint64_t *misses)
+void attest_verify_cache_stats(const struct attest_verify_cache *cache, uint64_t *hits, uint64_t *misses)
 {
 	*hits = cache->hits;
 	*misses = cache->misses;

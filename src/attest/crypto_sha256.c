@@ -6,12 +6,12 @@
 
 #include "common/crypto.h"
 
-int fw_sha256(const void *data, size_t len, uint8_t out[FW_SHA256_LEN])
+int attest_sha256(const void *data, size_t len, uint8_t out[ATTEST_SHA256_LEN])
 {
 	static const uint8_t empty;
 	unsigned int out_len = 0;
 	/* EVP_Digest only fails when it cannot allocate a context. */
-	if (!EVP_Digest(data ? data : &empty, len, out, &out_len, EVP_sha256(), NULL) || out_len != FW_SHA256_LEN)
+	if (!EVP_Digest(data ? data : &empty, len, out, &out_len, EVP_sha256(), NULL) || out_len != ATTEST_SHA256_LEN)
 		return -ENOMEM;
 	return 0;
 }

@@ -166,10 +166,10 @@ int cli_cmd_report(int argc, char **argv)
 	}
 	if (cli_write_platform_certs("report", out, p))
 		goto out;
-	struct fw_attest_report parsed;
-	enum fw_attest_parse_status ps = fw_attest_report_parse(res->report, SNP_REPORT_SIZE, &parsed);
-	if (ps != FW_ATTEST_PARSE_OK || !(json = fw_attest_report_json(&parsed))) {
-		fprintf(stderr, "snpemu report: cannot describe the report: %s\n", fw_attest_parse_status_str(ps));
+	struct attest_report parsed;
+	enum attest_parse_status ps = attest_report_parse(res->report, SNP_REPORT_SIZE, &parsed);
+	if (ps != ATTEST_PARSE_OK || !(json = attest_report_json(&parsed))) {
+		fprintf(stderr, "snpemu report: cannot describe the report: %s\n", attest_parse_status_str(ps));
 		goto out;
 	}
 	if (cli_write_file("report", out, "report.json", json, strlen(json)))

@@ -81,7 +81,7 @@ static int parse_tcb_parts(const char *s, struct snp_tcb *t)
 	return (seen & 0xF) == 0xF ? 0 : -EINVAL;
 }
 
-static int parse_fw_version(const char *s, struct fw_verify_policy *p)
+static int parse_fw_version(const char *s, struct attest_verify_policy *p)
 {
 	unsigned int maj, min, build = 0;
 	char extra;
@@ -120,16 +120,16 @@ static int load_role(const char *dir, int role, struct verify_inputs *in)
 static int load_cert_table(const char *dir, struct verify_inputs *in)
 {
 	static const struct {
-		enum fw_attest_cert_kind kind;
+		enum attest_cert_kind kind;
 		int role;
-	} map[] = {{FW_ATTEST_CERT_ARK, ROLE_ARK},
-		   {FW_ATTEST_CERT_ASK, ROLE_ASK},
-		   {FW_ATTEST_CERT_VCEK, ROLE_VCEK},
-		   {FW_ATTEST_CERT_VLEK, ROLE_VLEK}};
+	} map[] = {{ATTEST_CERT_ARK, ROLE_ARK},
+		   {ATTEST_CERT_ASK, ROLE_ASK},
+		   {ATTEST_CERT_VCEK, ROLE_VCEK},
+		   {ATTEST_CERT_VLEK, ROLE_VLEK}};
 	char path[4096];
 	uint8_t *buf;
 	size_t len;
-	struct fw_attest_cert_table t;
+	struct attest_cert_table t;
 	snprintf(path, sizeof(path), "%s/cert_table.bin", dir);
 	int rc = cli_read_file(path, &buf, &len);
 	if (rc == -ENOENT)
@@ -138,19 +138,19 @@ static int load_cert_table(const char *dir, struct verify_inputs *in)
 		fprintf(stderr, "snpemu verify: %s: %s\n", path, strerror(-rc));
 		return rc;
 	}
-	if (fw_attest_cert_table_parse(buf, len, &t)) {
+	if (attest_cert_table_parse(buf, len, &t)) {
 		fprintf(stderr, "snpemu verify: %s: malformed certificate table: %s\n", path, t.error);
 		free(buf);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		const struct fw_attest_cert_entry *e = fw_attest_cert_table_find(&t, map[i].kind);
+		const struct attest_cert_entry *e = attest_cert_table_find(&t, map[i].kind);
 		int role = map[i].role;
 		if (!e || in->der[role])
 			continue;
-		if (fw_attest_cert_parse_check(buf + e->offset, e->length)) {
+		if (attest_cert_parse_check(buf + e->offset, e->length)) {
 			fprintf(stderr, "snpemu verify: %s: the %s entry is not an X.509 certificate\n", path,
-				fw_cert_kind_name(map[i].kind));
+				attest_cert_kind_name(map[i].kind));
 			free(buf);
 			return -EINVAL;
 		}
@@ -166,41 +166,42 @@ static int load_cert_table(const char *dir, struct verify_inputs *in)
 	return 0;
 }
 
-static void print_human(const char *report_path, const struct fw_attest_report *r, const struct fw_verify_result *res)
+static void print_human(const char *report_path, const struct attest_report *r, const struct attest_verify_result *res)
 {
 	unsigned int pass = 0, skip = 0;
-	printf("report %s: version %u, %s\n", report_path, r->version, fw_attest_product_name(r->product));
-	for (int i = 0; i < FW_CHECK_COUNT; i++) {
-		const struct fw_check_result *c = &res->checks[i];
-		pass += c->status == FW_CHECK_PASS;
-		skip += c->status == FW_CHECK_SKIP;
-		printf("  %-18s %-5s %s\n", fw_check_name((enum fw_check_id)i), fw_check_status_name(c->status),
-		       c->detail);
+	printf("report %s: version %u, %s\n", report_path, r->version, attest_product_name(r->product));
+	for (int i = 0; i < ATTEST_CHECK_COUNT; i++) {
+		const struct attest_check_result *c = &res->checks[i];
+		pass += c->status == ATTEST_CHECK_PASS;
+		skip += c->status == ATTEST_CHECK_SKIP;
+		printf("  %-18s %-5s %s\n", attest_check_name((enum attest_check_id)i),
+		       attest_check_status_name(c->status), c->detail);
 	}
 	if (res->first_failure < 0)
 		printf("OK: %u checks passed, %u skipped\n", pass, skip);
 	else
-		printf("FAILED: first failing check: %s (%s)\n", fw_check_name((enum fw_check_id)res->first_failure),
+		printf("FAILED: first failing check: %s (%s)\n",
+		       attest_check_name((enum attest_check_id)res->first_failure),
 		       res->checks[res->first_failure].detail);
 }
 
 /* Verify one report file against the loaded certificates; prints its result.  A CLI exit status. */
-static int verify_one(const char *report_path, const char *min_tcb, const struct fw_verify_policy *policy,
-		      const struct verify_inputs *in, struct fw_verify_cache *cache, int json, bool not_first)
+static int verify_one(const char *report_path, const char *min_tcb, const struct attest_verify_policy *policy,
+		      const struct verify_inputs *in, struct attest_verify_cache *cache, int json, bool not_first)
 {
 	uint8_t *buf;
 	size_t len;
-	struct fw_attest_report report;
-	struct fw_verify_policy pol = *policy;
+	struct attest_report report;
+	struct attest_verify_policy pol = *policy;
 	int rc = cli_read_file(report_path, &buf, &len);
 	if (rc) {
 		fprintf(stderr, "snpemu verify: %s: %s\n", report_path, strerror(-rc));
 		return CLI_EXIT_USAGE;
 	}
-	enum fw_attest_parse_status ps = fw_attest_report_parse(buf, len, &report);
+	enum attest_parse_status ps = attest_report_parse(buf, len, &report);
 	free(buf);
-	if (ps != FW_ATTEST_PARSE_OK) {
-		fprintf(stderr, "snpemu verify: %s: %s (got %zu bytes)\n", report_path, fw_attest_parse_status_str(ps),
+	if (ps != ATTEST_PARSE_OK) {
+		fprintf(stderr, "snpemu verify: %s: %s (got %zu bytes)\n", report_path, attest_parse_status_str(ps),
 			len);
 		return CLI_EXIT_USAGE;
 	}
@@ -218,7 +219,7 @@ static int verify_one(const char *report_path, const char *min_tcb, const struct
 
 	bool vlek = snp_signer_signing_key(report.signer_info) == SNP_SIGNING_KEY_VLEK;
 	int ask_role = vlek && in->der[ROLE_ASVK] ? ROLE_ASVK : ROLE_ASK;
-	struct fw_verify_certs certs = {
+	struct attest_verify_certs certs = {
 	    .ark = in->der[ROLE_ARK],
 	    .ark_len = in->len[ROLE_ARK],
 	    .ask = in->der[ask_role],
@@ -230,14 +231,14 @@ static int verify_one(const char *report_path, const char *min_tcb, const struct
 	    .trusted_ark = in->trusted,
 	    .trusted_ark_len = in->trusted_len,
 	};
-	struct fw_verify_result res;
-	rc = fw_attest_verify_cached(cache, &report, &certs, &pol, &res);
+	struct attest_verify_result res;
+	rc = attest_verify_cached(cache, &report, &certs, &pol, &res);
 	if (rc < 0) {
 		fprintf(stderr, "snpemu verify: %s\n", strerror(-rc));
 		return CLI_EXIT_FAILURE;
 	}
 	if (json) {
-		char *s = fw_verify_result_json(&res);
+		char *s = attest_verify_result_json(&res);
 		if (!s) {
 			fprintf(stderr, "snpemu verify: out of memory\n");
 			return CLI_EXIT_FAILURE;
@@ -261,8 +262,8 @@ static int run(int argc, char **argv, struct verify_inputs *in)
 	}
 	in->reports = reports;
 	int json = 0;
-	struct fw_verify_policy pol;
-	fw_verify_policy_default(&pol);
+	struct attest_verify_policy pol;
+	attest_verify_policy_default(&pol);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		uint64_t n;
@@ -340,8 +341,8 @@ static int run(int argc, char **argv, struct verify_inputs *in)
 		return CLI_EXIT_USAGE;
 	}
 	/* Several reports share the chain: each distinct chain is verified once (the library's chain cache). */
-	struct fw_verify_cache *cache;
-	if (fw_verify_cache_new(&cache)) {
+	struct attest_verify_cache *cache;
+	if (attest_verify_cache_new(&cache)) {
 		fprintf(stderr, "snpemu verify: out of memory\n");
 		return CLI_EXIT_FAILURE;
 	}
@@ -357,7 +358,7 @@ static int run(int argc, char **argv, struct verify_inputs *in)
 	}
 	if (json && n_reports > 1)
 		printf("\n]\n");
-	fw_verify_cache_free(cache);
+	attest_verify_cache_free(cache);
 	return status;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The cache of verified chains (fw_attest_verify_cached): the same results as fw_attest_verify for passing and
+ * The cache of verified chains (attest_verify_cached): the same results as attest_verify for passing and
  * failing chains, one chain verification per distinct set of certificate bytes (hits and misses counted), keyed by
  * content (a certificate changed in place is a new chain), and the oldest chain replaced when the cache is full.
  */
@@ -29,24 +29,25 @@ static int teardown(void **state)
 }
 
 /* Verify the fixture report with and without `cache`; the two results must be identical.  Returns the result. */
-static int verify_both(struct fw_verify_cache *cache, const struct fw_verify_certs *certs, struct fw_verify_result *res)
+static int verify_both(struct attest_verify_cache *cache, const struct attest_verify_certs *certs,
+		       struct attest_verify_result *res)
 {
-	struct fw_attest_report r;
-	struct fw_verify_policy pol;
-	struct fw_verify_result plain;
-	fw_verify_policy_default(&pol);
+	struct attest_report r;
+	struct attest_verify_policy pol;
+	struct attest_verify_result plain;
+	attest_verify_policy_default(&pol);
 	pol.now = FIXTURE_NOW;
-	assert_int_equal(fw_attest_report_parse(fx.report, fx.report_len, &r), FW_ATTEST_PARSE_OK);
-	int rc = fw_attest_verify_cached(cache, &r, certs, &pol, res);
-	assert_int_equal(fw_attest_verify(&r, certs, &pol, &plain), rc);
+	assert_int_equal(attest_report_parse(fx.report, fx.report_len, &r), ATTEST_PARSE_OK);
+	int rc = attest_verify_cached(cache, &r, certs, &pol, res);
+	assert_int_equal(attest_verify(&r, certs, &pol, &plain), rc);
 	assert_memory_equal(res, &plain, sizeof(plain));
 	return rc;
 }
 
-static void assert_stats(const struct fw_verify_cache *c, uint64_t hits, uint64_t misses)
+static void assert_stats(const struct attest_verify_cache *c, uint64_t hits, uint64_t misses)
 {
 	uint64_t h, m;
-	fw_verify_cache_stats(c, &h, &m);
+	attest_verify_cache_stats(c, &h, &m);
 	assert_int_equal(h, hits);
 	assert_int_equal(m, misses);
 }
@@ -54,14 +55,14 @@ static void assert_stats(const struct fw_verify_cache *c, uint64_t hits, uint64_
 static void test_one_chain_many_reports(void **state)
 {
 	(void)state;
-	struct fw_verify_cache *cache;
-	struct fw_verify_result res;
-	assert_int_equal(fw_verify_cache_new(&cache), 0);
-	struct fw_verify_certs certs = fixture_certs(&fx);
+	struct attest_verify_cache *cache;
+	struct attest_verify_result res;
+	assert_int_equal(attest_verify_cache_new(&cache), 0);
+	struct attest_verify_certs certs = fixture_certs(&fx);
 	for (int i = 0; i < 5; i++) {
 		assert_int_equal(verify_both(cache, &certs, &res), 0);
-		assert_int_equal(res.checks[FW_CHECK_ASK_SIGNATURE].status, FW_CHECK_PASS);
-		assert_int_equal(res.checks[FW_CHECK_REPORT_SIGNATURE].status, FW_CHECK_PASS);
+		assert_int_equal(res.checks[ATTEST_CHECK_ASK_SIGNATURE].status, ATTEST_CHECK_PASS);
+		assert_int_equal(res.checks[ATTEST_CHECK_REPORT_SIGNATURE].status, ATTEST_CHECK_PASS);
 	}
 	assert_stats(cache, 4, 1);
 	/* The same bytes in other buffers: the same chain. */
@@ -74,37 +75,37 @@ static void test_one_chain_many_reports(void **state)
 	/* A byte of the ASK's signature changed in place: a new chain, whose ASK no longer verifies. */
 	ask[fx.ask_len - 10] ^= 1;
 	assert_int_equal(verify_both(cache, &certs, &res), 1);
-	assert_int_equal(res.first_failure, FW_CHECK_ASK_SIGNATURE);
+	assert_int_equal(res.first_failure, ATTEST_CHECK_ASK_SIGNATURE);
 	assert_stats(cache, 5, 2);
 	/* And that failing chain is cached with its failure. */
 	assert_int_equal(verify_both(cache, &certs, &res), 1);
-	assert_int_equal(res.first_failure, FW_CHECK_ASK_SIGNATURE);
+	assert_int_equal(res.first_failure, ATTEST_CHECK_ASK_SIGNATURE);
 	assert_stats(cache, 6, 2);
 	/* The ARK given as the trusted root too: another chain (ark_trusted runs). */
 	certs.ask = fx.ask;
 	certs.trusted_ark = fx.ark;
 	certs.trusted_ark_len = fx.ark_len;
 	assert_int_equal(verify_both(cache, &certs, &res), 0);
-	assert_int_equal(res.checks[FW_CHECK_ARK_TRUSTED].status, FW_CHECK_PASS);
+	assert_int_equal(res.checks[ATTEST_CHECK_ARK_TRUSTED].status, ATTEST_CHECK_PASS);
 	assert_stats(cache, 6, 3);
 	free(ask);
-	fw_verify_cache_free(cache);
-	fw_verify_cache_free(NULL);
+	attest_verify_cache_free(cache);
+	attest_verify_cache_free(NULL);
 }
 
 static void test_oldest_chain_replaced(void **state)
 {
 	(void)state;
-	struct fw_verify_cache *cache;
-	struct fw_verify_result res;
-	assert_int_equal(fw_verify_cache_new(&cache), 0);
+	struct attest_verify_cache *cache;
+	struct attest_verify_result res;
+	assert_int_equal(attest_verify_cache_new(&cache), 0);
 	/* Nine distinct chains: a truncated copy of the ARK as the trusted root (1..9 bytes: not a certificate). */
-	struct fw_verify_certs certs = fixture_certs(&fx);
+	struct attest_verify_certs certs = fixture_certs(&fx);
 	for (size_t n = 1; n <= 9; n++) {
 		certs.trusted_ark = fx.ark;
 		certs.trusted_ark_len = n;
 		assert_int_equal(verify_both(cache, &certs, &res), 1);
-		assert_int_equal(res.first_failure, FW_CHECK_ARK_TRUSTED);
+		assert_int_equal(res.first_failure, ATTEST_CHECK_ARK_TRUSTED);
 	}
 	assert_stats(cache, 0, 9);
 	certs.trusted_ark_len = 9; /* still cached */
@@ -113,7 +114,7 @@ static void test_oldest_chain_replaced(void **state)
 	certs.trusted_ark_len = 1; /* replaced by the ninth */
 	assert_int_equal(verify_both(cache, &certs, &res), 1);
 	assert_stats(cache, 1, 10);
-	fw_verify_cache_free(cache);
+	attest_verify_cache_free(cache);
 }
 
 int main(void)

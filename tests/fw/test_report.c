@@ -273,22 +273,22 @@ static void test_report_versions(void **state)
 		assert_int_equal(le64_load(rep + 0x1F8), v >= 5 ? mit : 0);
 		assert_int_equal(le64_load(rep + 0x200), v >= 5 ? mit : 0);
 
-		struct fw_attest_report r;
-		assert_int_equal(fw_attest_report_parse(rep, sizeof(rep), &r), FW_ATTEST_PARSE_OK);
+		struct attest_report r;
+		assert_int_equal(attest_report_parse(rep, sizeof(rep), &r), ATTEST_PARSE_OK);
 		assert_int_equal(r.version, v);
 		assert_int_equal(r.launch_mit_vector, v >= 5 ? mit : 0);
 		assert_int_equal(r.current_mit_vector, v >= 5 ? mit : 0);
-		assert_int_equal(r.product, v >= 3 ? FW_ATTEST_PRODUCT_GENOA : FW_ATTEST_PRODUCT_UNKNOWN);
-		struct fw_verify_certs certs = {0};
+		assert_int_equal(r.product, v >= 3 ? ATTEST_PRODUCT_GENOA : ATTEST_PRODUCT_UNKNOWN);
+		struct attest_verify_certs certs = {0};
 		assert_int_equal(fw_platform_cert(f.p, FW_CERT_ARK, &certs.ark, &certs.ark_len), 0);
 		assert_int_equal(fw_platform_cert(f.p, FW_CERT_ASK, &certs.ask, &certs.ask_len), 0);
 		assert_int_equal(fw_platform_cert(f.p, FW_CERT_VCEK, &certs.vcek, &certs.vcek_len), 0);
-		struct fw_verify_policy pol;
-		struct fw_verify_result res;
-		fw_verify_policy_default(&pol);
+		struct attest_verify_policy pol;
+		struct attest_verify_result res;
+		attest_verify_policy_default(&pol);
 		pol.has_version = true;
 		pol.version = v;
-		assert_int_equal(fw_attest_verify(&r, &certs, &pol, &res), 0);
+		assert_int_equal(attest_verify(&r, &certs, &pol, &res), 0);
 
 		/* A set bit at 0x1F8 is LAUNCH_MIT_VECTOR in v5 and a reserved byte before; 0x208 is reserved in all.
 		 */
@@ -304,11 +304,11 @@ static void test_report_versions(void **state)
 			uint8_t bad[0x4A0];
 			memcpy(bad, rep, sizeof(bad));
 			bad[probes[j].off] ^= 0x10;
-			assert_int_equal(fw_attest_report_parse(bad, sizeof(bad), &r), FW_ATTEST_PARSE_OK);
-			assert_int_equal(fw_attest_verify(&r, &certs, &pol, &res), 1); /* the signature breaks */
+			assert_int_equal(attest_report_parse(bad, sizeof(bad), &r), ATTEST_PARSE_OK);
+			assert_int_equal(attest_verify(&r, &certs, &pol, &res), 1); /* the signature breaks */
 			const bool reserved = (probes[j].reserved_in >> v) & 1u;
-			assert_int_equal(res.checks[FW_CHECK_REPORT_FORMAT].status,
-					 reserved ? FW_CHECK_FAIL : FW_CHECK_PASS);
+			assert_int_equal(res.checks[ATTEST_CHECK_REPORT_FORMAT].status,
+					 reserved ? ATTEST_CHECK_FAIL : ATTEST_CHECK_PASS);
 		}
 		fixture_stop(&f);
 	}
