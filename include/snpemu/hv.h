@@ -31,11 +31,11 @@
  *                     data[] = {SW_EXITCODE, SW_EXITINFO1, SW_EXITINFO2}.  KVM fails KVM_RUN with -EINVAL here;
  *                     we give the VMM a defined exit (DESIGN rule 2).  Calling again resumes the guest with
  *                     SW_EXITINFO1 = 0.
- *   MEMORY_FAULT (39) memory_fault.{flags,gpa,size}: a host access the engine needs failed: a GPA no slot backs,
- *                     a page the host-access hook calls private (flags = SNPEMU_MEMORY_EXIT_FLAG_PRIVATE), or a
- *                     failed allocation (flags 0, gpa/size of the scratch area).  KVM resumes silently (unmappable
- *                     GHCB) or fails KVM_RUN (-EFAULT/-ENOMEM); we exit with the metadata (DESIGN rule 3).  Calling
- *                     again retries the failed step.
+ *   MEMORY_FAULT (39) memory_fault.{flags,gpa,size}: a host access the engine needs failed: a GPA no slot backs
+ *                     (flags 0), or a page the host-access hook calls private (flags =
+ *                     SNPEMU_MEMORY_EXIT_FLAG_PRIVATE).  KVM resumes silently (unmappable GHCB) or fails KVM_RUN
+ *                     (-EFAULT); we exit with the metadata (DESIGN rule 3).  Calling again retries the failed step.
+ *                     A failed host allocation is not this exit: hv_vcpu_vmgexit returns -ENOMEM (below).
  *   HYPERCALL (3)     also for SNP page-state changes (spec §8): MSR PSC and NAE PSC (0x80000010) exit with nr 12,
  *                     args[0] = gpa, args[1] = 4 KiB pages, args[2] = ENCRYPTED (private) or DECRYPTED (shared) |
  *                     PAGE_SZ_2M when the range comes from 2 MiB entries; flags = 0 (KVM leaves it unwritten).
