@@ -68,6 +68,7 @@ BENCHES :=
 -include src/common/sources.mk
 -include src/hv/sources.mk
 -include src/fw/sources.mk
+-include src/attest/sources.mk
 -include src/guest/sources.mk
 -include src/vmm/sources.mk
 -include src/cli/sources.mk
@@ -76,7 +77,7 @@ BENCHES :=
 -include tests/abi/tests.mk
 -include tests/hv/tests.mk
 -include tests/fw/tests.mk
--include tests/fw/measure.mk
+-include tests/attest/tests.mk
 -include tests/guest/tests.mk
 -include tests/snp/tests.mk
 -include tests/vmm/tests.mk

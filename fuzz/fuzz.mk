@@ -1,6 +1,6 @@
 # libFuzzer targets: fuzz/<name>.c, seed corpus in fuzz/corpus/<name>/.
 FUZZERS += abi_decode
-FUZZERS += fw_ovmf
+FUZZERS += attest_ovmf
 FUZZERS += attest_report attest_certs attest_ghcb
 FUZZERS += hv_vmgexit
 FUZZERS += fw_guest_msg

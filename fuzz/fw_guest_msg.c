@@ -12,7 +12,7 @@
 #include <snpemu/abi/le.h>
 #include <snpemu/fw.h>
 
-#include "fw/crypto.h"
+#include "common/crypto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,10 +2,11 @@
 /*
  * Fuzz the engine's VMGEXIT entry point: a random GHCB page, GHCB MSR value, VM setup and a sequence of VMM
  * completions.  Every outcome must be a resume with a defined response or a defined exit; never a crash, a
- * sanitizer report or a negative return.
+ * sanitizer report or a negative return other than the retryable -ENOMEM of an injected allocation failure.
  *
- * Input: [0] flags (bit0 SNP, bit1 hypercall exits, bit2 PV CPUID, bit3 a private page, bit4 raw MSR value,
- *        bit5 register the GHCB page first (SNP)),
+ * Input: [0] flags (bit0 SNP, bit1 hypercall exits, bit2 PV CPUID (KVM leaves), bit3 a private page, bit4 raw MSR
+ *        value, bit5 register the GHCB page first (SNP), bit6 MAP_GPA_RANGE ungated, bit7 the first host
+ *        allocation fails),
  *        [1..8] MSR value (bit4), [9] GHCB page number (pages >= 64 have no slot), [10] private page number,
  *        [11..4106] GHCB page, then completion bytes consumed per exit.
  */
@@ -112,13 +113,29 @@ static void check_response(const struct ghcb *g, int exclusive)
 		abort();
 }
 
+/* hv_vcpu_vmgexit as a VMM calls it: the injected allocation failure (-ENOMEM, once) leaves the VMGEXIT pending
+ * and is retried. */
+static int vmgexit(struct hv_vcpu *v, uint8_t flags)
+{
+	int r = hv_vcpu_vmgexit(v);
+	if (r == -ENOMEM) {
+		if (!(flags & 128) || !hv_vcpu_exit_pending(v))
+			abort();
+		r = hv_vcpu_vmgexit(v);
+	}
+	return r;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < HDR)
 		return 0;
 	uint8_t flags = data[0];
 	struct fuzz_ctx ctx = {.private_gpa = (uint64_t)(data[10] % MEM_PAGES) * 4096, .private_on = flags & 8};
-	struct hv_vm_config cfg = {.type = (flags & 1) ? HV_VM_TYPE_SNP : HV_VM_TYPE_SEV_ES, .cbit = 51};
+	struct hv_vm_config cfg = {.type = (flags & 1) ? HV_VM_TYPE_SNP : HV_VM_TYPE_SEV_ES,
+				   .cbit = 51,
+				   .flags = (flags & 64) ? HV_VM_FLAG_MAP_GPA_RANGE_UNGATED : 0,
+				   .alloc_fail_nth = (flags & 128) ? 1 : 0};
 	struct hv_vm *vm;
 	struct hv_vcpu *v;
 	if (hv_vm_create(&cfg, &vm))
@@ -130,10 +147,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    {.function = 1, .eax = 0xA10F11},
 	    {.function = 0xD, .index = 0, .flags = HV_CPUID_FLAG_SIGNIFICANT_INDEX, .eax = 7},
 	    {.function = 0xD, .index = 2, .flags = HV_CPUID_FLAG_SIGNIFICANT_INDEX, .eax = 256, .ebx = 576},
+	    {.function = 0x40000000, .eax = 0x40000001, .ebx = 0x4B4D564B, .ecx = 0x564B4D56, .edx = 0x4D},
 	    {.function = 0x40000001, .eax = 1u << 16},
 	};
 	if (hv_vm_add_memslot(vm, 0, 0, MEM_PAGES * 4096ull, mem) ||
-	    hv_vm_set_host_access(vm, fuzz_host_access, &ctx) || hv_vm_set_cpuid(vm, cpuid, (flags & 4) ? 4 : 3) ||
+	    hv_vm_set_host_access(vm, fuzz_host_access, &ctx) || hv_vm_set_cpuid(vm, cpuid, (flags & 4) ? 5 : 3) ||
 	    hv_vm_enable_hypercall_exits(vm, (flags & 2) ? HV_HYPERCALL_EXIT_VALID_MASK : 0) ||
 	    hv_vcpu_create(vm, 0, &v))
 		abort();
@@ -153,7 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (hv_vcpu_set_ghcb_msr(v, msr))
 		abort();
-	int r = hv_vcpu_vmgexit(v);
+	int r = vmgexit(v, flags);
 	int was_reset = 0;
 	for (unsigned int step = 0; step < 64 && r == 0; step++) {
 		check_exit(run);
@@ -179,7 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			r = 1;
 			break;
 		}
-		r = hv_vcpu_vmgexit(v);
+		r = vmgexit(v, flags);
 	}
 	if (r < 0)
 		abort();

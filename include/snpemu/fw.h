@@ -76,13 +76,19 @@ struct fw_platform_config {
 	size_t seed_len;
 	struct snp_tcb current_tcb, committed_tcb, reported_tcb, launch_tcb;
 	struct fw_version current_version, committed_version;
-	uint64_t platform_info;	 /* SNP_PLATFORM_INFO_* */
-	uint32_t cpuid_fms;	 /* CPUID Fn0000_0001 EAX of the part */
-	uint32_t tsc_factor;	 /* secrets page 0x160 / TSC_INFO (ASPFW Genoa: 200) */
-	unsigned sockets;	 /* > 1 fails SINGLE_SOCKET policies */
-	bool aes_256_xts;	 /* MEM_AES_256_XTS policy can be honoured */
-	bool vlek;		 /* a VLEK is installed (KEY_SEL 0 then signs with it) */
-	uint32_t report_version; /* 2 or 3 (default 3) */
+	uint64_t platform_info; /* SNP_PLATFORM_INFO_* */
+	uint32_t cpuid_fms;	/* CPUID Fn0000_0001 EAX of the part */
+	uint32_t tsc_factor;	/* secrets page 0x160 / TSC_INFO (ASPFW Genoa: 200) */
+	unsigned sockets;	/* > 1 fails SINGLE_SOCKET policies */
+	bool aes_256_xts;	/* MEM_AES_256_XTS policy can be honoured */
+	bool vlek;		/* a VLEK is installed (KEY_SEL 0 then signs with it) */
+	/* ATTESTATION_REPORT VERSION the firmware emits: 2, 3 (adds CPUID_FAM_ID/MOD_ID/STEP at 0x188) or 5 (adds
+	 * LAUNCH_MIT_VECTOR at 0x1F8 and CURRENT_MIT_VECTOR at 0x200), snp-firmware-abi.md §3.1.  Default 5, as
+	 * current SNP firmware on Milan and Genoa emits. */
+	uint32_t report_version;
+	/* Mitigation vector of the firmware (v5 CURRENT_MIT_VECTOR); a guest records it at LAUNCH_START as its
+	 * LAUNCH_MIT_VECTOR.  Default 0 (no mitigation bits). */
+	uint64_t current_mit_vector;
 	int64_t vcek_not_before; /* VCEK validity start (Unix time); the VCEK is valid 7 years */
 };
 
@@ -95,8 +101,10 @@ void fw_platform_config_default(struct fw_platform_config *cfg, enum fw_product 
 /* Set `cfg` to derive everything from `seed` (1..FW_SEED_MAX bytes).  Returns 0 or -EINVAL. */
 int fw_platform_config_seed(struct fw_platform_config *cfg, const uint8_t *seed, size_t len);
 /* Create a platform: chip ID and VCEK/VLEK keys derived (from the seed, or random).  Returns 0, -EINVAL for an
- * inconsistent configuration (unknown product, report version not 2/3, TCB values not encodable), -ENOMEM. */
+ * inconsistent configuration (unknown product, report version not 2, 3 or 5, TCB values not encodable), -ENOMEM. */
 int fw_platform_create(const struct fw_platform_config *cfg, struct fw_platform **out);
+/* True for a report version the firmware model emits (2, 3, 5). */
+bool fw_report_version_supported(uint32_t version);
 /* Free a platform (NULL is fine).  Its guests must be destroyed first. */
 void fw_platform_destroy(struct fw_platform *p);
 /* The configuration the platform was created with. */
@@ -218,7 +226,8 @@ struct fw_guest_context {
 	uint8_t gosvw[16];
 	bool imi_en;
 	uint64_t guest_tsc_scale, guest_tsc_offset;
-	uint64_t launch_tcb; /* committed TCB at LAUNCH_START */
+	uint64_t launch_tcb;	    /* committed TCB at LAUNCH_START */
+	uint64_t launch_mit_vector; /* the firmware's mitigation vector at LAUNCH_START (report v5) */
 };
 
 /* LAUNCH_START parameters besides the policy. */

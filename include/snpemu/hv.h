@@ -31,11 +31,11 @@
  *                     data[] = {SW_EXITCODE, SW_EXITINFO1, SW_EXITINFO2}.  KVM fails KVM_RUN with -EINVAL here;
  *                     we give the VMM a defined exit (DESIGN rule 2).  Calling again resumes the guest with
  *                     SW_EXITINFO1 = 0.
- *   MEMORY_FAULT (39) memory_fault.{flags,gpa,size}: a host access the engine needs failed: a GPA no slot backs,
- *                     a page the host-access hook calls private (flags = SNPEMU_MEMORY_EXIT_FLAG_PRIVATE), or a
- *                     failed allocation (flags 0, gpa/size of the scratch area).  KVM resumes silently (unmappable
- *                     GHCB) or fails KVM_RUN (-EFAULT/-ENOMEM); we exit with the metadata (DESIGN rule 3).  Calling
- *                     again retries the failed step.
+ *   MEMORY_FAULT (39) memory_fault.{flags,gpa,size}: a host access the engine needs failed: a GPA no slot backs
+ *                     (flags 0), or a page the host-access hook calls private (flags =
+ *                     SNPEMU_MEMORY_EXIT_FLAG_PRIVATE).  KVM resumes silently (unmappable GHCB) or fails KVM_RUN
+ *                     (-EFAULT); we exit with the metadata (DESIGN rule 3).  Calling again retries the failed step.
+ *                     A failed host allocation is not this exit: hv_vcpu_vmgexit returns -ENOMEM (below).
  *   HYPERCALL (3)     also for SNP page-state changes (spec §8): MSR PSC and NAE PSC (0x80000010) exit with nr 12,
  *                     args[0] = gpa, args[1] = 4 KiB pages, args[2] = ENCRYPTED (private) or DECRYPTED (shared) |
  *                     PAGE_SZ_2M when the range comes from 2 MiB entries; flags = 0 (KVM leaves it unwritten).
@@ -70,16 +70,21 @@
  * the firmware model (fw_rmp_pvalidate) that backends route; the engine takes no part in it.
  *
  * Where the engine departs from KVM (each also commented at the code):
- *   - host faults (GHCB or scratch GPA without a slot, private page, allocation failure) exit MEMORY_FAULT
- *     (hv_vcpu_vmgexit returns 0, not -EFAULT) instead of a silent resume or a failed KVM_RUN;
+ *   - host faults (GHCB or scratch GPA without a slot, private page) exit MEMORY_FAULT (hv_vcpu_vmgexit returns
+ *     0, not -EFAULT) instead of a silent resume or a failed KVM_RUN; a failed host allocation returns -ENOMEM
+ *     as KVM_RUN does, but the VMGEXIT stays pending and is retried by the next call;
  *   - UNSUPPORTED_EVENT is the INTERNAL_ERROR exit above instead of KVM_RUN failing with -EINVAL;
  *   - string IOIO with a count above INT_MAX, and IOIO with an operand size other than 1, 2 or 4, are answered
  *     GHCB_ERR_INVALID_INPUT (KVM: -EINVAL, or passes the raw size on); a string count of 0 completes without
  *     an exit;
  *   - only produced registers are written back and marked valid (KVM writes RAX..RDX back on every NAE);
  *   - a scratch area inside the GHCB is copied like one outside it, so handlers never read guest memory twice;
- *   - KVM_HC_MAP_GPA_RANGE is refused (-KVM_ENOSYS) unless the guest's CPUID leaf 0x40000001 EAX advertises
- *     KVM_FEATURE_HC_MAP_GPA_RANGE (bit 16) (DESIGN rule 5);
+ *   - KVM_HC_MAP_GPA_RANGE is refused (-KVM_ENOSYS) unless the guest's CPUID advertises
+ *     KVM_FEATURE_HC_MAP_GPA_RANGE (bit 16 of EAX of the KVM features leaf) (DESIGN rule 5).  The KVM leaves are
+ *     found as KVM and Linux find them (kvm_get_hypervisor_cpuid, cpuid_base_hypervisor): the first base in
+ *     0x40000000..0x4000FF00, step 0x100, whose EBX:ECX:EDX read "KVMKVMKVM\0\0\0"; the features leaf is
+ *     base + 1 (0x40000101 behind Hyper-V's leaves).  No KVM signature, no feature.  HV_VM_FLAG_MAP_GPA_RANGE_UNGATED
+ *     turns the gate off, as mainline KVM;
  *   - RDTSC/RDTSCP read a 1 GHz TSC counting from VM creation; RDPMC injects #GP (no virtual PMU); MSR_AMD64_SEV
  *     reads are answered from the VM type.
  *
@@ -114,7 +119,11 @@ struct hv_vcpu;
 #define HV_INTERNAL_ERROR_BAD_COMPLETION    0x100u
 
 /* hv_vm_config.flags */
-#define HV_VM_FLAG_NO_EXIT_TIMING (1u << 0) /* statistics count events but do not time them (saves two TSC reads) */
+#define HV_VM_FLAG_NO_EXIT_TIMING	 (1u << 0) /* statistics count events but do not time them (saves two TSC reads) */
+/* KVM_HC_MAP_GPA_RANGE without the PV CPUID gate, as mainline KVM (which checks only that the VMM enabled the exit):
+ * the hypercall exits whether or not the guest's CPUID advertises KVM_FEATURE_HC_MAP_GPA_RANGE.  Without the flag
+ * (the default) the gate is on, as DESIGN rule 5 documents. */
+#define HV_VM_FLAG_MAP_GPA_RANGE_UNGATED (1u << 1)
 
 struct hv_vm_config {
 	uint32_t type;		/* HV_VM_TYPE_SEV_ES or HV_VM_TYPE_SNP */
@@ -123,6 +132,10 @@ struct hv_vm_config {
 	uint8_t flags;		/* HV_VM_FLAG_* */
 	uint64_t sev_features;	/* VMSA SEV_FEATURES (checked by AP creation) */
 	uint64_t scratch_limit; /* largest scratch area outside the GHCB; 0 = 64 KiB; at most HV_SCRATCH_LIMIT_MAX */
+	/* Fault injection: the engine's alloc_fail_nth-th host allocation during VMGEXITs (1 = the first; counted
+	 * over the VM's vCPUs: scratch buffers, guest-request bounce pages) fails as if the host were out of memory,
+	 * once.  0 = never.  For tests of the -ENOMEM path of hv_vcpu_vmgexit. */
+	uint32_t alloc_fail_nth;
 };
 
 /* Page-state hook: 0 if the host may access [gpa, gpa+len) (shared), -EACCES if any of it is private.  Called for
@@ -179,10 +192,17 @@ struct hv_msr_rule {
 /* Replace the MSR policy.  -EINVAL bad action or first > last, -E2BIG too many rules. */
 int hv_vm_set_msr_policy(struct hv_vm *vm, const struct hv_msr_rule *rules, size_t n, uint32_t default_action);
 
-/* Enable HYPERCALL exits (KVM_CAP_EXIT_HYPERCALL): `mask` must be a subset of 1 << 12 (KVM_HC_MAP_GPA_RANGE),
- * else -EINVAL.  0 disables. */
+/* Enable HYPERCALL exits (KVM_CAP_EXIT_HYPERCALL): `mask` must be a subset of what
+ * hv_check_extension(HV_CAP_EXIT_HYPERCALL) returns (1 << 12, KVM_HC_MAP_GPA_RANGE), else -EINVAL.  0 disables. */
 #define HV_HYPERCALL_EXIT_VALID_MASK (1ull << SNPEMU_HC_MAP_GPA_RANGE)
 int hv_vm_enable_hypercall_exits(struct hv_vm *vm, uint64_t mask);
+
+/* Capabilities at run time, as KVM_CHECK_EXTENSION: a VMM asks what this engine supports before enabling it (a
+ * library built later may support more).  Numbered as KVM's KVM_CAP_* (include/uapi/linux/kvm.h).
+ *   HV_CAP_EXIT_HYPERCALL: the mask of hypercalls that can exit to the VMM (KVM_EXIT_HYPERCALL_VALID_MASK).
+ * Returns 0 for a capability the engine does not have. */
+#define HV_CAP_EXIT_HYPERCALL 201u /* KVM_CAP_EXIT_HYPERCALL */
+uint64_t hv_check_extension(uint32_t cap);
 
 /* Statistics per event: one slot per NAE exit code the engine knows, one per MSR-protocol request, and one for
  * everything else (unknown codes, a zero GHCB MSR).  count = VMGEXITs of that kind; total_ns = time spent in the
@@ -209,11 +229,16 @@ struct snpemu_run *hv_vcpu_run(struct hv_vcpu *vcpu);
 uint64_t hv_vcpu_get_ghcb_msr(const struct hv_vcpu *vcpu);
 /* Set the GHCB MSR (the guest wrote it).  -EBUSY while an exit awaits completion. */
 int hv_vcpu_set_ghcb_msr(struct hv_vcpu *vcpu, uint64_t value);
-/* 1 if an exit awaits completion by hv_vcpu_vmgexit(). */
+/* 1 if an exit (or an -ENOMEM retry) awaits completion by hv_vcpu_vmgexit(). */
 int hv_vcpu_exit_pending(const struct hv_vcpu *vcpu);
 /* Drop any pending exit and the terminated state; the GHCB MSR returns to the SEV_INFO response (vCPU RESET). */
 void hv_vcpu_reset(struct hv_vcpu *vcpu);
-/* The VMGEXIT entry point: 1 resume the guest, 0 exit to the VMM (run filled), -EINVAL for a NULL vCPU. */
+/* The VMGEXIT entry point: 1 resume the guest, 0 exit to the VMM (run filled), -EINVAL for a NULL vCPU, or -ENOMEM:
+ * the engine could not allocate host memory it needs for this VMGEXIT (a scratch buffer, guest-request bounce
+ * pages).  -ENOMEM is the host's failure, not the guest's (KVM fails KVM_RUN with -ENOMEM there): no exit is
+ * produced, nothing is answered to the guest, and the VMGEXIT stays pending (hv_vcpu_exit_pending() = 1); calling
+ * hv_vcpu_vmgexit() again retries the allocation and goes on.  It is distinct from a MEMORY_FAULT exit, which is
+ * about a GPA (no slot backs it, or it is private). */
 int hv_vcpu_vmgexit(struct hv_vcpu *vcpu);
 
 /* ---- SNP (spec §7, §8, §10, §12) ------------------------------------------------------------------------------ */

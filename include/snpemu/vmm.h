@@ -32,6 +32,7 @@ struct vmm_config {
 	uint8_t seed[FW_SEED_MAX]; /* platform seed (seed_len 0: a fixed default seed, for reproducible runs) */
 	size_t seed_len;
 	enum fw_product product; /* platform product line (default Genoa) */
+	uint32_t report_version; /* ATTESTATION_REPORT version the firmware emits: 2, 3 or 5 (0 = the firmware's 5) */
 	uint8_t report_data[64]; /* attest: REPORT_DATA */
 	uint32_t vmpl;		 /* attest: VMPL to request the report for (0..3) */
 	bool ext_report;	 /* attest: extended request with certificates */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 
 #include "cli/attest_io.h"
 
@@ -87,7 +87,7 @@ int cli_load_cert(const char *path, uint8_t **der, size_t *len)
 		return rc;
 	static const char pem_marker[] = "-----BEGIN";
 	if (n >= sizeof(pem_marker) - 1 && memmem(buf, n, pem_marker, sizeof(pem_marker) - 1)) {
-		rc = fw_attest_pem_to_der(buf, n, der, len);
+		rc = attest_pem_to_der(buf, n, der, len);
 		free(buf);
 		if (rc)
 			return rc;
@@ -95,7 +95,7 @@ int cli_load_cert(const char *path, uint8_t **der, size_t *len)
 		*der = buf;
 		*len = n;
 	}
-	rc = fw_attest_cert_parse_check(*der, *len);
+	rc = attest_cert_parse_check(*der, *len);
 	if (rc) {
 		free(*der);
 		*der = NULL;

@@ -13,7 +13,7 @@
 
 #include <snpemu/abi/ghcb.h>
 #include <snpemu/names.h>
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 
 #include "cli/attest_io.h"
 #include "cli/cli.h"
@@ -61,18 +61,18 @@ static int decode_ghcb(const char *path, const uint8_t *buf, size_t len, int jso
 
 static int decode_report(const char *path, const uint8_t *buf, size_t len, int json, struct snpemu_text *t)
 {
-	struct fw_attest_report *r = malloc(sizeof(*r));
+	struct attest_report *r = malloc(sizeof(*r));
 	if (!r)
 		return CLI_EXIT_FAILURE;
-	enum fw_attest_parse_status st = fw_attest_report_parse(buf, len, r);
+	enum attest_parse_status st = attest_report_parse(buf, len, r);
 	int rc;
-	if (st != FW_ATTEST_PARSE_OK) {
-		fprintf(stderr, "snpemu decode: %s: %s (got %zu bytes)\n", path, fw_attest_parse_status_str(st), len);
+	if (st != ATTEST_PARSE_OK) {
+		fprintf(stderr, "snpemu decode: %s: %s (got %zu bytes)\n", path, attest_parse_status_str(st), len);
 		rc = CLI_EXIT_USAGE;
 	} else if (json) {
-		rc = emit_json(fw_attest_report_json(r), path);
+		rc = emit_json(attest_report_json(r), path);
 	} else {
-		fw_attest_report_describe(r, t);
+		attest_report_describe(r, t);
 		rc = emit_text(t);
 	}
 	free(r);
@@ -94,21 +94,21 @@ static int decode_psc(const char *path, const uint8_t *buf, size_t len, int json
 
 static int decode_certs(const char *path, const uint8_t *buf, size_t len, int json, struct snpemu_text *t)
 {
-	struct fw_attest_cert_table *table = malloc(sizeof(*table));
+	struct attest_cert_table *table = malloc(sizeof(*table));
 	int rc;
 	if (!table)
 		return CLI_EXIT_FAILURE;
-	if (fw_attest_cert_table_parse(buf, len, table)) {
+	if (attest_cert_table_parse(buf, len, table)) {
 		fprintf(stderr, "snpemu decode: %s: malformed certificate table: %s\n", path, table->error);
 		rc = CLI_EXIT_USAGE;
 	} else if (json) {
-		rc = emit_json(fw_attest_cert_table_json(table), path);
+		rc = emit_json(attest_cert_table_json(table), path);
 	} else {
-		fw_attest_cert_table_describe(table, t);
+		attest_cert_table_describe(table, t);
 		for (unsigned int i = 0; i < table->count; i++) {
-			const struct fw_attest_cert_entry *e = &table->entries[i];
-			struct fw_attest_cert_summary c;
-			if (fw_attest_cert_summary(buf + e->offset, e->length, &c)) {
+			const struct attest_cert_entry *e = &table->entries[i];
+			struct attest_cert_summary c;
+			if (attest_cert_summary(buf + e->offset, e->length, &c)) {
 				snpemu_text_printf(t, "  %u: not an X.509 certificate\n", i);
 				continue;
 			}

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <snpemu/measure.h>
+#include <snpemu/attest.h>
 
 #include "cli/cli.h"
 
@@ -41,8 +41,8 @@ static void usage(FILE *out)
 		     "         [--kernel FILE [--initrd FILE] [--append CMDLINE]] [--snp-ovmf-hash HEX]\n"
 		     "         [--output-format hex|base64] [--dump-vmsa DIR] [-v|--verbose]\n"
 		     "vCPU types:");
-	for (size_t i = 0; fw_vcpu_type_name(i); i++)
-		fprintf(out, " %s", fw_vcpu_type_name(i));
+	for (size_t i = 0; attest_vcpu_type_name(i); i++)
+		fprintf(out, " %s", attest_vcpu_type_name(i));
 	fprintf(out, "\n");
 }
 
@@ -114,11 +114,11 @@ out_close:
 	return err;
 }
 
-static int parse_hex48(const char *text, uint8_t out[FW_MEASURE_DIGEST_LEN])
+static int parse_hex48(const char *text, uint8_t out[ATTEST_MEASURE_DIGEST_LEN])
 {
-	if (strlen(text) != 2 * FW_MEASURE_DIGEST_LEN)
+	if (strlen(text) != 2 * ATTEST_MEASURE_DIGEST_LEN)
 		return -EINVAL;
-	for (size_t i = 0; i < FW_MEASURE_DIGEST_LEN; i++) {
+	for (size_t i = 0; i < ATTEST_MEASURE_DIGEST_LEN; i++) {
 		unsigned v;
 		char pair[3] = {text[2 * i], text[2 * i + 1], 0};
 		char *end;
@@ -154,7 +154,7 @@ static void print_digest(const uint8_t *d, size_t n, int base64, const char *lab
 	printf("\n");
 }
 
-static int dump_vmsas(const char *dir, const struct fw_ovmf_info *info, const struct fw_vmsa_params *params,
+static int dump_vmsas(const char *dir, const struct attest_ovmf_info *info, const struct attest_vmsa_params *params,
 		      unsigned vcpus)
 {
 	if (mkdir(dir, 0755) && errno != EEXIST) {
@@ -162,11 +162,11 @@ static int dump_vmsas(const char *dir, const struct fw_ovmf_info *info, const st
 		return CLI_EXIT_FAILURE;
 	}
 	for (unsigned i = 0; i < vcpus; i++) {
-		uint8_t page[FW_PAGE_SIZE];
+		uint8_t page[ATTEST_PAGE_SIZE];
 		char path[PATH_MAX];
-		int err = fw_measure_vmsa_page(info, params, i, page);
+		int err = attest_measure_vmsa_page(info, params, i, page);
 		if (err) {
-			fprintf(stderr, "snpemu measure: %s\n", fw_measure_strerror(err));
+			fprintf(stderr, "snpemu measure: %s\n", attest_measure_strerror(err));
 			return CLI_EXIT_FAILURE;
 		}
 		if (snprintf(path, sizeof(path), "%s/vmsa%u.bin", dir, i) >= (int)sizeof(path)) {
@@ -183,7 +183,7 @@ static int dump_vmsas(const char *dir, const struct fw_ovmf_info *info, const st
 }
 
 /* The vCPU signature from exactly one of the three ways to give it (sev-snp-measure cli.py get_vcpu_sig). */
-static int resolve_vcpu_sig(const struct measure_opts *o, enum fw_vmm_type vmm, uint32_t *sig)
+static int resolve_vcpu_sig(const struct measure_opts *o, enum attest_vmm_type vmm, uint32_t *sig)
 {
 	int ways = !!o->vcpu_type + !!o->vcpu_sig + !!(o->family || o->model || o->stepping);
 	unsigned long long f, m, s;
@@ -191,7 +191,7 @@ static int resolve_vcpu_sig(const struct measure_opts *o, enum fw_vmm_type vmm, 
 	if (ways > 1)
 		return bad_usage(
 		    "%sgive only one of --vcpu-type, --vcpu-sig, --vcpu-family/--vcpu-model/--vcpu-stepping", "");
-	if (o->vcpu_type && fw_vcpu_type_sig(o->vcpu_type, sig))
+	if (o->vcpu_type && attest_vcpu_type_sig(o->vcpu_type, sig))
 		return bad_usage("unknown --vcpu-type '%s'", o->vcpu_type);
 	if (o->vcpu_sig) {
 		if (parse_number(o->vcpu_sig, UINT32_MAX, &f))
@@ -204,10 +204,10 @@ static int resolve_vcpu_sig(const struct measure_opts *o, enum fw_vmm_type vmm, 
 		if (parse_number(o->family, 0xFF + 0xF, &f) || parse_number(o->model, 0xFF, &m) ||
 		    parse_number(o->stepping, 0xF, &s))
 			return bad_usage("%sbad --vcpu-family/--vcpu-model/--vcpu-stepping value", "");
-		*sig = fw_vcpu_sig((unsigned)f, (unsigned)m, (unsigned)s);
+		*sig = attest_vcpu_sig((unsigned)f, (unsigned)m, (unsigned)s);
 	}
 	/* Only QEMU puts the signature in the VMSA; EC2 and GCE use fixed values. */
-	if (!ways && vmm == FW_VMM_QEMU)
+	if (!ways && vmm == ATTEST_VMM_QEMU)
 		return bad_usage("%smissing --vcpu-type, --vcpu-sig or --vcpu-family for --vmm-type qemu", "");
 	return CLI_EXIT_OK;
 }
@@ -215,10 +215,10 @@ static int resolve_vcpu_sig(const struct measure_opts *o, enum fw_vmm_type vmm, 
 static int run_measure(const struct measure_opts *o)
 {
 	struct file_buf ovmf = {0}, kernel = {0}, initrd = {0};
-	struct fw_kernel_hashes hashes;
-	struct fw_measure_input in = {0};
-	struct fw_ovmf_info info;
-	uint8_t seed[FW_MEASURE_DIGEST_LEN], digest[FW_MEASURE_DIGEST_LEN];
+	struct attest_kernel_hashes hashes;
+	struct attest_measure_input in = {0};
+	struct attest_ovmf_info info;
+	uint8_t seed[ATTEST_MEASURE_DIGEST_LEN], digest[ATTEST_MEASURE_DIGEST_LEN];
 	unsigned long long v;
 	int rc = CLI_EXIT_USAGE, err;
 	int ovmf_hash_only = !strcmp(o->mode, "snp:ovmf-hash");
@@ -230,8 +230,8 @@ static int run_measure(const struct measure_opts *o)
 	if (strcmp(o->format, "hex") && strcmp(o->format, "base64"))
 		return bad_usage("bad --output-format '%s' (hex or base64)", o->format);
 	if (!ovmf_hash_only) {
-		in.vmsa.vmm = FW_VMM_QEMU;
-		if (o->vmm_type && fw_vmm_type_parse(o->vmm_type, &in.vmsa.vmm))
+		in.vmsa.vmm = ATTEST_VMM_QEMU;
+		if (o->vmm_type && attest_vmm_type_parse(o->vmm_type, &in.vmsa.vmm))
 			return bad_usage("unknown --vmm-type '%s' (qemu, ec2 or gce)", o->vmm_type);
 		if (o->vmm_version) {
 			if (parse_number(o->vmm_version, 16, &v) || v == 0)
@@ -240,7 +240,7 @@ static int run_measure(const struct measure_opts *o)
 		}
 		if (!o->vcpus)
 			return bad_usage("%s--vcpus N is required in mode snp", "");
-		if (parse_number(o->vcpus, FW_MEASURE_MAX_VCPUS, &v) || v == 0)
+		if (parse_number(o->vcpus, ATTEST_MEASURE_MAX_VCPUS, &v) || v == 0)
 			return bad_usage("bad --vcpus '%s' (1 to 4096)", o->vcpus);
 		in.vcpus = (unsigned)v;
 		in.vmsa.guest_features = 0x1; /* SNPActive: sev-snp-measure's default since 0.0.10 */
@@ -263,7 +263,7 @@ static int run_measure(const struct measure_opts *o)
 		goto out;
 	}
 	if (ovmf_hash_only) {
-		err = fw_measure_ovmf_hash(ovmf.data, ovmf.len, digest);
+		err = attest_measure_ovmf_hash(ovmf.data, ovmf.len, digest);
 		goto done;
 	}
 	if (o->kernel) {
@@ -273,8 +273,8 @@ static int run_measure(const struct measure_opts *o)
 				strerror(-err));
 			goto out;
 		}
-		err = fw_kernel_hashes_compute(&hashes, kernel.data, kernel.len, o->initrd ? initrd.data : NULL,
-					       initrd.len, o->append);
+		err = attest_kernel_hashes_compute(&hashes, kernel.data, kernel.len, o->initrd ? initrd.data : NULL,
+						   initrd.len, o->append);
 		if (err)
 			goto done;
 		in.kernel_hashes = &hashes;
@@ -282,10 +282,10 @@ static int run_measure(const struct measure_opts *o)
 	in.ovmf = ovmf.data;
 	in.ovmf_len = ovmf.len;
 	in.ovmf_hash = o->ovmf_hash ? seed : NULL;
-	err = fw_measure_snp(&in, digest, &info);
+	err = attest_measure_snp(&in, digest, &info);
 done:
 	if (err) {
-		fprintf(stderr, "snpemu measure: %s: %s\n", o->ovmf, fw_measure_strerror(err));
+		fprintf(stderr, "snpemu measure: %s: %s\n", o->ovmf, attest_measure_strerror(err));
 		goto out;
 	}
 	if (o->dump_dir && !ovmf_hash_only && (rc = dump_vmsas(o->dump_dir, &info, &in.vmsa, in.vcpus)))

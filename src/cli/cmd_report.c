@@ -15,7 +15,7 @@
 #include <snpemu/abi/report.h>
 #include <snpemu/fw.h>
 #include <snpemu/hv.h>
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 #include <snpemu/vmm.h>
 
 #include "cli/attest_io.h"
@@ -29,10 +29,10 @@ static int usage_error(const char *msg, const char *arg)
 
 static void report_usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: snpemu report --out DIR [--backend sim|kvm|auto] [--report-data HEX | --report-data-file F]\n"
-	    "                     [--vmpl N] [--ext] [--product genoa|milan|turin] [--seed HEX] [--stats] [--quiet]\n");
+	fprintf(f,
+		"usage: snpemu report --out DIR [--backend sim|kvm|auto] [--report-data HEX | --report-data-file F]\n"
+		"                     [--vmpl N] [--ext] [--product genoa|milan|turin] [--report-version 2|3|5]\n"
+		"                     [--seed HEX] [--stats] [--quiet]\n");
 }
 
 int cli_cmd_report(int argc, char **argv)
@@ -46,6 +46,7 @@ int cli_cmd_report(int argc, char **argv)
 	    {"ext", no_argument, 0, 'e'},
 	    {"product", required_argument, 0, 'p'},
 	    {"seed", required_argument, 0, 's'},
+	    {"report-version", required_argument, 0, 'V'},
 	    {"stats", no_argument, 0, 'S'},
 	    {"quiet", no_argument, 0, 'q'},
 	    {"help", no_argument, 0, 'h'},
@@ -105,6 +106,11 @@ int cli_cmd_report(int argc, char **argv)
 			if (cli_parse_seed(optarg, cfg.seed, &cfg.seed_len))
 				return usage_error("--seed wants 1 to 64 bytes of hex", optarg);
 			break;
+		case 'V':
+			if (cli_parse_u64(optarg, 5, &v) || !fw_report_version_supported((uint32_t)v))
+				return usage_error("--report-version wants 2, 3 or 5", optarg);
+			cfg.report_version = (uint32_t)v;
+			break;
 		case 'S':
 			cfg.stats = true;
 			break;
@@ -160,10 +166,10 @@ int cli_cmd_report(int argc, char **argv)
 	}
 	if (cli_write_platform_certs("report", out, p))
 		goto out;
-	struct fw_attest_report parsed;
-	enum fw_attest_parse_status ps = fw_attest_report_parse(res->report, SNP_REPORT_SIZE, &parsed);
-	if (ps != FW_ATTEST_PARSE_OK || !(json = fw_attest_report_json(&parsed))) {
-		fprintf(stderr, "snpemu report: cannot describe the report: %s\n", fw_attest_parse_status_str(ps));
+	struct attest_report parsed;
+	enum attest_parse_status ps = attest_report_parse(res->report, SNP_REPORT_SIZE, &parsed);
+	if (ps != ATTEST_PARSE_OK || !(json = attest_report_json(&parsed))) {
+		fprintf(stderr, "snpemu report: cannot describe the report: %s\n", attest_parse_status_str(ps));
 		goto out;
 	}
 	if (cli_write_file("report", out, "report.json", json, strlen(json)))

@@ -22,6 +22,7 @@ static void run_usage(FILE *f)
 		   "  --certs FILE             certificate table served to extended requests\n"
 		   "  --seed HEX               platform seed (keys, chip ID)\n"
 		   "  --product genoa|milan|turin\n"
+		   "  --report-version 2|3|5   attestation report version the firmware emits (default 5)\n"
 		   "  --policy HEX             SNP guest policy (default 0x30000)\n"
 		   "  --report-data HEX        attest: up to 64 bytes of REPORT_DATA\n"
 		   "  --ext                    attest: extended request with certificates\n"
@@ -52,6 +53,7 @@ int cli_cmd_run(int argc, char **argv)
 	    {"certs", required_argument, 0, 'c'},
 	    {"seed", required_argument, 0, 's'},
 	    {"product", required_argument, 0, 'p'},
+	    {"report-version", required_argument, 0, 'V'},
 	    {"policy", required_argument, 0, 'P'},
 	    {"report-data", required_argument, 0, 'd'},
 	    {"ext", no_argument, 0, 'e'},
@@ -115,6 +117,11 @@ int cli_cmd_run(int argc, char **argv)
 		case 'p':
 			if (fw_product_parse(optarg, &cfg.product))
 				return bad("--product", optarg);
+			break;
+		case 'V':
+			if (cli_parse_u64(optarg, 5, &v) || !fw_report_version_supported((uint32_t)v))
+				return bad("--report-version (2, 3 or 5)", optarg);
+			cfg.report_version = (uint32_t)v;
 			break;
 		case 'P':
 			if (cli_parse_u64(optarg, ~0ull, &cfg.policy))

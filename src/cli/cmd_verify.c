@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * snpemu verify --report FILE --certs DIR [--ark FILE] [policy options] [--json]
+ * snpemu verify --report FILE [--report FILE...] --certs DIR [--ark FILE] [policy options] [--json]
  *
- * Verifies an ATTESTATION_REPORT against AMD's certificate chain and a policy (include/snpemu/verify.h).  The
+ * Verifies an ATTESTATION_REPORT against AMD's certificate chain and a policy (include/snpemu/attest.h).  The
  * certificates directory holds ark/ask/asvk/vcek/vlek as .pem, .der, .crt or .cer (snpguest's names), and/or a
  * cert_table.bin (the extended-request certificate table).  Exit 0 only if every check passes; 1 if a check
- * fails (the first failing one is named); 2 for a bad command line or an unreadable or malformed file.
+ * fails (the first failing one is named); 2 for a bad command line or an unreadable or malformed file.  With several
+ * reports, each is verified against the same certificates (the chain once) and the status is the first non-zero
+ * one; --json prints an array of results.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 
 #include "cli/attest_io.h"
 #include "cli/cli.h"
@@ -24,28 +26,31 @@ struct verify_inputs {
 	size_t len[ROLE_COUNT];
 	uint8_t *trusted;
 	size_t trusted_len;
+	const char **reports; /* the --report files */
 };
 
 static const char *const role_files[ROLE_COUNT] = {"ark", "ask", "asvk", "vcek", "vlek"};
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: snpemu verify --report FILE --certs DIR [--ark FILE] [options] [--json]\n"
-		     "  --certs DIR            ark/ask/asvk/vcek/vlek .pem|.der|.crt|.cer and/or cert_table.bin\n"
-		     "  --ark FILE             trusted AMD root certificate (PEM or DER)\n"
-		     "  --allow-debug          accept a guest policy with DEBUG set (default: fail)\n"
-		     "  --deny-smt             fail if the guest policy allows SMT\n"
-		     "  --allow-migrate-ma     accept a policy allowing a migration agent (default: fail)\n"
-		     "  --min-tcb SPEC         0xTCB_VERSION or bl=N,tee=N,snp=N,ucode=N[,fmc=N]\n"
-		     "  --min-fw MAJ.MIN[.BUILD]  minimum firmware version\n"
-		     "  --measurement HEX      expected MEASUREMENT (48 bytes)\n"
-		     "  --report-data HEX      expected REPORT_DATA (up to 64 bytes, zero-padded)\n"
-		     "  --host-data HEX        expected HOST_DATA (32 bytes)\n"
-		     "  --id-key-digest HEX    expected ID_KEY_DIGEST (48 bytes)\n"
-		     "  --vmpl N               expected VMPL\n"
-		     "  --report-version N     expected report VERSION\n"
-		     "  --time EPOCH           check certificate dates at this time (default: now)\n"
-		     "  --json                 print the result as a JSON object\n");
+	fprintf(out,
+		"usage: snpemu verify --report FILE [--report FILE...] --certs DIR [--ark FILE] [options] [--json]\n"
+		"  --report FILE          a report to verify; repeat for several (the chain is verified once)\n"
+		"  --certs DIR            ark/ask/asvk/vcek/vlek .pem|.der|.crt|.cer and/or cert_table.bin\n"
+		"  --ark FILE             trusted AMD root certificate (PEM or DER)\n"
+		"  --allow-debug          accept a guest policy with DEBUG set (default: fail)\n"
+		"  --deny-smt             fail if the guest policy allows SMT\n"
+		"  --allow-migrate-ma     accept a policy allowing a migration agent (default: fail)\n"
+		"  --min-tcb SPEC         0xTCB_VERSION or bl=N,tee=N,snp=N,ucode=N[,fmc=N]\n"
+		"  --min-fw MAJ.MIN[.BUILD]  minimum firmware version\n"
+		"  --measurement HEX      expected MEASUREMENT (48 bytes)\n"
+		"  --report-data HEX      expected REPORT_DATA (up to 64 bytes, zero-padded)\n"
+		"  --host-data HEX        expected HOST_DATA (32 bytes)\n"
+		"  --id-key-digest HEX    expected ID_KEY_DIGEST (48 bytes)\n"
+		"  --vmpl N               expected VMPL\n"
+		"  --report-version N     expected report VERSION\n"
+		"  --time EPOCH           check certificate dates at this time (default: now)\n"
+		"  --json                 print the result as a JSON object\n");
 }
 
 /* bl=N,tee=N,snp=N,ucode=N[,fmc=N], every SPL 0..255 and bl, tee, snp and ucode required. */
@@ -76,7 +81,7 @@ static int parse_tcb_parts(const char *s, struct snp_tcb *t)
 	return (seen & 0xF) == 0xF ? 0 : -EINVAL;
 }
 
-static int parse_fw_version(const char *s, struct fw_verify_policy *p)
+static int parse_fw_version(const char *s, struct attest_verify_policy *p)
 {
 	unsigned int maj, min, build = 0;
 	char extra;
@@ -115,16 +120,16 @@ static int load_role(const char *dir, int role, struct verify_inputs *in)
 static int load_cert_table(const char *dir, struct verify_inputs *in)
 {
 	static const struct {
-		enum fw_attest_cert_kind kind;
+		enum attest_cert_kind kind;
 		int role;
-	} map[] = {{FW_ATTEST_CERT_ARK, ROLE_ARK},
-		   {FW_ATTEST_CERT_ASK, ROLE_ASK},
-		   {FW_ATTEST_CERT_VCEK, ROLE_VCEK},
-		   {FW_ATTEST_CERT_VLEK, ROLE_VLEK}};
+	} map[] = {{ATTEST_CERT_ARK, ROLE_ARK},
+		   {ATTEST_CERT_ASK, ROLE_ASK},
+		   {ATTEST_CERT_VCEK, ROLE_VCEK},
+		   {ATTEST_CERT_VLEK, ROLE_VLEK}};
 	char path[4096];
 	uint8_t *buf;
 	size_t len;
-	struct fw_attest_cert_table t;
+	struct attest_cert_table t;
 	snprintf(path, sizeof(path), "%s/cert_table.bin", dir);
 	int rc = cli_read_file(path, &buf, &len);
 	if (rc == -ENOENT)
@@ -133,19 +138,19 @@ static int load_cert_table(const char *dir, struct verify_inputs *in)
 		fprintf(stderr, "snpemu verify: %s: %s\n", path, strerror(-rc));
 		return rc;
 	}
-	if (fw_attest_cert_table_parse(buf, len, &t)) {
+	if (attest_cert_table_parse(buf, len, &t)) {
 		fprintf(stderr, "snpemu verify: %s: malformed certificate table: %s\n", path, t.error);
 		free(buf);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		const struct fw_attest_cert_entry *e = fw_attest_cert_table_find(&t, map[i].kind);
+		const struct attest_cert_entry *e = attest_cert_table_find(&t, map[i].kind);
 		int role = map[i].role;
 		if (!e || in->der[role])
 			continue;
-		if (fw_attest_cert_parse_check(buf + e->offset, e->length)) {
+		if (attest_cert_parse_check(buf + e->offset, e->length)) {
 			fprintf(stderr, "snpemu verify: %s: the %s entry is not an X.509 certificate\n", path,
-				fw_cert_kind_name(map[i].kind));
+				attest_cert_kind_name(map[i].kind));
 			free(buf);
 			return -EINVAL;
 		}
@@ -161,30 +166,104 @@ static int load_cert_table(const char *dir, struct verify_inputs *in)
 	return 0;
 }
 
-static void print_human(const char *report_path, const struct fw_attest_report *r, const struct fw_verify_result *res)
+static void print_human(const char *report_path, const struct attest_report *r, const struct attest_verify_result *res)
 {
 	unsigned int pass = 0, skip = 0;
-	printf("report %s: version %u, %s\n", report_path, r->version, fw_attest_product_name(r->product));
-	for (int i = 0; i < FW_CHECK_COUNT; i++) {
-		const struct fw_check_result *c = &res->checks[i];
-		pass += c->status == FW_CHECK_PASS;
-		skip += c->status == FW_CHECK_SKIP;
-		printf("  %-18s %-5s %s\n", fw_check_name((enum fw_check_id)i), fw_check_status_name(c->status),
-		       c->detail);
+	printf("report %s: version %u, %s\n", report_path, r->version, attest_product_name(r->product));
+	for (int i = 0; i < ATTEST_CHECK_COUNT; i++) {
+		const struct attest_check_result *c = &res->checks[i];
+		pass += c->status == ATTEST_CHECK_PASS;
+		skip += c->status == ATTEST_CHECK_SKIP;
+		printf("  %-18s %-5s %s\n", attest_check_name((enum attest_check_id)i),
+		       attest_check_status_name(c->status), c->detail);
 	}
 	if (res->first_failure < 0)
 		printf("OK: %u checks passed, %u skipped\n", pass, skip);
 	else
-		printf("FAILED: first failing check: %s (%s)\n", fw_check_name((enum fw_check_id)res->first_failure),
+		printf("FAILED: first failing check: %s (%s)\n",
+		       attest_check_name((enum attest_check_id)res->first_failure),
 		       res->checks[res->first_failure].detail);
+}
+
+/* Verify one report file against the loaded certificates; prints its result.  A CLI exit status. */
+static int verify_one(const char *report_path, const char *min_tcb, const struct attest_verify_policy *policy,
+		      const struct verify_inputs *in, struct attest_verify_cache *cache, int json, bool not_first)
+{
+	uint8_t *buf;
+	size_t len;
+	struct attest_report report;
+	struct attest_verify_policy pol = *policy;
+	int rc = cli_read_file(report_path, &buf, &len);
+	if (rc) {
+		fprintf(stderr, "snpemu verify: %s: %s\n", report_path, strerror(-rc));
+		return CLI_EXIT_USAGE;
+	}
+	enum attest_parse_status ps = attest_report_parse(buf, len, &report);
+	free(buf);
+	if (ps != ATTEST_PARSE_OK) {
+		fprintf(stderr, "snpemu verify: %s: %s (got %zu bytes)\n", report_path, attest_parse_status_str(ps),
+			len);
+		return CLI_EXIT_USAGE;
+	}
+	if (min_tcb) {
+		uint64_t raw;
+		pol.has_min_tcb = true;
+		if (!strncmp(min_tcb, "0x", 2) && !cli_parse_u64(min_tcb, UINT64_MAX, &raw)) {
+			pol.min_tcb = snp_tcb_decode(raw, report.tcb_layout);
+		} else if (parse_tcb_parts(min_tcb, &pol.min_tcb)) {
+			fprintf(stderr,
+				"snpemu verify: --min-tcb: expected 0xTCB or bl=N,tee=N,snp=N,ucode=N[,fmc=N]\n");
+			return CLI_EXIT_USAGE;
+		}
+	}
+
+	bool vlek = snp_signer_signing_key(report.signer_info) == SNP_SIGNING_KEY_VLEK;
+	int ask_role = vlek && in->der[ROLE_ASVK] ? ROLE_ASVK : ROLE_ASK;
+	struct attest_verify_certs certs = {
+	    .ark = in->der[ROLE_ARK],
+	    .ark_len = in->len[ROLE_ARK],
+	    .ask = in->der[ask_role],
+	    .ask_len = in->len[ask_role],
+	    .vcek = in->der[ROLE_VCEK],
+	    .vcek_len = in->len[ROLE_VCEK],
+	    .vlek = in->der[ROLE_VLEK],
+	    .vlek_len = in->len[ROLE_VLEK],
+	    .trusted_ark = in->trusted,
+	    .trusted_ark_len = in->trusted_len,
+	};
+	struct attest_verify_result res;
+	rc = attest_verify_cached(cache, &report, &certs, &pol, &res);
+	if (rc < 0) {
+		fprintf(stderr, "snpemu verify: %s\n", strerror(-rc));
+		return CLI_EXIT_FAILURE;
+	}
+	if (json) {
+		char *s = attest_verify_result_json(&res);
+		if (!s) {
+			fprintf(stderr, "snpemu verify: out of memory\n");
+			return CLI_EXIT_FAILURE;
+		}
+		printf("%s%s", not_first ? ",\n" : "", s);
+		free(s);
+	} else {
+		print_human(report_path, &report, &res);
+	}
+	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 
 static int run(int argc, char **argv, struct verify_inputs *in)
 {
-	const char *report_path = NULL, *certs_dir = NULL, *ark_path = NULL, *min_tcb = NULL;
+	const char *certs_dir = NULL, *ark_path = NULL, *min_tcb = NULL;
+	const char **reports = calloc((size_t)argc, sizeof(*reports)); /* --report, as often as given */
+	int n_reports = 0;
+	if (!reports) {
+		fprintf(stderr, "snpemu verify: out of memory\n");
+		return CLI_EXIT_FAILURE;
+	}
+	in->reports = reports;
 	int json = 0;
-	struct fw_verify_policy pol;
-	fw_verify_policy_default(&pol);
+	struct attest_verify_policy pol;
+	attest_verify_policy_default(&pol);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		uint64_t n;
@@ -203,7 +282,7 @@ static int run(int argc, char **argv, struct verify_inputs *in)
 		} else if (!v) {
 			bad = 1;
 		} else if (!strcmp(a, "--report")) {
-			report_path = v;
+			reports[n_reports++] = v;
 		} else if (!strcmp(a, "--certs")) {
 			certs_dir = v;
 		} else if (!strcmp(a, "--ark")) {
@@ -244,81 +323,43 @@ static int run(int argc, char **argv, struct verify_inputs *in)
 		}
 		i += takes;
 	}
-	if (!report_path || !certs_dir) {
+	if (!n_reports || !certs_dir) {
 		fprintf(stderr, "snpemu verify: --report and --certs are required\n");
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
 
-	uint8_t *buf;
-	size_t len;
-	struct fw_attest_report report;
-	int rc = cli_read_file(report_path, &buf, &len);
-	if (rc) {
-		fprintf(stderr, "snpemu verify: %s: %s\n", report_path, strerror(-rc));
-		return CLI_EXIT_USAGE;
-	}
-	enum fw_attest_parse_status ps = fw_attest_report_parse(buf, len, &report);
-	free(buf);
-	if (ps != FW_ATTEST_PARSE_OK) {
-		fprintf(stderr, "snpemu verify: %s: %s (got %zu bytes)\n", report_path, fw_attest_parse_status_str(ps),
-			len);
-		return CLI_EXIT_USAGE;
-	}
-	if (min_tcb) {
-		uint64_t raw;
-		pol.has_min_tcb = true;
-		if (!strncmp(min_tcb, "0x", 2) && !cli_parse_u64(min_tcb, UINT64_MAX, &raw)) {
-			pol.min_tcb = snp_tcb_decode(raw, report.tcb_layout);
-		} else if (parse_tcb_parts(min_tcb, &pol.min_tcb)) {
-			fprintf(stderr,
-				"snpemu verify: --min-tcb: expected 0xTCB or bl=N,tee=N,snp=N,ucode=N[,fmc=N]\n");
-			return CLI_EXIT_USAGE;
-		}
-	}
 	for (int role = 0; role < ROLE_COUNT; role++)
 		if (load_role(certs_dir, role, in))
 			return CLI_EXIT_USAGE;
 	if (load_cert_table(certs_dir, in))
 		return CLI_EXIT_USAGE;
+	int rc;
 	if (ark_path && (rc = cli_load_cert(ark_path, &in->trusted, &in->trusted_len))) {
 		fprintf(stderr, "snpemu verify: %s: %s\n", ark_path,
 			rc == -EINVAL ? "malformed certificate" : strerror(-rc));
 		return CLI_EXIT_USAGE;
 	}
-
-	bool vlek = snp_signer_signing_key(report.signer_info) == SNP_SIGNING_KEY_VLEK;
-	int ask_role = vlek && in->der[ROLE_ASVK] ? ROLE_ASVK : ROLE_ASK;
-	struct fw_verify_certs certs = {
-	    .ark = in->der[ROLE_ARK],
-	    .ark_len = in->len[ROLE_ARK],
-	    .ask = in->der[ask_role],
-	    .ask_len = in->len[ask_role],
-	    .vcek = in->der[ROLE_VCEK],
-	    .vcek_len = in->len[ROLE_VCEK],
-	    .vlek = in->der[ROLE_VLEK],
-	    .vlek_len = in->len[ROLE_VLEK],
-	    .trusted_ark = in->trusted,
-	    .trusted_ark_len = in->trusted_len,
-	};
-	struct fw_verify_result res;
-	rc = fw_attest_verify(&report, &certs, &pol, &res);
-	if (rc < 0) {
-		fprintf(stderr, "snpemu verify: %s\n", strerror(-rc));
+	/* Several reports share the chain: each distinct chain is verified once (the library's chain cache). */
+	struct attest_verify_cache *cache;
+	if (attest_verify_cache_new(&cache)) {
+		fprintf(stderr, "snpemu verify: out of memory\n");
 		return CLI_EXIT_FAILURE;
 	}
-	if (json) {
-		char *s = fw_verify_result_json(&res);
-		if (!s) {
-			fprintf(stderr, "snpemu verify: out of memory\n");
-			return CLI_EXIT_FAILURE;
-		}
-		printf("%s\n", s);
-		free(s);
-	} else {
-		print_human(report_path, &report, &res);
+	int status = CLI_EXIT_OK;
+	if (json && n_reports > 1)
+		printf("[\n");
+	for (int i = 0; i < n_reports; i++) {
+		int st = verify_one(reports[i], min_tcb, &pol, in, cache, json, i > 0);
+		if (st != CLI_EXIT_OK && status == CLI_EXIT_OK)
+			status = st;
+		if (st == CLI_EXIT_USAGE) /* an unreadable or malformed report stops the run */
+			break;
 	}
-	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+	if (json && n_reports > 1)
+		printf("\n]\n");
+	attest_verify_cache_free(cache);
+	return status;
 }
 
 int cli_cmd_verify(int argc, char **argv)
@@ -329,5 +370,6 @@ int cli_cmd_verify(int argc, char **argv)
 	for (int i = 0; i < ROLE_COUNT; i++)
 		free(in.der[i]);
 	free(in.trusted);
+	free(in.reports);
 	return rc;
 }

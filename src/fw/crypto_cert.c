@@ -21,7 +21,7 @@
 
 #include <snpemu/fw.h>
 
-#include "fw/crypto.h"
+#include "common/crypto.h"
 
 /* AlgorithmIdentifier rsassaPss {sha384, mgf1(sha384), salt 48 [, trailer 1]} as in amd-genoa-ark.pem (offset 18)
  * and genoa-vcek.der (offset 16). */

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fw/crypto.h"
+#include "common/crypto.h"
 
 struct fw_key {
 	EVP_PKEY *pkey;

@@ -8,7 +8,7 @@
 
 #include <snpemu/fw.h>
 
-#include "fw/crypto.h"
+#include "common/crypto.h"
 
 struct fw_platform {
 	struct fw_platform_config cfg;

@@ -137,6 +137,7 @@ uint32_t fw_launch_start(struct fw_guest *g, uint64_t policy, const struct fw_la
 	memset(g->ctx.msg_count, 0, sizeof(g->ctx.msg_count));
 	g->ctx.policy = policy;
 	g->ctx.launch_tcb = fw_platform_tcb(p, FW_TCB_LAUNCH);
+	g->ctx.launch_mit_vector = p->cfg.current_mit_vector;
 	if (params) {
 		memcpy(g->ctx.gosvw, params->gosvw, sizeof(g->ctx.gosvw));
 		g->ctx.imi_en = params->imi_en;

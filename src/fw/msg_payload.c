@@ -67,6 +67,10 @@ static uint32_t report_build(struct fw_guest *g, const uint8_t data[64], uint32_
 	r[SNP_REPORT_OFF_COMMITTED_MINOR] = c->committed_version.minor;
 	r[SNP_REPORT_OFF_COMMITTED_MAJOR] = c->committed_version.major;
 	le64_store(r + SNP_REPORT_OFF_LAUNCH_TCB, x->launch_tcb);
+	if (c->report_version >= 5) { /* reserved (zero) before v5 */
+		le64_store(r + SNP_REPORT_OFF_LAUNCH_MIT_VECTOR, x->launch_mit_vector);
+		le64_store(r + SNP_REPORT_OFF_CURRENT_MIT_VECTOR, c->current_mit_vector);
+	}
 
 	/* ECDSA P-384 over SHA-384(bytes 0..0x29F); r and s little-endian in 72-byte fields (§3.2, §3.6). */
 	uint8_t digest[48], rb[48], sb[48];

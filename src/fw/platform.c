@@ -66,7 +66,7 @@ void fw_platform_config_default(struct fw_platform_config *cfg, enum fw_product 
 	cfg->tsc_factor = 200; /* ASPFW Genoa */
 	cfg->sockets = 1;
 	cfg->aes_256_xts = pi->aes_256_xts;
-	cfg->report_version = 3;
+	cfg->report_version = 5;
 	cfg->vcek_not_before = 1735689600; /* 2025-01-01: valid until 2032 */
 }
 
@@ -106,9 +106,15 @@ static int derive_vcek(struct fw_platform *p)
 	return rc;
 }
 
+bool fw_report_version_supported(uint32_t version)
+{
+	/* VERSION 4 exists only between 3 and 5 in virtee's history; no firmware emits it (§3.1). */
+	return version == 2 || version == 3 || version == 5;
+}
+
 int fw_platform_create(const struct fw_platform_config *cfg, struct fw_platform **out)
 {
-	if ((unsigned)cfg->product >= FW_PRODUCT_COUNT || (cfg->report_version != 2 && cfg->report_version != 3) ||
+	if ((unsigned)cfg->product >= FW_PRODUCT_COUNT || !fw_report_version_supported(cfg->report_version) ||
 	    (cfg->seeded && (cfg->seed_len == 0 || cfg->seed_len > FW_SEED_MAX)) || cfg->sockets == 0)
 		return -EINVAL;
 	enum snp_tcb_layout layout = fw_product_tcb_layout(cfg->product);

@@ -77,11 +77,44 @@ void hv_cpuid_lookup(const struct hv_vcpu *v, uint32_t fn, uint32_t idx, uint32_
 		out[1] = xstate_size(v, v->xcr0 | v->xss, true);
 }
 
+/* "KVMKVMKVM\0\0\0" as EBX, ECX, EDX (KVM_SIGNATURE, include/uapi/asm/kvm_para.h). */
+#define KVM_SIGNATURE_EBX    0x4B4D564Bu
+#define KVM_SIGNATURE_ECX    0x564B4D56u
+#define KVM_SIGNATURE_EDX    0x0000004Du
+#define KVM_CPUID_FEATURES   0x00000001u /* offset from the base */
+#define HYPERVISOR_BASE_MIN  0x40000000u /* for_each_possible_cpuid_base_hypervisor: 0x40000000..0x4000FF00 */
+#define HYPERVISOR_BASE_END  0x40010000u
+#define HYPERVISOR_BASE_STEP 0x100u
+
+uint32_t hv_cpuid_kvm_base(const struct hv_cpuid_entry *entries, size_t n)
+{
+	/* KVM kvm_get_hypervisor_cpuid, run when the VMM sets CPUID: the first base whose leaf carries the signature.
+	 * A leaf's sub-leaf and XSTATE variants do not apply to these leaves; the first entry for the function counts,
+	 * as find() does. */
+	for (uint32_t base = HYPERVISOR_BASE_MIN; base < HYPERVISOR_BASE_END; base += HYPERVISOR_BASE_STEP) {
+		for (size_t i = 0; i < n; i++) {
+			const struct hv_cpuid_entry *e = &entries[i];
+			if (e->function != base || (e->flags & HV_CPUID_FLAG_XSTATE_VARIANT) ||
+			    ((e->flags & HV_CPUID_FLAG_SIGNIFICANT_INDEX) && e->index != 0))
+				continue;
+			if (e->ebx == KVM_SIGNATURE_EBX && e->ecx == KVM_SIGNATURE_ECX && e->edx == KVM_SIGNATURE_EDX)
+				return base;
+			break;
+		}
+	}
+	return 0;
+}
+
 bool hv_cpuid_has_pv_feature(const struct hv_vcpu *v, unsigned int bit)
 {
+	/* Linux kvm_arch_para_features(): EAX of kvm_cpuid_base() | KVM_CPUID_FEATURES; without the signature, none
+	 * (a "Hv#1" interface leaf at 0x40000001 is Hyper-V's, not KVM's features). */
+	const uint32_t base = v->vm->kvm_cpuid_base;
+	if (!base || bit >= 32)
+		return false;
 	uint32_t r[4];
-	hv_cpuid_lookup(v, 0x40000001u, 0, r); /* KVM_CPUID_FEATURES, EAX */
-	return bit < 32 && (r[0] >> bit) & 1u;
+	hv_cpuid_lookup(v, base | KVM_CPUID_FEATURES, 0, r);
+	return (r[0] >> bit) & 1u;
 }
 
 /* The architectural XCR0 rules KVM's __kvm_set_xcr enforces, against the XCR0 bits the table's leaf 0xD.0

@@ -96,13 +96,11 @@ static int gr_start(struct hv_vcpu *v)
 	const struct hv_snapshot *s = &v->snap;
 	if (!v->gr_req || !v->gr_resp) {
 		if (!v->gr_req)
-			v->gr_req = malloc(SNP_MSG_PAGE_SIZE);
+			v->gr_req = hv_host_realloc(v, NULL, SNP_MSG_PAGE_SIZE);
 		if (!v->gr_resp)
-			v->gr_resp = malloc(SNP_MSG_PAGE_SIZE);
-		if (!v->gr_req || !v->gr_resp) {
-			hv_fault_set(v, 0, s->info1, SNP_MSG_PAGE_SIZE);
-			return hv_exit_memory_fault(v, gr_start);
-		}
+			v->gr_resp = hv_host_realloc(v, NULL, SNP_MSG_PAGE_SIZE);
+		if (!v->gr_req || !v->gr_resp)
+			return hv_exit_enomem(v, gr_start);
 	}
 	/* Both pages are shared guest pages: the request is copied once (KVM kvm_read_guest into its bounce page),
 	 * and the response page is probed before the firmware consumes a sequence number for it. */

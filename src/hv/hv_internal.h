@@ -171,6 +171,16 @@ struct hv_msr_proto_row {
 
 extern const struct hv_nae_row hv_nae_rows[];
 extern const unsigned int hv_nae_row_count;
+
+/* Exit code -> row, derived from hv_nae_rows when a VM is created (nae_table.c): row id + 1 per code of the three
+ * dense code ranges (0 = not accepted). */
+#define HV_NAE_INDEX_ARCH    0x90u /* SVM_EXIT_* 0x00..0x8F */
+#define HV_NAE_INDEX_VMGEXIT 0x20u /* 0x80000000..0x8000001F */
+#define HV_NAE_INDEX_HIGH    0x10u /* 0x8000FFF0..0x8000FFFF */
+struct hv_nae_index {
+	uint8_t row[HV_NAE_INDEX_ARCH + HV_NAE_INDEX_VMGEXIT + HV_NAE_INDEX_HIGH];
+};
+void hv_nae_index_build(struct hv_nae_index *ix);
 extern const struct hv_msr_proto_row hv_msr_proto_rows[];
 extern const unsigned int hv_msr_proto_row_count;
 
@@ -191,6 +201,9 @@ struct hv_vm {
 	size_t msr_rules_n;
 	uint32_t msr_default;
 	uint64_t hypercall_exits;
+	uint32_t kvm_cpuid_base; /* base of the KVM CPUID leaves in the table (0: none), found by hv_vm_set_cpuid */
+	_Atomic uint32_t host_allocs;	/* host allocations made during VMGEXITs (alloc_fail_nth) */
+	struct hv_nae_index nae_index;	/* built from hv_nae_rows at creation; read-only after */
 	_Atomic uint64_t ap_jump_table; /* per VM, spec §12 */
 	uint64_t tsc_epoch_ns;
 	uint64_t ticks_epoch; /* hv_stat_ticks() at creation, to convert ticks to ns */
@@ -260,9 +273,13 @@ int hv_mem_write(struct hv_vcpu *v, uint64_t gpa, const void *src, uint64_t len)
 void hv_fault_set(struct hv_vcpu *v, uint64_t flags, uint64_t gpa, uint64_t size);
 /* Exit MEMORY_FAULT with vcpu->fault; `retry` runs on the next hv_vcpu_vmgexit.  Returns 0. */
 int hv_exit_memory_fault(struct hv_vcpu *v, hv_step_fn retry);
+/* realloc() for buffers the engine grows during a VMGEXIT, with the VM's fault injection (alloc_fail_nth). */
+void *hv_host_realloc(struct hv_vcpu *v, void *ptr, size_t size);
+/* A host allocation failed: hv_vcpu_vmgexit returns -ENOMEM and its next call runs `retry` (hv.h). */
+int hv_exit_enomem(struct hv_vcpu *v, hv_step_fn retry);
 
 /* nae_table.c */
-const struct hv_nae_row *hv_nae_lookup(uint64_t code);
+const struct hv_nae_row *hv_nae_lookup(const struct hv_nae_index *ix, uint64_t code);
 int hv_nae_begin(struct hv_vcpu *v);
 /* Commit: write back a sync scratch area, write the response fields into the GHCB; 1, or 0 on a memory fault. */
 int hv_nae_finish(struct hv_vcpu *v);
@@ -308,6 +325,8 @@ void hv_rate_limit_fini(struct hv_rate_limit *rl);
 /* cpuid.c: the CPUID result for (function, index) with the vCPU's XCR0/XSS.  Caller holds cfg_lock. */
 void hv_cpuid_lookup(const struct hv_vcpu *v, uint32_t function, uint32_t index, uint32_t out[4]);
 bool hv_cpuid_has_pv_feature(const struct hv_vcpu *v, unsigned int bit);
+/* The base of the KVM leaves in a CPUID table (the signature search of hv.h), or 0. */
+uint32_t hv_cpuid_kvm_base(const struct hv_cpuid_entry *entries, size_t n);
 bool hv_xcr0_acceptable(const struct hv_vcpu *v, uint64_t xcr0);
 
 /* msr_protocol.c */

@@ -9,7 +9,6 @@
 #define KVM_EPERM		     1ull /* include/uapi/linux/kvm_para.h */
 #define KVM_EINVAL		     22ull
 #define KVM_ENOSYS		     1000ull
-#define KVM_CPUID_FEATURES	     0x40000001u
 #define KVM_FEATURE_HC_MAP_GPA_RANGE 16u
 
 static int hypercall_complete(struct hv_vcpu *v)
@@ -33,9 +32,10 @@ int hv_nae_vmmcall(struct hv_vcpu *v)
 		return answer(v, -KVM_ENOSYS);
 	if (!(v->vm->hypercall_exits & HV_HYPERCALL_EXIT_VALID_MASK))
 		return answer(v, -KVM_ENOSYS);
-	/* Beyond KVM (which enforces PV CPUID only with KVM_CAP_ENFORCE_PV_FEATURE_CPUID): the hypercall exists
-	 * for the guest only if its CPUID advertises it (DESIGN rule 5); otherwise it is unknown to it. */
-	if (!hv_cpuid_has_pv_feature(v, KVM_FEATURE_HC_MAP_GPA_RANGE))
+	/* Beyond mainline KVM, which has no PV-CPUID check on this hypercall: the hypercall exists for the guest only
+	 * if its CPUID advertises it (DESIGN rule 5), unless the VM turned the gate off. */
+	if (!(v->vm->cfg.flags & HV_VM_FLAG_MAP_GPA_RANGE_UNGATED) &&
+	    !hv_cpuid_has_pv_feature(v, KVM_FEATURE_HC_MAP_GPA_RANGE))
 		return answer(v, -KVM_ENOSYS);
 	uint64_t gpa = s->rbx, npages = s->rcx, attrs = s->rdx;
 	uint64_t gfn = gpa >> 12;

@@ -5,6 +5,8 @@
  * The caller holds vm->cfg_lock (read) for the whole VMGEXIT, so slots cannot change under it.
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hv_internal.h"
@@ -25,6 +27,23 @@ int hv_exit_memory_fault(struct hv_vcpu *v, hv_step_fn retry)
 	run->memory_fault.size = v->fault.size;
 	v->complete = retry;
 	return 0;
+}
+
+void *hv_host_realloc(struct hv_vcpu *v, void *ptr, size_t size)
+{
+	struct hv_vm *vm = v->vm;
+	const uint32_t nth = vm->cfg.alloc_fail_nth;
+	if (nth && atomic_fetch_add_explicit(&vm->host_allocs, 1, memory_order_relaxed) + 1 == nth)
+		return NULL;
+	return realloc(ptr, size);
+}
+
+int hv_exit_enomem(struct hv_vcpu *v, hv_step_fn retry)
+{
+	/* KVM fails KVM_RUN with -ENOMEM here.  Not a MEMORY_FAULT: that exit names a GPA the VMM must act on, and a
+	 * KVM-style VMM reads one without the PRIVATE flag as "convert this page to shared". */
+	v->complete = retry;
+	return -ENOMEM;
 }
 
 static const struct hv_memslot *slot_for(const struct hv_vm *vm, uint64_t gpa)

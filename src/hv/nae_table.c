@@ -4,7 +4,9 @@
  * sev_es_sync_from_ghcb, spec §2.3) and the response commit.  A row per exit code the engine accepts, sorted by
  * code; anything else is GHCB_ERR_INVALID_EVENT.
  */
+#include <assert.h>
 #include <errno.h>
+#include <string.h>
 
 #include <snpemu/abi/svm_exit.h>
 
@@ -59,97 +61,87 @@ static bool guest_request_ok(const struct hv_snapshot *s)
 	return !(s->info1 & ~HV_PAGE_MASK) && !(s->info2 & ~HV_PAGE_MASK) && s->info1 != s->info2;
 }
 
-/* Row ids: the table is indexed by them, and the lookup maps exit codes to them directly. */
-enum hv_row_id {
-	ROW_READ_DR7,
-	ROW_WRITE_DR7,
-	ROW_RDTSC,
-	ROW_RDPMC,
-	ROW_CPUID,
-	ROW_INVD,
-	ROW_IOIO,
-	ROW_MSR,
-	ROW_VMMCALL,
-	ROW_RDTSCP,
-	ROW_WBINVD,
-	ROW_MONITOR,
-	ROW_MWAIT,
-	ROW_MMIO_READ,
-	ROW_MMIO_WRITE,
-	ROW_NMI_COMPLETE,
-	ROW_AP_HLT_LOOP,
-	ROW_AP_JUMP_TABLE,
-	ROW_PSC,
-	ROW_GUEST_REQUEST,
-	ROW_EXT_GUEST_REQUEST,
-	ROW_AP_CREATION,
-	ROW_HV_FEATURES,
-	ROW_TERM_REQUEST,
-	ROW_UNSUPPORTED_EVENT,
-	ROW_COUNT
-};
-
-const struct hv_nae_row hv_nae_rows[ROW_COUNT] = {
-    [ROW_READ_DR7] = {SVM_EXIT_READ_DR7, "READ_DR7", 0, 0, NULL, NULL, hv_nae_dr7_read},
-    [ROW_WRITE_DR7] = {SVM_EXIT_WRITE_DR7, "WRITE_DR7", F(RAX), 0, NULL, NULL, hv_nae_dr7_write},
-    [ROW_RDTSC] = {SVM_EXIT_RDTSC, "RDTSC", 0, 0, NULL, NULL, hv_nae_rdtsc},
-    [ROW_RDPMC] = {SVM_EXIT_RDPMC, "RDPMC", F(RCX), 0, NULL, NULL, hv_nae_rdpmc},
-    [ROW_CPUID] = {SVM_EXIT_CPUID, "CPUID", F(RAX) | F(RCX), 0, cpuid_cond, NULL, hv_nae_cpuid},
-    [ROW_INVD] = {SVM_EXIT_INVD, "INVD", 0, 0, NULL, NULL, hv_nae_no_action},
-    [ROW_IOIO] = {SVM_EXIT_IOIO, "IOIO", 0, 0, ioio_cond, NULL, hv_nae_ioio},
-    [ROW_MSR] = {SVM_EXIT_MSR, "MSR", F(RCX), 0, msr_cond, NULL, hv_nae_msr},
-    [ROW_VMMCALL] = {SVM_EXIT_VMMCALL, "VMMCALL", F(RAX) | F(CPL), 0, NULL, NULL, hv_nae_vmmcall},
-    [ROW_RDTSCP] = {SVM_EXIT_RDTSCP, "RDTSCP", 0, 0, NULL, NULL, hv_nae_rdtscp},
-    [ROW_WBINVD] = {SVM_EXIT_WBINVD, "WBINVD", 0, 0, NULL, NULL, hv_nae_no_action},
-    [ROW_MONITOR] = {SVM_EXIT_MONITOR, "MONITOR", F(RAX) | F(RCX) | F(RDX), 0, NULL, NULL, hv_nae_no_action},
-    [ROW_MWAIT] = {SVM_EXIT_MWAIT, "MWAIT", F(RAX) | F(RCX), 0, NULL, NULL, hv_nae_no_action},
-    [ROW_MMIO_READ] = {SVM_VMGEXIT_MMIO_READ, "MMIO_READ", F(SCRATCH), 0, NULL, NULL, hv_nae_mmio},
-    [ROW_MMIO_WRITE] = {SVM_VMGEXIT_MMIO_WRITE, "MMIO_WRITE", F(SCRATCH), 0, NULL, NULL, hv_nae_mmio},
-    [ROW_NMI_COMPLETE] = {SVM_VMGEXIT_NMI_COMPLETE, "NMI_COMPLETE", 0, 0, NULL, NULL, hv_nae_no_action},
-    [ROW_AP_HLT_LOOP] = {SVM_VMGEXIT_AP_HLT_LOOP, "AP_HLT_LOOP", 0, 0, NULL, NULL, hv_nae_ap_hlt_loop},
-    [ROW_AP_JUMP_TABLE] = {SVM_VMGEXIT_AP_JUMP_TABLE, "AP_JUMP_TABLE", 0, 0, NULL, NULL, hv_nae_ap_jump_table},
-    [ROW_PSC] = {SVM_VMGEXIT_PSC, "PSC", F(SCRATCH), HV_ROW_SNP_ONLY, NULL, NULL, hv_nae_psc},
-    [ROW_GUEST_REQUEST] = {SVM_VMGEXIT_GUEST_REQUEST, "GUEST_REQUEST", 0, HV_ROW_SNP_ONLY, NULL, guest_request_ok,
-			   hv_nae_guest_request},
+/* One row per exit code the engine accepts, sorted by code (hv_nae_index_build checks it).  A new NAE event is one
+ * row here; its index entry and its statistics slot follow from the table. */
+const struct hv_nae_row hv_nae_rows[] = {
+    {.code = SVM_EXIT_READ_DR7, .name = "READ_DR7", .handler = hv_nae_dr7_read},
+    {.code = SVM_EXIT_WRITE_DR7, .name = "WRITE_DR7", .required = F(RAX), .handler = hv_nae_dr7_write},
+    {.code = SVM_EXIT_RDTSC, .name = "RDTSC", .handler = hv_nae_rdtsc},
+    {.code = SVM_EXIT_RDPMC, .name = "RDPMC", .required = F(RCX), .handler = hv_nae_rdpmc},
+    {.code = SVM_EXIT_CPUID,
+     .name = "CPUID",
+     .required = F(RAX) | F(RCX),
+     .cond_required = cpuid_cond,
+     .handler = hv_nae_cpuid},
+    {.code = SVM_EXIT_INVD, .name = "INVD", .handler = hv_nae_no_action},
+    {.code = SVM_EXIT_IOIO, .name = "IOIO", .cond_required = ioio_cond, .handler = hv_nae_ioio},
+    {.code = SVM_EXIT_MSR, .name = "MSR", .required = F(RCX), .cond_required = msr_cond, .handler = hv_nae_msr},
+    {.code = SVM_EXIT_VMMCALL, .name = "VMMCALL", .required = F(RAX) | F(CPL), .handler = hv_nae_vmmcall},
+    {.code = SVM_EXIT_RDTSCP, .name = "RDTSCP", .handler = hv_nae_rdtscp},
+    {.code = SVM_EXIT_WBINVD, .name = "WBINVD", .handler = hv_nae_no_action},
+    {.code = SVM_EXIT_MONITOR, .name = "MONITOR", .required = F(RAX) | F(RCX) | F(RDX), .handler = hv_nae_no_action},
+    {.code = SVM_EXIT_MWAIT, .name = "MWAIT", .required = F(RAX) | F(RCX), .handler = hv_nae_no_action},
+    {.code = SVM_VMGEXIT_MMIO_READ, .name = "MMIO_READ", .required = F(SCRATCH), .handler = hv_nae_mmio},
+    {.code = SVM_VMGEXIT_MMIO_WRITE, .name = "MMIO_WRITE", .required = F(SCRATCH), .handler = hv_nae_mmio},
+    {.code = SVM_VMGEXIT_NMI_COMPLETE, .name = "NMI_COMPLETE", .handler = hv_nae_no_action},
+    {.code = SVM_VMGEXIT_AP_HLT_LOOP, .name = "AP_HLT_LOOP", .handler = hv_nae_ap_hlt_loop},
+    {.code = SVM_VMGEXIT_AP_JUMP_TABLE, .name = "AP_JUMP_TABLE", .handler = hv_nae_ap_jump_table},
+    {.code = SVM_VMGEXIT_PSC, .name = "PSC", .required = F(SCRATCH), .flags = HV_ROW_SNP_ONLY, .handler = hv_nae_psc},
+    {.code = SVM_VMGEXIT_GUEST_REQUEST,
+     .name = "GUEST_REQUEST",
+     .flags = HV_ROW_SNP_ONLY,
+     .cond_ok = guest_request_ok,
+     .handler = hv_nae_guest_request},
     /* RAX/RBX of the extended request are checked by its handler (INVALID_INPUT), spec §10. */
-    [ROW_EXT_GUEST_REQUEST] = {SVM_VMGEXIT_EXT_GUEST_REQUEST, "EXT_GUEST_REQUEST", 0, HV_ROW_SNP_ONLY, NULL,
-			       guest_request_ok, hv_nae_guest_request},
-    [ROW_AP_CREATION] = {SVM_VMGEXIT_AP_CREATION, "AP_CREATION", 0, HV_ROW_SNP_ONLY, ap_creation_cond, NULL,
-			 hv_nae_ap_creation},
-    [ROW_HV_FEATURES] = {SVM_VMGEXIT_HV_FEATURES, "HV_FEATURES", 0, 0, NULL, NULL, hv_nae_hv_features},
-    [ROW_TERM_REQUEST] = {SVM_VMGEXIT_TERM_REQUEST, "TERM_REQUEST", 0, 0, NULL, NULL, hv_nae_term_request},
-    [ROW_UNSUPPORTED_EVENT] = {SVM_VMGEXIT_UNSUPPORTED_EVENT, "UNSUPPORTED_EVENT", 0, 0, NULL, NULL,
-			       hv_nae_unsupported_event},
+    {.code = SVM_VMGEXIT_EXT_GUEST_REQUEST,
+     .name = "EXT_GUEST_REQUEST",
+     .flags = HV_ROW_SNP_ONLY,
+     .cond_ok = guest_request_ok,
+     .handler = hv_nae_guest_request},
+    {.code = SVM_VMGEXIT_AP_CREATION,
+     .name = "AP_CREATION",
+     .flags = HV_ROW_SNP_ONLY,
+     .cond_required = ap_creation_cond,
+     .handler = hv_nae_ap_creation},
+    {.code = SVM_VMGEXIT_HV_FEATURES, .name = "HV_FEATURES", .handler = hv_nae_hv_features},
+    {.code = SVM_VMGEXIT_TERM_REQUEST, .name = "TERM_REQUEST", .handler = hv_nae_term_request},
+    {.code = SVM_VMGEXIT_UNSUPPORTED_EVENT, .name = "UNSUPPORTED_EVENT", .handler = hv_nae_unsupported_event},
 };
+#define ROW_COUNT (sizeof(hv_nae_rows) / sizeof(hv_nae_rows[0]))
 const unsigned int hv_nae_row_count = ROW_COUNT;
-_Static_assert(sizeof(hv_nae_rows) / sizeof(hv_nae_rows[0]) + 16 <= HV_STAT_SLOTS_MAX, "stats slots");
+_Static_assert(ROW_COUNT + 16 <= HV_STAT_SLOTS_MAX, "stats slots");
+_Static_assert(ROW_COUNT < 255, "index entries are uint8_t row + 1");
 
-/* Exit codes fall in three dense ranges; a direct index per range instead of a search (VMGEXIT hot path).
- * Entries hold row id + 1 (0 = not accepted). */
-static const uint8_t arch_index[0x90] = {
-    [SVM_EXIT_READ_DR7] = ROW_READ_DR7 + 1, [SVM_EXIT_WRITE_DR7] = ROW_WRITE_DR7 + 1,
-    [SVM_EXIT_RDTSC] = ROW_RDTSC + 1,	    [SVM_EXIT_RDPMC] = ROW_RDPMC + 1,
-    [SVM_EXIT_CPUID] = ROW_CPUID + 1,	    [SVM_EXIT_INVD] = ROW_INVD + 1,
-    [SVM_EXIT_IOIO] = ROW_IOIO + 1,	    [SVM_EXIT_MSR] = ROW_MSR + 1,
-    [SVM_EXIT_VMMCALL] = ROW_VMMCALL + 1,   [SVM_EXIT_RDTSCP] = ROW_RDTSCP + 1,
-    [SVM_EXIT_WBINVD] = ROW_WBINVD + 1,	    [SVM_EXIT_MONITOR] = ROW_MONITOR + 1,
-    [SVM_EXIT_MWAIT] = ROW_MWAIT + 1,
-};
-static const uint8_t vmgexit_index[0x20] = {
-    [0x01] = ROW_MMIO_READ + 1,	    [0x02] = ROW_MMIO_WRITE + 1,	[0x03] = ROW_NMI_COMPLETE + 1,
-    [0x04] = ROW_AP_HLT_LOOP + 1,   [0x05] = ROW_AP_JUMP_TABLE + 1,	[0x10] = ROW_PSC + 1,
-    [0x11] = ROW_GUEST_REQUEST + 1, [0x12] = ROW_EXT_GUEST_REQUEST + 1, [0x13] = ROW_AP_CREATION + 1,
-};
-
-const struct hv_nae_row *hv_nae_lookup(uint64_t code)
+/* The index slot of an exit code: the codes fall in three dense ranges (architectural exits, VMGEXIT events at
+ * 0x80000000, the GHCB-spec events ending at 0x8000FFFF), so a VMGEXIT finds its row with one load instead of a
+ * search.  -1 for a code outside the ranges. */
+static long index_slot(uint64_t code)
 {
-	unsigned int id = 0;
-	if (code < sizeof(arch_index))
-		id = arch_index[code];
-	else if (code >= 0x80000000ull && code < 0x80000000ull + sizeof(vmgexit_index))
-		id = vmgexit_index[code - 0x80000000ull];
-	else if (code >= SVM_VMGEXIT_HV_FEATURES && code <= SVM_VMGEXIT_UNSUPPORTED_EVENT)
-		id = ROW_HV_FEATURES + 1 + (unsigned int)(code - SVM_VMGEXIT_HV_FEATURES);
+	if (code < HV_NAE_INDEX_ARCH)
+		return (long)code;
+	if (code >= 0x80000000ull && code < 0x80000000ull + HV_NAE_INDEX_VMGEXIT)
+		return (long)(HV_NAE_INDEX_ARCH + (code - 0x80000000ull));
+	if (code >= 0x80010000ull - HV_NAE_INDEX_HIGH && code <= 0x8000FFFFull)
+		return (long)(HV_NAE_INDEX_ARCH + HV_NAE_INDEX_VMGEXIT + (code - (0x80010000ull - HV_NAE_INDEX_HIGH)));
+	return -1;
+}
+
+void hv_nae_index_build(struct hv_nae_index *ix)
+{
+	memset(ix, 0, sizeof(*ix));
+	for (unsigned int i = 0; i < ROW_COUNT; i++) {
+		long slot = index_slot(hv_nae_rows[i].code);
+		/* Internal invariants of the table above, not guest input. */
+		assert(slot >= 0 && !ix->row[slot]);
+		assert(i == 0 || hv_nae_rows[i - 1].code < hv_nae_rows[i].code);
+		ix->row[slot] = (uint8_t)(i + 1);
+	}
+}
+
+const struct hv_nae_row *hv_nae_lookup(const struct hv_nae_index *ix, uint64_t code)
+{
+	long slot = index_slot(code);
+	unsigned int id = slot < 0 ? 0 : ix->row[slot];
 	return id ? &hv_nae_rows[id - 1] : NULL;
 }
 
@@ -205,7 +197,7 @@ static uint64_t validate(struct hv_vcpu *v)
 	const uint32_t base = F(EXIT_CODE) | F(INFO1) | F(INFO2);
 	if ((s->valid & base) != base)
 		return GHCB_ERR_MISSING_INPUT;
-	const struct hv_nae_row *row = hv_nae_lookup(s->exit_code);
+	const struct hv_nae_row *row = hv_nae_lookup(&v->vm->nae_index, s->exit_code);
 	if (!row)
 		return GHCB_ERR_INVALID_EVENT;
 	v->row = row;

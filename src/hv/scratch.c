@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Scratch area (KVM setup_vmgexit_scratch, spec §5).  Guest mistakes are answered INVALID_SCRATCH_AREA; host
- * failures (allocation, a GPA no slot backs, a private page) become MEMORY_FAULT exits, where KVM fails KVM_RUN
- * with -ENOMEM/-EFAULT (DESIGN rule 3).  Unlike KVM, an area inside the GHCB is copied too, so handlers never
- * read guest memory twice.
+ * Scratch area (KVM setup_vmgexit_scratch, spec §5).  Guest mistakes are answered INVALID_SCRATCH_AREA; a GPA no
+ * slot backs or a private page becomes a MEMORY_FAULT exit, where KVM fails KVM_RUN with -EFAULT (DESIGN rule 3); a
+ * failed allocation returns -ENOMEM as KVM does, retried by the next hv_vcpu_vmgexit.  Unlike KVM, an area inside the
+ * GHCB is copied too, so handlers never read guest memory twice.
  */
-#include <stdlib.h>
-
 #include "hv_internal.h"
 
 static int retry_handler(struct hv_vcpu *v)
@@ -31,11 +29,9 @@ int hv_scratch_setup(struct hv_vcpu *v, uint64_t len, bool sync)
 	}
 	if (len > sc->cap) {
 		uint64_t cap = (len + HV_PAGE_SIZE - 1) & HV_PAGE_MASK;
-		uint8_t *buf = realloc(sc->buf, cap);
-		if (!buf) {
-			hv_fault_set(v, 0, scratch, len);
-			return hv_exit_memory_fault(v, retry_handler);
-		}
+		uint8_t *buf = hv_host_realloc(v, sc->buf, cap);
+		if (!buf)
+			return hv_exit_enomem(v, retry_handler);
 		sc->buf = buf;
 		sc->cap = cap;
 	}

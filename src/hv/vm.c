@@ -13,7 +13,8 @@ int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
 	*out = NULL;
 	/* KVM_SEV_INIT2: ghcb_version above 2 is -EINVAL, 0 means 2 (spec §2.4). */
 	if ((cfg->type != HV_VM_TYPE_SEV_ES && cfg->type != HV_VM_TYPE_SNP) || cfg->ghcb_version > GHCB_PROTOCOL_MAX ||
-	    cfg->cbit > 63 || (cfg->flags & ~HV_VM_FLAG_NO_EXIT_TIMING) || cfg->scratch_limit > HV_SCRATCH_LIMIT_MAX)
+	    cfg->cbit > 63 || (cfg->flags & ~(HV_VM_FLAG_NO_EXIT_TIMING | HV_VM_FLAG_MAP_GPA_RANGE_UNGATED)) ||
+	    cfg->scratch_limit > HV_SCRATCH_LIMIT_MAX)
 		return -EINVAL;
 	struct hv_vm *vm = calloc(1, sizeof(*vm));
 	if (!vm)
@@ -57,6 +58,7 @@ int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
 		return -ENOMEM;
 	}
 	vm->msr_default = HV_MSR_EXIT;
+	hv_nae_index_build(&vm->nae_index);
 	vm->tsc_epoch_ns = hv_now_ns();
 	vm->ticks_epoch = hv_stat_ticks();
 	*out = vm;
@@ -179,6 +181,7 @@ int hv_vm_set_cpuid(struct hv_vm *vm, const struct hv_cpuid_entry *entries, size
 	free(vm->cpuid);
 	vm->cpuid = copy;
 	vm->cpuid_n = n;
+	vm->kvm_cpuid_base = hv_cpuid_kvm_base(copy, n);
 	vm->cpuid_variants = false;
 	for (size_t i = 0; i < n; i++)
 		if (copy[i].flags & HV_CPUID_FLAG_XSTATE_VARIANT)
@@ -205,10 +208,20 @@ int hv_vm_set_msr_policy(struct hv_vm *vm, const struct hv_msr_rule *rules, size
 	return 0;
 }
 
+uint64_t hv_check_extension(uint32_t cap)
+{
+	switch (cap) {
+	case HV_CAP_EXIT_HYPERCALL: /* KVM: KVM_EXIT_HYPERCALL_VALID_MASK (spec §9) */
+		return HV_HYPERCALL_EXIT_VALID_MASK;
+	default:
+		return 0;
+	}
+}
+
 int hv_vm_enable_hypercall_exits(struct hv_vm *vm, uint64_t mask)
 {
 	/* KVM_CAP_EXIT_HYPERCALL: args[0] must be a subset of KVM_EXIT_HYPERCALL_VALID_MASK (spec §9). */
-	if (!vm || (mask & ~HV_HYPERCALL_EXIT_VALID_MASK))
+	if (!vm || (mask & ~hv_check_extension(HV_CAP_EXIT_HYPERCALL)))
 		return -EINVAL;
 	pthread_rwlock_wrlock(&vm->cfg_lock);
 	vm->hypercall_exits = mask;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <snpemu/abi/ghcb.h>
 #include <snpemu/abi/run.h>
@@ -14,7 +15,8 @@
 
 #include "vmm/vmm_internal.h"
 
-#define COM1_LSR (SNPEMU_PORT_CONSOLE + 5) /* line status: bit 5 THR empty, bit 6 transmitter empty */
+#define VMM_ENOMEM_RETRIES 100 /* -ENOMEM retries of one VMGEXIT, 1 ms apart, before the VM stops */
+#define COM1_LSR	   (SNPEMU_PORT_CONSOLE + 5) /* line status: bit 5 THR empty, bit 6 transmitter empty */
 
 static void console_put(struct vmm_vm *vm, struct vmm_vcpu *v, const uint8_t *p, size_t n)
 {
@@ -260,10 +262,17 @@ bool vmm_vcpu_vmgexit(struct vmm_vcpu *v)
 		code = le64_load(vm->mem + msr + GHCB_OFF_SW_EXIT_CODE);
 	else
 		code = ~0ull;
+	unsigned int enomem_retries = 0;
 	for (;;) {
 		int rc = hv_vcpu_vmgexit(v->hv);
 		if (rc == 1)
 			break;
+		if (rc == -ENOMEM && enomem_retries++ < VMM_ENOMEM_RETRIES) {
+			/* The engine could not allocate host memory; the VMGEXIT stays pending and the next call
+			 * retries it (hv.h).  Give the host a moment before giving up on the VM. */
+			nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+			continue;
+		}
 		if (rc < 0) {
 			fprintf(vm->err, "snpemu: engine error %d on vCPU %u\n", rc, v->id);
 			vmm_vm_stop(vm, 127);

@@ -37,6 +37,8 @@ int vmm_platform_config(const struct vmm_config *cfg, struct fw_platform_config 
 {
 	static const uint8_t default_seed[] = "snpemu default platform seed";
 	fw_platform_config_default(pc, cfg->product);
+	if (cfg->report_version)
+		pc->report_version = cfg->report_version;
 	if (cfg->seed_len)
 		return fw_platform_config_seed(pc, cfg->seed, cfg->seed_len);
 	return fw_platform_config_seed(pc, default_seed, sizeof(default_seed) - 1);
@@ -97,7 +99,7 @@ int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_resu
 	if (rc)
 		return rc;
 	if ((rc = hv_vm_set_msr_policy(vm->hv, msr_rules, sizeof(msr_rules) / sizeof(msr_rules[0]), HV_MSR_EXIT)) ||
-	    (rc = hv_vm_enable_hypercall_exits(vm->hv, HV_HYPERCALL_EXIT_VALID_MASK)))
+	    (rc = hv_vm_enable_hypercall_exits(vm->hv, hv_check_extension(HV_CAP_EXIT_HYPERCALL))))
 		return rc;
 
 	if (vm->snp) {

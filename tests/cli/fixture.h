@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include <snpemu/abi/le.h>
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 
 #define FIXTURE_DIR SNPEMU_SRCDIR "/tests/fixtures/"
 
@@ -37,7 +37,7 @@ static inline uint8_t *fixture_read_pem(const char *name, size_t *len)
 {
 	size_t n;
 	uint8_t *pem = fixture_read(name, &n), *der = NULL;
-	if (pem && fw_attest_pem_to_der(pem, n, &der, len))
+	if (pem && attest_pem_to_der(pem, n, &der, len))
 		der = NULL;
 	free(pem);
 	return der;
@@ -61,9 +61,9 @@ static inline void fixture_free(struct fixture *fx)
 	free(fx->vcek);
 }
 
-static inline struct fw_verify_certs fixture_certs(const struct fixture *fx)
+static inline struct attest_verify_certs fixture_certs(const struct fixture *fx)
 {
-	struct fw_verify_certs c = {0};
+	struct attest_verify_certs c = {0};
 	c.ark = fx->ark, c.ark_len = fx->ark_len;
 	c.ask = fx->ask, c.ask_len = fx->ask_len;
 	c.vcek = fx->vcek, c.vcek_len = fx->vcek_len;

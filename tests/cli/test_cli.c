@@ -124,7 +124,7 @@ static void test_verify_genuine(void **state)
 	assert_true(json_object_object_get_ex(o, "ok", &v));
 	assert_true(json_object_get_boolean(v));
 	assert_true(json_object_object_get_ex(o, "checks", &v));
-	assert_int_equal(json_object_array_length(v), FW_CHECK_COUNT);
+	assert_int_equal(json_object_array_length(v), ATTEST_CHECK_COUNT);
 	json_object_put(o);
 	/* with the ARK as trusted root; then with the wrong root */
 	assert_int_equal(run(VERIFY " --ark $D/c/ark.pem"), 0);

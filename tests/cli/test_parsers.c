@@ -35,33 +35,33 @@ static int teardown(void **state)
 static void test_report_sizes_and_versions(void **state)
 {
 	(void)state;
-	struct fw_attest_report r;
+	struct attest_report r;
 	uint8_t buf[SNP_REPORT_SIZE + 1];
 	memcpy(buf, fx.report, SNP_REPORT_SIZE);
 	buf[SNP_REPORT_SIZE] = 0;
-	assert_int_equal(fw_attest_report_parse(buf, 0, &r), FW_ATTEST_PARSE_TRUNCATED);
-	assert_int_equal(fw_attest_report_parse(buf, SNP_REPORT_SIZE - 1, &r), FW_ATTEST_PARSE_TRUNCATED);
-	assert_int_equal(fw_attest_report_parse(buf, SNP_REPORT_SIZE + 1, &r), FW_ATTEST_PARSE_TOO_LONG);
+	assert_int_equal(attest_report_parse(buf, 0, &r), ATTEST_PARSE_TRUNCATED);
+	assert_int_equal(attest_report_parse(buf, SNP_REPORT_SIZE - 1, &r), ATTEST_PARSE_TRUNCATED);
+	assert_int_equal(attest_report_parse(buf, SNP_REPORT_SIZE + 1, &r), ATTEST_PARSE_TOO_LONG);
 	static const uint32_t bad_versions[] = {0, 1, 6, 0x103, 0xFFFFFFFFu};
 	for (size_t i = 0; i < sizeof(bad_versions) / sizeof(bad_versions[0]); i++) {
 		le32_store(buf, bad_versions[i]);
-		assert_int_equal(fw_attest_report_parse(buf, SNP_REPORT_SIZE, &r), FW_ATTEST_PARSE_VERSION);
+		assert_int_equal(attest_report_parse(buf, SNP_REPORT_SIZE, &r), ATTEST_PARSE_VERSION);
 	}
 	for (uint32_t v = 2; v <= 5; v++) {
 		le32_store(buf, v);
-		assert_int_equal(fw_attest_report_parse(buf, SNP_REPORT_SIZE, &r), FW_ATTEST_PARSE_OK);
+		assert_int_equal(attest_report_parse(buf, SNP_REPORT_SIZE, &r), ATTEST_PARSE_OK);
 		assert_int_equal(r.version, v);
 	}
-	assert_non_null(strstr(fw_attest_parse_status_str(FW_ATTEST_PARSE_TRUNCATED), "truncated"));
-	assert_non_null(strstr(fw_attest_parse_status_str(FW_ATTEST_PARSE_VERSION), "VERSION"));
+	assert_non_null(strstr(attest_parse_status_str(ATTEST_PARSE_TRUNCATED), "truncated"));
+	assert_non_null(strstr(attest_parse_status_str(ATTEST_PARSE_VERSION), "VERSION"));
 }
 
 /* The genuine report's values, read with `xxd tests/fixtures/genoa-report.bin`. */
 static void test_report_fields_of_genoa(void **state)
 {
 	(void)state;
-	struct fw_attest_report r;
-	assert_int_equal(fw_attest_report_parse(fx.report, fx.report_len, &r), FW_ATTEST_PARSE_OK);
+	struct attest_report r;
+	assert_int_equal(attest_report_parse(fx.report, fx.report_len, &r), ATTEST_PARSE_OK);
 	assert_int_equal(r.version, 3);
 	assert_int_equal(r.policy, 0x30000);
 	assert_int_equal(r.vmpl, 0);
@@ -73,7 +73,7 @@ static void test_report_fields_of_genoa(void **state)
 	assert_int_equal(r.cpuid_fam_id, 0x19);
 	assert_int_equal(r.cpuid_mod_id, 0x11);
 	assert_int_equal(r.cpuid_step, 1);
-	assert_int_equal(r.product, FW_ATTEST_PRODUCT_GENOA);
+	assert_int_equal(r.product, ATTEST_PRODUCT_GENOA);
 	assert_int_equal(r.tcb_layout, SNP_TCB_LAYOUT_LEGACY);
 	assert_int_equal(r.current_major, 1);
 	assert_int_equal(r.current_minor, 55);
@@ -90,26 +90,26 @@ static void test_report_fields_of_genoa(void **state)
 static void test_product_and_layout(void **state)
 {
 	(void)state;
-	assert_int_equal(fw_attest_product_from_cpuid(0x19, 0x01), FW_ATTEST_PRODUCT_MILAN);
-	assert_int_equal(fw_attest_product_from_cpuid(0x19, 0x11), FW_ATTEST_PRODUCT_GENOA);
-	assert_int_equal(fw_attest_product_from_cpuid(0x19, 0xA0), FW_ATTEST_PRODUCT_GENOA);
-	assert_int_equal(fw_attest_product_from_cpuid(0x19, 0x30), FW_ATTEST_PRODUCT_UNKNOWN);
-	assert_int_equal(fw_attest_product_from_cpuid(0x1A, 0x02), FW_ATTEST_PRODUCT_TURIN);
-	assert_int_equal(fw_attest_product_from_cpuid(0x1A, 0x50), FW_ATTEST_PRODUCT_VENICE);
-	assert_int_equal(fw_attest_product_from_cpuid(0, 0), FW_ATTEST_PRODUCT_UNKNOWN);
-	assert_string_equal(fw_attest_product_name(FW_ATTEST_PRODUCT_TURIN), "Turin");
+	assert_int_equal(attest_product_from_cpuid(0x19, 0x01), ATTEST_PRODUCT_MILAN);
+	assert_int_equal(attest_product_from_cpuid(0x19, 0x11), ATTEST_PRODUCT_GENOA);
+	assert_int_equal(attest_product_from_cpuid(0x19, 0xA0), ATTEST_PRODUCT_GENOA);
+	assert_int_equal(attest_product_from_cpuid(0x19, 0x30), ATTEST_PRODUCT_UNKNOWN);
+	assert_int_equal(attest_product_from_cpuid(0x1A, 0x02), ATTEST_PRODUCT_TURIN);
+	assert_int_equal(attest_product_from_cpuid(0x1A, 0x50), ATTEST_PRODUCT_VENICE);
+	assert_int_equal(attest_product_from_cpuid(0, 0), ATTEST_PRODUCT_UNKNOWN);
+	assert_string_equal(attest_product_name(ATTEST_PRODUCT_TURIN), "Turin");
 	/* A v3 Turin report uses the Turin TCB layout; a v2 report with an 8-byte CHIP_ID too. */
 	uint8_t buf[SNP_REPORT_SIZE];
-	struct fw_attest_report r;
+	struct attest_report r;
 	memcpy(buf, fx.report, sizeof(buf));
 	buf[SNP_REPORT_OFF_CPUID_FAM_ID] = 0x1A, buf[SNP_REPORT_OFF_CPUID_MOD_ID] = 0x02;
-	assert_int_equal(fw_attest_report_parse(buf, sizeof(buf), &r), FW_ATTEST_PARSE_OK);
+	assert_int_equal(attest_report_parse(buf, sizeof(buf), &r), ATTEST_PARSE_OK);
 	assert_int_equal(r.tcb_layout, SNP_TCB_LAYOUT_TURIN);
 	memcpy(buf, fx.report, sizeof(buf));
 	le32_store(buf, 2);
 	memset(buf + SNP_REPORT_OFF_CHIP_ID + 8, 0, 56);
-	assert_int_equal(fw_attest_report_parse(buf, sizeof(buf), &r), FW_ATTEST_PARSE_OK);
-	assert_int_equal(r.product, FW_ATTEST_PRODUCT_UNKNOWN);
+	assert_int_equal(attest_report_parse(buf, sizeof(buf), &r), ATTEST_PARSE_OK);
+	assert_int_equal(r.product, ATTEST_PRODUCT_UNKNOWN);
 	assert_int_equal(r.cpuid_fam_id, 0); /* reserved in v2 */
 	assert_int_equal(r.tcb_layout, SNP_TCB_LAYOUT_TURIN);
 }
@@ -119,12 +119,12 @@ static void test_field_table_covers_report(void **state)
 {
 	(void)state;
 	size_t n;
-	const struct fw_report_field *f = fw_report_fields(&n);
+	const struct attest_report_field *f = attest_report_fields(&n);
 	assert_true(n > 30);
 	for (uint32_t v = 2; v <= 5; v++) {
 		uint8_t cover[SNP_REPORT_SIZE] = {0};
 		for (size_t i = 0; i < n; i++) {
-			if (!fw_report_field_in_version(&f[i], v))
+			if (!attest_report_field_in_version(&f[i], v))
 				continue;
 			assert_true(f[i].offset + f[i].size <= SNP_REPORT_SIZE);
 			for (unsigned int b = f[i].offset; b < f[i].offset + f[i].size; b++)
@@ -134,36 +134,36 @@ static void test_field_table_covers_report(void **state)
 			if (cover[b] != 1)
 				fail_msg("version %u: byte 0x%x covered %u times", v, b, cover[b]);
 	}
-	assert_false(fw_report_field_in_version(&f[0], 9));
+	assert_false(attest_report_field_in_version(&f[0], 9));
 }
 
 static void test_sig_to_der(void **state)
 {
 	(void)state;
-	uint8_t der[FW_ATTEST_SIG_DER_MAX], r[72] = {0}, s[72] = {0};
+	uint8_t der[ATTEST_SIG_DER_MAX], r[72] = {0}, s[72] = {0};
 	/* r = 1, s = 0x80 (needs a leading zero) */
 	r[0] = 1;
 	s[0] = 0x80;
 	static const uint8_t want[] = {0x30, 0x07, 0x02, 0x01, 0x01, 0x02, 0x02, 0x00, 0x80};
-	assert_int_equal(fw_attest_sig_to_der(r, s, der), sizeof(want));
+	assert_int_equal(attest_sig_to_der(r, s, der), sizeof(want));
 	assert_memory_equal(der, want, sizeof(want));
 	/* the largest: both 48 bytes with the top bit set */
 	memset(r, 0xFF, 48);
 	memset(s, 0xFF, 48);
-	assert_int_equal(fw_attest_sig_to_der(r, s, der), 2 + 2 * 51);
+	assert_int_equal(attest_sig_to_der(r, s, der), 2 + 2 * 51);
 	assert_int_equal(der[1], 102);
 	assert_int_equal(der[3], 49);
 	assert_int_equal(der[4], 0);
 	/* zero and over-long components are rejected */
 	memset(r, 0, sizeof(r));
-	assert_int_equal(fw_attest_sig_to_der(r, s, der), -EINVAL);
+	assert_int_equal(attest_sig_to_der(r, s, der), -EINVAL);
 	r[0] = 1;
 	s[48] = 1;
-	assert_int_equal(fw_attest_sig_to_der(r, s, der), -EINVAL);
+	assert_int_equal(attest_sig_to_der(r, s, der), -EINVAL);
 	/* the genuine signature: R's top significant byte is 0xbb, so R gets a leading zero */
-	struct fw_attest_report rep;
-	assert_int_equal(fw_attest_report_parse(fx.report, fx.report_len, &rep), FW_ATTEST_PARSE_OK);
-	int n = fw_attest_sig_to_der(rep.sig_r, rep.sig_s, der);
+	struct attest_report rep;
+	assert_int_equal(attest_report_parse(fx.report, fx.report_len, &rep), ATTEST_PARSE_OK);
+	int n = attest_sig_to_der(rep.sig_r, rep.sig_s, der);
 	assert_true(n > 0);
 	assert_int_equal(der[2], 0x02);
 	assert_int_equal(der[3], 49);
@@ -174,17 +174,17 @@ static void test_sig_to_der(void **state)
 static void test_describe_and_json(void **state)
 {
 	(void)state;
-	struct fw_attest_report r;
-	assert_int_equal(fw_attest_report_parse(fx.report, fx.report_len, &r), FW_ATTEST_PARSE_OK);
+	struct attest_report r;
+	assert_int_equal(attest_report_parse(fx.report, fx.report_len, &r), ATTEST_PARSE_OK);
 	char *buf = malloc(65536);
 	struct snpemu_text t;
 	snpemu_text_init(&t, buf, 65536);
-	assert_true(fw_attest_report_describe(&r, &t) > 0);
+	assert_true(attest_report_describe(&r, &t) > 0);
 	assert_false(t.truncated);
 	size_t n;
-	const struct fw_report_field *f = fw_report_fields(&n);
+	const struct attest_report_field *f = attest_report_fields(&n);
 	for (size_t i = 0; i < n; i++)
-		if (fw_report_field_in_version(&f[i], 3))
+		if (attest_report_field_in_version(&f[i], 3))
 			assert_non_null(strstr(buf, f[i].name));
 	assert_non_null(strstr(buf, "bl=10 tee=0 snp=23 ucode=84"));
 	assert_non_null(strstr(buf, "smt reserved_must_be_one"));
@@ -193,7 +193,7 @@ static void test_describe_and_json(void **state)
 	assert_null(strstr(buf, "launch_mit_vector")); /* v5 only */
 	free(buf);
 
-	char *js = fw_attest_report_json(&r);
+	char *js = attest_report_json(&r);
 	assert_non_null(js);
 	json_object *o = json_tokener_parse(js);
 	assert_non_null(o);
@@ -233,68 +233,68 @@ static void test_cert_table(void **state)
 	(void)state;
 	static const uint8_t guids[][16] = {SNP_GUID_ARK, SNP_GUID_ASK, SNP_GUID_VCEK, SNP_GUID_CRL, {0x11, 0x22}};
 	uint8_t buf[1024];
-	struct fw_attest_cert_table t;
+	struct attest_cert_table t;
 	size_t len = build_table(buf, sizeof(buf), guids, 5, 40);
-	assert_int_equal(fw_attest_cert_table_parse(buf, len, &t), 0);
+	assert_int_equal(attest_cert_table_parse(buf, len, &t), 0);
 	assert_int_equal(t.count, 5);
 	assert_int_equal(t.table_size, 6 * 24);
 	assert_int_equal(t.blob_end, len);
-	assert_int_equal(t.entries[0].kind, FW_ATTEST_CERT_ARK);
-	assert_int_equal(t.entries[3].kind, FW_ATTEST_CERT_CRL);
-	assert_int_equal(t.entries[4].kind, FW_ATTEST_CERT_OTHER);
-	const struct fw_attest_cert_entry *e = fw_attest_cert_table_find(&t, FW_ATTEST_CERT_VCEK);
+	assert_int_equal(t.entries[0].kind, ATTEST_CERT_ARK);
+	assert_int_equal(t.entries[3].kind, ATTEST_CERT_CRL);
+	assert_int_equal(t.entries[4].kind, ATTEST_CERT_OTHER);
+	const struct attest_cert_entry *e = attest_cert_table_find(&t, ATTEST_CERT_VCEK);
 	assert_non_null(e);
 	assert_int_equal(buf[e->offset], 0xA2);
-	assert_null(fw_attest_cert_table_find(&t, FW_ATTEST_CERT_VLEK));
+	assert_null(attest_cert_table_find(&t, ATTEST_CERT_VLEK));
 	char g[37];
-	fw_guid_str(guids[2], g);
+	attest_guid_str(guids[2], g);
 	assert_string_equal(g, "63da758d-e664-4564-adc5-f4b93be8accd");
 
 	char text[2048];
 	struct snpemu_text tx;
 	snpemu_text_init(&tx, text, sizeof(text));
-	fw_attest_cert_table_describe(&t, &tx);
+	attest_cert_table_describe(&t, &tx);
 	assert_non_null(strstr(text, "VCEK  63da758d-e664-4564-adc5-f4b93be8accd"));
-	char *js = fw_attest_cert_table_json(&t);
+	char *js = attest_cert_table_json(&t);
 	assert_non_null(js);
 	assert_non_null(strstr(js, "\"kind\":\"CRL\""));
 	free(js);
 
 	/* empty tables: 24 zero bytes, or a zeroed page */
 	memset(buf, 0, sizeof(buf));
-	assert_int_equal(fw_attest_cert_table_parse(buf, 24, &t), 0);
+	assert_int_equal(attest_cert_table_parse(buf, 24, &t), 0);
 	assert_int_equal(t.count, 0);
-	assert_int_equal(fw_attest_cert_table_parse(buf, 1024, &t), 0);
+	assert_int_equal(attest_cert_table_parse(buf, 1024, &t), 0);
 
 	/* go-sev-guest's zero-GUID ASVK placeholder with an offset is an entry, not the terminator */
 	static const uint8_t with_zero_guid[][16] = {SNP_GUID_ARK, {0}, SNP_GUID_VCEK};
 	len = build_table(buf, sizeof(buf), with_zero_guid, 3, 16);
-	assert_int_equal(fw_attest_cert_table_parse(buf, len, &t), 0);
+	assert_int_equal(attest_cert_table_parse(buf, len, &t), 0);
 	assert_int_equal(t.count, 3);
 
 	/* errors */
-	assert_int_equal(fw_attest_cert_table_parse(buf, 23, &t), -EINVAL);
+	assert_int_equal(attest_cert_table_parse(buf, 23, &t), -EINVAL);
 	len = build_table(buf, sizeof(buf), guids, 3, 40);
-	assert_int_equal(fw_attest_cert_table_parse(buf, len - 1, &t), -EINVAL); /* last blob beyond the buffer */
+	assert_int_equal(attest_cert_table_parse(buf, len - 1, &t), -EINVAL); /* last blob beyond the buffer */
 	assert_non_null(strstr(t.error, "beyond"));
-	assert_int_equal(fw_attest_cert_table_parse(buf, 3 * 24 + 10, &t), -EINVAL); /* terminator cut off */
+	assert_int_equal(attest_cert_table_parse(buf, 3 * 24 + 10, &t), -EINVAL); /* terminator cut off */
 	assert_non_null(strstr(t.error, "terminator"));
 	le32_store(buf + 16, 24); /* ARK blob inside the table */
-	assert_int_equal(fw_attest_cert_table_parse(buf, len, &t), -EINVAL);
+	assert_int_equal(attest_cert_table_parse(buf, len, &t), -EINVAL);
 	assert_non_null(strstr(t.error, "inside"));
 	len = build_table(buf, sizeof(buf), guids, 3, 40);
 	le32_store(buf + 24 + 16, 0xFFFFFFF0u); /* offset + length overflows 32 bits */
-	assert_int_equal(fw_attest_cert_table_parse(buf, len, &t), -EINVAL);
+	assert_int_equal(attest_cert_table_parse(buf, len, &t), -EINVAL);
 	len = build_table(buf, sizeof(buf), guids, 3, 40);
 	le32_store(buf + 20, 0); /* zero length */
-	assert_int_equal(fw_attest_cert_table_parse(buf, len, &t), -EINVAL);
+	assert_int_equal(attest_cert_table_parse(buf, len, &t), -EINVAL);
 	static const uint8_t dup[][16] = {SNP_GUID_VCEK, SNP_GUID_VCEK};
 	len = build_table(buf, sizeof(buf), dup, 2, 8);
-	assert_int_equal(fw_attest_cert_table_parse(buf, len, &t), -EINVAL);
+	assert_int_equal(attest_cert_table_parse(buf, len, &t), -EINVAL);
 	assert_non_null(strstr(t.error, "twice"));
 	/* a table of nothing but non-zero entries */
 	memset(buf, 0x41, sizeof(buf));
-	assert_int_equal(fw_attest_cert_table_parse(buf, sizeof(buf), &t), -EINVAL);
+	assert_int_equal(attest_cert_table_parse(buf, sizeof(buf), &t), -EINVAL);
 }
 
 static void test_psc_decode(void **state)

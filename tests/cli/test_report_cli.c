@@ -81,6 +81,69 @@ static void test_report_then_verify(void **state)
 	assert_non_null(strstr(out, "measurement"));
 }
 
+/* --report-version 2|3|5 chooses what the firmware model emits (default 5); each verifies and decodes with its
+ * own field set. */
+static void test_report_versions(void **state)
+{
+	(void)state;
+	static const unsigned versions[] = {2, 3, 5, 0};
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		const unsigned v = versions[i] ? versions[i] : 5;
+		char opt[32] = "";
+		if (versions[i])
+			snprintf(opt, sizeof(opt), "--report-version %u", versions[i]);
+		assert_int_equal(cli("report --backend sim %s --quiet --out %s/v%zu", opt, dir, i), 0);
+		char path[128];
+		snprintf(path, sizeof(path), "%s/v%zu/report.bin", dir, i);
+		FILE *f = fopen(path, "rb");
+		assert_non_null(f);
+		uint8_t rep[0x4A0];
+		assert_int_equal(fread(rep, 1, sizeof(rep), f), sizeof(rep));
+		fclose(f);
+		assert_int_equal(rep[0] | rep[1] << 8 | rep[2] << 16 | (uint32_t)rep[3] << 24, v);
+		assert_int_equal(cli("verify --report %s --certs %s/v%zu --report-version %u", path, dir, i, v), 0);
+		assert_non_null(strstr(out, "report_format      pass"));
+		assert_int_equal(cli("decode report %s", path), 0);
+		assert_int_equal(strstr(out, "current_mit_vector") != NULL, v >= 5);
+		assert_int_equal(strstr(out, "cpuid_fam_id") != NULL, v >= 3);
+	}
+	assert_int_equal(cli("report --report-version 4 --out %s/v4", dir), 2);
+	assert_non_null(strstr(out, "--report-version"));
+	assert_int_equal(cli("run --report-version 6 hello"), 2);
+}
+
+/* Several reports in one verify: each result printed, the chain verified once, the status the first failure. */
+static void test_verify_several_reports(void **state)
+{
+	(void)state;
+	assert_int_equal(cli("report --backend sim --quiet --out %s/m1", dir), 0);
+	assert_int_equal(cli("report --backend sim --quiet --report-data 0x11 --out %s/m2", dir), 0);
+	assert_int_equal(cli("verify --report %s/m1/report.bin --report %s/m2/report.bin --certs %s/m1", dir, dir, dir),
+			 0);
+	const char *second = strstr(out, "m2/report.bin");
+	assert_non_null(strstr(out, "m1/report.bin"));
+	assert_non_null(second);
+	assert_non_null(strstr(second, "OK:"));
+	/* REPORT_DATA 0x11... is only the second report's: the run fails (1), naming the first report's check. */
+	assert_int_equal(
+	    cli("verify --report %s/m1/report.bin --report %s/m2/report.bin --certs %s/m1 --report-data 11", dir, dir,
+		dir),
+	    1);
+	assert_non_null(strstr(out, "first failing check: report_data"));
+	second = strstr(out, "m2/report.bin");
+	assert_non_null(second);
+	assert_non_null(strstr(second, "OK:"));
+	/* --json: an array with one result per report. */
+	assert_int_equal(
+	    cli("verify --report %s/m1/report.bin --report %s/m2/report.bin --certs %s/m1 --json", dir, dir, dir), 0);
+	assert_int_equal(out[0], '[');
+	const char *ok1 = strstr(out, "\"ok\":true");
+	assert_non_null(ok1);
+	assert_non_null(strstr(ok1 + 1, "\"ok\":true"));
+	/* An unreadable report is a usage error (2). */
+	assert_int_equal(cli("verify --report %s/m1/report.bin --report %s/nosuch --certs %s/m1", dir, dir, dir), 2);
+}
+
 static void test_certs_file(void **state)
 {
 	(void)state;
@@ -133,7 +196,9 @@ static void test_run_statuses(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_report_then_verify), cmocka_unit_test(test_certs_file),
-					   cmocka_unit_test(test_bad_arguments), cmocka_unit_test(test_run_statuses)};
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_report_then_verify), cmocka_unit_test(test_certs_file),
+	    cmocka_unit_test(test_report_versions),    cmocka_unit_test(test_verify_several_reports),
+	    cmocka_unit_test(test_bad_arguments),      cmocka_unit_test(test_run_statuses)};
 	return cmocka_run_group_tests_name("cli/report", tests, setup, teardown);
 }

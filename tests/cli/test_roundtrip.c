@@ -18,7 +18,7 @@
 
 #include <snpemu/abi/report.h>
 #include <snpemu/fw.h>
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 #include <snpemu/vmm.h>
 
 struct fixture {
@@ -64,37 +64,37 @@ static int teardown(void **state)
 
 /* Verify `report` with the given certificates; returns the first failing check or -1. */
 static int verify(const uint8_t *report, const uint8_t *ark, size_t ark_len, const uint8_t *ask, size_t ask_len,
-		  const uint8_t *vcek, size_t vcek_len, const struct fw_verify_policy *policy)
+		  const uint8_t *vcek, size_t vcek_len, const struct attest_verify_policy *policy)
 {
-	struct fw_attest_report r;
-	struct fw_verify_result res;
-	if (fw_attest_report_parse(report, SNP_REPORT_SIZE, &r) != FW_ATTEST_PARSE_OK)
+	struct attest_report r;
+	struct attest_verify_result res;
+	if (attest_report_parse(report, SNP_REPORT_SIZE, &r) != ATTEST_PARSE_OK)
 		return 1000;
-	struct fw_verify_certs certs = {.ark = ark,
-					.ark_len = ark_len,
-					.ask = ask,
-					.ask_len = ask_len,
-					.vcek = vcek,
-					.vcek_len = vcek_len,
-					.trusted_ark = ark,
-					.trusted_ark_len = ark_len};
-	struct fw_verify_policy def;
-	fw_verify_policy_default(&def);
-	fw_attest_verify(&r, &certs, policy ? policy : &def, &res);
+	struct attest_verify_certs certs = {.ark = ark,
+					    .ark_len = ark_len,
+					    .ask = ask,
+					    .ask_len = ask_len,
+					    .vcek = vcek,
+					    .vcek_len = vcek_len,
+					    .trusted_ark = ark,
+					    .trusted_ark_len = ark_len};
+	struct attest_verify_policy def;
+	attest_verify_policy_default(&def);
+	attest_verify(&r, &certs, policy ? policy : &def, &res);
 	return res.first_failure;
 }
 
 static void test_report_verifies(void **state)
 {
 	struct fixture *f = *state;
-	struct fw_verify_policy p;
-	fw_verify_policy_default(&p);
+	struct attest_verify_policy p;
+	attest_verify_policy_default(&p);
 	p.has_measurement = p.has_report_data = p.has_vmpl = p.has_version = true;
 	memcpy(p.measurement, f->res.measurement, 48);
 	for (int i = 0; i < 64; i++)
 		p.report_data[i] = (uint8_t)i;
 	p.vmpl = 0;
-	p.version = 3;
+	p.version = 5; /* the firmware model's default */
 	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p), -1);
 }
 
@@ -114,8 +114,8 @@ static void test_signed_bytes_corrupted(void **state)
 		bool version = off < 4;
 		bool algo = (off >= SNP_REPORT_OFF_SIG_ALGO && off < SNP_REPORT_OFF_SIG_ALGO + 4) ||
 			    off == SNP_REPORT_OFF_SIGNER_INFO;
-		int want = version ? 1000 : algo ? FW_CHECK_SIGNATURE_ALGO : FW_CHECK_REPORT_SIGNATURE;
-		if (first != want && !((algo || version) && first == FW_CHECK_REPORT_SIGNATURE)) {
+		int want = version ? 1000 : algo ? ATTEST_CHECK_SIGNATURE_ALGO : ATTEST_CHECK_REPORT_SIGNATURE;
+		if (first != want && !((algo || version) && first == ATTEST_CHECK_REPORT_SIGNATURE)) {
 			fprintf(stderr, "offset 0x%x: first failure %d, expected %d\n", off, first, want);
 			fail();
 		}
@@ -124,7 +124,7 @@ static void test_signed_bytes_corrupted(void **state)
 	memcpy(r, f->res.report, sizeof(r));
 	r[SNP_REPORT_OFF_MEASUREMENT] ^= 0x80;
 	assert_int_equal(verify(r, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, NULL),
-			 FW_CHECK_REPORT_SIGNATURE);
+			 ATTEST_CHECK_REPORT_SIGNATURE);
 }
 
 static void test_signature_corrupted(void **state)
@@ -135,11 +135,11 @@ static void test_signature_corrupted(void **state)
 		memcpy(r, f->res.report, sizeof(r));
 		r[SNP_REPORT_OFF_SIGNATURE + SNP_SIG_OFF_R + i] ^= 0x10;
 		assert_int_equal(verify(r, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, NULL),
-				 FW_CHECK_REPORT_SIGNATURE);
+				 ATTEST_CHECK_REPORT_SIGNATURE);
 		memcpy(r, f->res.report, sizeof(r));
 		r[SNP_REPORT_OFF_SIGNATURE + SNP_SIG_OFF_S + i] ^= 0x10;
 		assert_int_equal(verify(r, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, NULL),
-				 FW_CHECK_REPORT_SIGNATURE);
+				 ATTEST_CHECK_REPORT_SIGNATURE);
 	}
 }
 
@@ -163,9 +163,9 @@ static void test_certificates_corrupted(void **state)
 			size_t al = f->ark_len, kl = f->ask_len, vl = f->vcek_len;
 			/* A corrupted ARK is also the trusted root here, so its self-signature is what fails. */
 			int first = verify(f->res.report, a, al, k, kl, v, vl, NULL);
-			int want = c == 0   ? FW_CHECK_ARK_SIGNATURE
-				   : c == 1 ? FW_CHECK_ASK_SIGNATURE
-					    : FW_CHECK_VCEK_SIGNATURE;
+			int want = c == 0   ? ATTEST_CHECK_ARK_SIGNATURE
+				   : c == 1 ? ATTEST_CHECK_ASK_SIGNATURE
+					    : ATTEST_CHECK_VCEK_SIGNATURE;
 			assert_int_equal(first, want);
 		}
 		free(copy);
@@ -175,37 +175,37 @@ static void test_certificates_corrupted(void **state)
 static void test_policy_options(void **state)
 {
 	struct fixture *f = *state;
-	struct fw_verify_policy p;
-	fw_verify_policy_default(&p);
+	struct attest_verify_policy p;
+	attest_verify_policy_default(&p);
 	p.has_measurement = true;
 	memcpy(p.measurement, f->res.measurement, 48);
 	p.measurement[47] ^= 1;
 	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p),
-			 FW_CHECK_MEASUREMENT);
-	fw_verify_policy_default(&p);
+			 ATTEST_CHECK_MEASUREMENT);
+	attest_verify_policy_default(&p);
 	p.has_vmpl = true;
 	p.vmpl = 1;
 	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p),
-			 FW_CHECK_VMPL);
-	fw_verify_policy_default(&p);
+			 ATTEST_CHECK_VMPL);
+	attest_verify_policy_default(&p);
 	p.deny_smt = true; /* the default policy 0x30000 allows SMT */
 	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p),
-			 FW_CHECK_POLICY_SMT);
-	fw_verify_policy_default(&p);
+			 ATTEST_CHECK_POLICY_SMT);
+	attest_verify_policy_default(&p);
 	p.has_min_tcb = true;
 	p.min_tcb = (struct snp_tcb){.bootloader = 0x0a, .tee = 0, .snp = 0x17, .microcode = 0x54};
 	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p), -1);
 	p.min_tcb.microcode = 0x55;
 	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p),
-			 FW_CHECK_MIN_TCB);
-	fw_verify_policy_default(&p);
+			 ATTEST_CHECK_MIN_TCB);
+	attest_verify_policy_default(&p);
 	p.has_min_fw = true;
 	p.min_fw_major = 1;
 	p.min_fw_minor = 0x37;
 	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p), -1);
 	p.min_fw_minor = 0x38;
 	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p),
-			 FW_CHECK_MIN_FW_VERSION);
+			 ATTEST_CHECK_MIN_FW_VERSION);
 }
 
 int main(void)

@@ -17,7 +17,7 @@
 #include <snpemu/abi/le.h>
 #include <snpemu/fw.h>
 
-#include "fw/crypto.h"
+#include "common/crypto.h"
 #include "fw_fixture.h"
 
 static struct fixture fx;

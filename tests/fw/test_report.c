@@ -20,9 +20,10 @@
 #include <cmocka.h>
 
 #include <snpemu/abi/le.h>
+#include <snpemu/attest.h>
 #include <snpemu/fw.h>
 
-#include "fw/crypto.h"
+#include "common/crypto.h"
 #include "fw_fixture.h"
 
 static struct fixture fx;
@@ -98,7 +99,7 @@ static void test_report_fields(void **state)
 	struct fw_guest_context c;
 	fw_guest_export(fx.g, &c);
 	assert_int_equal(get_report(&fx, 0, 0, 0, rep), 0);
-	assert_int_equal(le32_load(rep + 0x00), 3);
+	assert_int_equal(le32_load(rep + 0x00), 5); /* the default: current firmware emits version 5 */
 	assert_int_equal(le32_load(rep + 0x04), 0);
 	assert_int_equal(le64_load(rep + 0x08), FIX_POLICY);
 	assert_true(zero(rep + 0x10, 32)); /* family and image ID: no ID block */
@@ -132,7 +133,9 @@ static void test_report_fields(void **state)
 	assert_int_equal(rep[0x1ED], 0x37);
 	assert_int_equal(rep[0x1EE], 1);
 	assert_int_equal(le64_load(rep + 0x1F0), fw_platform_tcb(fx.p, FW_TCB_LAUNCH));
-	assert_true(zero(rep + 0x1F8, 0xA8));
+	assert_int_equal(le64_load(rep + 0x1F8), c.launch_mit_vector);
+	assert_int_equal(le64_load(rep + 0x200), fw_platform_config(fx.p)->current_mit_vector);
+	assert_true(zero(rep + 0x208, 0x98));
 	assert_true(zero(rep + 0x2A0 + 48, 24)); /* r: only 48 significant bytes */
 	assert_true(zero(rep + 0x2E8 + 48, 24));
 	assert_true(zero(rep + 0x330, 0x170));
@@ -152,8 +155,10 @@ static void test_matches_genuine_report(void **state)
 	assert_int_equal(fread(genuine, 1, sizeof(genuine), f), sizeof(genuine));
 	fclose(f);
 	assert_int_equal(get_report(&fx, 0, 0, 0, rep), 0);
-	/* version, policy, VMPL, algorithm, current TCB, platform info, signer info */
-	assert_memory_equal(rep, genuine, 4);
+	/* version (the genuine report is from v3 firmware; ours emits 5 unless configured), policy, VMPL, algorithm,
+	 * current TCB, platform info, signer info */
+	assert_int_equal(le32_load(genuine), 3);
+	assert_int_equal(le32_load(rep), 5);
 	assert_memory_equal(rep + 0x08, genuine + 0x08, 8);
 	assert_memory_equal(rep + 0x30, genuine + 0x30, 0x20);
 	/* report ID MA, reported TCB, CPUID, committed TCB, versions, launch TCB */
@@ -243,6 +248,81 @@ static void test_vlek_and_v2(void **state)
 	assert_int_equal(get_report(&f, 0, 0, 2, rep), 0);
 	assert_int_equal(snp_signer_signing_key(le32_load(rep + 0x48)), SNP_SIGNING_KEY_VLEK);
 	fixture_stop(&f);
+}
+
+/* Report versions 2, 3 and 5 from the firmware model: each with its field set (v3 adds the CPUID bytes, v5 the
+ * mitigation vectors), each verifying completely, and each judged by its own reserved-byte rules. */
+static void test_report_versions(void **state)
+{
+	(void)state;
+	static const uint32_t versions[] = {2, 3, 5};
+	const uint64_t mit = 0x0000000000000D05ull;
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		const uint32_t v = versions[i];
+		struct fw_platform_config cfg;
+		struct fixture f;
+		uint8_t rep[0x4A0];
+		fw_platform_config_default(&cfg, FW_PRODUCT_GENOA);
+		fw_platform_config_seed(&cfg, (const uint8_t *)"versions", 8);
+		cfg.report_version = v;
+		cfg.current_mit_vector = mit;
+		assert_int_equal(fixture_start(&f, &cfg), 0);
+		assert_int_equal(get_report(&f, 0, 0, 0, rep), 0);
+		assert_int_equal(le32_load(rep), v);
+		assert_int_equal(rep[0x188] != 0, v >= 3); /* CPUID_FAM_ID from v3 */
+		assert_int_equal(le64_load(rep + 0x1F8), v >= 5 ? mit : 0);
+		assert_int_equal(le64_load(rep + 0x200), v >= 5 ? mit : 0);
+
+		struct attest_report r;
+		assert_int_equal(attest_report_parse(rep, sizeof(rep), &r), ATTEST_PARSE_OK);
+		assert_int_equal(r.version, v);
+		assert_int_equal(r.launch_mit_vector, v >= 5 ? mit : 0);
+		assert_int_equal(r.current_mit_vector, v >= 5 ? mit : 0);
+		assert_int_equal(r.product, v >= 3 ? ATTEST_PRODUCT_GENOA : ATTEST_PRODUCT_UNKNOWN);
+		struct attest_verify_certs certs = {0};
+		assert_int_equal(fw_platform_cert(f.p, FW_CERT_ARK, &certs.ark, &certs.ark_len), 0);
+		assert_int_equal(fw_platform_cert(f.p, FW_CERT_ASK, &certs.ask, &certs.ask_len), 0);
+		assert_int_equal(fw_platform_cert(f.p, FW_CERT_VCEK, &certs.vcek, &certs.vcek_len), 0);
+		struct attest_verify_policy pol;
+		struct attest_verify_result res;
+		attest_verify_policy_default(&pol);
+		pol.has_version = true;
+		pol.version = v;
+		assert_int_equal(attest_verify(&r, &certs, &pol, &res), 0);
+
+		/* A set bit at 0x1F8 is LAUNCH_MIT_VECTOR in v5 and a reserved byte before; 0x208 is reserved in all.
+		 */
+		static const struct {
+			uint16_t off;
+			uint32_t reserved_in; /* bit v: reserved in version v */
+		} probes[] = {{0x1F8, 1u << 2 | 1u << 3},
+			      {0x200, 1u << 2 | 1u << 3},
+			      {0x208, 0x2C},
+			      {0x18B, 0x2C},
+			      {0x188, 1u << 2}};
+		for (size_t j = 0; j < sizeof(probes) / sizeof(probes[0]); j++) {
+			uint8_t bad[0x4A0];
+			memcpy(bad, rep, sizeof(bad));
+			bad[probes[j].off] ^= 0x10;
+			assert_int_equal(attest_report_parse(bad, sizeof(bad), &r), ATTEST_PARSE_OK);
+			assert_int_equal(attest_verify(&r, &certs, &pol, &res), 1); /* the signature breaks */
+			const bool reserved = (probes[j].reserved_in >> v) & 1u;
+			assert_int_equal(res.checks[ATTEST_CHECK_REPORT_FORMAT].status,
+					 reserved ? ATTEST_CHECK_FAIL : ATTEST_CHECK_PASS);
+		}
+		fixture_stop(&f);
+	}
+	/* The firmware emits no version 4 (nor anything else outside 2, 3, 5). */
+	struct fw_platform_config cfg;
+	struct fw_platform *p;
+	fw_platform_config_default(&cfg, FW_PRODUCT_GENOA);
+	for (uint32_t v = 0; v < 8; v++) {
+		cfg.report_version = v;
+		int rc = fw_platform_create(&cfg, &p);
+		assert_int_equal(rc, fw_report_version_supported(v) ? 0 : -EINVAL);
+		if (!rc)
+			fw_platform_destroy(p);
+	}
 }
 
 static void test_turin_report(void **state)
@@ -407,6 +487,7 @@ int main(void)
 	    cmocka_unit_test(test_derived_keys),	   cmocka_unit_test(test_tsc_info),
 	    cmocka_unit_test(test_cpuid_message),	   cmocka_unit_test(test_verify_genuine_signature),
 	    cmocka_unit_test(test_reproducible),	   cmocka_unit_test(test_turin_report),
+	    cmocka_unit_test(test_report_versions),
 	};
 	return cmocka_run_group_tests_name("fw/report", tests, setup, teardown);
 }

@@ -21,6 +21,43 @@ static void prep_msr_policy(struct env *e)
 	hv_vm_set_msr_policy(e->vm, rules, 4, HV_MSR_EXIT);
 }
 
+/* Hypervisor CPUID leaves laid out as QEMU does with hv-* options: Hyper-V's at 0x40000000 ("Microsoft Hv", the
+ * "Hv#1" interface signature at 0x40000001, whose EAX has bit 16 set), KVM's at 0x40000100 when `kvm` is set, with
+ * the features leaf 0x40000101 advertising `kvm_features`. */
+static void set_hyperv_cpuid(struct env *e, bool kvm, uint32_t kvm_features)
+{
+	const struct hv_cpuid_entry cpuid[] = {
+	    {.function = 0x40000000, .eax = 0x4000000A, .ebx = 0x7263694D, .ecx = 0x666F736F, .edx = 0x76482074},
+	    {.function = 0x40000001, .eax = 0x31237648 /* "Hv#1" */},
+	    {.function = 0x40000100,
+	     .eax = 0x40000101,
+	     .ebx = kvm ? 0x4B4D564B : 0,
+	     .ecx = kvm ? 0x564B4D56 : 0,
+	     .edx = kvm ? 0x4D : 0},
+	    {.function = 0x40000101, .eax = kvm_features},
+	};
+	hv_vm_set_cpuid(e->vm, cpuid, sizeof(cpuid) / sizeof(cpuid[0]));
+}
+static void prep_hyperv_kvm_pv(struct env *e)
+{
+	set_hyperv_cpuid(e, true, 1u << 16);
+}
+static void prep_hyperv_kvm_no_pv(struct env *e)
+{
+	set_hyperv_cpuid(e, true, 0);
+}
+static void prep_hyperv_only(struct env *e)
+{
+	set_hyperv_cpuid(e, false, 1u << 16);
+}
+/* KVM's features leaf at 0x40000001 with bit 16, but no signature at 0x40000000: not KVM's leaves. */
+static void prep_no_kvm_signature(struct env *e)
+{
+	const struct hv_cpuid_entry cpuid[] = {{.function = 0x40000000, .eax = 0x40000001},
+					       {.function = 0x40000001, .eax = 1u << 16}};
+	hv_vm_set_cpuid(e->vm, cpuid, 2);
+}
+
 static void prep_msr_default_gp(struct env *e)
 {
 	hv_vm_set_msr_policy(e->vm, NULL, 0, HV_MSR_GP);
@@ -218,6 +255,28 @@ const struct row conf_rows_exits[] = {
      .in = V_RAX | V_CPL | V_RBX | V_RCX | V_RDX, .rax = 12, .rbx = 0x200000, .rcx = 16,
      .rdx = SNPEMU_MAP_GPA_RANGE_ENCRYPTED, .exit = SNPEMU_EXIT_HYPERCALL, .respond = resp_hc,
      .evalid = V_I1 | V_I2 | V_RAX, .check = c_hc_ret},
+    /* The KVM leaves are found by signature (KVM kvm_get_hypervisor_cpuid, Linux kvm_cpuid_base). */
+    {"MAP_GPA_RANGE: Hyper-V leaves first, KVM features at 0x40000101 -> exit", SNP, ENV_HC_ENABLE,
+     .prep = prep_hyperv_kvm_pv, .code = SVM_EXIT_VMMCALL, .in = V_RAX | V_CPL | V_RBX | V_RCX | V_RDX, .rax = 12,
+     .rbx = 0x200000, .rcx = 16, .rdx = SNPEMU_MAP_GPA_RANGE_ENCRYPTED, .exit = SNPEMU_EXIT_HYPERCALL, .check1 = c1_hc,
+     .respond = resp_hc, .evalid = V_I1 | V_I2 | V_RAX, .check = c_hc_ret},
+    {"MAP_GPA_RANGE: \"Hv#1\" at 0x40000001, KVM's 0x40000101 without it -> -KVM_ENOSYS", SNP, ENV_HC_ENABLE,
+     .prep = prep_hyperv_kvm_no_pv, .code = SVM_EXIT_VMMCALL, .in = V_RAX | V_CPL | V_RBX | V_RCX, .rax = 12,
+     .rbx = 0x200000, .rcx = 16, .evalid = V_I1 | V_I2 | V_RAX, .check = c_enosys},
+    {"MAP_GPA_RANGE: Hyper-V leaves only (\"Hv#1\" has bit 16) -> -KVM_ENOSYS", SNP, ENV_HC_ENABLE,
+     .prep = prep_hyperv_only, .code = SVM_EXIT_VMMCALL, .in = V_RAX | V_CPL | V_RBX | V_RCX, .rax = 12,
+     .rbx = 0x200000, .rcx = 16, .evalid = V_I1 | V_I2 | V_RAX, .check = c_enosys},
+    {"MAP_GPA_RANGE: bit 16 at 0x40000001 without the KVM signature -> -KVM_ENOSYS", SNP, ENV_HC_ENABLE,
+     .prep = prep_no_kvm_signature, .code = SVM_EXIT_VMMCALL, .in = V_RAX | V_CPL | V_RBX | V_RCX, .rax = 12,
+     .rbx = 0x200000, .rcx = 16, .evalid = V_I1 | V_I2 | V_RAX, .check = c_enosys},
+    /* The gate off (HV_VM_FLAG_MAP_GPA_RANGE_UNGATED), as mainline KVM: the exit without the CPUID bit. */
+    {"MAP_GPA_RANGE ungated, not in guest CPUID -> exit", SNP, ENV_HC_ENABLE | ENV_UNGATED, .code = SVM_EXIT_VMMCALL,
+     .in = V_RAX | V_CPL | V_RBX | V_RCX | V_RDX, .rax = 12, .rbx = 0x200000, .rcx = 16,
+     .rdx = SNPEMU_MAP_GPA_RANGE_ENCRYPTED, .exit = SNPEMU_EXIT_HYPERCALL, .check1 = c1_hc, .respond = resp_hc,
+     .evalid = V_I1 | V_I2 | V_RAX, .check = c_hc_ret},
+    {"MAP_GPA_RANGE ungated still needs the exit enabled -> -KVM_ENOSYS", SNP, ENV_UNGATED, .code = SVM_EXIT_VMMCALL,
+     .in = V_RAX | V_CPL | V_RBX | V_RCX, .rax = 12, .rbx = 0x200000, .rcx = 16, .evalid = V_I1 | V_I2 | V_RAX,
+     .check = c_enosys},
     {"unknown hypercall -> -KVM_ENOSYS", ES, ENV_CPUID_PV | ENV_HC_ENABLE, .code = SVM_EXIT_VMMCALL,
      .in = V_RAX | V_CPL, .rax = 1, .evalid = V_I1 | V_I2 | V_RAX, .check = c_enosys},
     /* Termination (spec §11, DESIGN rule 4). */

@@ -21,6 +21,7 @@ int env_init(struct env *e, uint32_t type, uint16_t ghcb_version, unsigned int o
 	struct hv_vm_config cfg = {.type = type,
 				   .ghcb_version = ghcb_version,
 				   .cbit = 51,
+				   .flags = (opts & ENV_UNGATED) ? HV_VM_FLAG_MAP_GPA_RANGE_UNGATED : 0,
 				   .sev_features = (opts & ENV_SEV_FEATURES) ? ENV_SEV_FEATURES_VALUE : 0};
 	int r = hv_vm_create(&cfg, &e->vm);
 	if (r)

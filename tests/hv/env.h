@@ -19,6 +19,7 @@
 #define ENV_HC_ENABLE	       (1u << 1)     /* enable HYPERCALL exits for nr 12 */
 #define ENV_SEV_FEATURES       (1u << 2)     /* create the VM with sev_features = ENV_SEV_FEATURES_VALUE */
 #define ENV_SEV_FEATURES_VALUE 0x1ull	     /* SEV_FEATURES.SNPActive */
+#define ENV_UNGATED	       (1u << 3)     /* HV_VM_FLAG_MAP_GPA_RANGE_UNGATED: no PV CPUID gate (mainline KVM) */
 
 struct env {
 	struct hv_vm *vm;

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <snpemu/abi/msr_proto.h>
+#include <snpemu/abi/snp_msg.h>
 #include <snpemu/abi/svm_exit.h>
 
 #include "env.h"
@@ -27,7 +28,7 @@ static void test_vm_config_checks(void **state)
 	    {.type = 5},				 /* unknown */
 	    {.type = HV_VM_TYPE_SNP, .ghcb_version = 3}, /* above GHCB_VERSION_MAX */
 	    {.type = HV_VM_TYPE_SNP, .cbit = 64},
-	    {.type = HV_VM_TYPE_SNP, .flags = 2}, /* unknown flag */
+	    {.type = HV_VM_TYPE_SNP, .flags = 4}, /* unknown flag */
 	    {.type = HV_VM_TYPE_SNP, .scratch_limit = HV_SCRATCH_LIMIT_MAX + 1},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -95,7 +96,11 @@ static void test_cpuid_msr_hypercall_config(void **state)
 	assert_int_equal(hv_vm_set_msr_policy(vm, &r, HV_MAX_MSR_RULES + 1, HV_MSR_EXIT), -E2BIG);
 	assert_int_equal(hv_vm_set_msr_policy(vm, &r, 1, HV_MSR_EXIT), 0);
 
-	/* KVM_CAP_EXIT_HYPERCALL: only bit 12. */
+	/* KVM_CAP_EXIT_HYPERCALL: only bit 12, and the run-time query says so (KVM_CHECK_EXTENSION). */
+	assert_int_equal(hv_check_extension(HV_CAP_EXIT_HYPERCALL), 1ull << SNPEMU_HC_MAP_GPA_RANGE);
+	assert_int_equal(hv_check_extension(0), 0);
+	assert_int_equal(hv_check_extension(HV_CAP_EXIT_HYPERCALL + 1), 0);
+	assert_int_equal(hv_vm_enable_hypercall_exits(vm, hv_check_extension(HV_CAP_EXIT_HYPERCALL)), 0);
 	assert_int_equal(hv_vm_enable_hypercall_exits(vm, 1ull << 12), 0);
 	assert_int_equal(hv_vm_enable_hypercall_exits(vm, 1ull << 11), -EINVAL);
 	assert_int_equal(hv_vm_enable_hypercall_exits(vm, (1ull << 12) | 1), -EINVAL);
@@ -203,6 +208,66 @@ static void test_scratch_limit_config(void **state)
 	}
 	hv_vcpu_destroy(v);
 	assert_int_equal(hv_vm_destroy(vm), 0);
+}
+
+/* A failed host allocation (fault injection: alloc_fail_nth) is -ENOMEM from hv_vcpu_vmgexit, not a MEMORY_FAULT
+ * exit; the VMGEXIT stays pending and the next call goes on from where it failed. */
+static void test_host_alloc_failure_enomem(void **state)
+{
+	(void)state;
+	static uint8_t mem[65536] __attribute__((aligned(4096)));
+	for (uint32_t type = HV_VM_TYPE_SEV_ES; type <= HV_VM_TYPE_SNP; type++) {
+		struct hv_vm *vm;
+		struct hv_vcpu *v;
+		/* SEV-ES: the scratch buffer is the first allocation; SNP: the guest request's response bounce page
+		 * is the second. */
+		struct hv_vm_config cfg = {.type = type, .alloc_fail_nth = type == HV_VM_TYPE_SNP ? 2 : 1};
+		memset(mem, 0, sizeof(mem));
+		assert_int_equal(hv_vm_create(&cfg, &vm), 0);
+		assert_int_equal(hv_vm_config(vm)->alloc_fail_nth, cfg.alloc_fail_nth);
+		assert_int_equal(hv_vm_add_memslot(vm, 0, 0, sizeof(mem), mem), 0);
+		assert_int_equal(hv_vcpu_create(vm, 0, &v), 0);
+		struct snpemu_run *run = hv_vcpu_run(v);
+		struct ghcb *g = (struct ghcb *)(mem + 0x1000);
+		if (type == HV_VM_TYPE_SNP) {
+			assert_int_equal(hv_vcpu_set_ghcb_msr(v, ghcb_msr_reg_gpa_req(1)), 0);
+			assert_int_equal(hv_vcpu_vmgexit(v), 1);
+		}
+		assert_int_equal(hv_vcpu_set_ghcb_msr(v, 0x1000), 0);
+		if (type == HV_VM_TYPE_SNP) {
+			ghcb_set_sw_exit_code(g, SVM_VMGEXIT_GUEST_REQUEST);
+			ghcb_set_sw_exit_info_1(g, 0x2000);
+			ghcb_set_sw_exit_info_2(g, 0x3000);
+		} else {
+			ghcb_set_sw_exit_code(g, SVM_VMGEXIT_MMIO_READ);
+			ghcb_set_sw_exit_info_1(g, 0xFED00000);
+			ghcb_set_sw_exit_info_2(g, 8);
+			ghcb_set_sw_scratch(g, 0x4000);
+		}
+		run->exit_reason = 0xFFFF;
+		assert_int_equal(hv_vcpu_vmgexit(v), -ENOMEM);
+		assert_int_equal(run->exit_reason, 0xFFFF); /* no exit, in particular no MEMORY_FAULT */
+		assert_int_equal(hv_vcpu_exit_pending(v), 1);
+		assert_int_equal(hv_vcpu_set_ghcb_msr(v, 0x1000), -EBUSY);
+		/* Nothing answered to the guest: SW_EXITINFO1 still holds its input. */
+		assert_int_equal(ghcb_get_sw_exit_info_1(g), type == HV_VM_TYPE_SNP ? 0x2000 : 0xFED00000);
+		if (type == HV_VM_TYPE_SNP) {
+			/* The retry allocates and goes on: no firmware attached, so GENERIC. */
+			assert_int_equal(hv_vcpu_vmgexit(v), 1);
+			assert_int_equal(ghcb_get_sw_exit_info_1(g), 0);
+			assert_int_equal(ghcb_get_sw_exit_info_2(g), SNP_GUEST_ERR(SNP_GUEST_VMM_ERR_GENERIC, 0));
+		} else {
+			assert_int_equal(hv_vcpu_vmgexit(v), 0);
+			assert_int_equal(run->exit_reason, SNPEMU_EXIT_MMIO);
+			assert_int_equal(run->mmio.phys_addr, 0xFED00000);
+			memset(run->mmio.data, 0x5A, 8);
+			assert_int_equal(hv_vcpu_vmgexit(v), 1);
+			assert_int_equal(mem[0x4000], 0x5A);
+		}
+		assert_int_equal(hv_vcpu_exit_pending(v), 0);
+		hv_vcpu_destroy(v);
+		assert_int_equal(hv_vm_destroy(vm), 0);
+	}
 }
 
 static void test_xstate_variant(void **state)
@@ -347,6 +412,7 @@ int main(void)
 	    cmocka_unit_test(test_pending_exit_blocks_msr_write),
 	    cmocka_unit_test(test_slot_removed_during_exit),
 	    cmocka_unit_test(test_scratch_limit_config),
+	    cmocka_unit_test(test_host_alloc_failure_enomem),
 	    cmocka_unit_test(test_xstate_variant),
 	    cmocka_unit_test(test_stats),
 	    cmocka_unit_test(test_stats_without_timing),

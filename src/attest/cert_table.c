@@ -13,35 +13,35 @@
 #include <json-c/json.h>
 
 #include <snpemu/abi/le.h>
-#include <snpemu/verify.h>
+#include <snpemu/attest.h>
 
 static const struct {
 	uint8_t guid[SNP_GUID_SIZE];
-	enum fw_attest_cert_kind kind;
+	enum attest_cert_kind kind;
 } known_guids[] = {
-    {SNP_GUID_ARK, FW_ATTEST_CERT_ARK},	  {SNP_GUID_ASK, FW_ATTEST_CERT_ASK}, {SNP_GUID_VCEK, FW_ATTEST_CERT_VCEK},
-    {SNP_GUID_VLEK, FW_ATTEST_CERT_VLEK}, {SNP_GUID_CRL, FW_ATTEST_CERT_CRL},
+    {SNP_GUID_ARK, ATTEST_CERT_ARK},   {SNP_GUID_ASK, ATTEST_CERT_ASK}, {SNP_GUID_VCEK, ATTEST_CERT_VCEK},
+    {SNP_GUID_VLEK, ATTEST_CERT_VLEK}, {SNP_GUID_CRL, ATTEST_CERT_CRL},
 };
 
-const char *fw_cert_kind_name(enum fw_attest_cert_kind kind)
+const char *attest_cert_kind_name(enum attest_cert_kind kind)
 {
 	static const char *const names[] = {"ARK", "ASK", "VCEK", "VLEK", "CRL", "other"};
 	return (unsigned int)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "other";
 }
 
-void fw_guid_str(const uint8_t g[SNP_GUID_SIZE], char out[37])
+void attest_guid_str(const uint8_t g[SNP_GUID_SIZE], char out[37])
 {
 	/* RFC 4122 byte order: the bytes print in storage order (§4.1). */
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", g[0], g[1], g[2],
 		 g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
 }
 
-static enum fw_attest_cert_kind kind_of(const uint8_t guid[SNP_GUID_SIZE])
+static enum attest_cert_kind kind_of(const uint8_t guid[SNP_GUID_SIZE])
 {
 	for (size_t i = 0; i < sizeof(known_guids) / sizeof(known_guids[0]); i++)
 		if (!memcmp(guid, known_guids[i].guid, SNP_GUID_SIZE))
 			return known_guids[i].kind;
-	return FW_ATTEST_CERT_OTHER;
+	return ATTEST_CERT_OTHER;
 }
 
 static bool zero(const uint8_t *p, size_t n)
@@ -52,7 +52,7 @@ static bool zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-__attribute__((format(printf, 2, 3))) static int fail(struct fw_attest_cert_table *t, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int fail(struct attest_cert_table *t, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -61,7 +61,7 @@ __attribute__((format(printf, 2, 3))) static int fail(struct fw_attest_cert_tabl
 	return -EINVAL;
 }
 
-int fw_attest_cert_table_parse(const uint8_t *buf, size_t len, struct fw_attest_cert_table *t)
+int attest_cert_table_parse(const uint8_t *buf, size_t len, struct attest_cert_table *t)
 {
 	memset(t, 0, sizeof(*t));
 	if (!buf || len < SNP_CERT_ENTRY_SIZE)
@@ -74,20 +74,20 @@ int fw_attest_cert_table_parse(const uint8_t *buf, size_t len, struct fw_attest_
 			return fail(t, "no all-zero terminator entry within %zu bytes", len);
 		if (zero(buf + off, SNP_CERT_ENTRY_SIZE))
 			break;
-		if (n == FW_CERT_TABLE_MAX_ENTRIES)
-			return fail(t, "more than %u entries", FW_CERT_TABLE_MAX_ENTRIES);
+		if (n == ATTEST_CERT_TABLE_MAX_ENTRIES)
+			return fail(t, "more than %u entries", ATTEST_CERT_TABLE_MAX_ENTRIES);
 	}
 	t->table_size = (n + 1) * SNP_CERT_ENTRY_SIZE;
 	t->blob_end = t->table_size;
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *e = buf + i * SNP_CERT_ENTRY_SIZE;
-		struct fw_attest_cert_entry *ent = &t->entries[i];
+		struct attest_cert_entry *ent = &t->entries[i];
 		memcpy(ent->guid, e + SNP_CERT_ENTRY_OFF_GUID, SNP_GUID_SIZE);
 		ent->offset = le32_load(e + SNP_CERT_ENTRY_OFF_OFFSET);
 		ent->length = le32_load(e + SNP_CERT_ENTRY_OFF_LENGTH);
 		ent->kind = kind_of(ent->guid);
 		char g[37];
-		fw_guid_str(ent->guid, g);
+		attest_guid_str(ent->guid, g);
 		/* go-sev-guest: a blob may not overlap the table, and must end inside the buffer. */
 		if (ent->offset < t->table_size)
 			return fail(t, "entry %zu (%s): offset %u is inside the %zu-byte table", i, g, ent->offset,
@@ -107,8 +107,7 @@ int fw_attest_cert_table_parse(const uint8_t *buf, size_t len, struct fw_attest_
 	return 0;
 }
 
-const struct fw_attest_cert_entry *fw_attest_cert_table_find(const struct fw_attest_cert_table *t,
-							     enum fw_attest_cert_kind kind)
+const struct attest_cert_entry *attest_cert_table_find(const struct attest_cert_table *t, enum attest_cert_kind kind)
 {
 	for (unsigned int i = 0; i < t->count; i++)
 		if (t->entries[i].kind == kind)
@@ -116,22 +115,22 @@ const struct fw_attest_cert_entry *fw_attest_cert_table_find(const struct fw_att
 	return NULL;
 }
 
-size_t fw_attest_cert_table_describe(const struct fw_attest_cert_table *t, struct snpemu_text *out)
+size_t attest_cert_table_describe(const struct attest_cert_table *t, struct snpemu_text *out)
 {
 	size_t start = out->len;
 	snpemu_text_printf(out, "certificate table: %u entries, table %zu bytes, blobs end at %zu\n", t->count,
 			   t->table_size, t->blob_end);
 	for (unsigned int i = 0; i < t->count; i++) {
-		const struct fw_attest_cert_entry *e = &t->entries[i];
+		const struct attest_cert_entry *e = &t->entries[i];
 		char g[37];
-		fw_guid_str(e->guid, g);
-		snpemu_text_printf(out, "  %u: %-5s %s offset 0x%x length %u\n", i, fw_cert_kind_name(e->kind), g,
+		attest_guid_str(e->guid, g);
+		snpemu_text_printf(out, "  %u: %-5s %s offset 0x%x length %u\n", i, attest_cert_kind_name(e->kind), g,
 				   e->offset, e->length);
 	}
 	return out->len - start;
 }
 
-char *fw_attest_cert_table_json(const struct fw_attest_cert_table *t)
+char *attest_cert_table_json(const struct attest_cert_table *t)
 {
 	json_object *root = json_object_new_object();
 	json_object *arr = json_object_new_array();
@@ -143,11 +142,11 @@ char *fw_attest_cert_table_json(const struct fw_attest_cert_table *t)
 	json_object_object_add(root, "table_size", json_object_new_int64((int64_t)t->table_size));
 	json_object_object_add(root, "blob_end", json_object_new_int64((int64_t)t->blob_end));
 	for (unsigned int i = 0; i < t->count; i++) {
-		const struct fw_attest_cert_entry *e = &t->entries[i];
+		const struct attest_cert_entry *e = &t->entries[i];
 		char g[37];
-		fw_guid_str(e->guid, g);
+		attest_guid_str(e->guid, g);
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "kind", json_object_new_string(fw_cert_kind_name(e->kind)));
+		json_object_object_add(o, "kind", json_object_new_string(attest_cert_kind_name(e->kind)));
 		json_object_object_add(o, "guid", json_object_new_string(g));
 		json_object_object_add(o, "offset", json_object_new_int64(e->offset));
 		json_object_object_add(o, "length", json_object_new_int64(e->length));

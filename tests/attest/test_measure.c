@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include <snpemu/abi/le.h>
-#include <snpemu/measure.h>
+#include <snpemu/attest.h>
 
 #include "ovmf_image.h"
 
@@ -75,13 +75,13 @@ static void hand_vmsa(uint8_t page[4096], uint32_t eip, int vmm, int ec2_version
 	uint64_t rdx = sig, pat = 0x0007040600070406ull;
 	uint32_t mxcsr = 0x1F80;
 	unsigned fcw = 0x37F;
-	if (vmm == FW_VMM_EC2) {
+	if (vmm == ATTEST_VMM_EC2) {
 		cs = bsp ? 0x9A : 0x9B;
 		ss = 0x92;
 		tr = 0x83;
 		rdx = ec2_version == 1 ? 0 : 0x600;
 		mxcsr = fcw = 0;
-	} else if (vmm == FW_VMM_GCE) {
+	} else if (vmm == ATTEST_VMM_GCE) {
 		pat = 0x00070106;
 		rdx = 0x600;
 		mxcsr = fcw = 0;
@@ -148,10 +148,10 @@ static void hand_measure(const uint8_t *img, const struct t_image_spec *s, int v
 		const struct t_section *sec = &s->sections[i];
 		for (uint32_t off = 0; off < sec->size; off += 4096) {
 			if (sec->type == 1)
-				hand_update(ld, vmm == FW_VMM_GCE ? 4 : 3, sec->gpa + off, NULL);
+				hand_update(ld, vmm == ATTEST_VMM_GCE ? 4 : 3, sec->gpa + off, NULL);
 			else if (sec->type == 2)
 				hand_update(ld, 5, sec->gpa, NULL);
-			else if (sec->type == 3 && vmm != FW_VMM_EC2)
+			else if (sec->type == 3 && vmm != ATTEST_VMM_EC2)
 				hand_update(ld, 6, sec->gpa, NULL);
 			else if (sec->type == 4)
 				hand_update(ld, 3, sec->gpa + off, NULL);
@@ -162,7 +162,7 @@ static void hand_measure(const uint8_t *img, const struct t_image_spec *s, int v
 				hand_update(ld, 3, sec->gpa + off, NULL);
 		}
 	}
-	for (unsigned i = 0; vmm == FW_VMM_EC2 && i < s->n_sections; i++)
+	for (unsigned i = 0; vmm == ATTEST_VMM_EC2 && i < s->n_sections; i++)
 		if (s->sections[i].type == 3)
 			hand_update(ld, 6, s->sections[i].gpa, NULL);
 	for (unsigned i = 0; i < vcpus; i++) {
@@ -199,10 +199,10 @@ static struct t_image_spec make_image(void)
 	return s;
 }
 
-static void compute_hashes(struct fw_kernel_hashes *h, const struct hand_kernel *k)
+static void compute_hashes(struct attest_kernel_hashes *h, const struct hand_kernel *k)
 {
-	assert_int_equal(fw_kernel_hashes_compute(h, (const uint8_t *)k->kernel, strlen(k->kernel),
-						  (const uint8_t *)k->initrd, strlen(k->initrd), k->cmdline),
+	assert_int_equal(attest_kernel_hashes_compute(h, (const uint8_t *)k->kernel, strlen(k->kernel),
+						      (const uint8_t *)k->initrd, strlen(k->initrd), k->cmdline),
 			 0);
 }
 
@@ -215,74 +215,74 @@ static void test_vcpu_signatures(void **state)
 	(void)state;
 	uint32_t sig = 0;
 	/* sev-snp-measure README: --vcpu-type=EPYC-v4 == --vcpu-sig=0x800f12 == family 23 model 1 stepping 2. */
-	assert_int_equal(fw_vcpu_type_sig("EPYC-v4", &sig), 0);
+	assert_int_equal(attest_vcpu_type_sig("EPYC-v4", &sig), 0);
 	assert_int_equal(sig, 0x800F12);
-	assert_int_equal(fw_vcpu_sig(23, 1, 2), 0x800F12);
-	assert_int_equal(fw_vcpu_type_sig("EPYC-Milan", &sig), 0);
+	assert_int_equal(attest_vcpu_sig(23, 1, 2), 0x800F12);
+	assert_int_equal(attest_vcpu_type_sig("EPYC-Milan", &sig), 0);
 	assert_int_equal(sig, 0xA00F11);
-	assert_int_equal(fw_vcpu_type_sig("epyc-genoa", &sig), 0);
+	assert_int_equal(attest_vcpu_type_sig("epyc-genoa", &sig), 0);
 	assert_int_equal(sig, 0xA10F10);
-	assert_int_equal(fw_vcpu_type_sig("EPYC-Rome-v3", &sig), 0);
+	assert_int_equal(attest_vcpu_type_sig("EPYC-Rome-v3", &sig), 0);
 	assert_int_equal(sig, 0x830F10);
-	assert_int_equal(fw_vcpu_sig(6, 0x55, 7), 0x50657); /* family <= 0xF: no extended family */
-	assert_int_equal(fw_vcpu_type_sig("EPYC-Turin", &sig), -ENOENT);
-	assert_string_equal(fw_vcpu_type_name(0), "EPYC");
-	assert_null(fw_vcpu_type_name(15));
+	assert_int_equal(attest_vcpu_sig(6, 0x55, 7), 0x50657); /* family <= 0xF: no extended family */
+	assert_int_equal(attest_vcpu_type_sig("EPYC-Turin", &sig), -ENOENT);
+	assert_string_equal(attest_vcpu_type_name(0), "EPYC");
+	assert_null(attest_vcpu_type_name(15));
 
-	enum fw_vmm_type vmm;
-	assert_int_equal(fw_vmm_type_parse("QEMU", &vmm), 0);
-	assert_int_equal(vmm, FW_VMM_QEMU);
-	assert_int_equal(fw_vmm_type_parse("ec2", &vmm), 0);
-	assert_int_equal(vmm, FW_VMM_EC2);
-	assert_int_equal(fw_vmm_type_parse("gce", &vmm), 0);
-	assert_int_equal(vmm, FW_VMM_GCE);
-	assert_int_equal(fw_vmm_type_parse("krun", &vmm), -EINVAL);
+	enum attest_vmm_type vmm;
+	assert_int_equal(attest_vmm_type_parse("QEMU", &vmm), 0);
+	assert_int_equal(vmm, ATTEST_VMM_QEMU);
+	assert_int_equal(attest_vmm_type_parse("ec2", &vmm), 0);
+	assert_int_equal(vmm, ATTEST_VMM_EC2);
+	assert_int_equal(attest_vmm_type_parse("gce", &vmm), 0);
+	assert_int_equal(vmm, ATTEST_VMM_GCE);
+	assert_int_equal(attest_vmm_type_parse("krun", &vmm), -EINVAL);
 }
 
 static void test_vmsa_contents(void **state)
 {
 	(void)state;
 	static const struct {
-		enum fw_vmm_type vmm;
+		enum attest_vmm_type vmm;
 		unsigned version;
 		int ec2_version;
-	} cases[] = {{FW_VMM_QEMU, 0, 0}, {FW_VMM_QEMU, 1, 0}, {FW_VMM_EC2, 0, 2},
-		     {FW_VMM_EC2, 1, 1},  {FW_VMM_EC2, 2, 2},  {FW_VMM_GCE, 0, 0}};
+	} cases[] = {{ATTEST_VMM_QEMU, 0, 0}, {ATTEST_VMM_QEMU, 1, 0}, {ATTEST_VMM_EC2, 0, 2},
+		     {ATTEST_VMM_EC2, 1, 1},  {ATTEST_VMM_EC2, 2, 2},  {ATTEST_VMM_GCE, 0, 0}};
 	uint8_t got[4096], want[4096];
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct fw_vmsa_params p = {cases[i].vmm, cases[i].version, 0xA10F10, 0x21};
-		const uint32_t eips[2] = {FW_VMSA_BSP_EIP, 0x80B004};
+		struct attest_vmsa_params p = {cases[i].vmm, cases[i].version, 0xA10F10, 0x21};
+		const uint32_t eips[2] = {ATTEST_VMSA_BSP_EIP, 0x80B004};
 		for (int e = 0; e < 2; e++) {
-			assert_int_equal(fw_vmsa_build(got, eips[e], &p), 0);
+			assert_int_equal(attest_vmsa_build(got, eips[e], &p), 0);
 			hand_vmsa(want, eips[e], cases[i].vmm, cases[i].ec2_version, 0xA10F10, 0x21);
 			assert_memory_equal(got, want, 4096);
 		}
 	}
-	struct fw_vmsa_params bad = {FW_VMM_QEMU, 2, 0, 1};
-	assert_int_equal(fw_vmsa_build(got, FW_VMSA_BSP_EIP, &bad), FW_MEASURE_E_VMM);
-	bad = (struct fw_vmsa_params){FW_VMM_EC2, 3, 0, 1};
-	assert_int_equal(fw_vmsa_build(got, FW_VMSA_BSP_EIP, &bad), FW_MEASURE_E_VMM);
-	bad = (struct fw_vmsa_params){(enum fw_vmm_type)9, 0, 0, 1};
-	assert_int_equal(fw_vmsa_build(got, FW_VMSA_BSP_EIP, &bad), FW_MEASURE_E_VMM);
+	struct attest_vmsa_params bad = {ATTEST_VMM_QEMU, 2, 0, 1};
+	assert_int_equal(attest_vmsa_build(got, ATTEST_VMSA_BSP_EIP, &bad), ATTEST_MEASURE_E_VMM);
+	bad = (struct attest_vmsa_params){ATTEST_VMM_EC2, 3, 0, 1};
+	assert_int_equal(attest_vmsa_build(got, ATTEST_VMSA_BSP_EIP, &bad), ATTEST_MEASURE_E_VMM);
+	bad = (struct attest_vmsa_params){(enum attest_vmm_type)9, 0, 0, 1};
+	assert_int_equal(attest_vmsa_build(got, ATTEST_VMSA_BSP_EIP, &bad), ATTEST_MEASURE_E_VMM);
 }
 
 static void test_sev_hashes_page(void **state)
 {
 	(void)state;
-	struct fw_kernel_hashes h;
+	struct attest_kernel_hashes h;
 	uint8_t got[4096], want[4096];
 	compute_hashes(&h, &kernel_files);
 	const uint32_t offsets[3] = {0, 0x400, 4096 - 176};
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(fw_sev_hashes_page(got, offsets[i], &h), 0);
+		assert_int_equal(attest_sev_hashes_page(got, offsets[i], &h), 0);
 		hand_hashes_page(want, offsets[i], &kernel_files);
 		assert_memory_equal(got, want, 4096);
 	}
-	assert_int_equal(fw_sev_hashes_page(got, 4096 - 175, &h), FW_MEASURE_E_HASHES_OFFSET);
+	assert_int_equal(attest_sev_hashes_page(got, 4096 - 175, &h), ATTEST_MEASURE_E_HASHES_OFFSET);
 
 	/* No initrd hashes nothing; no command line hashes the lone NUL. */
-	struct fw_kernel_hashes bare;
-	assert_int_equal(fw_kernel_hashes_compute(&bare, (const uint8_t *)"k", 1, NULL, 0, NULL), 0);
+	struct attest_kernel_hashes bare;
+	assert_int_equal(attest_kernel_hashes_compute(&bare, (const uint8_t *)"k", 1, NULL, 0, NULL), 0);
 	uint8_t d[32];
 	openssl_digest("sha256", "", 0, d, 32);
 	assert_memory_equal(bare.initrd, d, 32);
@@ -290,12 +290,12 @@ static void test_sev_hashes_page(void **state)
 	assert_memory_equal(bare.cmdline, d, 32);
 }
 
-static void check_launch(enum fw_vmm_type vmm, unsigned version, int ec2_version, unsigned vcpus, int with_kernel)
+static void check_launch(enum attest_vmm_type vmm, unsigned version, int ec2_version, unsigned vcpus, int with_kernel)
 {
 	struct t_image_spec s = make_image();
-	struct fw_kernel_hashes h;
+	struct attest_kernel_hashes h;
 	compute_hashes(&h, &kernel_files);
-	struct fw_measure_input in = {
+	struct attest_measure_input in = {
 	    .ovmf = img,
 	    .ovmf_len = IMG_LEN,
 	    .vcpus = vcpus,
@@ -303,8 +303,8 @@ static void check_launch(enum fw_vmm_type vmm, unsigned version, int ec2_version
 	    .kernel_hashes = with_kernel ? &h : NULL,
 	};
 	uint8_t got[48], want[48];
-	struct fw_ovmf_info info;
-	assert_int_equal(fw_measure_snp(&in, got, &info), 0);
+	struct attest_ovmf_info info;
+	assert_int_equal(attest_measure_snp(&in, got, &info), 0);
 	assert_int_equal(info.n_sections, s.n_sections);
 	hand_measure(img, &s, vmm, ec2_version, vcpus, 0x800F12, 0x1, with_kernel ? &kernel_files : NULL, want);
 	assert_memory_equal(got, want, 48);
@@ -313,16 +313,16 @@ static void check_launch(enum fw_vmm_type vmm, unsigned version, int ec2_version
 static void test_qemu_launch_matches_hand_chain(void **state)
 {
 	(void)state;
-	check_launch(FW_VMM_QEMU, 0, 0, 3, 1);
-	check_launch(FW_VMM_QEMU, 0, 0, 1, 0);
+	check_launch(ATTEST_VMM_QEMU, 0, 0, 3, 1);
+	check_launch(ATTEST_VMM_QEMU, 0, 0, 1, 0);
 }
 
 static void test_ec2_gce_launch_matches_hand_chain(void **state)
 {
 	(void)state;
-	check_launch(FW_VMM_EC2, 0, 2, 2, 0);
-	check_launch(FW_VMM_EC2, 1, 1, 2, 1);
-	check_launch(FW_VMM_GCE, 0, 0, 2, 0);
+	check_launch(ATTEST_VMM_EC2, 0, 2, 2, 0);
+	check_launch(ATTEST_VMM_EC2, 1, 1, 2, 1);
+	check_launch(ATTEST_VMM_GCE, 0, 0, 2, 0);
 }
 
 static void from_hex(const char *hex, uint8_t *out, size_t n)
@@ -362,13 +362,16 @@ static void test_known_answers_sev_snp_measure_go(void **state)
 		uint8_t seed[48], want[48], got[48];
 		from_hex(kat[i].ovmf_hash, seed, 48);
 		from_hex(kat[i].digest, want, 48);
-		struct fw_measure_input in = {
-		    .ovmf = img, .ovmf_len = IMG_LEN, .ovmf_hash = seed, .vcpus = 2, .vmsa = {FW_VMM_EC2, 1, 0, 0x1}};
-		assert_int_equal(fw_measure_snp(&in, got, NULL), 0);
+		struct attest_measure_input in = {.ovmf = img,
+						  .ovmf_len = IMG_LEN,
+						  .ovmf_hash = seed,
+						  .vcpus = 2,
+						  .vmsa = {ATTEST_VMM_EC2, 1, 0, 0x1}};
+		assert_int_equal(attest_measure_snp(&in, got, NULL), 0);
 		assert_memory_equal(got, want, 48);
 		/* The current EC2 VMSA (RDX 0x600) gives another digest. */
 		in.vmsa.vmm_version = 0;
-		assert_int_equal(fw_measure_snp(&in, got, NULL), 0);
+		assert_int_equal(attest_measure_snp(&in, got, NULL), 0);
 		assert_memory_not_equal(got, want, 48);
 	}
 }
@@ -378,84 +381,85 @@ static void test_ovmf_hash_seed(void **state)
 	(void)state;
 	struct t_image_spec s = make_image();
 	uint8_t hash[48], want[48];
-	assert_int_equal(fw_measure_ovmf_hash(img, IMG_LEN, hash), 0);
+	assert_int_equal(attest_measure_ovmf_hash(img, IMG_LEN, hash), 0);
 	memset(want, 0, 48);
 	for (size_t off = 0; off < IMG_LEN; off += 4096)
 		hand_update(want, 1, 0x100000000ull - IMG_LEN + off, img + off);
 	assert_memory_equal(hash, want, 48);
-	assert_int_equal(fw_measure_ovmf_hash(img, IMG_LEN - 1, hash), FW_MEASURE_E_IMAGE_SIZE);
-	assert_int_equal(fw_measure_ovmf_hash(img, 0, hash), FW_MEASURE_E_IMAGE_SIZE);
+	assert_int_equal(attest_measure_ovmf_hash(img, IMG_LEN - 1, hash), ATTEST_MEASURE_E_IMAGE_SIZE);
+	assert_int_equal(attest_measure_ovmf_hash(img, 0, hash), ATTEST_MEASURE_E_IMAGE_SIZE);
 
 	/* Starting from the OVMF hash gives the full digest, whatever the rest of the image holds. */
-	assert_int_equal(fw_measure_ovmf_hash(img, IMG_LEN, hash), 0);
-	struct fw_measure_input in = {.ovmf = img, .ovmf_len = IMG_LEN, .vcpus = 2, .vmsa = {FW_VMM_QEMU, 0, 1, 1}};
+	assert_int_equal(attest_measure_ovmf_hash(img, IMG_LEN, hash), 0);
+	struct attest_measure_input in = {
+	    .ovmf = img, .ovmf_len = IMG_LEN, .vcpus = 2, .vmsa = {ATTEST_VMM_QEMU, 0, 1, 1}};
 	uint8_t full[48], seeded[48];
-	assert_int_equal(fw_measure_snp(&in, full, NULL), 0);
+	assert_int_equal(attest_measure_snp(&in, full, NULL), 0);
 	memset(img, 0xEE, 0x800);
 	in.ovmf_hash = hash;
-	assert_int_equal(fw_measure_snp(&in, seeded, NULL), 0);
+	assert_int_equal(attest_measure_snp(&in, seeded, NULL), 0);
 	assert_memory_equal(full, seeded, 48);
 	(void)s;
 }
 
-static int measure_spec(struct t_image_spec *s, size_t len, unsigned vcpus, const struct fw_kernel_hashes *h,
-			struct fw_vmsa_params p)
+static int measure_spec(struct t_image_spec *s, size_t len, unsigned vcpus, const struct attest_kernel_hashes *h,
+			struct attest_vmsa_params p)
 {
 	struct t_image_layout lay;
 	t_image_build(img, s, &lay);
-	struct fw_measure_input in = {.ovmf = img, .ovmf_len = len, .vcpus = vcpus, .vmsa = p, .kernel_hashes = h};
+	struct attest_measure_input in = {.ovmf = img, .ovmf_len = len, .vcpus = vcpus, .vmsa = p, .kernel_hashes = h};
 	uint8_t d[48];
-	return fw_measure_snp(&in, d, NULL);
+	return attest_measure_snp(&in, d, NULL);
 }
 
 static void test_measure_errors(void **state)
 {
 	(void)state;
-	struct fw_kernel_hashes h;
+	struct attest_kernel_hashes h;
 	compute_hashes(&h, &kernel_files);
-	struct fw_vmsa_params qemu = {FW_VMM_QEMU, 0, 0x800F12, 1};
+	struct attest_vmsa_params qemu = {ATTEST_VMM_QEMU, 0, 0x800F12, 1};
 	struct t_image_spec s = t_amdsev_spec(IMG_LEN);
 	assert_int_equal(measure_spec(&s, IMG_LEN, 1, &h, qemu), 0);
 
 	s = t_amdsev_spec(IMG_LEN - 0x800); /* 6 KiB */
 	s.metadata_pos = 0x100;
-	assert_int_equal(measure_spec(&s, IMG_LEN - 0x800, 1, NULL, qemu), FW_MEASURE_E_IMAGE_SIZE);
+	assert_int_equal(measure_spec(&s, IMG_LEN - 0x800, 1, NULL, qemu), ATTEST_MEASURE_E_IMAGE_SIZE);
 	s = t_amdsev_spec(IMG_LEN);
-	assert_int_equal(measure_spec(&s, IMG_LEN, 0, NULL, qemu), FW_MEASURE_E_VCPUS);
-	assert_int_equal(measure_spec(&s, IMG_LEN, FW_MEASURE_MAX_VCPUS + 1, NULL, qemu), FW_MEASURE_E_VCPUS);
-	struct fw_vmsa_params bad = {FW_VMM_GCE, 2, 0, 1};
-	assert_int_equal(measure_spec(&s, IMG_LEN, 1, NULL, bad), FW_MEASURE_E_VMM);
+	assert_int_equal(measure_spec(&s, IMG_LEN, 0, NULL, qemu), ATTEST_MEASURE_E_VCPUS);
+	assert_int_equal(measure_spec(&s, IMG_LEN, ATTEST_MEASURE_MAX_VCPUS + 1, NULL, qemu), ATTEST_MEASURE_E_VCPUS);
+	struct attest_vmsa_params bad = {ATTEST_VMM_GCE, 2, 0, 1};
+	assert_int_equal(measure_spec(&s, IMG_LEN, 1, NULL, bad), ATTEST_MEASURE_E_VMM);
 
 	s.has_reset = 0;
-	assert_int_equal(measure_spec(&s, IMG_LEN, 1, NULL, qemu), FW_MEASURE_E_NO_RESET_BLOCK);
+	assert_int_equal(measure_spec(&s, IMG_LEN, 1, NULL, qemu), ATTEST_MEASURE_E_NO_RESET_BLOCK);
 	s = t_amdsev_spec(IMG_LEN);
 	s.reset_eip = 0;
 	assert_int_equal(measure_spec(&s, IMG_LEN, 1, NULL, qemu), 0);
-	assert_int_equal(measure_spec(&s, IMG_LEN, 2, NULL, qemu), FW_MEASURE_E_NO_RESET_BLOCK);
+	assert_int_equal(measure_spec(&s, IMG_LEN, 2, NULL, qemu), ATTEST_MEASURE_E_NO_RESET_BLOCK);
 
 	s = t_amdsev_spec(IMG_LEN);
 	s.n_sections = 4; /* drop SNP_KERNEL_HASHES and SVSM_CAA */
 	assert_int_equal(measure_spec(&s, IMG_LEN, 1, NULL, qemu), 0);
-	assert_int_equal(measure_spec(&s, IMG_LEN, 1, &h, qemu), FW_MEASURE_E_NO_HASHES_SECTION);
+	assert_int_equal(measure_spec(&s, IMG_LEN, 1, &h, qemu), ATTEST_MEASURE_E_NO_HASHES_SECTION);
 	s = t_amdsev_spec(IMG_LEN);
 	s.has_hashes = 0;
-	assert_int_equal(measure_spec(&s, IMG_LEN, 1, &h, qemu), FW_MEASURE_E_NO_HASHES_TABLE);
+	assert_int_equal(measure_spec(&s, IMG_LEN, 1, &h, qemu), ATTEST_MEASURE_E_NO_HASHES_TABLE);
 	s = t_amdsev_spec(IMG_LEN);
 	s.sections[4].size = 0x2000;
 	s.sections[5].gpa = 0x811000;
 	assert_int_equal(measure_spec(&s, IMG_LEN, 1, NULL, qemu), 0);
-	assert_int_equal(measure_spec(&s, IMG_LEN, 1, &h, qemu), FW_MEASURE_E_HASHES_SIZE);
+	assert_int_equal(measure_spec(&s, IMG_LEN, 1, &h, qemu), ATTEST_MEASURE_E_HASHES_SIZE);
 	s = t_amdsev_spec(IMG_LEN);
 	s.hashes_gpa = 0x80FF51;
-	assert_int_equal(measure_spec(&s, IMG_LEN, 1, &h, qemu), FW_MEASURE_E_HASHES_OFFSET);
+	assert_int_equal(measure_spec(&s, IMG_LEN, 1, &h, qemu), ATTEST_MEASURE_E_HASHES_OFFSET);
 
 	/* Parser errors come through unchanged. */
 	s = t_amdsev_spec(IMG_LEN);
 	s.sections[0].type = 9;
-	assert_int_equal(measure_spec(&s, IMG_LEN, 1, NULL, qemu), FW_OVMF_E_SECTION_TYPE);
-	for (int e = FW_MEASURE_E_IMAGE_SIZE; e >= FW_MEASURE_E_VMM; e--)
-		assert_string_not_equal(fw_measure_strerror(e), "unknown measurement error");
-	assert_string_equal(fw_measure_strerror(-100), "unknown measurement error");
+	assert_int_equal(measure_spec(&s, IMG_LEN, 1, NULL, qemu), ATTEST_OVMF_E_SECTION_TYPE);
+	for (int e = ATTEST_MEASURE_E_IMAGE_SIZE; e >= ATTEST_MEASURE_E_VMM; e--)
+		assert_string_not_equal(attest_measure_strerror(e), "unknown measurement error");
+	assert_string_equal(attest_measure_strerror(-100), "unknown measurement error");
 }
 
 /* ---- the command line ------------------------------------------------------------------------------------ */
@@ -533,12 +537,15 @@ static void test_cli_digests(void **state)
 	write_file("vmlinuz", kernel_files.kernel, strlen(kernel_files.kernel), kernel, sizeof(kernel));
 	write_file("initrd", kernel_files.initrd, strlen(kernel_files.initrd), initrd, sizeof(initrd));
 
-	struct fw_kernel_hashes h;
+	struct attest_kernel_hashes h;
 	compute_hashes(&h, &kernel_files);
-	struct fw_measure_input in = {
-	    .ovmf = img, .ovmf_len = IMG_LEN, .vcpus = 3, .vmsa = {FW_VMM_QEMU, 0, 0x800F12, 0x1}, .kernel_hashes = &h};
+	struct attest_measure_input in = {.ovmf = img,
+					  .ovmf_len = IMG_LEN,
+					  .vcpus = 3,
+					  .vmsa = {ATTEST_VMM_QEMU, 0, 0x800F12, 0x1},
+					  .kernel_hashes = &h};
 	uint8_t d[48];
-	assert_int_equal(fw_measure_snp(&in, d, NULL), 0);
+	assert_int_equal(attest_measure_snp(&in, d, NULL), 0);
 	to_hex(d, 48, want);
 	snprintf(line, sizeof(line), "%s\n", want);
 
@@ -577,7 +584,7 @@ static void test_cli_digests(void **state)
 	/* snp:ovmf-hash, then that hash as the seed: same digest without the kernel. */
 	uint8_t oh[48];
 	char ohex[100];
-	assert_int_equal(fw_measure_ovmf_hash(img, IMG_LEN, oh), 0);
+	assert_int_equal(attest_measure_ovmf_hash(img, IMG_LEN, oh), 0);
 	to_hex(oh, 48, ohex);
 	assert_int_equal(run_cli("--mode snp:ovmf-hash --ovmf %s", ovmf), 0);
 	assert_int_equal(strncmp(cli_out, ohex, 96), 0);
@@ -586,7 +593,7 @@ static void test_cli_digests(void **state)
 	assert_int_equal(strncmp(cli_out + 26, ohex, 96), 0);
 	in.kernel_hashes = NULL;
 	in.vcpus = 2;
-	assert_int_equal(fw_measure_snp(&in, d, NULL), 0);
+	assert_int_equal(attest_measure_snp(&in, d, NULL), 0);
 	to_hex(d, 48, want);
 	assert_int_equal(run_cli("--vcpus 2 --vcpu-type EPYC-v4 --ovmf %s --snp-ovmf-hash %s", ovmf, ohex), 0);
 	assert_int_equal(strncmp(cli_out, want, 96), 0);
@@ -619,7 +626,7 @@ static void test_cli_dump_vmsa(void **state)
 		uint8_t got[4097], want[4096];
 		assert_int_equal(fread(got, 1, sizeof(got), f), 4096);
 		fclose(f);
-		hand_vmsa(want, i ? 0x80B004 : 0xFFFFFFF0u, FW_VMM_QEMU, 0, 0xA00F11, 0x21);
+		hand_vmsa(want, i ? 0x80B004 : 0xFFFFFFF0u, ATTEST_VMM_QEMU, 0, 0xA00F11, 0x21);
 		assert_memory_equal(got, want, 4096);
 	}
 }
@@ -699,5 +706,5 @@ int main(void)
 	    cmocka_unit_test(test_cli_dump_vmsa),
 	    cmocka_unit_test(test_cli_errors),
 	};
-	return cmocka_run_group_tests_name("fw/measure", tests, setup, teardown);
+	return cmocka_run_group_tests_name("attest/measure", tests, setup, teardown);
 }

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The firmware model's cryptography, internal to src/fw.  crypto*.c are the only files that call OpenSSL's
+ * snpemu's one internal cryptography header: the firmware model's primitives (src/fw/crypto*.c) and the tools'
+ * hashing and certificate verification (src/attest/crypto_*.c).  Those files are the only ones that call OpenSSL's
  * libcrypto; everything else in snpemu goes through these functions.  Functions that can fail return 0 or a
- * negative errno; secrets are wiped by the callee before it returns.
+ * negative errno (-EINVAL malformed input, -EBADMSG a signature or tag that does not verify, -ENOMEM, -EIO);
+ * secrets are wiped by the callee before it returns.
  */
-#ifndef SNPEMU_FW_CRYPTO_H
-#define SNPEMU_FW_CRYPTO_H
+#ifndef SNPEMU_CRYPTO_H
+#define SNPEMU_CRYPTO_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <snpemu/attest.h> /* ATTEST_SHA256_LEN */
 
 #define FW_SHA384_SIZE 48u
 /* The hashes and MACs return 0, or -ENOMEM when OpenSSL cannot allocate its context (a host failure the caller
@@ -35,6 +39,10 @@ void fw_sha384_ctx_free(struct fw_sha384_ctx *c);
 /* SHA-384 through `c`, or fw_sha384() when `c` is NULL. */
 int fw_sha384_with(struct fw_sha384_ctx *c, const void *data, size_t len, uint8_t out[FW_SHA384_SIZE]) FW_MUST_CHECK;
 
+/* SHA-256 of one buffer (`data` may be NULL when `len` is 0): the SEV hashes table of the launch measurement holds
+ * the SHA-256 of the kernel, initrd and command line (src/attest/crypto_sha256.c). */
+int attest_sha256(const void *data, size_t len, uint8_t out[ATTEST_SHA256_LEN]) FW_MUST_CHECK;
+
 /* HMAC-SHA-384. */
 int fw_hmac_sha384(const void *key, size_t key_len, const void *data, size_t len,
 		   uint8_t out[FW_SHA384_SIZE]) FW_MUST_CHECK;
@@ -54,10 +62,14 @@ int fw_aes256gcm_seal(const uint8_t key[32], const uint8_t iv[12], const uint8_t
 int fw_aes256gcm_open(const uint8_t key[32], const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
 		      const uint8_t *ct, size_t len, uint8_t *pt, const uint8_t tag[16]);
 
-/* Baselines for bench/fw_bench.c (crypto_bench.c): `n` OpenSSL ECDSA P-384/SHA-384 signatures of `msg` with a
- * fresh key (0 or -errno), and OpenSSL SHA-384 over `data` in `chunk`-byte pieces. */
+/* Baselines for the benchmarks (crypto_bench.c): `n` OpenSSL ECDSA P-384/SHA-384 signatures of `msg` with a fresh
+ * key; `n` verifications of the DER signature `sig` over `msg` with the key of a DER certificate (-EINVAL not a
+ * certificate, -EBADMSG a signature that does not verify); OpenSSL SHA-384 over `data` in `chunk`-byte pieces.
+ * 0, -ENOMEM or -EIO otherwise. */
 int fw_bench_openssl_ecdsa_sign(const uint8_t *msg, size_t len, unsigned n);
-void fw_bench_openssl_sha384(const uint8_t *data, size_t len, size_t chunk, uint8_t out[FW_SHA384_SIZE]);
+int fw_bench_openssl_ecdsa_verify(const uint8_t *cert_der, size_t cert_len, const uint8_t *msg, size_t len,
+				  const uint8_t *sig, size_t sig_len, unsigned n);
+int fw_bench_openssl_sha384(const uint8_t *data, size_t len, size_t chunk, uint8_t out[FW_SHA384_SIZE]);
 
 /* ---- Keys (crypto_keys.c) ---- */
 
@@ -107,5 +119,61 @@ struct fw_cert_spec {
 /* Build and sign a DER certificate for `subject` (public key) signed by `issuer`.  *der is malloc'ed. */
 int fw_cert_build(const struct fw_cert_spec *spec, const struct fw_key *subject, const struct fw_key *issuer,
 		  uint8_t **der, size_t *der_len);
+
+/* ---- Certificate and signature verification (src/attest/crypto_verify.c, for the verifier) ---- */
+
+/* An X.509 certificate parsed by OpenSSL (opaque). */
+struct attest_cv_cert;
+
+/* KDS extension arcs under 1.3.6.1.4.1.3704.1.3 (snp-firmware-abi.md §4.3): index = last arc. */
+#define ATTEST_CV_SPL_BL    1
+#define ATTEST_CV_SPL_TEE   2
+#define ATTEST_CV_SPL_SNP   3
+#define ATTEST_CV_SPL_UCODE 8
+#define ATTEST_CV_SPL_FMC   9
+#define ATTEST_CV_SPL_MAX   10
+
+/* What the verifier needs to know of a certificate, extracted once at load time. */
+struct attest_cv_cert_info {
+	char subject_cn[64], issuer_cn[64];
+	bool self_issued;	       /* subject name = issuer name */
+	int64_t not_before, not_after; /* seconds since the epoch */
+	bool key_is_rsa, key_is_p384;
+	int key_bits;
+	bool sig_is_pss_sha384; /* RSASSA-PSS, SHA-384, MGF1 with SHA-384, salt length 48 (AMD's choice) */
+	/* AMD KDS extensions (1.3.6.1.4.1.3704.1.*). */
+	bool has_struct_version;
+	int64_t struct_version;
+	bool has_product;
+	char product[32];
+	bool has_spl[ATTEST_CV_SPL_MAX];
+	uint8_t spl[ATTEST_CV_SPL_MAX];
+	bool has_hwid;
+	uint8_t hwid[64]; /* an 8-byte (Turin) hwID is zero-extended */
+	bool has_cspid;
+	char cspid[64];
+	char ext_error[96]; /* non-empty if a KDS extension is present but malformed or duplicated */
+};
+
+/* Parse one DER certificate (every byte must belong to it).  On success *out must be freed with attest_cv_cert_free.
+ * Returns 0, -EINVAL (not a certificate, trailing bytes) or -ENOMEM. */
+int attest_cv_cert_load(const uint8_t *der, size_t len, struct attest_cv_cert **out, struct attest_cv_cert_info *info);
+void attest_cv_cert_free(struct attest_cv_cert *c);
+
+/* True if `child` names `issuer`'s subject as its issuer. */
+bool attest_cv_cert_names_issuer(const struct attest_cv_cert *child, const struct attest_cv_cert *issuer);
+/* Verify `child`'s signature with `issuer`'s public key (the algorithm and PSS parameters come from the
+ * certificate; the caller checks sig_is_pss_sha384).  Returns 0 or -EBADMSG. */
+int attest_cv_cert_verify(const struct attest_cv_cert *child, const struct attest_cv_cert *issuer);
+/* True if both certificates carry the same public key. */
+bool attest_cv_cert_same_key(const struct attest_cv_cert *a, const struct attest_cv_cert *b);
+
+/* ECDSA P-384 with SHA-384 of `msg` under the certificate's key; `sig` is a DER ECDSA-Sig-Value.
+ * Returns 0, -EBADMSG (bad signature or not a P-384 key) or -ENOMEM. */
+int attest_cv_ecdsa_p384_verify(const struct attest_cv_cert *signer, const uint8_t *msg, size_t len, const uint8_t *sig,
+				size_t sig_len);
+
+/* First PEM "CERTIFICATE" block of `pem` as DER in a malloc'd buffer.  Returns 0, -EINVAL or -ENOMEM. */
+int attest_cv_pem_to_der(const uint8_t *pem, size_t pem_len, uint8_t **der, size_t *der_len);
 
 #endif

@@ -17,9 +17,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "fw/crypto_verify.h"
+#include "common/crypto.h"
 
-struct fw_cv_cert {
+struct attest_cv_cert {
 	X509 *x509;
 };
 
@@ -68,7 +68,7 @@ static bool sig_alg_is_pss_sha384(const X509 *x)
 }
 
 /* The DER value inside extension `oid`, or NULL if absent.  A duplicated extension is reported in info. */
-static const ASN1_OCTET_STRING *kds_ext(const X509 *x, const char *oid, struct fw_cv_cert_info *info)
+static const ASN1_OCTET_STRING *kds_ext(const X509 *x, const char *oid, struct attest_cv_cert_info *info)
 {
 	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
 	if (!obj)
@@ -82,14 +82,14 @@ static const ASN1_OCTET_STRING *kds_ext(const X509 *x, const char *oid, struct f
 	return X509_EXTENSION_get_data(X509_get_ext(x, pos));
 }
 
-static void ext_malformed(struct fw_cv_cert_info *info, const char *oid)
+static void ext_malformed(struct attest_cv_cert_info *info, const char *oid)
 {
 	if (!info->ext_error[0])
 		snprintf(info->ext_error, sizeof(info->ext_error), "extension %s is malformed", oid);
 }
 
 /* An extension whose value is a DER INTEGER (structVersion, the SPLs). */
-static bool kds_ext_int(const X509 *x, const char *oid, int64_t *v, struct fw_cv_cert_info *info)
+static bool kds_ext_int(const X509 *x, const char *oid, int64_t *v, struct attest_cv_cert_info *info)
 {
 	const ASN1_OCTET_STRING *os = kds_ext(x, oid, info);
 	if (!os)
@@ -105,7 +105,7 @@ static bool kds_ext_int(const X509 *x, const char *oid, int64_t *v, struct fw_cv
 }
 
 /* An extension whose value is a DER string (productName and cspId are IA5String; tolerate the other text types). */
-static bool kds_ext_str(const X509 *x, const char *oid, char *out, size_t cap, struct fw_cv_cert_info *info)
+static bool kds_ext_str(const X509 *x, const char *oid, char *out, size_t cap, struct attest_cv_cert_info *info)
 {
 	const ASN1_OCTET_STRING *os = kds_ext(x, oid, info);
 	if (!os)
@@ -132,7 +132,7 @@ static bool kds_ext_str(const X509 *x, const char *oid, char *out, size_t cap, s
 }
 
 /* hwID: 64 raw bytes, or a DER OCTET STRING 04 40 <64 bytes>; both are issued (snp-firmware-abi.md §4.3). */
-static bool kds_ext_hwid(const X509 *x, uint8_t out[64], struct fw_cv_cert_info *info)
+static bool kds_ext_hwid(const X509 *x, uint8_t out[64], struct attest_cv_cert_info *info)
 {
 	static const char oid[] = "1.3.6.1.4.1.3704.1.4";
 	const ASN1_OCTET_STRING *os = kds_ext(x, oid, info);
@@ -154,12 +154,12 @@ static bool kds_ext_hwid(const X509 *x, uint8_t out[64], struct fw_cv_cert_info 
 	return false;
 }
 
-static void read_kds_extensions(const X509 *x, struct fw_cv_cert_info *info)
+static void read_kds_extensions(const X509 *x, struct attest_cv_cert_info *info)
 {
 	char oid[40];
 	info->has_struct_version = kds_ext_int(x, "1.3.6.1.4.1.3704.1.1", &info->struct_version, info);
 	info->has_product = kds_ext_str(x, "1.3.6.1.4.1.3704.1.2", info->product, sizeof(info->product), info);
-	for (int i = 1; i < FW_CV_SPL_MAX; i++) {
+	for (int i = 1; i < ATTEST_CV_SPL_MAX; i++) {
 		int64_t v;
 		snprintf(oid, sizeof(oid), "1.3.6.1.4.1.3704.1.3.%d", i);
 		if (!kds_ext_int(x, oid, &v, info))
@@ -175,7 +175,7 @@ static void read_kds_extensions(const X509 *x, struct fw_cv_cert_info *info)
 	info->has_cspid = kds_ext_str(x, "1.3.6.1.4.1.3704.1.5", info->cspid, sizeof(info->cspid), info);
 }
 
-int fw_cv_cert_load(const uint8_t *der, size_t len, struct fw_cv_cert **out, struct fw_cv_cert_info *info)
+int attest_cv_cert_load(const uint8_t *der, size_t len, struct attest_cv_cert **out, struct attest_cv_cert_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	*out = NULL;
@@ -189,7 +189,7 @@ int fw_cv_cert_load(const uint8_t *der, size_t len, struct fw_cv_cert **out, str
 		X509_free(x);
 		return -EINVAL;
 	}
-	struct fw_cv_cert *c = calloc(1, sizeof(*c));
+	struct attest_cv_cert *c = calloc(1, sizeof(*c));
 	if (!c) {
 		X509_free(x);
 		return -ENOMEM;
@@ -216,7 +216,7 @@ int fw_cv_cert_load(const uint8_t *der, size_t len, struct fw_cv_cert **out, str
 	return 0;
 }
 
-void fw_cv_cert_free(struct fw_cv_cert *c)
+void attest_cv_cert_free(struct attest_cv_cert *c)
 {
 	if (!c)
 		return;
@@ -224,12 +224,12 @@ void fw_cv_cert_free(struct fw_cv_cert *c)
 	free(c);
 }
 
-bool fw_cv_cert_names_issuer(const struct fw_cv_cert *child, const struct fw_cv_cert *issuer)
+bool attest_cv_cert_names_issuer(const struct attest_cv_cert *child, const struct attest_cv_cert *issuer)
 {
 	return X509_NAME_cmp(X509_get_issuer_name(child->x509), X509_get_subject_name(issuer->x509)) == 0;
 }
 
-int fw_cv_cert_verify(const struct fw_cv_cert *child, const struct fw_cv_cert *issuer)
+int attest_cv_cert_verify(const struct attest_cv_cert *child, const struct attest_cv_cert *issuer)
 {
 	EVP_PKEY *pk = X509_get0_pubkey(issuer->x509);
 	/* X509_verify also rejects a certificate whose inner and outer signature algorithms differ. */
@@ -237,14 +237,14 @@ int fw_cv_cert_verify(const struct fw_cv_cert *child, const struct fw_cv_cert *i
 	return rc == 1 ? 0 : -EBADMSG;
 }
 
-bool fw_cv_cert_same_key(const struct fw_cv_cert *a, const struct fw_cv_cert *b)
+bool attest_cv_cert_same_key(const struct attest_cv_cert *a, const struct attest_cv_cert *b)
 {
 	EVP_PKEY *ka = X509_get0_pubkey(a->x509), *kb = X509_get0_pubkey(b->x509);
 	return ka && kb && EVP_PKEY_eq(ka, kb) == 1;
 }
 
-int fw_cv_ecdsa_p384_verify(const struct fw_cv_cert *signer, const uint8_t *msg, size_t len, const uint8_t *sig,
-			    size_t sig_len)
+int attest_cv_ecdsa_p384_verify(const struct attest_cv_cert *signer, const uint8_t *msg, size_t len, const uint8_t *sig,
+				size_t sig_len)
 {
 	EVP_PKEY *pk = X509_get0_pubkey(signer->x509);
 	char group[32] = "";
@@ -263,7 +263,7 @@ int fw_cv_ecdsa_p384_verify(const struct fw_cv_cert *signer, const uint8_t *msg,
 	return rc;
 }
 
-int fw_cv_pem_to_der(const uint8_t *pem, size_t pem_len, uint8_t **der, size_t *der_len)
+int attest_cv_pem_to_der(const uint8_t *pem, size_t pem_len, uint8_t **der, size_t *der_len)
 {
 	*der = NULL;
 	*der_len = 0;

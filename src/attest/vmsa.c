@@ -11,7 +11,7 @@
 
 #include <snpemu/abi/le.h>
 #include <snpemu/abi/page_info.h>
-#include <snpemu/measure.h>
+#include <snpemu/attest.h>
 
 /* Save-area offsets (APM vol. 2 table B-4; Linux struct sev_es_save_area). */
 enum {
@@ -43,7 +43,7 @@ _Static_assert(VMSA_G_PAT<SNP_VMSA_OFF_GUEST_TSC_SCALE && VMSA_RDX> SNP_VMSA_OFF
 
 /* The register values in which the VMMs differ, one row per (VMM, version). */
 struct vmm_variant {
-	enum fw_vmm_type vmm;
+	enum attest_vmm_type vmm;
 	unsigned version;
 	uint16_t cs_attr_bsp, cs_attr_ap; /* EC2 marks the BSP's code segment not-accessed */
 	uint16_t ss_attr, tr_attr;
@@ -57,15 +57,15 @@ struct vmm_variant {
 #define PAT_DEFAULT 0x0007040600070406ull /* APM vol. 2 §A.3 */
 
 static const struct vmm_variant variants[] = {
-    {FW_VMM_QEMU, 1, 0x9B, 0x9B, 0x93, 0x8B, true, 0, PAT_DEFAULT, 0x1F80, 0x37F},
+    {ATTEST_VMM_QEMU, 1, 0x9B, 0x9B, 0x93, 0x8B, true, 0, PAT_DEFAULT, 0x1F80, 0x37F},
     /* EC2 version 1: RDX 0 (sev-snp-measure before 0.0.13); version 2: RDX 0x600 (0.0.13, PR #60). */
-    {FW_VMM_EC2, 1, 0x9A, 0x9B, 0x92, 0x83, false, 0, PAT_DEFAULT, 0, 0},
-    {FW_VMM_EC2, 2, 0x9A, 0x9B, 0x92, 0x83, false, 0x600, PAT_DEFAULT, 0, 0},
+    {ATTEST_VMM_EC2, 1, 0x9A, 0x9B, 0x92, 0x83, false, 0, PAT_DEFAULT, 0, 0},
+    {ATTEST_VMM_EC2, 2, 0x9A, 0x9B, 0x92, 0x83, false, 0x600, PAT_DEFAULT, 0, 0},
     /* GCE overwrites the PAT (sev-snp-measure 0.0.12, after google/gce-tcb-verifier). */
-    {FW_VMM_GCE, 1, 0x9B, 0x9B, 0x93, 0x8B, false, 0x600, 0x00070106ull, 0, 0},
+    {ATTEST_VMM_GCE, 1, 0x9B, 0x9B, 0x93, 0x8B, false, 0x600, 0x00070106ull, 0, 0},
 };
 
-static const struct vmm_variant *variant_find(enum fw_vmm_type vmm, unsigned version)
+static const struct vmm_variant *variant_find(enum attest_vmm_type vmm, unsigned version)
 {
 	const struct vmm_variant *latest = NULL;
 	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
@@ -79,12 +79,12 @@ static const struct vmm_variant *variant_find(enum fw_vmm_type vmm, unsigned ver
 	return version == 0 ? latest : NULL;
 }
 
-int fw_vmm_type_parse(const char *name, enum fw_vmm_type *out)
+int attest_vmm_type_parse(const char *name, enum attest_vmm_type *out)
 {
 	static const struct {
 		const char *name;
-		enum fw_vmm_type vmm;
-	} names[] = {{"qemu", FW_VMM_QEMU}, {"ec2", FW_VMM_EC2}, {"gce", FW_VMM_GCE}};
+		enum attest_vmm_type vmm;
+	} names[] = {{"qemu", ATTEST_VMM_QEMU}, {"ec2", ATTEST_VMM_EC2}, {"gce", ATTEST_VMM_GCE}};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!strcasecmp(name, names[i].name)) {
 			*out = names[i].vmm;
@@ -94,7 +94,7 @@ int fw_vmm_type_parse(const char *name, enum fw_vmm_type *out)
 	return -EINVAL;
 }
 
-uint32_t fw_vcpu_sig(unsigned family, unsigned model, unsigned stepping)
+uint32_t attest_vcpu_sig(unsigned family, unsigned model, unsigned stepping)
 {
 	/* Families above 0xF put 0xF in the base field and the rest in the extended field. */
 	uint32_t fam_lo = family > 0xF ? 0xF : family, fam_hi = family > 0xF ? (family - 0xF) & 0xFF : 0;
@@ -112,18 +112,18 @@ static const struct {
     {"EPYC-Milan-v2", 25, 1, 1}, {"EPYC-Genoa", 25, 17, 0},   {"EPYC-Genoa-v1", 25, 17, 0},
 };
 
-int fw_vcpu_type_sig(const char *name, uint32_t *sig)
+int attest_vcpu_type_sig(const char *name, uint32_t *sig)
 {
 	for (size_t i = 0; i < sizeof(vcpu_types) / sizeof(vcpu_types[0]); i++) {
 		if (!strcasecmp(name, vcpu_types[i].name)) {
-			*sig = fw_vcpu_sig(vcpu_types[i].family, vcpu_types[i].model, vcpu_types[i].stepping);
+			*sig = attest_vcpu_sig(vcpu_types[i].family, vcpu_types[i].model, vcpu_types[i].stepping);
 			return 0;
 		}
 	}
 	return -ENOENT;
 }
 
-const char *fw_vcpu_type_name(size_t i)
+const char *attest_vcpu_type_name(size_t i)
 {
 	return i < sizeof(vcpu_types) / sizeof(vcpu_types[0]) ? vcpu_types[i].name : NULL;
 }
@@ -136,14 +136,14 @@ static void put_segment(uint8_t *page, size_t off, uint16_t sel, uint16_t attrib
 	le64_store(page + off + 8, base);
 }
 
-int fw_vmsa_build(uint8_t page[FW_PAGE_SIZE], uint32_t eip, const struct fw_vmsa_params *params)
+int attest_vmsa_build(uint8_t page[ATTEST_PAGE_SIZE], uint32_t eip, const struct attest_vmsa_params *params)
 {
 	const struct vmm_variant *v = variant_find(params->vmm, params->vmm_version);
 	if (!v)
-		return FW_MEASURE_E_VMM;
-	memset(page, 0, FW_PAGE_SIZE);
+		return ATTEST_MEASURE_E_VMM;
+	memset(page, 0, ATTEST_PAGE_SIZE);
 	/* Real-mode reset state: CS base holds the top of EIP, RIP the low 16 bits (APM vol. 2 §14.1.3). */
-	uint16_t cs_attr = eip == FW_VMSA_BSP_EIP ? v->cs_attr_bsp : v->cs_attr_ap;
+	uint16_t cs_attr = eip == ATTEST_VMSA_BSP_EIP ? v->cs_attr_bsp : v->cs_attr_ap;
 	put_segment(page, VMSA_ES, 0, 0x93, 0xFFFF, 0);
 	put_segment(page, VMSA_CS, 0xF000, cs_attr, 0xFFFF, eip & 0xFFFF0000u);
 	put_segment(page, VMSA_SS, 0, v->ss_attr, 0xFFFF, 0);

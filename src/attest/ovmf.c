@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include <snpemu/abi/le.h>
-#include <snpemu/measure.h>
+#include <snpemu/attest.h>
 
 #define GUID_LEN	  16u
 #define ENTRY_HEADER_LEN  18u /* u16 length + GUID */
@@ -47,9 +47,9 @@ struct section_rule {
 };
 
 static const struct section_rule section_rules[] = {
-    {FW_OVMF_SECTION_SNP_SEC_MEM, 0},	    {FW_OVMF_SECTION_SNP_SECRETS, FW_PAGE_SIZE},
-    {FW_OVMF_SECTION_CPUID, FW_PAGE_SIZE},  {FW_OVMF_SECTION_SVSM_CAA, 0},
-    {FW_OVMF_SECTION_SNP_KERNEL_HASHES, 0},
+    {ATTEST_OVMF_SECTION_SNP_SEC_MEM, 0},	   {ATTEST_OVMF_SECTION_SNP_SECRETS, ATTEST_PAGE_SIZE},
+    {ATTEST_OVMF_SECTION_CPUID, ATTEST_PAGE_SIZE}, {ATTEST_OVMF_SECTION_SVSM_CAA, 0},
+    {ATTEST_OVMF_SECTION_SNP_KERNEL_HASHES, 0},
 };
 
 static const struct section_rule *section_rule_find(uint32_t type)
@@ -60,25 +60,25 @@ static const struct section_rule *section_rule_find(uint32_t type)
 	return NULL;
 }
 
-bool fw_ovmf_error_is_truncation(int err)
+bool attest_ovmf_error_is_truncation(int err)
 {
-	return err == FW_OVMF_E_TRUNCATED_FOOTER || err == FW_OVMF_E_TRUNCATED_TABLE ||
-	       err == FW_OVMF_E_TRUNCATED_METADATA;
+	return err == ATTEST_OVMF_E_TRUNCATED_FOOTER || err == ATTEST_OVMF_E_TRUNCATED_TABLE ||
+	       err == ATTEST_OVMF_E_TRUNCATED_METADATA;
 }
 
-static int walk_footer_table(const uint8_t *buf, size_t len, struct fw_ovmf_info *info)
+static int walk_footer_table(const uint8_t *buf, size_t len, struct attest_ovmf_info *info)
 {
 	if (len < FOOTER_TAIL_LEN + ENTRY_HEADER_LEN)
-		return FW_OVMF_E_TRUNCATED_FOOTER;
+		return ATTEST_OVMF_E_TRUNCATED_FOOTER;
 	size_t footer = len - FOOTER_TAIL_LEN - ENTRY_HEADER_LEN;
 	if (memcmp(buf + footer + 2, guid_footer, GUID_LEN))
-		return FW_OVMF_E_NO_FOOTER;
+		return ATTEST_OVMF_E_NO_FOOTER;
 	uint16_t table_len = le16_load(buf + footer);
 	if (table_len < ENTRY_HEADER_LEN)
-		return FW_OVMF_E_TABLE_LENGTH;
+		return ATTEST_OVMF_E_TABLE_LENGTH;
 	size_t body = table_len - ENTRY_HEADER_LEN; /* the entries, without the footer entry itself */
 	if (body > footer)
-		return FW_OVMF_E_TRUNCATED_TABLE;
+		return ATTEST_OVMF_E_TRUNCATED_TABLE;
 
 	const struct entry_rule rules[] = {
 	    {guid_reset_block, &info->has_reset_block, &info->reset_eip},
@@ -91,77 +91,77 @@ static int walk_footer_table(const uint8_t *buf, size_t len, struct fw_ovmf_info
 		uint16_t entry_len = le16_load(buf + end - ENTRY_HEADER_LEN);
 		const uint8_t *guid = buf + end - GUID_LEN;
 		if (entry_len < ENTRY_HEADER_LEN || entry_len > end - lo)
-			return FW_OVMF_E_ENTRY_LENGTH;
+			return ATTEST_OVMF_E_ENTRY_LENGTH;
 		const uint8_t *data = buf + end - entry_len;
 		size_t data_len = entry_len - ENTRY_HEADER_LEN;
 		for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 			if (memcmp(guid, rules[i].guid, GUID_LEN))
 				continue;
 			if (data_len < 4)
-				return FW_OVMF_E_ENTRY_DATA;
+				return ATTEST_OVMF_E_ENTRY_DATA;
 			*rules[i].present = true;
 			*rules[i].value = le32_load(data);
 		}
 		end -= entry_len;
 	}
-	return FW_OVMF_OK;
+	return ATTEST_OVMF_OK;
 }
 
-static int check_section(const struct fw_ovmf_section *s)
+static int check_section(const struct attest_ovmf_section *s)
 {
 	const struct section_rule *rule = section_rule_find(s->type);
 	if (!rule)
-		return FW_OVMF_E_SECTION_TYPE;
-	if (s->size == 0 || (s->gpa % FW_PAGE_SIZE) || (s->size % FW_PAGE_SIZE))
-		return FW_OVMF_E_SECTION_ALIGN;
+		return ATTEST_OVMF_E_SECTION_TYPE;
+	if (s->size == 0 || (s->gpa % ATTEST_PAGE_SIZE) || (s->size % ATTEST_PAGE_SIZE))
+		return ATTEST_OVMF_E_SECTION_ALIGN;
 	if ((uint64_t)s->gpa + s->size > FOUR_GIB)
-		return FW_OVMF_E_SECTION_RANGE;
+		return ATTEST_OVMF_E_SECTION_RANGE;
 	if (rule->exact_size && s->size != rule->exact_size)
-		return FW_OVMF_E_SECTION_SIZE;
-	return FW_OVMF_OK;
+		return ATTEST_OVMF_E_SECTION_SIZE;
+	return ATTEST_OVMF_OK;
 }
 
-static bool sections_overlap(const struct fw_ovmf_section *a, const struct fw_ovmf_section *b)
+static bool sections_overlap(const struct attest_ovmf_section *a, const struct attest_ovmf_section *b)
 {
 	return (uint64_t)a->gpa < (uint64_t)b->gpa + b->size && (uint64_t)b->gpa < (uint64_t)a->gpa + a->size;
 }
 
-static int parse_metadata(const uint8_t *buf, size_t len, struct fw_ovmf_info *info)
+static int parse_metadata(const uint8_t *buf, size_t len, struct attest_ovmf_info *info)
 {
 	uint32_t offset = info->metadata_offset; /* of the header, counted back from the end of the image */
 	if (offset > len || offset < METADATA_HDR_LEN)
-		return FW_OVMF_E_TRUNCATED_METADATA;
+		return ATTEST_OVMF_E_TRUNCATED_METADATA;
 	const uint8_t *hdr = buf + (len - offset);
 	if (memcmp(hdr, "ASEV", 4))
-		return FW_OVMF_E_METADATA_SIGNATURE;
+		return ATTEST_OVMF_E_METADATA_SIGNATURE;
 	if (le32_load(hdr + 8) != 1)
-		return FW_OVMF_E_METADATA_VERSION;
+		return ATTEST_OVMF_E_METADATA_VERSION;
 	uint32_t total = le32_load(hdr + 4), count = le32_load(hdr + 12);
 	if (total < METADATA_HDR_LEN)
-		return FW_OVMF_E_METADATA_LENGTH;
+		return ATTEST_OVMF_E_METADATA_LENGTH;
 	if (total > offset)
-		return FW_OVMF_E_TRUNCATED_METADATA;
-	if (count > FW_OVMF_MAX_SECTIONS)
-		return FW_OVMF_E_TOO_MANY_SECTIONS;
+		return ATTEST_OVMF_E_TRUNCATED_METADATA;
+	if (count > ATTEST_OVMF_MAX_SECTIONS)
+		return ATTEST_OVMF_E_TOO_MANY_SECTIONS;
 	if (METADATA_HDR_LEN + (uint64_t)count * METADATA_DESC_LEN > total)
-		return FW_OVMF_E_METADATA_LENGTH;
+		return ATTEST_OVMF_E_METADATA_LENGTH;
 
 	for (uint32_t i = 0; i < count; i++) {
 		const uint8_t *d = hdr + METADATA_HDR_LEN + (size_t)i * METADATA_DESC_LEN;
-		struct fw_ovmf_section s = {le32_load(d), le32_load(d + 4), le32_load(d + 8)};
+		struct attest_ovmf_section s = {le32_load(d), le32_load(d + 4), le32_load(d + 8)};
 		int err = check_section(&s);
 		if (err)
 			return err;
 		for (uint32_t j = 0; j < i; j++)
 			if (sections_overlap(&s, &info->sections[j]))
-				return FW_OVMF_E_SECTION_OVERLAP;
+				return ATTEST_OVMF_E_SECTION_OVERLAP;
 		info->sections[i] = s;
 		info->n_sections = i + 1;
 	}
-	return FW_OVMF_OK;
+	return ATTEST_OVMF_OK;
 }
 
-int fw_ovmf_parse(const uint8_t *buf, size_t len, struct fw_ovmf_info *info)
+int attest_ovmf_parse(const uint8_t *buf, size_t len, struct attest_ovmf_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	int err = walk_footer_table(buf, len, info);
