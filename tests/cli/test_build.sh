@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The build as a user drives it (issue 12 item 10): objects follow the compiler and flags, O= reaches every
+# sub-make, no fragment is included that does not exist, CI checks the formatting, `make demo` builds only the CLI.
+# A table runner: one line per check, then "N passed, M failed".
+set -uo pipefail
+cd "${SNPEMU_SRCDIR:-$(dirname "$0")/../..}"
+# Run from `make check`: the nested makes below must not inherit its variables or jobserver.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES VARIANT O CC CFLAGS
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+check() { # check NAME COMMAND...: the command must succeed
+	local name=$1
+	shift
+	if "$@" >"$tmp/log" 2>&1; then
+		pass=$((pass + 1))
+		echo "ok   $name"
+	else
+		fail=$((fail + 1))
+		echo "FAIL $name"
+		sed 's/^/     /' "$tmp/log" | tail -n 20
+	fi
+}
+
+obj=$tmp/default/src/common/names.o
+build_obj() { make --no-print-directory O="$tmp" "$@" "$obj" 2>&1; }
+compiled_with() { # compiled_with CC ARGS...: the object was (re)compiled, by CC
+	build_obj "${@:2}" | grep -q "^$1 .*-c src/common/names.c"
+}
+not_recompiled() { ! build_obj "$@" | grep -q -- "-c src/common/names.c"; }
+check "first build compiles with cc" compiled_with cc CC=cc
+check "same compiler and flags: nothing to do" not_recompiled CC=cc
+check "CC=clang after cc rebuilds" compiled_with clang CC=clang
+check "new CFLAGS rebuild" compiled_with clang CC=clang CFLAGS=-DSNPEMU_TEST_FLAG
+check "back to cc rebuilds" compiled_with cc CC=cc
+
+# Every sub-make and check.sh work under O (dry run: sub-makes run with -n too, nothing is built).
+o_everywhere() {
+	local t=$1 out
+	out=$(make --no-print-directory -n O="$tmp/o" "$t" 2>&1) || return 1
+	grep -q "$tmp/o/" <<<"$out" || return 1
+	! grep -E '(^| )build/' <<<"$out"
+}
+for t in check asan tsan fuzz-smoke demo; do
+	check "make -n O=DIR $t: everything under DIR" o_everywhere "$t"
+done
+
+no_optional_fragments() { ! grep -nE '^-include ' Makefile | grep -v '\.d'; }
+check "no -include of a fragment" no_optional_fragments
+fragments_exist() {
+	local f
+	for f in $(sed -n 's/^include //p' Makefile); do [ -f "$f" ] || return 1; done
+}
+check "every included fragment exists" fragments_exist
+check ".ci/run checks the formatting" grep -q '^make format-check$' .ci/run
+
+# make demo builds the CLI only: no test, benchmark or fuzz object, and asks deps.sh for build needs only.
+demo_builds_cli_only() {
+	local out
+	out=$(make --no-print-directory -n O="$tmp/d" demo 2>&1) || return 1
+	grep -q "deps.sh build" <<<"$out" && grep -q -- "-o $tmp/d/default/snpemu " <<<"$out" &&
+		! grep -E "/(tests|bench|fuzz)/" <<<"$out" && ! grep -E "cmocka|clang" <<<"$out"
+}
+check "make demo builds only the CLI" demo_builds_cli_only
+
+echo "build: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
