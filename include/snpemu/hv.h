@@ -248,6 +248,9 @@ int hv_vm_set_firmware(struct hv_vm *vm, struct fw_guest *fw);
  * rate or burst above HV_GUEST_REQ_LIMIT_MAX. */
 #define HV_GUEST_REQ_LIMIT_MAX 1000000u
 int hv_vm_set_guest_req_limit(struct hv_vm *vm, uint32_t rate, uint32_t burst);
+/* The same with the rate in milli-requests per second (500: one request every 2 s), for fractional rates;
+ * -EINVAL above 1000 * HV_GUEST_REQ_LIMIT_MAX. */
+int hv_vm_set_guest_req_limit_milli(struct hv_vm *vm, uint64_t millirate, uint32_t burst);
 /* Monotonic clock in nanoseconds used by the rate limit (tests inject a controlled one).  NULL restores
  * CLOCK_MONOTONIC.  Called with the limiter's lock held, once per rate-limited request.  Resets the bucket to
  * full. */
