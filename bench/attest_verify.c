@@ -4,6 +4,7 @@
  * parsing, three certificate parses and RSASSA-PSS checks, the ECDSA report signature, extensions and policy),
  * printed against the cost of one bare ECDSA P-384/SHA-384 verification by OpenSSL measured in the same run.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +12,10 @@
 
 #include <snpemu/verify.h>
 
+#include "bench.h"
 #include "fw/crypto_verify.h"
 
 #define FIXTURES SNPEMU_SRCDIR "/tests/fixtures/"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static uint8_t *read_all(const char *name, size_t *len)
 {
@@ -43,36 +38,40 @@ static uint8_t *read_pem(const char *name, size_t *len)
 	return der;
 }
 
-int main(void)
+int bench_attest_verify(struct bench_report *r)
 {
+	int rc = -EIO;
 	size_t rlen, vlen, alen, slen;
 	uint8_t *report = read_all(FIXTURES "genoa-report.bin", &rlen),
 		*vcek = read_all(FIXTURES "genoa-vcek.der", &vlen);
 	uint8_t *ark = read_pem(FIXTURES "amd-genoa-ark.pem", &alen),
 		*ask = read_pem(FIXTURES "amd-genoa-ask.pem", &slen);
 	if (!report || !vcek || !ark || !ask) {
-		fprintf(stderr, "attest_verify: cannot read the fixtures in %s\n", FIXTURES);
-		return 1;
+		fprintf(stderr, "bench attest_verify: cannot read the fixtures in %s\n", FIXTURES);
+		rc = -ENOENT;
+		goto out;
 	}
-	struct fw_attest_report r;
-	if (fw_attest_report_parse(report, rlen, &r) != FW_ATTEST_PARSE_OK)
-		return 1;
+	struct fw_attest_report rep;
+	if (fw_attest_report_parse(report, rlen, &rep) != FW_ATTEST_PARSE_OK)
+		goto out;
 
 	/* The baseline: one ECDSA P-384 verification of the report signature with the VCEK's key. */
 	struct fw_cv_cert *cert;
 	struct fw_cv_cert_info info;
 	uint8_t der[FW_ATTEST_SIG_DER_MAX];
-	int dlen = fw_attest_sig_to_der(r.sig_r, r.sig_s, der);
+	int dlen = fw_attest_sig_to_der(rep.sig_r, rep.sig_s, der);
 	if (fw_cv_cert_load(vcek, vlen, &cert, &info) || dlen < 0)
-		return 1;
+		goto out;
 	unsigned long n_ecdsa = 0;
-	double t0 = now_s(), t_ecdsa;
+	double t0 = bench_now_s(), t_ecdsa;
 	do {
 		for (int i = 0; i < 50; i++)
-			if (fw_cv_ecdsa_p384_verify(cert, report, SNP_REPORT_SIGNED_SIZE, der, (size_t)dlen))
-				return 1;
+			if (fw_cv_ecdsa_p384_verify(cert, report, SNP_REPORT_SIGNED_SIZE, der, (size_t)dlen)) {
+				fw_cv_cert_free(cert);
+				goto out;
+			}
 		n_ecdsa += 50;
-	} while ((t_ecdsa = now_s() - t0) < 1.0);
+	} while ((t_ecdsa = bench_now_s() - t0) < 1.0);
 	fw_cv_cert_free(cert);
 	double ecdsa_us = t_ecdsa / (double)n_ecdsa * 1e6;
 
@@ -85,25 +84,25 @@ int main(void)
 	pol.now = 1798761600; /* 2027-01-01, inside the fixtures' validity (the VCEK expires in 2033) */
 	unsigned long n_full = 0;
 	double t_full;
-	t0 = now_s();
+	t0 = bench_now_s();
 	do {
 		for (int i = 0; i < 20; i++) {
 			struct fw_attest_report rr;
 			if (fw_attest_report_parse(report, rlen, &rr) != FW_ATTEST_PARSE_OK ||
 			    fw_attest_verify(&rr, &certs, &pol, &res) != 0)
-				return 1;
+				goto out;
 		}
 		n_full += 20;
-	} while ((t_full = now_s() - t0) < 1.0);
+	} while ((t_full = bench_now_s() - t0) < 1.0);
 	double full_us = t_full / (double)n_full * 1e6;
 
-	printf("attest_verify: %.0f verifications/s (%.1f us each); one OpenSSL ECDSA P-384 verify: %.1f us "
-	       "(%.0f/s)\n",
-	       1e6 / full_us, full_us, ecdsa_us, 1e6 / ecdsa_us);
-	printf("attest_verify: ratio full verification / ECDSA P-384 verify = %.2f\n", full_us / ecdsa_us);
+	bench_add_rate(r, 1e6 / full_us, "verifies/s", 1e6 / ecdsa_us, "OpenSSL P-384 verifies/s", 0,
+		       "report + chain verification (genuine Genoa)");
+	rc = 0;
+out:
 	free(report);
 	free(vcek);
 	free(ark);
 	free(ask);
-	return 0;
+	return rc;
 }
