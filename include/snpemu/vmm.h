@@ -63,6 +63,7 @@ struct vmm_result {
 	uint64_t pages_validated;     /* and validated pages, over the guest's RAM */
 	uint8_t report[0x4A0];	      /* attest: the report the guest exported on SNPEMU_PORT_EXPORT */
 	bool have_report;
+	int trace_error; /* cfg->trace_file could not be written: -errno (0: written, or none asked) */
 };
 
 /* Fill `cfg` with defaults (program NULL, SNP, 1 vCPU, 64 MiB, auto backend). */
@@ -77,6 +78,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res);
 const char *const *vmm_program_names(void);
 /* One-line description of a program, or NULL. */
 const char *vmm_program_summary(const char *name);
+/* Whether a program runs only on the kvm backend (false for unknown names). */
+bool vmm_program_kvm_only(const char *name);
 
 /* The firmware platform configuration a run with `cfg` uses (product, seed; a fixed default seed when none is
  * given), so that tools can re-create the same platform (its certificates) after the run.  Returns 0 or -EINVAL. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* --stats (per-exit-code counts and mean latency, like kvm_stat) and --trace (Chrome trace-event JSON: one track
  * per vCPU, one slice per VMGEXIT named by its exit code; opens in Perfetto). */
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 
@@ -49,7 +50,7 @@ int vmm_trace_write(struct vmm_vm *vm, const char *path)
 {
 	json_object *root = json_object_new_object(), *events = json_object_new_array();
 	if (!root || !events)
-		return -1;
+		return -ENOMEM;
 	json_object_object_add(root, "traceEvents", events);
 	json_object_object_add(root, "displayTimeUnit", json_object_new_string("ns"));
 	for (uint32_t c = 0; c < vm->nvcpus; c++) {
@@ -78,7 +79,9 @@ int vmm_trace_write(struct vmm_vm *vm, const char *path)
 			json_object_array_add(events, e);
 		}
 	}
-	int rc = json_object_to_file_ext(path, root, JSON_C_TO_STRING_PLAIN) ? -1 : 0;
+	/* json-c reports failure without errno for short writes (a full disk): -EIO then. */
+	errno = 0;
+	int rc = json_object_to_file_ext(path, root, JSON_C_TO_STRING_PLAIN) ? (errno ? -errno : -EIO) : 0;
 	json_object_put(root);
 	return rc;
 }

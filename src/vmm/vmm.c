@@ -176,7 +176,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	}
 	if (cfg->stats)
 		vmm_stats_print(vm);
-	if (cfg->trace_file && vmm_trace_write(vm, cfg->trace_file))
+	if (cfg->trace_file && (res->trace_error = vmm_trace_write(vm, cfg->trace_file)))
 		fprintf(vm->err, "snpemu: could not write the trace to %s\n", cfg->trace_file);
 	if (!cfg->quiet)
 		fprintf(vm->out,
