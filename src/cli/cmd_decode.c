@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
 
 #include <snpemu/abi/ghcb.h>
 #include <snpemu/names.h>
@@ -111,6 +114,50 @@ static int decode_psc(const char *path, const uint8_t *buf, size_t len, int json
 	return emit_text(t);
 }
 
+/* Seconds since the epoch as an ISO 8601 UTC date. */
+static void utc_date(int64_t t, char out[32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, 32, "%lld", (long long)t);
+}
+
+/* The library's table JSON with each entry's certificate summary (dates as epoch seconds and UTC) added. */
+static char *certs_json(const struct fw_attest_cert_table *table, const uint8_t *buf)
+{
+	char *base = fw_attest_cert_table_json(table), *copy = NULL;
+	json_object *root = base ? json_tokener_parse(base) : NULL, *entries;
+	free(base);
+	if (!root || !json_object_object_get_ex(root, "entries", &entries))
+		goto out;
+	for (unsigned int i = 0; i < table->count && i < json_object_array_length(entries); i++) {
+		const struct fw_attest_cert_entry *e = &table->entries[i];
+		struct fw_attest_cert_summary c;
+		if (fw_attest_cert_summary(buf + e->offset, e->length, &c))
+			continue;
+		char nb[32], na[32];
+		utc_date(c.not_before, nb);
+		utc_date(c.not_after, na);
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "subject_cn", json_object_new_string(c.subject_cn));
+		json_object_object_add(o, "issuer_cn", json_object_new_string(c.issuer_cn));
+		json_object_object_add(o, "key", json_object_new_string(c.key));
+		if (c.product[0])
+			json_object_object_add(o, "product", json_object_new_string(c.product));
+		json_object_object_add(o, "not_before", json_object_new_int64(c.not_before));
+		json_object_object_add(o, "not_before_utc", json_object_new_string(nb));
+		json_object_object_add(o, "not_after", json_object_new_int64(c.not_after));
+		json_object_object_add(o, "not_after_utc", json_object_new_string(na));
+		json_object_object_add(json_object_array_get_idx(entries, i), "certificate", o);
+	}
+	const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	copy = s ? strdup(s) : NULL;
+out:
+	json_object_put(root);
+	return copy;
+}
+
 static int decode_certs(const char *path, const uint8_t *buf, size_t len, int json, struct snpemu_text *t)
 {
 	struct fw_attest_cert_table *table = malloc(sizeof(*table));
@@ -121,19 +168,22 @@ static int decode_certs(const char *path, const uint8_t *buf, size_t len, int js
 		cli_error("decode", path, "malformed certificate table: %s", table->error);
 		rc = CLI_EXIT_USAGE;
 	} else if (json) {
-		rc = emit_json(fw_attest_cert_table_json(table), path);
+		rc = emit_json(certs_json(table, buf), path);
 	} else {
 		fw_attest_cert_table_describe(table, t);
 		for (unsigned int i = 0; i < table->count; i++) {
 			const struct fw_attest_cert_entry *e = &table->entries[i];
 			struct fw_attest_cert_summary c;
+			char nb[32], na[32];
 			if (fw_attest_cert_summary(buf + e->offset, e->length, &c)) {
 				snpemu_text_printf(t, "  %u: not an X.509 certificate\n", i);
 				continue;
 			}
-			snpemu_text_printf(t, "  %u: CN=%s issued by CN=%s, %s key%s%s, valid %lld..%lld\n", i,
+			utc_date(c.not_before, nb);
+			utc_date(c.not_after, na);
+			snpemu_text_printf(t, "  %u: CN=%s issued by CN=%s, %s key%s%s, valid %s .. %s\n", i,
 					   c.subject_cn, c.issuer_cn, c.key, c.product[0] ? ", product " : "",
-					   c.product, (long long)c.not_before, (long long)c.not_after);
+					   c.product, nb, na);
 		}
 		rc = emit_text(t);
 	}
