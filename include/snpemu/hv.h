@@ -29,13 +29,13 @@
  *                     hv_vcpu_reset drops a hold that an INIT ends instead.
  *   INTERNAL_ERROR (17) NAE UNSUPPORTED_EVENT 0x8000FFFF: suberror HV_INTERNAL_ERROR_UNSUPPORTED_EVENT, ndata 3,
  *                     data[] = {SW_EXITCODE, SW_EXITINFO1, SW_EXITINFO2}.  KVM fails KVM_RUN with -EINVAL here;
- *                     we give the VMM a defined exit (DESIGN rule 2).  Calling again resumes the guest with
- *                     SW_EXITINFO1 = 0.
+ *                     we give the VMM a defined exit (docs/architecture.md rule 2).  Calling again resumes the guest
+ *                     with SW_EXITINFO1 = 0.
  *   MEMORY_FAULT (39) memory_fault.{flags,gpa,size}: a host access the engine needs failed: a GPA no slot backs,
  *                     a page the host-access hook calls private (flags = SNPEMU_MEMORY_EXIT_FLAG_PRIVATE), or a
  *                     failed allocation (flags 0, gpa/size of the scratch area).  KVM resumes silently (unmappable
- *                     GHCB) or fails KVM_RUN (-EFAULT/-ENOMEM); we exit with the metadata (DESIGN rule 3).  Calling
- *                     again retries the failed step.
+ *                     GHCB) or fails KVM_RUN (-EFAULT/-ENOMEM); we exit with the metadata
+ *                     (docs/architecture.md rule 3).  Calling again retries the failed step.
  *   HYPERCALL (3)     also for SNP page-state changes (spec §8): MSR PSC and NAE PSC (0x80000010) exit with nr 12,
  *                     args[0] = gpa, args[1] = 4 KiB pages, args[2] = ENCRYPTED (private) or DECRYPTED (shared) |
  *                     PAGE_SZ_2M when the range comes from 2 MiB entries; flags = 0 (KVM leaves it unwritten).
@@ -54,7 +54,8 @@
  * SNP events (spec §7, §8, §10, §12).
  *   GHCB registration: an SNP vCPU must register its GHCB with the MSR REG_GPA request; a NAE through any other GPA
  *     is answered SW_EXITINFO1 = 2, SW_EXITINFO2 = GHCB_ERR_NOT_REGISTERED in that page (KVM fails KVM_RUN with
- *     -EINVAL and the guest hears nothing; DESIGN rule 1).  The page must be shared (else MEMORY_FAULT PRIVATE).
+ *     -EINVAL and the guest hears nothing; docs/architecture.md rule 1).  The page must be shared (else MEMORY_FAULT
+ *     PRIVATE).
  *   PSC: see HYPERCALL above.  Header/entry errors are answered in SW_EXITINFO2 (SW_EXITINFO1 = 0):
  *     INVALID_HDR (end_entry >= 253), INVALID_ENTRY (cur_page > page count, gfn not aligned to the page size),
  *     GENERIC (hypercall exits disabled, VMM ret != 0).  PSMASH/UNSMASH and unknown operations complete without
@@ -63,8 +64,8 @@
  *   AP_CREATION: see hv_vm_set_ap_handler.  Failures are INVALID_INPUT.
  *   GUEST_REQUEST / EXT_GUEST_REQUEST: see hv_vm_set_firmware and hv_vm_set_guest_req_limit.
  *
- * Page-state contract (DESIGN rule 5).  The engine never changes page ownership.  On HYPERCALL nr 12 (PSC or
- * KVM_HC_MAP_GPA_RANGE) the VMM updates its page-state map and the firmware RMP (fw_rmp_set_private), then sets
+ * Page-state contract (docs/architecture.md rule 5).  The engine never changes page ownership.  On HYPERCALL nr 12
+ * (PSC or KVM_HC_MAP_GPA_RANGE) the VMM updates its page-state map and the firmware RMP (fw_rmp_set_private), then sets
  * ret; the host-access hook reports that same map back to the engine.  A VMM whose map is the firmware RMP uses
  * hv_map_gpa_range_apply for the first and hv_fw_rmp_host_access as the hook.  PVALIDATE is a guest primitive served by
  * the firmware model (fw_rmp_pvalidate) that backends route; the engine takes no part in it.
@@ -79,7 +80,7 @@
  *   - only produced registers are written back and marked valid (KVM writes RAX..RDX back on every NAE);
  *   - a scratch area inside the GHCB is copied like one outside it, so handlers never read guest memory twice;
  *   - KVM_HC_MAP_GPA_RANGE is refused (-KVM_ENOSYS) unless the guest's CPUID leaf 0x40000001 EAX advertises
- *     KVM_FEATURE_HC_MAP_GPA_RANGE (bit 16) (DESIGN rule 5);
+ *     KVM_FEATURE_HC_MAP_GPA_RANGE (bit 16) (docs/architecture.md rule 5);
  *   - RDTSC/RDTSCP read a 1 GHz TSC counting from VM creation; RDPMC injects #GP (no virtual PMU); MSR_AMD64_SEV
  *     reads are answered from the VM type.
  *
@@ -240,8 +241,8 @@ int hv_map_gpa_range_apply(struct fw_rmp *rmp, const struct snpemu_run *run);
  * written back; SW_EXITINFO1 = 0, SW_EXITINFO2 = SNP_GUEST_ERR(0, firmware status). */
 int hv_vm_set_firmware(struct hv_vm *vm, struct fw_guest *fw);
 
-/* Guest-request rate limit (DESIGN rule 6): a per-VM token bucket holding up to `burst` requests, refilled at
- * `rate` per second, checked before the firmware sees a message (and before a certificate exit).  A refused
+/* Guest-request rate limit (docs/architecture.md rule 6): a per-VM token bucket holding up to `burst` requests,
+ * refilled at `rate` per second, checked before the firmware sees a message (and before a certificate exit).  A refused
  * request gets SW_EXITINFO1 = 0, SW_EXITINFO2 = SNP_GUEST_ERR(BUSY, 0) and reaches neither the VMM nor the
  * firmware, so the guest's identical resend keeps its sequence number in step.  rate 0 = unlimited (the default,
  * as KVM has no limiter: the policy is the VMM's).  The bucket starts full.  -EINVAL: rate > 0 with burst 0, or

@@ -60,9 +60,12 @@ static const struct cli_option run_options[] = {
 static void run_programs_help(FILE *f)
 {
 	fprintf(f, "\nguest programs:\n");
-	for (const char *const *n = vmm_program_names(); *n; n++)
-		fprintf(f, "  %-10s %s%s\n", *n, vmm_program_summary(*n) ? vmm_program_summary(*n) : "",
-			vmm_program_kvm_only(*n) ? " (kvm backend only)" : "");
+	for (const char *const *n = vmm_program_names(); *n; n++) {
+		const char *summary = vmm_program_summary(*n);
+		bool marked = summary && strstr(summary, "kvm only");
+		fprintf(f, "  %-10s %s%s\n", *n, summary ? summary : "",
+			vmm_program_kvm_only(*n) && !marked ? " (kvm backend only)" : "");
+	}
 }
 
 static const struct cli_spec run_spec = {

@@ -34,7 +34,7 @@ int hv_nae_vmmcall(struct hv_vcpu *v)
 	if (!(v->vm->hypercall_exits & HV_HYPERCALL_EXIT_VALID_MASK))
 		return answer(v, -KVM_ENOSYS);
 	/* Beyond KVM (which enforces PV CPUID only with KVM_CAP_ENFORCE_PV_FEATURE_CPUID): the hypercall exists
-	 * for the guest only if its CPUID advertises it (DESIGN rule 5); otherwise it is unknown to it. */
+	 * for the guest only if its CPUID advertises it (docs/architecture.md rule 5); otherwise it is unknown. */
 	if (!hv_cpuid_has_pv_feature(v, KVM_FEATURE_HC_MAP_GPA_RANGE))
 		return answer(v, -KVM_ENOSYS);
 	uint64_t gpa = s->rbx, npages = s->rcx, attrs = s->rdx;

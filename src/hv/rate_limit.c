@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Per-VM guest-request rate limit (DESIGN rule 6; GHCB spec 56421 recommends throttling, KVM has none, spec §10):
- * a token bucket in integer pico-tokens, refilled from an injectable monotonic clock.  The rate is in
+ * Per-VM guest-request rate limit (docs/architecture.md rule 6; GHCB spec 56421 recommends throttling, KVM has none,
+ * spec §10): a token bucket in integer pico-tokens, refilled from an injectable monotonic clock.  The rate is in
  * milli-requests per second, so fractional rates (one request every 2 s) are exact: each nanosecond adds `millirate`
  * pico-tokens, with no rounding to lose between refills.  Default: unlimited, as KVM; the VMM sets the policy
  * (hv.h).

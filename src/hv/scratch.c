@@ -2,8 +2,8 @@
 /*
  * Scratch area (KVM setup_vmgexit_scratch, spec §5).  Guest mistakes are answered INVALID_SCRATCH_AREA; host
  * failures (allocation, a GPA no slot backs, a private page) become MEMORY_FAULT exits, where KVM fails KVM_RUN
- * with -ENOMEM/-EFAULT (DESIGN rule 3).  Unlike KVM, an area inside the GHCB is copied too, so handlers never
- * read guest memory twice.
+ * with -ENOMEM/-EFAULT (docs/architecture.md rule 3).  Unlike KVM, an area inside the GHCB is copied too, so handlers
+ * never read guest memory twice.
  */
 #include <stdlib.h>
 

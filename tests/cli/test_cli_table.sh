@@ -72,7 +72,7 @@ for cmd in run certs report verify measure decode bench; do
 	check "$cmd --help shows defaults and exit statuses" grep -q 'exit status:' "$D/out"
 done
 row 0 "" -- run --help
-check "run --help marks the kvm-only programs" grep -qE '^  fault .*\(kvm backend only\)' "$D/out"
+check "run --help marks the kvm-only programs" grep -qE '^  fault .*\(kvm (backend )?only\)' "$D/out"
 check "run --help documents 125" grep -q '125 for run' "$D/out"
 
 # --- exit statuses and message shapes (items 3, 4)
