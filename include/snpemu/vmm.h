@@ -39,8 +39,9 @@ struct vmm_config {
 	const char *trace_file;	 /* Chrome trace-event JSON output (NULL: none) */
 	bool stats;		 /* print per-exit statistics at the end */
 	bool quiet;		 /* no banner/summary lines (console output only) */
-	FILE *out;		 /* console and messages (NULL = stdout) */
+	FILE *out;		 /* the guest's console (NULL = stdout) */
 	FILE *err;		 /* errors (NULL = stderr) */
+	FILE *msg;		 /* VMM messages: banner, launch measurement, statistics, faults (NULL = out) */
 	const char *report_out;	 /* attest: write the report the guest printed here (NULL: none) */
 };
 

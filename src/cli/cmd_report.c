@@ -164,6 +164,7 @@ int cli_cmd_report(int argc, char **argv)
 	int operands;
 	vmm_config_default(&a.cfg);
 	a.cfg.program = "attest";
+	a.cfg.msg = stderr; /* stdout: the guest's console and the files written */
 	a.out = NULL;
 	int rc = cli_parse_options(&report_spec, argc, argv, report_option, &a, &operands);
 	if (rc != CLI_CONTINUE)

@@ -196,6 +196,7 @@ int cli_cmd_run(int argc, char **argv)
 	if (operands != argc - 1)
 		return cli_usage_error(&run_spec, NULL, "expected exactly one GUEST");
 	cfg.program = argv[operands];
+	cfg.msg = stderr; /* the VMM's messages are diagnostics: stdout is the guest's console */
 	if (!vmm_program_summary(cfg.program))
 		return cli_usage_error(&run_spec, cfg.program, "no such guest program");
 	if (cfg.certs_file && check_certs_file(cfg.certs_file))

@@ -15,7 +15,7 @@ void vmm_stats_print(struct vmm_vm *vm)
 	size_t n = hv_vm_get_stats(vm->hv, st, 128);
 	if (n > 128)
 		n = 128;
-	fprintf(vm->out, "%-28s %10s %12s\n", "event", "count", "mean ns");
+	fprintf(vm->msg, "%-28s %10s %12s\n", "event", "count", "mean ns");
 	for (size_t i = 0; i < n; i++) {
 		if (!st[i].count)
 			continue;
@@ -24,11 +24,11 @@ void vmm_stats_print(struct vmm_vm *vm)
 								      : "other:";
 		char name[64];
 		snprintf(name, sizeof(name), "%s%s", kind, st[i].name ? st[i].name : "?");
-		fprintf(vm->out, "%-28s %10llu %12.0f\n", name, (unsigned long long)st[i].count,
+		fprintf(vm->msg, "%-28s %10llu %12.0f\n", name, (unsigned long long)st[i].count,
 			(double)st[i].total_ns / (double)st[i].count);
 	}
-	fprintf(vm->out, "%-28s %10llu\n", "exits to the VMM", (unsigned long long)atomic_load(&vm->exits_to_vmm));
-	fprintf(vm->out, "%-28s %10llu\n", "GHCB MSR writes", (unsigned long long)atomic_load(&vm->ghcb_msr_writes));
+	fprintf(vm->msg, "%-28s %10llu\n", "exits to the VMM", (unsigned long long)atomic_load(&vm->exits_to_vmm));
+	fprintf(vm->msg, "%-28s %10llu\n", "GHCB MSR writes", (unsigned long long)atomic_load(&vm->ghcb_msr_writes));
 }
 
 static const char *event_name(uint64_t code, char *buf, size_t len)

@@ -48,8 +48,8 @@ struct vmm_vm {
 	struct vmm_config cfg;
 	struct vmm_result *res;
 	const struct guest_program *program;
-	FILE *out, *err;
-	uint8_t *mem; /* guest RAM, [0, mem_size) */
+	FILE *out, *err, *msg; /* console, errors, VMM messages (vmm.h) */
+	uint8_t *mem;	       /* guest RAM, [0, mem_size) */
 	uint64_t mem_size;
 	bool snp;
 	struct fw_platform *fw_platform;

@@ -54,12 +54,13 @@ fragments_exist() {
 check "every included fragment exists" fragments_exist
 check ".ci/run checks the formatting" grep -q '^make format-check$' .ci/run
 
-# make demo builds the CLI only: no test, benchmark or fuzz object, and asks deps.sh for build needs only.
+# make demo builds the CLI only (with the benchmark suites `snpemu bench` runs): no test, benchmark program or
+# fuzz target, and it asks deps.sh for build needs only.
 demo_builds_cli_only() {
 	local out
 	out=$(make --no-print-directory -n O="$tmp/d" demo 2>&1) || return 1
 	grep -q "deps.sh build" <<<"$out" && grep -q -- "-o $tmp/d/default/snpemu " <<<"$out" &&
-		! grep -E "/(tests|bench|fuzz)/" <<<"$out" && ! grep -E "cmocka|clang" <<<"$out"
+		! grep -E "/(tests|fuzz)/|-o $tmp/d/default/bench/[a-z_]+ " <<<"$out" && ! grep -E "cmocka|clang" <<<"$out"
 }
 check "make demo builds only the CLI" demo_builds_cli_only
 

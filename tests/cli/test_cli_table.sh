@@ -158,6 +158,10 @@ row 1 "cannot create the directory|not a directory" -- certs --out "$D/c1/ark.de
 "$cli" run --backend sim --quiet hello >"$D/out" 2>"$D/err"
 check "run: the guest's console on stdout" grep -q 'hello' "$D/out"
 check "run --quiet: nothing on stderr" test ! -s "$D/err"
+"$cli" run --backend sim --stats hello >"$D/out" 2>"$D/err"
+check "run: the VMM's messages on stderr" grep -q '^launch measurement: ' "$D/err"
+check "run: statistics on stderr" grep -q '^exits to the VMM' "$D/err"
+check "run: no VMM message on stdout" absent 'launch measurement' "$D/out"
 
 # --- bench (item 7): every figure with its ratio, JSON too
 row 0 "" -- bench --only psc --json
