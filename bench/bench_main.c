@@ -15,6 +15,6 @@ int main(void)
 	static struct bench_report r;
 	if (BENCH_SUITE(&r))
 		return 1;
-	bench_print(&r, STR(BENCH_SUITE) + 6, stdout); /* the name without "bench_" */
+	bench_print(&r, &STR(BENCH_SUITE)[sizeof("bench_") - 1], stdout); /* the suite's name without "bench_" */
 	return 0;
 }

@@ -176,10 +176,11 @@ int cli_cmd_report(int argc, char **argv)
 
 	struct cli_output out;
 	cli_output_init(&out, "report");
-	if (cli_output_dir(&out, a.out))
-		return CLI_EXIT_FAILURE;
-	struct vmm_result *res = calloc(1, sizeof(*res));
+	struct vmm_result *res = NULL;
 	int status = CLI_EXIT_FAILURE;
+	if (cli_output_dir(&out, a.out))
+		goto out;
+	res = calloc(1, sizeof(*res));
 	if (!res) {
 		cli_error("report", NULL, "out of memory");
 		goto out;

@@ -205,10 +205,11 @@ int cli_cmd_run(int argc, char **argv)
 	struct cli_output out;
 	cli_output_init(&out, "run");
 	const char *trace_path = cfg.trace_file;
-	if (trace_path && !(cfg.trace_file = cli_output_reserve(&out, trace_path)))
-		return CLI_EXIT_RUN_INTERNAL;
-	struct vmm_result *res = calloc(1, sizeof(*res));
+	struct vmm_result *res = NULL;
 	int status = CLI_EXIT_RUN_INTERNAL;
+	if (trace_path && !(cfg.trace_file = cli_output_reserve(&out, trace_path)))
+		goto out;
+	res = calloc(1, sizeof(*res));
 	if (!res) {
 		cli_error("run", NULL, "out of memory");
 		goto out;
