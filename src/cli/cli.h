@@ -86,7 +86,55 @@ __attribute__((format(printf, 3, 4))) void cli_error(const char *cmd, const char
 __attribute__((format(printf, 3, 4))) int cli_usage_error(const struct cli_spec *spec, const char *what,
 							  const char *fmt, ...);
 
-/* Option values shared by the subcommands that run a VM or create a platform. */
+/* Options shared by the subcommands that run a VM or create a platform (run, report, certs): one key, one table
+ * row and one handler each, so they read and behave the same everywhere. */
+enum {
+	CLI_OPT_BACKEND = 'b',
+	CLI_OPT_QUIET = 'q',
+	CLI_OPT_PRODUCT = 512,
+	CLI_OPT_SEED,
+	CLI_OPT_REPORT_DATA,
+	CLI_OPT_EXT,
+	CLI_OPT_STATS,
+};
+#define CLI_OPTION_BACKEND                                                                \
+	{                                                                                 \
+		"backend", CLI_OPT_BACKEND, "sim|kvm|auto",                               \
+		    "where the guest runs (auto: kvm where /dev/kvm runs guests)", "auto" \
+	}
+#define CLI_OPTION_PRODUCT                                                                              \
+	{                                                                                               \
+		"product", CLI_OPT_PRODUCT, "genoa|milan|turin", "the platform's product line", "genoa" \
+	}
+#define CLI_OPTION_SEED                                                                             \
+	{                                                                                           \
+		"seed", CLI_OPT_SEED, "HEX", "platform seed, 1 to 64 bytes of hex (keys, chip ID)", \
+		    "one fixed seed, the same for certs, report and run"                            \
+	}
+#define CLI_OPTION_REPORT_DATA                                                                                        \
+	{                                                                                                             \
+		"report-data", CLI_OPT_REPORT_DATA, "HEX", "attest: REPORT_DATA, up to 64 bytes of hex, zero-padded", \
+		    "zeros"                                                                                           \
+	}
+#define CLI_OPTION_EXT                                                                                    \
+	{                                                                                                 \
+		"ext", CLI_OPT_EXT, NULL, "attest: extended request, certificates with the report", "off" \
+	}
+#define CLI_OPTION_STATS                                                                      \
+	{                                                                                     \
+		"stats", CLI_OPT_STATS, NULL, "print per-exit counts and mean latency", "off" \
+	}
+#define CLI_OPTION_QUIET                                                                                    \
+	{                                                                                                   \
+		"quiet", CLI_OPT_QUIET, NULL, "no banner or summary lines, only the guest's console", "off" \
+	}
+
+struct vmm_config;
+/* Apply one of the CLI_OPT_* keys above to `cfg`: 0, spec->usage_status after a message, or CLI_CONTINUE when
+ * `key` is not one of them. */
+int cli_vm_option(const struct cli_spec *spec, struct vmm_config *cfg, int key, const char *value);
+
+/* Option values. */
 enum vmm_backend;
 /* "sim" | "kvm" | "auto" -> *out; 0 or -1. */
 int cli_parse_backend(const char *s, enum vmm_backend *out);

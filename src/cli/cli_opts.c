@@ -150,6 +150,36 @@ int cli_parse_options(const struct cli_spec *spec, int argc, char **argv, cli_op
 	return rc;
 }
 
+int cli_vm_option(const struct cli_spec *spec, struct vmm_config *cfg, int key, const char *v)
+{
+	switch (key) {
+	case CLI_OPT_BACKEND:
+		return cli_parse_backend(v, &cfg->backend) ? cli_usage_error(spec, v, "not sim, kvm or auto") : 0;
+	case CLI_OPT_PRODUCT:
+		return fw_product_parse(v, &cfg->product)
+			   ? cli_usage_error(spec, v, "unknown product (genoa, milan or turin)")
+			   : 0;
+	case CLI_OPT_SEED:
+		return cli_parse_seed(v, cfg->seed, &cfg->seed_len)
+			   ? cli_usage_error(spec, v, "--seed wants 1 to 64 bytes of hex")
+			   : 0;
+	case CLI_OPT_REPORT_DATA:
+		return cli_parse_hex(v, cfg->report_data, sizeof(cfg->report_data), 1)
+			   ? cli_usage_error(spec, v, "--report-data wants up to 64 bytes of hex")
+			   : 0;
+	case CLI_OPT_EXT:
+		cfg->ext_report = true;
+		return 0;
+	case CLI_OPT_STATS:
+		cfg->stats = true;
+		return 0;
+	case CLI_OPT_QUIET:
+		cfg->quiet = true;
+		return 0;
+	}
+	return CLI_CONTINUE;
+}
+
 int cli_parse_backend(const char *s, enum vmm_backend *out)
 {
 	static const struct {

@@ -18,13 +18,12 @@ struct certs_args {
 	struct vmm_config cfg; /* only product and seed: the platform's identity */
 };
 
-enum { OPT_OUT = 'o', OPT_PRODUCT = 'p', OPT_SEED = 's' };
+enum { OPT_OUT = 'o' };
 
 static const struct cli_option certs_options[] = {
     {"out", OPT_OUT, "DIR", "directory to write ark/ask/vcek .pem and .der and cert_table.bin into (created)", NULL},
-    {"product", OPT_PRODUCT, "genoa|milan|turin", "the platform's product line", "genoa"},
-    {"seed", OPT_SEED, "HEX", "platform seed, 1 to 64 bytes of hex (keys, chip ID)",
-     "the fixed seed `snpemu report` and `run` use"},
+    CLI_OPTION_PRODUCT,
+    CLI_OPTION_SEED,
     {NULL, 0, NULL, NULL, NULL},
 };
 
@@ -42,20 +41,13 @@ static const struct cli_spec certs_spec = {
 static int certs_option(void *ctx, int key, const char *v)
 {
 	struct certs_args *a = ctx;
-	switch (key) {
-	case OPT_OUT:
+	if (key == OPT_OUT) {
 		a->out = v;
 		return 0;
-	case OPT_PRODUCT:
-		return fw_product_parse(v, &a->cfg.product)
-			   ? cli_usage_error(&certs_spec, v, "unknown product (genoa, milan or turin)")
-			   : 0;
-	case OPT_SEED:
-		return cli_parse_seed(v, a->cfg.seed, &a->cfg.seed_len)
-			   ? cli_usage_error(&certs_spec, v, "--seed wants 1 to 64 bytes of hex")
-			   : 0;
 	}
-	return cli_usage_error(&certs_spec, NULL, "internal: unhandled option");
+	int rc =
+	    key == CLI_OPT_PRODUCT || key == CLI_OPT_SEED ? cli_vm_option(&certs_spec, &a->cfg, key, v) : CLI_CONTINUE;
+	return rc != CLI_CONTINUE ? rc : cli_usage_error(&certs_spec, NULL, "internal: unhandled option");
 }
 
 int cli_cmd_certs(int argc, char **argv)

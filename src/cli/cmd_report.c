@@ -20,34 +20,23 @@
 #include "cli/attest_io.h"
 #include "cli/cli.h"
 
-enum {
-	OPT_OUT = 'o',
-	OPT_BACKEND = 'b',
-	OPT_REPORT_DATA = 256,
-	OPT_REPORT_DATA_FILE,
-	OPT_VMPL,
-	OPT_EXT,
-	OPT_PRODUCT,
-	OPT_SEED,
-	OPT_STATS,
-	OPT_QUIET = 'q',
-};
+enum { OPT_OUT = 'o', OPT_REPORT_DATA_FILE = 256, OPT_VMPL };
 
 static const struct cli_option report_options[] = {
     {"out", OPT_OUT, "DIR", "directory for report.bin, report.json and the chain (created)", NULL},
-    {"backend", OPT_BACKEND, "sim|kvm|auto", "where the guest runs (auto: kvm where /dev/kvm runs guests)", "auto"},
-    {"report-data", OPT_REPORT_DATA, "HEX", "REPORT_DATA, up to 64 bytes of hex, zero-padded", "zeros"},
+    CLI_OPTION_BACKEND,
+    CLI_OPTION_REPORT_DATA,
     {"report-data-file", OPT_REPORT_DATA_FILE, "FILE", "REPORT_DATA from a file of up to 64 bytes (- for stdin)", NULL},
     {"vmpl", OPT_VMPL, "N", "VMPL the report is requested for, 0..3", "0"},
-    {"ext", OPT_EXT, NULL, "extended request: certificates along with the report", "off"},
-    {"product", OPT_PRODUCT, "genoa|milan|turin", "the platform's product line", "genoa"},
-    {"seed", OPT_SEED, "HEX", "platform seed, 1 to 64 bytes of hex", "the fixed seed `snpemu certs` uses"},
-    {"stats", OPT_STATS, NULL, "print per-exit counts and latencies", "off"},
-    {"quiet", OPT_QUIET, NULL, "no banner or summary lines", "off"},
+    CLI_OPTION_EXT,
+    CLI_OPTION_PRODUCT,
+    CLI_OPTION_SEED,
+    CLI_OPTION_STATS,
+    CLI_OPTION_QUIET,
     {NULL, 0, NULL, NULL, NULL},
 };
 
-static const int report_exclusive[][2] = {{OPT_REPORT_DATA, OPT_REPORT_DATA_FILE}, {0, 0}};
+static const int report_exclusive[][2] = {{CLI_OPT_REPORT_DATA, OPT_REPORT_DATA_FILE}, {0, 0}};
 
 static const struct cli_spec report_spec = {
     .cmd = "report",
@@ -92,13 +81,6 @@ static int report_option(void *ctx, int key, const char *v)
 	case OPT_OUT:
 		a->out = v;
 		return 0;
-	case OPT_BACKEND:
-		return cli_parse_backend(v, &cfg->backend) ? cli_usage_error(&report_spec, v, "not sim, kvm or auto")
-							   : 0;
-	case OPT_REPORT_DATA:
-		return cli_parse_hex(v, cfg->report_data, sizeof(cfg->report_data), 1)
-			   ? cli_usage_error(&report_spec, v, "--report-data wants up to 64 bytes of hex")
-			   : 0;
 	case OPT_REPORT_DATA_FILE:
 		return report_data_file(cfg, v);
 	case OPT_VMPL:
@@ -106,25 +88,9 @@ static int report_option(void *ctx, int key, const char *v)
 			return cli_usage_error(&report_spec, v, "--vmpl wants 0..3");
 		cfg->vmpl = (uint32_t)n;
 		return 0;
-	case OPT_EXT:
-		cfg->ext_report = true;
-		return 0;
-	case OPT_PRODUCT:
-		return fw_product_parse(v, &cfg->product)
-			   ? cli_usage_error(&report_spec, v, "unknown product (genoa, milan or turin)")
-			   : 0;
-	case OPT_SEED:
-		return cli_parse_seed(v, cfg->seed, &cfg->seed_len)
-			   ? cli_usage_error(&report_spec, v, "--seed wants 1 to 64 bytes of hex")
-			   : 0;
-	case OPT_STATS:
-		cfg->stats = true;
-		return 0;
-	case OPT_QUIET:
-		cfg->quiet = true;
-		return 0;
 	}
-	return cli_usage_error(&report_spec, NULL, "internal: unhandled option");
+	int rc = cli_vm_option(&report_spec, cfg, key, v);
+	return rc != CLI_CONTINUE ? rc : cli_usage_error(&report_spec, NULL, "internal: unhandled option");
 }
 
 /* The files of a completed run, into `out`. */

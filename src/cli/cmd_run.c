@@ -20,40 +20,33 @@
 #define RUN_MEM_MAX (64ull << 30) /* the VMM's limit (src/vmm/vm.c) */
 
 enum {
-	OPT_BACKEND = 'b',
 	OPT_VCPUS = 'n',
 	OPT_MEM = 'm',
-	OPT_QUIET = 'q',
 	OPT_VM_TYPE = 256,
 	OPT_RATE,
 	OPT_CERTS,
-	OPT_SEED,
-	OPT_PRODUCT,
 	OPT_POLICY,
-	OPT_REPORT_DATA,
-	OPT_EXT,
 	OPT_REQUESTS,
 	OPT_TRACE,
-	OPT_STATS,
 };
 
 static const struct cli_option run_options[] = {
-    {"backend", OPT_BACKEND, "sim|kvm|auto", "where the guest runs (auto: kvm where /dev/kvm runs guests)", "auto"},
+    CLI_OPTION_BACKEND,
     {"vcpus", OPT_VCPUS, "N", "vCPUs, 1..16", "1"},
     {"mem", OPT_MEM, "SIZE", "guest RAM with K/M/G suffix, 32M..64G in 2M steps", "64M"},
     {"vm-type", OPT_VM_TYPE, "snp|sev-es", "VM type", "snp"},
     {"rate", OPT_RATE, "R[/BURST]", "guest-request rate limit: R per second (fractions allowed), burst", "none"},
     {"certs", OPT_CERTS, "FILE", "certificate table (cert_table.bin) served to extended requests",
      "the platform's chain"},
-    {"seed", OPT_SEED, "HEX", "platform seed, 1 to 64 bytes of hex (keys, chip ID)", "a fixed seed"},
-    {"product", OPT_PRODUCT, "genoa|milan|turin", "the platform's product line", "genoa"},
+    CLI_OPTION_SEED,
+    CLI_OPTION_PRODUCT,
     {"policy", OPT_POLICY, "HEX", "SNP guest policy: bit 17 set, bits 63:26 clear", "0x30000"},
-    {"report-data", OPT_REPORT_DATA, "HEX", "attest: REPORT_DATA, up to 64 bytes of hex", "zeros"},
-    {"ext", OPT_EXT, NULL, "attest: extended request with certificates", "off"},
+    CLI_OPTION_REPORT_DATA,
+    CLI_OPTION_EXT,
     {"requests", OPT_REQUESTS, "N", "storm: guest requests per vCPU, 1..100000", "20"},
     {"trace", OPT_TRACE, "FILE", "write a Chrome trace-event JSON of the exits, one track per vCPU", "none"},
-    {"stats", OPT_STATS, NULL, "print per-exit counts and mean latency", "off"},
-    {"quiet", OPT_QUIET, NULL, "only the guest's console", "off"},
+    CLI_OPTION_STATS,
+    CLI_OPTION_QUIET,
     {NULL, 0, NULL, NULL, NULL},
 };
 
@@ -87,8 +80,6 @@ static int run_option(void *ctx, int key, const char *v)
 	struct vmm_config *cfg = ctx;
 	uint64_t n;
 	switch (key) {
-	case OPT_BACKEND:
-		return cli_parse_backend(v, &cfg->backend) ? cli_usage_error(&run_spec, v, "not sim, kvm or auto") : 0;
 	case OPT_VCPUS:
 		if (cli_parse_u64(v, SNPEMU_MAX_VCPUS, &n) || !n)
 			return cli_usage_error(&run_spec, v, "--vcpus wants 1..%u", SNPEMU_MAX_VCPUS);
@@ -116,26 +107,11 @@ static int run_option(void *ctx, int key, const char *v)
 	case OPT_CERTS:
 		cfg->certs_file = v;
 		return 0;
-	case OPT_SEED:
-		return cli_parse_seed(v, cfg->seed, &cfg->seed_len)
-			   ? cli_usage_error(&run_spec, v, "--seed wants 1 to 64 bytes of hex")
-			   : 0;
-	case OPT_PRODUCT:
-		return fw_product_parse(v, &cfg->product)
-			   ? cli_usage_error(&run_spec, v, "unknown product (genoa, milan or turin)")
-			   : 0;
 	case OPT_POLICY:
 		return cli_parse_policy(v, &cfg->policy)
 			   ? cli_usage_error(&run_spec, v,
 					     "not a valid SNP guest policy (bit 17 must be set, bits 63:26 clear)")
 			   : 0;
-	case OPT_REPORT_DATA:
-		return cli_parse_hex(v, cfg->report_data, sizeof(cfg->report_data), 1)
-			   ? cli_usage_error(&run_spec, v, "--report-data wants up to 64 bytes of hex")
-			   : 0;
-	case OPT_EXT:
-		cfg->ext_report = true;
-		return 0;
 	case OPT_REQUESTS:
 		if (cli_parse_u64(v, 100000, &n) || !n)
 			return cli_usage_error(&run_spec, v, "--requests wants 1..100000");
@@ -144,14 +120,9 @@ static int run_option(void *ctx, int key, const char *v)
 	case OPT_TRACE:
 		cfg->trace_file = v;
 		return 0;
-	case OPT_STATS:
-		cfg->stats = true;
-		return 0;
-	case OPT_QUIET:
-		cfg->quiet = true;
-		return 0;
 	}
-	return cli_usage_error(&run_spec, NULL, "internal: unhandled option");
+	int rc = cli_vm_option(&run_spec, cfg, key, v);
+	return rc != CLI_CONTINUE ? rc : cli_usage_error(&run_spec, NULL, "internal: unhandled option");
 }
 
 /* --certs must be a certificate table the VMM can serve: checked before the guest launches, since a failure

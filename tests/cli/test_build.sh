@@ -8,19 +8,7 @@ cd "${SNPEMU_SRCDIR:-$(dirname "$0")/../..}"
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES VARIANT O CC CFLAGS
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() { # check NAME COMMAND...: the command must succeed
-	local name=$1
-	shift
-	if "$@" >"$tmp/log" 2>&1; then
-		pass=$((pass + 1))
-		echo "ok   $name"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $name"
-		sed 's/^/     /' "$tmp/log" | tail -n 20
-	fi
-}
+. tests/cli/table_runner.sh
 
 obj=$tmp/default/src/common/names.o
 build_obj() { make --no-print-directory O="$tmp" "$@" "$obj" 2>&1; }
@@ -64,5 +52,4 @@ demo_builds_cli_only() {
 }
 check "make demo builds only the CLI" demo_builds_cli_only
 
-echo "build: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+table_summary build

@@ -9,7 +9,7 @@ cd "${SNPEMU_SRCDIR:-$(dirname "$0")/../..}"
 cli=${SNPEMU_CLI:-build/default/snpemu}
 D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
-pass=0 fail=0
+. tests/cli/table_runner.sh
 fixtures=tests/fixtures
 
 # row EXPECTED_STATUS STDERR_REGEX -- ARGS...: run `snpemu ARGS`; the status must match and stderr must match
@@ -37,18 +37,6 @@ row() {
 		sed 's/^/     err: /' "$D/err" | head -n 5
 	fi
 }
-# check NAME COMMAND...: a condition on the last row's files or outputs.
-check() {
-	local name=$1
-	shift
-	if "$@"; then
-		pass=$((pass + 1))
-		echo "ok   $name"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $name"
-	fi
-}
 
 absent() { ! grep -q -- "$1" "$2"; }
 
@@ -62,7 +50,8 @@ for cmd in run certs report verify measure decode bench; do
 	row 0 "" -- "$cmd" --help
 	# Every long option the command's table declares is in its help, with its meaning.
 	src=src/cli/cmd_$cmd.c
-	opts=$(sed -n 's/^ *{"\([a-z][a-z0-9-]*\)", OPT_[A-Z_]*, .*/\1/p' "$src")
+	opts="$(sed -n 's/^ *{"\([a-z][a-z0-9-]*\)", OPT_[A-Z_]*, .*/\1/p' "$src")
+$(sed -n 's/^ *CLI_OPTION_\([A-Z_]*\),.*/\1/p' "$src" | tr 'A-Z_' 'a-z-')"
 	listed() {
 		local o
 		[ -n "$opts" ] || return 1
@@ -168,5 +157,4 @@ row 0 "" -- bench --only psc --json
 check "bench --json: figures with ratios" grep -q '"ratio"' "$D/out"
 check "bench --json: limits named" grep -q '"limit_is"' "$D/out"
 
-echo "cli-table: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+table_summary cli-table
