@@ -56,7 +56,7 @@ enum {
 static const struct cli_option measure_options[] = {
     {"mode", OPT_MODE, "snp|snp:ovmf-hash", "the launch digest, or only the OVMF hash to pass as --snp-ovmf-hash",
      "snp"},
-    {"ovmf", OPT_OVMF, "FILE", "the OVMF image (its SEV metadata and reset vector)", NULL},
+    {"ovmf", OPT_OVMF, "FILE", "the OVMF image (its SEV metadata and reset vector); - for stdin", NULL},
     {"vcpus", OPT_VCPUS, "N", "vCPUs, 1..4096 (one VMSA each)", NULL},
     {"vcpu-type", OPT_TYPE, "T", "vCPU model name (list below), for the VMSA's signature", NULL},
     {"vcpu-sig", OPT_SIG, "SIG", "vCPU signature (CPUID 1 EAX) as a number", NULL},
@@ -64,7 +64,7 @@ static const struct cli_option measure_options[] = {
     {"vcpu-model", OPT_MODEL, "M", "vCPU model", NULL},
     {"vcpu-stepping", OPT_STEPPING, "S", "vCPU stepping", NULL},
     {"vmm-type", OPT_VMM, "qemu|ec2|gce", "the VMM whose VMSA layout to use", "qemu"},
-    {"vmm-version", OPT_VMMVER, "N", "QEMU's VMSA layout version, 1..16", "the newest"},
+    {"vmm-version", OPT_VMMVER, "N", "the VMM's VMSA variant (EC2: 1 or 2; QEMU, GCE: 1)", "the latest"},
     {"guest-features", OPT_FEATURES, "HEX", "SEV_FEATURES of the VMSA", "0x1 (SNPActive)"},
     {"kernel", OPT_KERNEL, "FILE", "kernel measured through OVMF's hash table", "none"},
     {"initrd", OPT_INITRD, "FILE", "initrd (with --kernel)", "none"},
@@ -118,11 +118,44 @@ static int parse_number(const char *text, unsigned long long max, unsigned long 
 	return 0;
 }
 
-/* Read a whole file; at most `max` bytes (-EFBIG beyond). */
+/* stdin to its end, growing the buffer; at most `max` bytes (-EFBIG beyond). */
+static int read_stdin(uint64_t max, struct file_buf *out)
+{
+	size_t cap = 0;
+	for (;;) {
+		if (out->len == cap) {
+			size_t grow = cap ? 2 * cap : 1u << 20;
+			uint8_t *p = cap > max ? NULL : realloc(out->data, grow);
+			if (!p) {
+				free(out->data);
+				out->data = NULL;
+				return cap > max ? -EFBIG : -ENOMEM;
+			}
+			out->data = p;
+			cap = grow;
+		}
+		ssize_t n = read(0, out->data + out->len, cap - out->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? -errno : out->len > max ? -EFBIG : 0;
+			if (err) {
+				free(out->data);
+				out->data = NULL;
+			}
+			return err;
+		}
+		out->len += (size_t)n;
+	}
+}
+
+/* Read a whole file ("-": stdin); at most `max` bytes (-EFBIG beyond). */
 static int read_file(const char *path, uint64_t max, struct file_buf *out)
 {
 	out->data = NULL;
 	out->len = 0;
+	if (!strcmp(path, "-"))
+		return read_stdin(max, out);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
