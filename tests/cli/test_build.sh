@@ -52,4 +52,22 @@ demo_builds_cli_only() {
 }
 check "make demo builds only the CLI" demo_builds_cli_only
 
+# The documentation stays inside the repository (issue 12 item 9): every relative link of README.md and docs/
+# resolves here, nothing points outside the tree, and sources cite the architecture page that exists.
+links_resolve() {
+	local f target
+	for f in README.md docs/*.md; do
+		for target in $(grep -o '](\([^)#]*\)' "$f" | sed 's/^](//'); do
+			case $target in http*://*) continue ;; esac
+			[ -e "$(dirname "$f")/$target" ] || { echo "$f: $target does not exist"; return 1; }
+		done
+	done
+}
+check "README and docs: every relative link resolves" links_resolve
+no_outside_refs() { ! grep -nE '\.\./shared|\]\(\.\./' README.md docs/*.md; }
+check "README and docs: nothing outside the repository" no_outside_refs
+no_design_md() { ! grep -rnE 'DESIGN(\.md| rule| "Engine)' --include='*.[ch]' src include tests guests fuzz bench; }
+check "sources cite docs/architecture.md, not a missing DESIGN.md" no_design_md
+check "docs/architecture.md exists" test -s docs/architecture.md
+
 table_summary build
