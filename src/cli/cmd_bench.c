@@ -4,6 +4,7 @@
  * changes, report signing, launch measurement, verification), each figure printed with its ratio to its limit,
  * as `openssl speed` prints its rates.  The figures come from the same functions as the bench/ programs.
  */
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,8 +113,14 @@ int cli_cmd_bench(int argc, char **argv)
 		if (a.only && strcmp(a.only, s->name))
 			continue;
 		memset(&r, 0, sizeof(r));
-		if (s->run(&r)) {
-			cli_error("bench", s->name, "the suite could not run");
+		int err = s->run(&r);
+		if (err == -ENOENT) {
+			/* The verification suite reads the genuine AMD artefacts from the source tree. */
+			cli_error("bench", s->name, "skipped: its input files are not here (run from a build tree)");
+			continue;
+		}
+		if (err) {
+			cli_error("bench", s->name, "the suite could not run: %s", strerror(-err));
 			status = CLI_EXIT_FAILURE;
 			continue;
 		}

@@ -143,6 +143,12 @@ if [ ! -e /dev/kvm ]; then
 fi
 row 1 "cannot create the directory|not a directory" -- certs --out "$D/c1/ark.der/x"
 
+# --- a guest status that would read as run's own 125 (or above) is reported as 1
+"$cli" run --backend sim memfault >"$D/out" 2>"$D/err"
+st=$?
+check "run memfault (guest status 126): exit 1 (got $st)" test "$st" -eq 1
+check "run memfault: the guest's exact status is in the summary" grep -q 'status 126' "$D/err"
+
 # --- stdout/stderr: the guest's console on stdout, diagnostics on stderr
 "$cli" run --backend sim --quiet hello >"$D/out" 2>"$D/err"
 check "run: the guest's console on stdout" grep -q 'hello' "$D/out"
