@@ -99,7 +99,7 @@ int cli_parse_options(const struct cli_spec *spec, int argc, char **argv, cli_op
 	if (!ops)
 		return cli_usage_error(spec, NULL, "out of memory");
 	int nops = 0, rc = CLI_CONTINUE;
-	optind = 1;
+	optind = 0; /* glibc: a full re-initialisation, since a process may parse several argument vectors (tests) */
 	opterr = 0;
 	for (;;) {
 		int c = getopt_long(argc, argv, shortopts, longopts, NULL);
