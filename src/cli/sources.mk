@@ -5,3 +5,6 @@ CLI_SRCS += src/cli/cmd_verify.c src/cli/cmd_decode.c src/cli/attest_io.c
 CLI_SRCS += src/cli/cmd_certs.c
 CLI_SRCS += src/cli/cmd_report.c
 CLI_SRCS += src/cli/cli_opts.c
+CLI_SRCS += src/cli/cli_output.c
+# snpemu bench (the suites' sources are added by bench/bench.mk).
+CLI_SRCS += src/cli/cmd_bench.c
