@@ -92,8 +92,8 @@ static double bare_io_cpl3(unsigned int n, char *reason, size_t len)
 	_Static_assert(RT_PORT_CONSOLE == 0x3F8, "the code's port");
 	struct vmm_kvm_vm *vm;
 	struct vmm_kvm_vcpu *vcpu;
-	struct vmm_kvm_sregs sregs;
-	const struct vmm_kvm_regs regs = {.rip = RT_IMAGE_BASE, .rsp = RT_IMAGE_BASE + 0x1000, .rflags = 2};
+	struct vmm_sregs sregs;
+	const struct vmm_regs regs = {.rip = RT_IMAGE_BASE, .rsp = RT_IMAGE_BASE + 0x1000, .rflags = 2};
 	int r = vmm_kvm_vm_create(NULL, &vm, reason, len);
 	if (r < 0)
 		return r;
@@ -125,8 +125,8 @@ static double trapped_cpl3(unsigned int n, char *reason, size_t len)
 	};
 	struct vmm_kvm_vm *vm;
 	struct vmm_kvm_vcpu *vcpu;
-	struct vmm_kvm_sregs user, sr;
-	struct vmm_kvm_regs r = {.rip = RT_IMAGE_BASE, .rsp = RT_IMAGE_BASE + 0x1000, .rflags = 2};
+	struct vmm_sregs user, sr;
+	struct vmm_regs r = {.rip = RT_IMAGE_BASE, .rsp = RT_IMAGE_BASE + 0x1000, .rflags = 2};
 	struct vmm_kvm_exit e;
 	double start = 0;
 	int rc = vmm_kvm_vm_create(NULL, &vm, reason, len);
@@ -181,7 +181,7 @@ static double insn_ns(bool cpl3, uint32_t loops, char *reason, size_t len)
 	struct vmm_kvm_vm *vm;
 	struct vmm_kvm_vcpu *vcpu;
 	struct vmm_kvm_exit e;
-	struct vmm_kvm_sregs s;
+	struct vmm_sregs s;
 	int r = vmm_kvm_vm_create(&cfg, &vm, reason, len);
 	if (r < 0)
 		return r;
@@ -220,12 +220,12 @@ static double insn_ns(bool cpl3, uint32_t loops, char *reason, size_t len)
 		for (size_t i = 0; i < 5; i++)
 			le64_store(ram + gdt + 8 * i, desc[i]);
 		s.cr3 = pml4;
-		s.gdtr = (struct vmm_kvm_dtable){gdt, 5 * 8 - 1};
-		s.cs = (struct vmm_kvm_segment){0x1B, 0xAFB, 0xFFFFFFFF, 0}; /* 64-bit code, DPL 3 */
-		s.ss = (struct vmm_kvm_segment){0x23, 0xCF3, 0xFFFFFFFF, 0}; /* data, DPL 3 */
+		s.gdtr = (struct vmm_dtable){gdt, 5 * 8 - 1};
+		s.cs = (struct vmm_segment){0x1B, 0xAFB, 0xFFFFFFFF, 0}; /* 64-bit code, DPL 3 */
+		s.ss = (struct vmm_segment){0x23, 0xCF3, 0xFFFFFFFF, 0}; /* data, DPL 3 */
 		s.ds = s.es = s.fs = s.gs = s.ss;
 	}
-	const struct vmm_kvm_regs regs = {.rip = RT_IMAGE_BASE, .rsp = 0x300000, .rflags = 2};
+	const struct vmm_regs regs = {.rip = RT_IMAGE_BASE, .rsp = 0x300000, .rflags = 2};
 	double result = -EPROTO;
 	r = vmm_kvm_vcpu_create(vm, 0, &regs, &s, &vcpu);
 	if (r == 0) {
@@ -244,7 +244,7 @@ static double insn_ns(bool cpl3, uint32_t loops, char *reason, size_t len)
 }
 
 /* Runs the bench program on `backend`; fills nae and msr (ns per round trip).  0 or -1. */
-static int program(enum vmm_backend backend, double *nae, double *msr)
+static int program(enum vmm_backend_kind backend, double *nae, double *msr)
 {
 	char *out = NULL;
 	size_t out_len = 0;

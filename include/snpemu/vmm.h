@@ -17,19 +17,19 @@
 
 #include <snpemu/fw.h>
 
-enum vmm_backend { VMM_BACKEND_AUTO = 0, VMM_BACKEND_SIM = 1, VMM_BACKEND_KVM = 2 };
+enum vmm_backend_kind { VMM_BACKEND_AUTO = 0, VMM_BACKEND_SIM = 1, VMM_BACKEND_KVM = 2 };
 
 struct vmm_config {
-	const char *program;	   /* guest program name (see vmm_program_names) */
-	enum vmm_backend backend;  /* AUTO: kvm where /dev/kvm works, else sim */
-	uint32_t vm_type;	   /* HV_VM_TYPE_SNP (default when 0) or HV_VM_TYPE_SEV_ES */
-	uint32_t vcpus;		   /* 1..SNPEMU_MAX_VCPUS (0 = 1) */
-	uint64_t mem_size;	   /* bytes (0 = 64 MiB); at least SNPEMU_MIN_MEM, a multiple of 2 MiB */
-	uint64_t policy;	   /* SNP guest policy (0 = 0x30000: SMT allowed, reserved bit 17) */
-	double rate;		   /* guest-request rate limit per second (0 = unlimited) */
-	uint32_t burst;		   /* token-bucket burst (0 = 1 when rate is set) */
-	const char *certs_file;	   /* certificate table served to extended requests (NULL: the platform's chain) */
-	uint8_t seed[FW_SEED_MAX]; /* platform seed (seed_len 0: a fixed default seed, for reproducible runs) */
+	const char *program;	       /* guest program name (see vmm_program_names) */
+	enum vmm_backend_kind backend; /* AUTO: kvm where /dev/kvm works, else sim */
+	uint32_t vm_type;	       /* HV_VM_TYPE_SNP (default when 0) or HV_VM_TYPE_SEV_ES */
+	uint32_t vcpus;		       /* 1..SNPEMU_MAX_VCPUS (0 = 1) */
+	uint64_t mem_size;	       /* bytes (0 = 64 MiB); at least SNPEMU_MIN_MEM, a multiple of 2 MiB */
+	uint64_t policy;	       /* SNP guest policy (0 = 0x30000: SMT allowed, reserved bit 17) */
+	double rate;		       /* guest-request rate limit per second (0 = unlimited) */
+	uint32_t burst;		       /* token-bucket burst (0 = 1 when rate is set) */
+	const char *certs_file;	       /* certificate table served to extended requests (NULL: the platform's chain) */
+	uint8_t seed[FW_SEED_MAX];     /* platform seed (seed_len 0: a fixed default seed, for reproducible runs) */
 	size_t seed_len;
 	enum fw_product product; /* platform product line (default Genoa) */
 	uint8_t report_data[64]; /* attest: REPORT_DATA */
@@ -46,22 +46,22 @@ struct vmm_config {
 
 /* What a run produced. */
 struct vmm_result {
-	int status;		      /* the guest's exit status (0 = success); non-zero for termination, faults */
-	bool launched;		      /* launch completed */
-	uint8_t measurement[48];      /* launch digest (SNP) */
-	enum vmm_backend backend;     /* backend used */
-	uint64_t vmgexits;	      /* VMGEXITs handled */
-	uint64_t exits_to_vmm;	      /* exits the VMM handled */
-	uint64_t ghcb_msr_writes;     /* guest writes of the GHCB MSR the VMM served (each an exit on kvm) */
-	bool terminated;	      /* the guest requested termination */
-	uint32_t term_set, term_code; /* its reason */
-	bool memory_fault;	      /* the run stopped on a MEMORY_FAULT exit */
-	uint64_t fw_requests;	      /* guest requests the firmware processed */
-	uint64_t busy_answers;	      /* guest requests refused BUSY by the rate limit */
-	uint64_t pages_shared;	      /* SNP page state at the end of the run (the firmware RMP model): shared, */
-	uint64_t pages_private;	      /* guest-owned but not validated, */
-	uint64_t pages_validated;     /* and validated pages, over the guest's RAM */
-	uint8_t report[0x4A0];	      /* attest: the report the guest exported on SNPEMU_PORT_EXPORT */
+	int status;		       /* the guest's exit status (0 = success); non-zero for termination, faults */
+	bool launched;		       /* launch completed */
+	uint8_t measurement[48];       /* launch digest (SNP) */
+	enum vmm_backend_kind backend; /* backend used */
+	uint64_t vmgexits;	       /* VMGEXITs handled */
+	uint64_t exits_to_vmm;	       /* exits the VMM handled */
+	uint64_t ghcb_msr_writes;      /* guest writes of the GHCB MSR the VMM served (each an exit on kvm) */
+	bool terminated;	       /* the guest requested termination */
+	uint32_t term_set, term_code;  /* its reason */
+	bool memory_fault;	       /* the run stopped on a MEMORY_FAULT exit */
+	uint64_t fw_requests;	       /* guest requests the firmware processed */
+	uint64_t busy_answers;	       /* guest requests refused BUSY by the rate limit */
+	uint64_t pages_shared;	       /* SNP page state at the end of the run (the firmware RMP model): shared, */
+	uint64_t pages_private;	       /* guest-owned but not validated, */
+	uint64_t pages_validated;      /* and validated pages, over the guest's RAM */
+	uint8_t report[0x4A0];	       /* attest: the report the guest exported on SNPEMU_PORT_EXPORT */
 	bool have_report;
 };
 
@@ -85,6 +85,6 @@ int vmm_platform_config(const struct vmm_config *cfg, struct fw_platform_config 
 /* Parse a size with an optional K/M/G suffix ("64M").  Returns 0 or -EINVAL. */
 int vmm_parse_size(const char *s, uint64_t *out);
 /* Name of a backend ("sim", "kvm", "auto"). */
-const char *vmm_backend_name(enum vmm_backend b);
+const char *vmm_backend_name(enum vmm_backend_kind b);
 
 #endif

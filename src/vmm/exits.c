@@ -4,6 +4,7 @@
  * (abi/run.h).  The handler fills the response fields; the backend then calls hv_vcpu_vmgexit() again.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include <snpemu/abi/svm_exit.h>
 #include <snpemu/names.h>
 
+#include "../guests/rt/rt_abi.h"
 #include "vmm/vmm_internal.h"
 
 #define COM1_LSR (SNPEMU_PORT_CONSOLE + 5) /* line status: bit 5 THR empty, bit 6 transmitter empty */
@@ -210,6 +212,8 @@ bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v)
 	case SNPEMU_EXIT_AP_RESET_HOLD:
 		/* The AP parks until the VM stops (no INIT-SIPI is modelled after the program ends). */
 		pthread_mutex_lock(&vm->lock);
+		atomic_store(&v->ap_state, VMM_AP_RESET_HOLD);
+		pthread_cond_broadcast(&vm->cond); /* a pause_all counts it as held */
 		while (!atomic_load(&vm->stopping))
 			pthread_cond_wait(&vm->cond, &vm->lock);
 		pthread_mutex_unlock(&vm->lock);
@@ -250,7 +254,7 @@ static void record(struct vmm_vcpu *v, uint64_t code, uint64_t start, uint64_t e
 bool vmm_vcpu_vmgexit(struct vmm_vcpu *v)
 {
 	struct vmm_vm *vm = v->vm;
-	if (atomic_load(&vm->stopping))
+	if (!vmm_vcpu_pause_point(v))
 		return false;
 	uint64_t start = vmm_now_ns();
 	uint64_t msr = hv_vcpu_get_ghcb_msr(v->hv), code;
@@ -274,4 +278,49 @@ bool vmm_vcpu_vmgexit(struct vmm_vcpu *v)
 	}
 	record(v, code, start, vmm_now_ns());
 	return true;
+}
+
+bool vmm_vcpu_pvalidate(struct vmm_vcpu *v, uint64_t gpa, bool size2m, bool validate, uint32_t *rc, bool *no_update)
+{
+	struct vmm_vm *vm = v->vm;
+	*no_update = false;
+	*rc = RT_PVALIDATE_FAIL_INPUT;
+	if (!vm->fw_guest) {
+		/* SEV-ES has no PVALIDATE: the instruction would #UD. */
+		vmm_say(vm, "guest exception on vCPU %u: PVALIDATE in an SEV-ES VM (#UD)\n", v->id);
+		vmm_vm_stop(vm, 128 + 6);
+		return false;
+	}
+	switch (fw_rmp_pvalidate(fw_guest_rmp(vm->fw_guest), gpa, size2m, validate)) {
+	case FW_PVALIDATE_SUCCESS:
+		*rc = RT_PVALIDATE_SUCCESS;
+		return true;
+	case FW_PVALIDATE_FAIL_NOCHANGE:
+		*rc = RT_PVALIDATE_SUCCESS;
+		*no_update = true;
+		return true;
+	case FW_PVALIDATE_FAIL_SIZEMISMATCH:
+		*rc = RT_PVALIDATE_FAIL_SIZEMISMATCH;
+		return true;
+	case FW_PVALIDATE_FAIL_INPUT:
+		return true;
+	case FW_PVALIDATE_RMP_FAULT:
+	default:
+		/* Hardware raises #NPF (RMP violation) here; the VMM reports it and stops the VM. */
+		vmm_say(vm, "guest fault on vCPU %u: PVALIDATE of a hypervisor-owned page at gpa 0x%llx\n", v->id,
+			(unsigned long long)gpa);
+		vmm_vm_stop(vm, 126);
+		return false;
+	}
+}
+
+void vmm_say(struct vmm_vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	pthread_mutex_lock(&vm->lock);
+	vfprintf(vm->out, fmt, ap);
+	fflush(vm->out);
+	pthread_mutex_unlock(&vm->lock);
+	va_end(ap);
 }

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "../../guests/rt/rt_abi.h"
+#include "vmm/backend.h"
 
 #define VMM_KVM_MiB	    (1024ull * 1024ull)
 #define VMM_KVM_RAM_DEFAULT (64 * VMM_KVM_MiB)
@@ -44,34 +45,8 @@ struct vmm_kvm_vm_config {
 				 caller until vmm_kvm_vm_destroy() and written by vmm_kvm_vm_create() (system area) */
 };
 
-/* General registers (the part of a VMSA or of kvm_regs that user code sees). */
-struct vmm_kvm_regs {
-	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
-	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-	uint64_t rip, rflags;
-};
-
-/* A segment register in the VMSA/VMCB layout, so AP creation copies VMSA fields unchanged.  attrib packs the
- * descriptor's type[3:0] S[4] DPL[6:5] P[7] AVL[8] L[9] D/B[10] G[11] (APM vol 2, VMCB state save area). */
-struct vmm_kvm_segment {
-	uint16_t selector;
-	uint16_t attrib;
-	uint32_t limit; /* bytes (already scaled by G) */
-	uint64_t base;
-};
-
-/* Descriptor-table register (GDTR/IDTR). */
-struct vmm_kvm_dtable {
-	uint64_t base;
-	uint16_t limit;
-};
-
-/* System registers; vmm_kvm_default_sregs() gives the backend's long-mode set, which callers edit. */
-struct vmm_kvm_sregs {
-	struct vmm_kvm_segment cs, ds, es, fs, gs, ss, tr, ldtr;
-	struct vmm_kvm_dtable gdtr, idtr;
-	uint64_t cr0, cr2, cr3, cr4, efer;
-};
+/* Registers: the backend-neutral struct vmm_regs / vmm_sregs / vmm_segment / vmm_dtable of src/vmm/backend.h;
+ * vmm_kvm_default_sregs() gives the backend's long-mode set, which callers edit. */
 
 /* What vmm_kvm_vcpu_run() saw. */
 enum vmm_kvm_exit_kind {
@@ -162,16 +137,16 @@ void *vmm_kvm_gpa(struct vmm_kvm_vm *vm, uint64_t gpa, uint64_t len);
 /* The backend's initial long-mode system registers for vCPU index id: flat 64-bit CS/DS/ES/FS/GS/SS, the vCPU's
  * own TSS, the VMM's GDT, IDT and identity page tables, CR0 = PE|MP|ET|NE|WP|PG, CR4 = PAE|OSFXSR|OSXMMEXCPT,
  * EFER = LME|LMA.  -EINVAL if id >= VMM_KVM_MAX_VCPUS. */
-int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_kvm_sregs *sregs);
+int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_sregs *sregs);
 
 /* The same for code at CPL 3: CS/SS/DS/ES/FS/GS the VMM's user segments (DPL 3; RAM from RT_IMAGE_BASE is
  * user-accessible), the rest as vmm_kvm_default_sregs().  -EINVAL if id >= VMM_KVM_MAX_VCPUS. */
-int vmm_kvm_user_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_kvm_sregs *sregs);
+int vmm_kvm_user_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_sregs *sregs);
 
 /* After an exception report (VMM_KVM_EXIT_EXCEPTION): the general registers of the interrupted code, as the stub
  * saved them (the stub itself overwrites RDX, RSI, RDI, R8..R12, RIP, RSP, RFLAGS).  -EFAULT if the stub's stack
  * is not in RAM. */
-int vmm_kvm_exception_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_exit *exit, struct vmm_kvm_regs *regs);
+int vmm_kvm_exception_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_exit *exit, struct vmm_regs *regs);
 
 #define VMM_KVM_VMSA_SIZE 4096u
 
@@ -180,13 +155,13 @@ int vmm_kvm_exception_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_exit 
  * sev_es_save_area): the GPRs, RIP, RFLAGS, segments, GDTR/IDTR, CR0/CR2/CR3/CR4, EFER.  No value is judged here:
  * vmm_kvm_vcpu_create() answers a state KVM refuses with -EINVAL, and a state KVM accepts but the CPU cannot run
  * ends in an exception or SHUTDOWN exit. */
-void vmm_kvm_regs_from_vmsa(const uint8_t *vmsa, struct vmm_kvm_regs *regs, struct vmm_kvm_sregs *sregs);
+void vmm_kvm_regs_from_vmsa(const uint8_t *vmsa, struct vmm_regs *regs, struct vmm_sregs *sregs);
 
 /* Creates vCPU index id (< VMM_KVM_MAX_VCPUS, each index once) with the given registers; sregs NULL = the
  * defaults.  Sets its CPUID from KVM_GET_SUPPORTED_CPUID with the APIC IDs (leaf 1 EBX[31:24], leaves 0xB/0x1F
  * EDX) made equal to id.  regs->rflags bit 1 is forced on.  Returns 0 and *out, or -errno (-EEXIST for a used id). */
-int vmm_kvm_vcpu_create(struct vmm_kvm_vm *vm, uint32_t id, const struct vmm_kvm_regs *regs,
-			const struct vmm_kvm_sregs *sregs, struct vmm_kvm_vcpu **out);
+int vmm_kvm_vcpu_create(struct vmm_kvm_vm *vm, uint32_t id, const struct vmm_regs *regs, const struct vmm_sregs *sregs,
+			struct vmm_kvm_vcpu **out);
 
 /* Convenience for guest programs built on guests/rt: a vCPU starting at entry with RDI = id, RSI = arg and the
  * default system registers (the entry protocol of rt_abi.h). */
@@ -221,15 +196,15 @@ int vmm_kvm_complete_in(struct vmm_kvm_vcpu *vcpu, const void *data, size_t len)
 int vmm_kvm_complete_pvalidate(struct vmm_kvm_vcpu *vcpu, uint32_t rc, bool no_update);
 
 /* Reads the vCPU's general registers (from the synced run area when KVM provides it, else KVM_GET_REGS). */
-int vmm_kvm_vcpu_get_regs(struct vmm_kvm_vcpu *vcpu, struct vmm_kvm_regs *regs);
+int vmm_kvm_vcpu_get_regs(struct vmm_kvm_vcpu *vcpu, struct vmm_regs *regs);
 
 /* Writes the vCPU's general registers.  A pending exit is completed first (KVM finishes IO/MSR exits on the next
  * entry, which would otherwise overwrite RAX/RIP): answer it before, its answer is kept, and regs then win. */
-int vmm_kvm_vcpu_set_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_regs *regs);
+int vmm_kvm_vcpu_set_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_regs *regs);
 
 /* Reads / writes the vCPU's system registers (the write completes a pending exit first, as set_regs). */
-int vmm_kvm_vcpu_get_sregs(struct vmm_kvm_vcpu *vcpu, struct vmm_kvm_sregs *sregs);
-int vmm_kvm_vcpu_set_sregs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_sregs *sregs);
+int vmm_kvm_vcpu_get_sregs(struct vmm_kvm_vcpu *vcpu, struct vmm_sregs *sregs);
+int vmm_kvm_vcpu_set_sregs(struct vmm_kvm_vcpu *vcpu, const struct vmm_sregs *sregs);
 
 /* Asks the vCPU to leave vmm_kvm_vcpu_run() with VMM_KVM_EXIT_INTR: any thread may call it.  It takes effect at
  * the next entry; to interrupt a vCPU already running guest code, the caller also sends the vCPU's thread a signal

@@ -100,18 +100,18 @@ struct vmm_kvm_vcpu {
 void vmm_kvm_x86_build_system_area(uint8_t *ram, uint64_t ram_size);
 
 /* Default system registers for vCPU id (< VMM_KVM_MAX_VCPUS). */
-void vmm_kvm_x86_default_sregs(uint32_t id, struct vmm_kvm_sregs *sregs);
+void vmm_kvm_x86_default_sregs(uint32_t id, struct vmm_sregs *sregs);
 
 /* Replaces the code and data segments of sregs with the CPL-3 ones. */
-void vmm_kvm_x86_user_segments(struct vmm_kvm_sregs *sregs);
+void vmm_kvm_x86_user_segments(struct vmm_sregs *sregs);
 
 /* Conversions between our VMSA-style system registers and KVM's. */
-void vmm_kvm_x86_sregs_to_kvm(const struct vmm_kvm_sregs *in, struct kvm_sregs *out);
-void vmm_kvm_x86_sregs_from_kvm(const struct kvm_sregs *in, struct vmm_kvm_sregs *out);
+void vmm_kvm_x86_sregs_to_kvm(const struct vmm_sregs *in, struct kvm_sregs *out);
+void vmm_kvm_x86_sregs_from_kvm(const struct kvm_sregs *in, struct vmm_sregs *out);
 
 /* Conversions between our general registers and KVM's. */
-void vmm_kvm_x86_regs_to_kvm(const struct vmm_kvm_regs *in, struct kvm_regs *out);
-void vmm_kvm_x86_regs_from_kvm(const struct kvm_regs *in, struct vmm_kvm_regs *out);
+void vmm_kvm_x86_regs_to_kvm(const struct vmm_regs *in, struct kvm_regs *out);
+void vmm_kvm_x86_regs_from_kvm(const struct kvm_regs *in, struct vmm_regs *out);
 
 /* A copy of the supported CPUID table with the APIC IDs set to id (malloc'd; NULL if out of memory). */
 struct kvm_cpuid2 *vmm_kvm_x86_cpuid_for(const struct kvm_cpuid2 *supported, uint32_t id);

@@ -275,7 +275,7 @@ void *vmm_kvm_gpa(struct vmm_kvm_vm *vm, uint64_t gpa, uint64_t len)
 	return vm->ram + gpa;
 }
 
-int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_kvm_sregs *sregs)
+int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_sregs *sregs)
 {
 	(void)vm;
 	if (id >= VMM_KVM_MAX_VCPUS)
@@ -284,7 +284,7 @@ int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_k
 	return 0;
 }
 
-int vmm_kvm_user_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_kvm_sregs *sregs)
+int vmm_kvm_user_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_sregs *sregs)
 {
 	int r = vmm_kvm_default_sregs(vm, id, sregs);
 	if (r == 0)

@@ -37,7 +37,7 @@
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 
-/* Segment attributes in the VMCB layout (struct vmm_kvm_segment). */
+/* Segment attributes in the VMCB layout (struct vmm_segment). */
 #define SEG_TYPE(a) ((a)&0xFu)
 #define SEG_S	    (1u << 4)
 #define SEG_P	    (1u << 7)
@@ -268,32 +268,32 @@ void vmm_kvm_x86_build_system_area(uint8_t *ram, uint64_t ram_size)
 	build_idt(ram);
 }
 
-void vmm_kvm_x86_default_sregs(uint32_t id, struct vmm_kvm_sregs *s)
+void vmm_kvm_x86_default_sregs(uint32_t id, struct vmm_sregs *s)
 {
-	const struct vmm_kvm_segment data = {VMM_KVM_SEL_DATA, SEG_DATA_ATTR, 0xFFFFFFFFu, 0};
+	const struct vmm_segment data = {VMM_KVM_SEL_DATA, SEG_DATA_ATTR, 0xFFFFFFFFu, 0};
 
 	memset(s, 0, sizeof(*s));
-	s->cs = (struct vmm_kvm_segment){VMM_KVM_SEL_CODE, SEG_CODE64_ATTR, 0xFFFFFFFFu, 0};
+	s->cs = (struct vmm_segment){VMM_KVM_SEL_CODE, SEG_CODE64_ATTR, 0xFFFFFFFFu, 0};
 	s->ds = s->es = s->fs = s->gs = s->ss = data;
-	s->tr = (struct vmm_kvm_segment){(uint16_t)(VMM_KVM_SEL_TSS0 + 16 * id), SEG_TSS_ATTR, tss_limit(id),
-					 VMM_KVM_TSS_GPA + (uint64_t)id * VMM_KVM_TSS_STRIDE};
-	s->ldtr = (struct vmm_kvm_segment){0, 0, 0, 0}; /* not present: unusable */
-	s->gdtr = (struct vmm_kvm_dtable){VMM_KVM_GDT_GPA, VMM_KVM_GDT_LIMIT};
-	s->idtr = (struct vmm_kvm_dtable){VMM_KVM_IDT_GPA, VMM_KVM_EXC_VECTORS * 16 - 1};
+	s->tr = (struct vmm_segment){(uint16_t)(VMM_KVM_SEL_TSS0 + 16 * id), SEG_TSS_ATTR, tss_limit(id),
+				     VMM_KVM_TSS_GPA + (uint64_t)id * VMM_KVM_TSS_STRIDE};
+	s->ldtr = (struct vmm_segment){0, 0, 0, 0}; /* not present: unusable */
+	s->gdtr = (struct vmm_dtable){VMM_KVM_GDT_GPA, VMM_KVM_GDT_LIMIT};
+	s->idtr = (struct vmm_dtable){VMM_KVM_IDT_GPA, VMM_KVM_EXC_VECTORS * 16 - 1};
 	s->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	s->cr3 = VMM_KVM_PML4_GPA;
 	s->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	s->efer = EFER_LME | EFER_LMA;
 }
 
-void vmm_kvm_x86_user_segments(struct vmm_kvm_sregs *s)
+void vmm_kvm_x86_user_segments(struct vmm_sregs *s)
 {
-	const struct vmm_kvm_segment data = {VMM_KVM_SEL_UDATA | 3u, SEG_DATA_ATTR | SEG_DPL3, 0xFFFFFFFFu, 0};
-	s->cs = (struct vmm_kvm_segment){VMM_KVM_SEL_UCODE | 3u, SEG_CODE64_ATTR | SEG_DPL3, 0xFFFFFFFFu, 0};
+	const struct vmm_segment data = {VMM_KVM_SEL_UDATA | 3u, SEG_DATA_ATTR | SEG_DPL3, 0xFFFFFFFFu, 0};
+	s->cs = (struct vmm_segment){VMM_KVM_SEL_UCODE | 3u, SEG_CODE64_ATTR | SEG_DPL3, 0xFFFFFFFFu, 0};
 	s->ds = s->es = s->fs = s->gs = s->ss = data;
 }
 
-static void segment_to_kvm(const struct vmm_kvm_segment *in, struct kvm_segment *out)
+static void segment_to_kvm(const struct vmm_segment *in, struct kvm_segment *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->base = in->base;
@@ -310,7 +310,7 @@ static void segment_to_kvm(const struct vmm_kvm_segment *in, struct kvm_segment 
 	out->unusable = !out->present; /* as KVM's SVM code derives it */
 }
 
-static void segment_from_kvm(const struct kvm_segment *in, struct vmm_kvm_segment *out)
+static void segment_from_kvm(const struct kvm_segment *in, struct vmm_segment *out)
 {
 	out->base = in->base;
 	out->limit = in->limit;
@@ -320,7 +320,7 @@ static void segment_from_kvm(const struct kvm_segment *in, struct vmm_kvm_segmen
 				 (in->l ? SEG_L : 0) | (in->db ? SEG_DB : 0) | (in->g ? SEG_G : 0));
 }
 
-void vmm_kvm_x86_sregs_to_kvm(const struct vmm_kvm_sregs *in, struct kvm_sregs *out)
+void vmm_kvm_x86_sregs_to_kvm(const struct vmm_sregs *in, struct kvm_sregs *out)
 {
 	memset(out, 0, sizeof(*out));
 	segment_to_kvm(&in->cs, &out->cs);
@@ -343,7 +343,7 @@ void vmm_kvm_x86_sregs_to_kvm(const struct vmm_kvm_sregs *in, struct kvm_sregs *
 	/* No in-kernel APIC: apic_base stays 0 and no interrupt is pending (interrupt_bitmap zero). */
 }
 
-void vmm_kvm_x86_sregs_from_kvm(const struct kvm_sregs *in, struct vmm_kvm_sregs *out)
+void vmm_kvm_x86_sregs_from_kvm(const struct kvm_sregs *in, struct vmm_sregs *out)
 {
 	segment_from_kvm(&in->cs, &out->cs);
 	segment_from_kvm(&in->ds, &out->ds);
@@ -353,8 +353,8 @@ void vmm_kvm_x86_sregs_from_kvm(const struct kvm_sregs *in, struct vmm_kvm_sregs
 	segment_from_kvm(&in->ss, &out->ss);
 	segment_from_kvm(&in->tr, &out->tr);
 	segment_from_kvm(&in->ldt, &out->ldtr);
-	out->gdtr = (struct vmm_kvm_dtable){in->gdt.base, in->gdt.limit};
-	out->idtr = (struct vmm_kvm_dtable){in->idt.base, in->idt.limit};
+	out->gdtr = (struct vmm_dtable){in->gdt.base, in->gdt.limit};
+	out->idtr = (struct vmm_dtable){in->idt.base, in->idt.limit};
 	out->cr0 = in->cr0;
 	out->cr2 = in->cr2;
 	out->cr3 = in->cr3;
@@ -362,7 +362,7 @@ void vmm_kvm_x86_sregs_from_kvm(const struct kvm_sregs *in, struct vmm_kvm_sregs
 	out->efer = in->efer;
 }
 
-void vmm_kvm_x86_regs_to_kvm(const struct vmm_kvm_regs *in, struct kvm_regs *out)
+void vmm_kvm_x86_regs_to_kvm(const struct vmm_regs *in, struct kvm_regs *out)
 {
 	*out = (struct kvm_regs){
 	    .rax = in->rax,
@@ -386,9 +386,9 @@ void vmm_kvm_x86_regs_to_kvm(const struct vmm_kvm_regs *in, struct kvm_regs *out
 	};
 }
 
-void vmm_kvm_x86_regs_from_kvm(const struct kvm_regs *in, struct vmm_kvm_regs *out)
+void vmm_kvm_x86_regs_from_kvm(const struct kvm_regs *in, struct vmm_regs *out)
 {
-	*out = (struct vmm_kvm_regs){
+	*out = (struct vmm_regs){
 	    .rax = in->rax,
 	    .rbx = in->rbx,
 	    .rcx = in->rcx,
@@ -453,31 +453,31 @@ struct kvm_cpuid2 *vmm_kvm_x86_cpuid_for(const struct kvm_cpuid2 *supported, uin
 
 static const struct {
 	uint16_t vmsa;
-	uint16_t field; /* offsetof(struct vmm_kvm_regs, ...) */
+	uint16_t field; /* offsetof(struct vmm_regs, ...) */
 } vmsa_gprs[] = {
-    {VMSA_RAX, offsetof(struct vmm_kvm_regs, rax)}, {0x308, offsetof(struct vmm_kvm_regs, rcx)},
-    {0x310, offsetof(struct vmm_kvm_regs, rdx)},    {0x318, offsetof(struct vmm_kvm_regs, rbx)},
-    {VMSA_RSP, offsetof(struct vmm_kvm_regs, rsp)}, {0x328, offsetof(struct vmm_kvm_regs, rbp)},
-    {0x330, offsetof(struct vmm_kvm_regs, rsi)},    {0x338, offsetof(struct vmm_kvm_regs, rdi)},
-    {0x340, offsetof(struct vmm_kvm_regs, r8)},	    {0x348, offsetof(struct vmm_kvm_regs, r9)},
-    {0x350, offsetof(struct vmm_kvm_regs, r10)},    {0x358, offsetof(struct vmm_kvm_regs, r11)},
-    {0x360, offsetof(struct vmm_kvm_regs, r12)},    {0x368, offsetof(struct vmm_kvm_regs, r13)},
-    {0x370, offsetof(struct vmm_kvm_regs, r14)},    {0x378, offsetof(struct vmm_kvm_regs, r15)},
-    {VMSA_RIP, offsetof(struct vmm_kvm_regs, rip)}, {VMSA_RFLAGS, offsetof(struct vmm_kvm_regs, rflags)},
+    {VMSA_RAX, offsetof(struct vmm_regs, rax)}, {0x308, offsetof(struct vmm_regs, rcx)},
+    {0x310, offsetof(struct vmm_regs, rdx)},	{0x318, offsetof(struct vmm_regs, rbx)},
+    {VMSA_RSP, offsetof(struct vmm_regs, rsp)}, {0x328, offsetof(struct vmm_regs, rbp)},
+    {0x330, offsetof(struct vmm_regs, rsi)},	{0x338, offsetof(struct vmm_regs, rdi)},
+    {0x340, offsetof(struct vmm_regs, r8)},	{0x348, offsetof(struct vmm_regs, r9)},
+    {0x350, offsetof(struct vmm_regs, r10)},	{0x358, offsetof(struct vmm_regs, r11)},
+    {0x360, offsetof(struct vmm_regs, r12)},	{0x368, offsetof(struct vmm_regs, r13)},
+    {0x370, offsetof(struct vmm_regs, r14)},	{0x378, offsetof(struct vmm_regs, r15)},
+    {VMSA_RIP, offsetof(struct vmm_regs, rip)}, {VMSA_RFLAGS, offsetof(struct vmm_regs, rflags)},
 };
 
 static const struct {
 	uint16_t vmsa;
-	uint16_t field; /* offsetof(struct vmm_kvm_sregs, ...) */
+	uint16_t field; /* offsetof(struct vmm_sregs, ...) */
 } vmsa_segments[] = {
-    {VMSA_ES, offsetof(struct vmm_kvm_sregs, es)},     {VMSA_CS, offsetof(struct vmm_kvm_sregs, cs)},
-    {VMSA_SS, offsetof(struct vmm_kvm_sregs, ss)},     {VMSA_DS, offsetof(struct vmm_kvm_sregs, ds)},
-    {VMSA_FS, offsetof(struct vmm_kvm_sregs, fs)},     {VMSA_GS, offsetof(struct vmm_kvm_sregs, gs)},
-    {VMSA_LDTR, offsetof(struct vmm_kvm_sregs, ldtr)}, {VMSA_TR, offsetof(struct vmm_kvm_sregs, tr)},
+    {VMSA_ES, offsetof(struct vmm_sregs, es)},	   {VMSA_CS, offsetof(struct vmm_sregs, cs)},
+    {VMSA_SS, offsetof(struct vmm_sregs, ss)},	   {VMSA_DS, offsetof(struct vmm_sregs, ds)},
+    {VMSA_FS, offsetof(struct vmm_sregs, fs)},	   {VMSA_GS, offsetof(struct vmm_sregs, gs)},
+    {VMSA_LDTR, offsetof(struct vmm_sregs, ldtr)}, {VMSA_TR, offsetof(struct vmm_sregs, tr)},
 };
 
-/* A VMCB segment (selector u16, attrib u16, limit u32, base u64), as in struct vmm_kvm_segment. */
-static void vmsa_segment(const uint8_t *p, struct vmm_kvm_segment *seg)
+/* A VMCB segment (selector u16, attrib u16, limit u32, base u64), as in struct vmm_segment. */
+static void vmsa_segment(const uint8_t *p, struct vmm_segment *seg)
 {
 	seg->selector = le16_load(p);
 	seg->attrib = le16_load(p + 2);
@@ -485,9 +485,9 @@ static void vmsa_segment(const uint8_t *p, struct vmm_kvm_segment *seg)
 	seg->base = le64_load(p + 8);
 }
 
-void vmm_kvm_regs_from_vmsa(const uint8_t *vmsa, struct vmm_kvm_regs *regs, struct vmm_kvm_sregs *sregs)
+void vmm_kvm_regs_from_vmsa(const uint8_t *vmsa, struct vmm_regs *regs, struct vmm_sregs *sregs)
 {
-	struct vmm_kvm_segment dt;
+	struct vmm_segment dt;
 
 	memset(regs, 0, sizeof(*regs));
 	memset(sregs, 0, sizeof(*sregs));
@@ -495,11 +495,11 @@ void vmm_kvm_regs_from_vmsa(const uint8_t *vmsa, struct vmm_kvm_regs *regs, stru
 		*(uint64_t *)((uint8_t *)regs + vmsa_gprs[i].field) = le64_load(vmsa + vmsa_gprs[i].vmsa);
 	for (size_t i = 0; i < sizeof(vmsa_segments) / sizeof(vmsa_segments[0]); i++)
 		vmsa_segment(vmsa + vmsa_segments[i].vmsa,
-			     (struct vmm_kvm_segment *)((uint8_t *)sregs + vmsa_segments[i].field));
+			     (struct vmm_segment *)((uint8_t *)sregs + vmsa_segments[i].field));
 	vmsa_segment(vmsa + VMSA_GDTR, &dt);
-	sregs->gdtr = (struct vmm_kvm_dtable){dt.base, (uint16_t)dt.limit};
+	sregs->gdtr = (struct vmm_dtable){dt.base, (uint16_t)dt.limit};
 	vmsa_segment(vmsa + VMSA_IDTR, &dt);
-	sregs->idtr = (struct vmm_kvm_dtable){dt.base, (uint16_t)dt.limit};
+	sregs->idtr = (struct vmm_dtable){dt.base, (uint16_t)dt.limit};
 	sregs->efer = le64_load(vmsa + VMSA_EFER);
 	sregs->cr0 = le64_load(vmsa + VMSA_CR0);
 	sregs->cr2 = le64_load(vmsa + VMSA_CR2);

@@ -21,10 +21,9 @@ static int ap_handler(void *ctx, const struct hv_ap_request *req)
 		return -EINVAL; /* no such AP: the guest gets INVALID_INPUT */
 	switch (req->request) {
 	case SVM_VMGEXIT_AP_CREATE:
-		/* KVM kicks the target, which then runs from the new VMSA.  The sim backend runs the program's AP
-		 * entry (its code is in this process; the VMSA's register state is not executed); the kvm backend
-		 * starts a KVM vCPU at the program ELF's entry (src/vmm/kvm_backend.c says why). */
-		return vm->kvm ? vmm_kvm_start_vcpu(vm, req->apic_id) : vmm_sim_start_vcpu(vm, req->apic_id);
+		/* KVM kicks the target, which then runs from the new VMSA.  Our backends start the program's AP entry
+		 * (the VMSA's register state is not executed: src/vmm/kvm_backend.c says why). */
+		return vmm_vcpu_start(vm, req->apic_id);
 	case SVM_VMGEXIT_AP_CREATE_ON_INIT:
 	case SVM_VMGEXIT_AP_DESTROY:
 		/* Recorded by the engine on the target (hv_vcpu_ap_take_update); nothing to start now. */

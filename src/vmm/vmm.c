@@ -8,7 +8,6 @@
 #include <snpemu/names.h>
 
 #include "../guests/program.h"
-#include "vmm/kvm.h"
 #include "vmm/vmm_internal.h"
 
 void vmm_config_default(struct vmm_config *cfg)
@@ -19,11 +18,6 @@ void vmm_config_default(struct vmm_config *cfg)
 	cfg->vcpus = 1;
 	cfg->mem_size = 64ull << 20;
 	cfg->product = FW_PRODUCT_GENOA;
-}
-
-const char *vmm_backend_name(enum vmm_backend b)
-{
-	return b == VMM_BACKEND_SIM ? "sim" : b == VMM_BACKEND_KVM ? "kvm" : "auto";
 }
 
 int vmm_parse_size(const char *s, uint64_t *out)
@@ -98,47 +92,20 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	int rc = vmm_vm_init(vm, cfg, res);
 	if (rc)
 		goto out;
-	/* Backend choice: kvm where /dev/kvm runs a probe guest to its first exit (auto), else sim. */
-	enum vmm_backend backend = cfg->backend;
-	if (backend != VMM_BACKEND_SIM) {
-		char reason[VMM_KVM_REASON_LEN];
-		int probe = vmm_kvm_probe(reason, sizeof(reason));
-		/* auto also wants the guest library's AES-GCM to run: SSE in ring-0 guest code. */
-		if (!probe && backend == VMM_BACKEND_AUTO)
-			probe = vmm_kvm_probe_sse(reason, sizeof(reason));
-		if (probe && backend == VMM_BACKEND_KVM) {
-			fprintf(vm->err, "snpemu: the kvm backend cannot run here: %s\n", reason);
-			rc = -ENODEV;
-			goto out;
-		}
-		if (backend == VMM_BACKEND_AUTO && !cfg->quiet)
-			fprintf(vm->out, "snpemu: backend auto: %s (%s)\n", probe ? "sim" : "kvm",
-				probe ? reason : "/dev/kvm runs guests");
-		backend = probe ? VMM_BACKEND_SIM : VMM_BACKEND_KVM;
-	}
-	if (backend == VMM_BACKEND_SIM && vm->program->kvm_only) {
+	rc = vmm_backend_choose(cfg->backend, cfg->quiet ? NULL : vm->out, vm->err, &vm->backend);
+	if (rc)
+		goto out;
+	if (!vm->backend->runs_elf && vm->program->kvm_only) {
 		fprintf(vm->err, "snpemu: guest program '%s' runs only on the kvm backend\n", vm->program->name);
 		rc = -ENODEV;
 		goto out;
 	}
-	res->backend = backend;
+	res->backend = vm->backend->kind;
 	write_boot_info(vm);
+	/* The backend puts the program's image in guest RAM; the launch measures it there. */
 	uint64_t image_len = 0;
-	if (backend == VMM_BACKEND_KVM && (rc = vmm_kvm_prepare(vm, &image_len)))
+	if ((rc = vm->backend->create(vm, &image_len)) || (vm->snp && (rc = vmm_launch(vm, image_len))))
 		goto out;
-	if (vm->snp) {
-		if (backend == VMM_BACKEND_KVM) {
-			/* kvm: the ELF is in guest RAM at its link address; the launch measures its pages there. */
-			rc = vmm_launch(vm, NULL, image_len);
-		} else {
-			/* sim: the image is one page naming the program (its code lives in the VMM process). */
-			uint8_t image[4096] = {0};
-			snprintf((char *)image, sizeof(image), "snpemu sim guest image: %s\n", vm->program->name);
-			rc = vmm_launch(vm, image, sizeof(image));
-		}
-		if (rc)
-			goto out;
-	}
 	if (!cfg->quiet) {
 		fprintf(vm->out, "snpemu: %s guest '%s', %u vCPU(s), %llu MiB, backend %s\n",
 			vm->snp ? "SEV-SNP" : "SEV-ES", vm->program->name, vm->nvcpus,
@@ -151,7 +118,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 		fflush(vm->out);
 	}
 	vm->t0_ns = vmm_now_ns();
-	rc = backend == VMM_BACKEND_KVM ? vmm_kvm_backend_run(vm) : vmm_sim_run(vm);
+	rc = vmm_vcpus_run(vm);
 	if (rc)
 		goto out;
 	uint64_t elapsed = vmm_now_ns() - vm->t0_ns;
@@ -184,7 +151,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 			res->status, (unsigned long long)res->vmgexits, (unsigned long long)res->exits_to_vmm,
 			(double)elapsed / 1e9);
 out:
-	vmm_kvm_backend_fini(vm);
+	if (vm->backend)
+		vm->backend->destroy(vm);
 	vmm_vm_fini(vm);
 	free(vm);
 	return rc;

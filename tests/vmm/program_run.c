@@ -11,7 +11,7 @@
 
 #include "program_run.h"
 
-struct run *run_program(const char *program, enum vmm_backend backend, uint32_t vm_type, uint32_t vcpus,
+struct run *run_program(const char *program, enum vmm_backend_kind backend, uint32_t vm_type, uint32_t vcpus,
 			void (*tweak)(struct vmm_config *))
 {
 	struct run *r = calloc(1, sizeof(*r));

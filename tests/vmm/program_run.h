@@ -17,7 +17,7 @@ struct run {
 };
 
 /* Run `program` on `backend` with a VM of `vm_type` and `vcpus`; `tweak` (may be NULL) edits the configuration. */
-struct run *run_program(const char *program, enum vmm_backend backend, uint32_t vm_type, uint32_t vcpus,
+struct run *run_program(const char *program, enum vmm_backend_kind backend, uint32_t vm_type, uint32_t vcpus,
 			void (*tweak)(struct vmm_config *));
 void free_run(struct run *r);
 /* Fail the test, showing the console, unless it holds `text`. */

@@ -373,7 +373,7 @@ static void test_sse_int3(void **state)
 	static const enum gt_fault scenarios[] = {GT_SSE, GT_FAULT_INT3};
 	struct vmm_kvm_elf_info info;
 	struct vmm_kvm_vcpu *vcpu;
-	struct vmm_kvm_regs regs;
+	struct vmm_regs regs;
 	struct vmm_kvm_exit e;
 	bool emulated = false;
 
@@ -433,7 +433,7 @@ static void test_shutdown_and_forged_report(void **state)
 
 /* A VMSA page in the SEV-ES save-area layout (offsets from Linux struct sev_es_save_area, written here
  * independently of the backend's table). */
-static void vmsa_put_segment(uint8_t *vmsa, unsigned int off, const struct vmm_kvm_segment *s)
+static void vmsa_put_segment(uint8_t *vmsa, unsigned int off, const struct vmm_segment *s)
 {
 	le16_store(vmsa + off, s->selector);
 	le16_store(vmsa + off + 2, s->attrib);
@@ -441,10 +441,10 @@ static void vmsa_put_segment(uint8_t *vmsa, unsigned int off, const struct vmm_k
 	le64_store(vmsa + off + 8, s->base);
 }
 
-static void build_vmsa(uint8_t *vmsa, const struct vmm_kvm_regs *r, const struct vmm_kvm_sregs *s)
+static void build_vmsa(uint8_t *vmsa, const struct vmm_regs *r, const struct vmm_sregs *s)
 {
-	const struct vmm_kvm_segment gdtr = {0, 0, s->gdtr.limit, s->gdtr.base};
-	const struct vmm_kvm_segment idtr = {0, 0, s->idtr.limit, s->idtr.base};
+	const struct vmm_segment gdtr = {0, 0, s->gdtr.limit, s->gdtr.base};
+	const struct vmm_segment idtr = {0, 0, s->idtr.limit, s->idtr.base};
 	const uint64_t gprs[][2] = {
 	    {0x1F8, r->rax},  {0x308, r->rcx}, {0x310, r->rdx}, {0x318, r->rbx}, {0x1D8, r->rsp}, {0x328, r->rbp},
 	    {0x330, r->rsi},  {0x338, r->rdi}, {0x340, r->r8},	{0x348, r->r9},	 {0x350, r->r10}, {0x358, r->r11},
@@ -470,19 +470,19 @@ static void build_vmsa(uint8_t *vmsa, const struct vmm_kvm_regs *r, const struct
 static void test_vmsa_fields(void **state)
 {
 	static uint8_t vmsa[VMM_KVM_VMSA_SIZE];
-	struct vmm_kvm_regs r, got;
-	struct vmm_kvm_sregs s, sgot;
+	struct vmm_regs r, got;
+	struct vmm_sregs s, sgot;
 
 	(void)state;
 	uint64_t *words = (uint64_t *)&r;
 	for (size_t i = 0; i < sizeof(r) / 8; i++)
 		words[i] = 0x1111111111111111ull * (i + 1);
-	struct vmm_kvm_segment *segs = &s.cs;
+	struct vmm_segment *segs = &s.cs;
 	for (unsigned int i = 0; i < 8; i++)
-		segs[i] = (struct vmm_kvm_segment){(uint16_t)(0x100 + i), (uint16_t)(0x200 + i), 0x300 + i,
-						   0x4000000000ull + i};
-	s.gdtr = (struct vmm_kvm_dtable){0x5000, 0x51};
-	s.idtr = (struct vmm_kvm_dtable){0x6000, 0x61};
+		segs[i] =
+		    (struct vmm_segment){(uint16_t)(0x100 + i), (uint16_t)(0x200 + i), 0x300 + i, 0x4000000000ull + i};
+	s.gdtr = (struct vmm_dtable){0x5000, 0x51};
+	s.idtr = (struct vmm_dtable){0x6000, 0x61};
 	s.cr0 = 0x70;
 	s.cr2 = 0x72;
 	s.cr3 = 0x73;
@@ -493,7 +493,7 @@ static void test_vmsa_fields(void **state)
 	vmm_kvm_regs_from_vmsa(vmsa, &got, &sgot);
 	assert_memory_equal(&got, &r, sizeof(r));
 	for (unsigned int i = 0; i < 8; i++) {
-		const struct vmm_kvm_segment *a = &(&sgot.cs)[i], *b = &segs[i];
+		const struct vmm_segment *a = &(&sgot.cs)[i], *b = &segs[i];
 		assert_int_equal(a->selector, b->selector);
 		assert_int_equal(a->attrib, b->attrib);
 		assert_int_equal(a->limit, b->limit);
@@ -555,7 +555,7 @@ static void *smp_thread(void *arg)
 static void test_two_vcpus(void **state)
 {
 	struct vmm_kvm_elf_info info;
-	struct vmm_kvm_sregs sregs;
+	struct vmm_sregs sregs;
 	struct smp_vcpu s[2] = {0};
 	pthread_t t[2];
 
@@ -565,7 +565,7 @@ static void test_two_vcpus(void **state)
 	assert_int_equal(vmm_kvm_vcpu_create_at(vm, 0, info.entry, 2, &s[0].vcpu), 0);
 	/* the second as AP creation does it: from a VMSA page holding the long-mode state */
 	static uint8_t vmsa[VMM_KVM_VMSA_SIZE];
-	struct vmm_kvm_regs regs = {.rip = info.entry, .rdi = 1, .rsi = 2, .rflags = 2};
+	struct vmm_regs regs = {.rip = info.entry, .rdi = 1, .rsi = 2, .rflags = 2};
 	assert_int_equal(vmm_kvm_default_sregs(vm, 1, &sregs), 0);
 	build_vmsa(vmsa, &regs, &sregs);
 	vmm_kvm_regs_from_vmsa(vmsa, &regs, &sregs);
@@ -631,8 +631,8 @@ static void test_vcpu_lifecycle(void **state)
 {
 	struct vmm_kvm_vm *vm;
 	struct vmm_kvm_vcpu *a, *b = NULL;
-	struct vmm_kvm_sregs sregs;
-	const struct vmm_kvm_regs regs = {.rip = RT_IMAGE_BASE};
+	struct vmm_sregs sregs;
+	const struct vmm_regs regs = {.rip = RT_IMAGE_BASE};
 
 	(void)state;
 	REQUIRE_KVM();
@@ -656,9 +656,9 @@ static void test_vcpu_lifecycle(void **state)
  * RT_IMAGE_BASE (a vCPU id cannot be created twice in one VM). */
 static struct vmm_kvm_vcpu *cpl3_vcpu(struct vmm_kvm_vm **vmp, uint32_t id, const uint8_t *code, size_t len)
 {
-	struct vmm_kvm_sregs sregs;
+	struct vmm_sregs sregs;
 	struct vmm_kvm_vcpu *vcpu = NULL;
-	const struct vmm_kvm_regs regs = {.rip = RT_IMAGE_BASE, .rsp = RT_IMAGE_BASE + 0x2000, .rflags = 2};
+	const struct vmm_regs regs = {.rip = RT_IMAGE_BASE, .rsp = RT_IMAGE_BASE + 0x2000, .rflags = 2};
 	struct vmm_kvm_vm *vm;
 
 	assert_int_equal(vmm_kvm_vm_create(NULL, &vm, NULL, 0), 0);
@@ -715,7 +715,7 @@ static void test_cpl3_ports(void **state)
 	static const uint32_t ids[] = {0, VMM_KVM_MAX_VCPUS - 1};
 	struct vmm_kvm_vm *vm;
 	struct vmm_kvm_exit e;
-	struct vmm_kvm_regs regs;
+	struct vmm_regs regs;
 
 	(void)state;
 	REQUIRE_KVM();
@@ -763,8 +763,8 @@ static void test_registers(void **state)
 {
 	struct vmm_kvm_elf_info info;
 	struct vmm_kvm_vcpu *vcpu;
-	struct vmm_kvm_regs regs;
-	struct vmm_kvm_sregs sregs, def;
+	struct vmm_regs regs;
+	struct vmm_sregs sregs, def;
 	struct vmm_kvm_exit e;
 
 	(void)state;

@@ -42,7 +42,7 @@ static int setup(void **state)
 		return -1;
 	h->usable = vmm_kvm_probe(h->reason, sizeof(h->reason)) == 0;
 	if (h->usable)
-		h->sse = vmm_kvm_probe_sse(h->reason, sizeof(h->reason)) == 0;
+		h->sse = vmm_backend_kvm.probe(h->reason, sizeof(h->reason)) == 0; /* + SSE */
 	print_message("kvm backend: %s%s\n", h->usable ? "usable" : h->reason,
 		      h->usable && !h->sse ? " (guest code cannot use SSE here)" : "");
 	*state = h;

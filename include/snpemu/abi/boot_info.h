@@ -23,6 +23,7 @@
 
 #include <stdint.h>
 
+#define SNPEMU_IMAGE_GPA	0x00100000ull /* the program image (kvm: its ELF link address) */
 #define SNPEMU_BOOT_INFO_GPA	0x01000000ull
 #define SNPEMU_SECRETS_GPA	0x01001000ull
 #define SNPEMU_CPUID_PAGE_GPA	0x01002000ull
