@@ -143,6 +143,15 @@ static bool handle_hypercall(struct vmm_vm *vm, struct snpemu_run *run)
 	return true;
 }
 
+void vmm_memory_fault(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_mem_fault *f)
+{
+	vmm_say(vm, "memory fault on vCPU %u: gpa 0x%llx size 0x%llx flags 0x%llx%s; stopping the VM\n", v->id,
+		(unsigned long long)f->gpa, (unsigned long long)f->size, (unsigned long long)f->flags,
+		f->flags & SNPEMU_MEMORY_EXIT_FLAG_PRIVATE ? " (private)" : "");
+	vm->res->memory_fault = true;
+	vmm_vm_stop(vm, 126);
+}
+
 static const char *const linux_term_codes[] = {
     "register", "PSC",		"PVALIDATE", "not VMPL0",     "CPUID",
     "CPUID_HV", "secrets page", "no SVSM",   "SVSM at VMPL0", "SVSM CAA",
@@ -199,16 +208,11 @@ bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v)
 		return handle_hypercall(vm, run);
 	case SNPEMU_EXIT_SYSTEM_EVENT:
 		return handle_system_event(vm, run);
-	case SNPEMU_EXIT_MEMORY_FAULT:
-		pthread_mutex_lock(&vm->lock);
-		fprintf(vm->out, "memory fault on vCPU %u: gpa 0x%llx size 0x%llx flags 0x%llx%s; stopping the VM\n",
-			v->id, (unsigned long long)run->memory_fault.gpa, (unsigned long long)run->memory_fault.size,
-			(unsigned long long)run->memory_fault.flags,
-			run->memory_fault.flags & SNPEMU_MEMORY_EXIT_FLAG_PRIVATE ? " (private)" : "");
-		pthread_mutex_unlock(&vm->lock);
-		vm->res->memory_fault = true;
-		vmm_vm_stop(vm, 126);
+	case SNPEMU_EXIT_MEMORY_FAULT: {
+		const struct vmm_mem_fault f = {run->memory_fault.flags, run->memory_fault.gpa, run->memory_fault.size};
+		vmm_memory_fault(vm, v, &f);
 		return false;
+	}
 	case SNPEMU_EXIT_AP_RESET_HOLD:
 		/* The AP parks until the VM stops (no INIT-SIPI is modelled after the program ends). */
 		pthread_mutex_lock(&vm->lock);
@@ -219,7 +223,7 @@ bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v)
 		pthread_mutex_unlock(&vm->lock);
 		return false;
 	case SNPEMU_EXIT_SNP_REQ_CERTS:
-		return vmm_handle_req_certs(vm, run);
+		return vmm_handle_req_certs(vm, v, run);
 	case SNPEMU_EXIT_INTERNAL_ERROR:
 		pthread_mutex_lock(&vm->lock);
 		fprintf(vm->out, "engine internal-error exit on vCPU %u: suberror %u data 0x%llx 0x%llx 0x%llx\n",
@@ -257,13 +261,6 @@ bool vmm_vcpu_vmgexit(struct vmm_vcpu *v)
 	if (!vmm_vcpu_pause_point(v))
 		return false;
 	uint64_t start = vmm_now_ns();
-	uint64_t msr = hv_vcpu_get_ghcb_msr(v->hv), code;
-	if (msr & 0xFFF)
-		code = (msr & 0xFFF) | 1ull << 63;
-	else if (msr + 4096 <= vm->mem_size)
-		code = le64_load(vm->mem + msr + GHCB_OFF_SW_EXIT_CODE);
-	else
-		code = ~0ull;
 	for (;;) {
 		int rc = hv_vcpu_vmgexit(v->hv);
 		if (rc == 1)
@@ -276,7 +273,8 @@ bool vmm_vcpu_vmgexit(struct vmm_vcpu *v)
 		if (!vmm_handle_exit(vm, v))
 			return false;
 	}
-	record(v, code, start, vmm_now_ns());
+	/* The event as the engine read it (its snapshot), never re-read from guest memory. */
+	record(v, hv_vcpu_last_event(v->hv), start, vmm_now_ns());
 	return true;
 }
 

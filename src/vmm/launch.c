@@ -16,8 +16,17 @@
 
 #define PAGE 4096u
 
-static int update(struct vmm_vm *vm, enum snp_page_type type, uint64_t gpa, uint8_t *page)
+/* The page at gpa as the launch sees it (the firmware reads and measures it in place). */
+static uint8_t *launch_page(struct vmm_vm *vm, uint64_t gpa)
 {
+	return vmm_guest_ptr(vm, gpa, PAGE, VMM_ACCESS_LAUNCH, NULL);
+}
+
+static int update(struct vmm_vm *vm, enum snp_page_type type, uint64_t gpa)
+{
+	uint8_t *page = launch_page(vm, gpa);
+	if (!page)
+		return -EFAULT;
 	uint32_t st = fw_launch_update(vm->fw_guest, type, gpa, page, NULL);
 	if (st != SEV_RET_SUCCESS) {
 		const char *n = snpemu_fw_status_name(st);
@@ -46,7 +55,6 @@ static void build_bsp_vmsa(struct vmm_vm *vm, uint8_t page[PAGE])
 
 int vmm_launch(struct vmm_vm *vm, uint64_t image_len)
 {
-	uint8_t *mem = vm->mem;
 	if (image_len > SNPEMU_BOOT_INFO_GPA - SNPEMU_IMAGE_GPA) {
 		fprintf(vm->err, "snpemu: guest image of %llu bytes does not fit below 16 MiB\n",
 			(unsigned long long)image_len);
@@ -63,25 +71,27 @@ int vmm_launch(struct vmm_vm *vm, uint64_t image_len)
 		return -EINVAL;
 	}
 	for (uint64_t gpa = SNPEMU_IMAGE_GPA; gpa < image_end; gpa += PAGE)
-		if (update(vm, SNP_PAGE_TYPE_NORMAL, gpa, mem + gpa))
+		if (update(vm, SNP_PAGE_TYPE_NORMAL, gpa))
 			return -EIO;
-	if (update(vm, SNP_PAGE_TYPE_NORMAL, SNPEMU_BOOT_INFO_GPA, mem + SNPEMU_BOOT_INFO_GPA) ||
-	    update(vm, SNP_PAGE_TYPE_SECRETS, SNPEMU_SECRETS_GPA, mem + SNPEMU_SECRETS_GPA))
+	if (update(vm, SNP_PAGE_TYPE_NORMAL, SNPEMU_BOOT_INFO_GPA) ||
+	    update(vm, SNP_PAGE_TYPE_SECRETS, SNPEMU_SECRETS_GPA))
 		return -EIO;
 
 	struct hv_cpuid_entry t[64];
 	size_t n = vmm_cpuid_table(t, 64, true, vm->nvcpus, vmm_cpuid_fms(vm));
-	uint8_t *cpuid = mem + SNPEMU_CPUID_PAGE_GPA;
+	uint8_t *cpuid = launch_page(vm, SNPEMU_CPUID_PAGE_GPA), *vmsa = launch_page(vm, SNPEMU_BSP_VMSA_GPA);
+	if (!cpuid || !vmsa)
+		return -EFAULT;
 	vmm_cpuid_page(cpuid, t, n);
 	st = fw_launch_update(vm->fw_guest, SNP_PAGE_TYPE_CPUID, SNPEMU_CPUID_PAGE_GPA, cpuid, NULL);
 	if (st != SEV_RET_SUCCESS) {
 		/* The firmware wrote its corrected table into the page: launch with it, as QEMU does. */
 		fprintf(vm->err, "snpemu: the firmware corrected the CPUID page (status 0x%x); retrying\n", st);
-		if (update(vm, SNP_PAGE_TYPE_CPUID, SNPEMU_CPUID_PAGE_GPA, cpuid))
+		if (update(vm, SNP_PAGE_TYPE_CPUID, SNPEMU_CPUID_PAGE_GPA))
 			return -EIO;
 	}
-	build_bsp_vmsa(vm, mem + SNPEMU_BSP_VMSA_GPA);
-	if (update(vm, SNP_PAGE_TYPE_VMSA, SNPEMU_BSP_VMSA_GPA, mem + SNPEMU_BSP_VMSA_GPA))
+	build_bsp_vmsa(vm, vmsa);
+	if (update(vm, SNP_PAGE_TYPE_VMSA, SNPEMU_BSP_VMSA_GPA))
 		return -EIO;
 	st = fw_launch_finish(vm->fw_guest, NULL);
 	if (st != SEV_RET_SUCCESS) {

@@ -63,20 +63,13 @@ static int sim_pvalidate(void *ctx, uint64_t gpa, void *va, bool size2m, bool va
 
 static void *sim_gpa_to_ptr(void *ctx, uint64_t gpa, size_t len)
 {
-	struct vmm_vm *vm = ((struct vmm_vcpu *)ctx)->vm;
-	if (gpa > vm->mem_size || len > vm->mem_size - gpa)
-		return NULL;
-	return vm->mem + gpa;
+	/* The guest's own access: every page of its RAM, private or not. */
+	return vmm_guest_ptr(((struct vmm_vcpu *)ctx)->vm, gpa, len, VMM_ACCESS_GUEST, NULL);
 }
 
 static bool sim_ptr_to_gpa(void *ctx, const void *p, uint64_t *gpa)
 {
-	struct vmm_vm *vm = ((struct vmm_vcpu *)ctx)->vm;
-	const uint8_t *b = p;
-	if (b < vm->mem || b >= vm->mem + vm->mem_size)
-		return false;
-	*gpa = (uint64_t)(b - vm->mem);
-	return true;
+	return vmm_guest_gpa(((struct vmm_vcpu *)ctx)->vm, p, gpa);
 }
 
 static void sim_delay_us(void *ctx, uint64_t us)
@@ -124,7 +117,7 @@ static const struct gst_platform_ops sim_ops_sev_es = {
 /* The image the launch measures: one page naming the program (its code lives in the VMM process). */
 static int sim_create(struct vmm_vm *vm, uint64_t *image_len)
 {
-	char *image = (char *)(vm->mem + SNPEMU_IMAGE_GPA);
+	char *image = vmm_guest_ptr(vm, SNPEMU_IMAGE_GPA, 4096, VMM_ACCESS_LAUNCH, NULL);
 	snprintf(image, 4096, "snpemu sim guest image: %s\n", vm->program->name);
 	*image_len = 4096;
 	return 0;
@@ -154,7 +147,8 @@ static void sim_run_vcpu(struct vmm_vcpu *v)
 {
 	struct vmm_vm *vm = v->vm;
 	struct sim_vcpu *s = v->backend_vcpu;
-	const struct snpemu_boot_info *boot = (const void *)(vm->mem + SNPEMU_BOOT_INFO_GPA);
+	const struct snpemu_boot_info *boot =
+	    vmm_guest_ptr(vm, SNPEMU_BOOT_INFO_GPA, sizeof(struct snpemu_boot_info), VMM_ACCESS_GUEST, NULL);
 	if (!setjmp(s->stop_jmp)) {
 		int status = guest_run(vm->program, &s->plat, v->id, boot);
 		/* The program returned without using the exit port: its status ends the VM (the BSP), an AP just stops.

@@ -1,6 +1,6 @@
 # VMM (vmm) and its backends.
 LIB_SRCS += src/vmm/vmm.c src/vmm/vm.c src/vmm/vm_snp.c src/vmm/launch.c src/vmm/cpuid_table.c src/vmm/exits.c
-LIB_SRCS += src/vmm/backend.c src/vmm/vcpus.c src/vmm/sim.c src/vmm/trace.c src/vmm/programs.c
+LIB_SRCS += src/vmm/backend.c src/vmm/vcpus.c src/vmm/guest_mem.c src/vmm/sim.c src/vmm/trace.c src/vmm/programs.c
 LIB_SRCS += src/vmm/certs_provider.c
 # kvm backend: a real VM on /dev/kvm (contract src/vmm/kvm.h, guest protocol guests/rt/rt_abi.h).
 LIB_SRCS += src/vmm/kvm_vm.c src/vmm/kvm_vcpu.c src/vmm/kvm_x86.c src/vmm/kvm_elf.c

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #include <snpemu/abi/msr_proto.h>
@@ -76,9 +75,7 @@ int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_resu
 	if (cfg->vm_type && cfg->vm_type != HV_VM_TYPE_SNP && cfg->vm_type != HV_VM_TYPE_SEV_ES)
 		return -EINVAL;
 
-	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->mem == MAP_FAILED) {
-		vm->mem = NULL;
+	if (vmm_mem_map(vm)) {
 		fprintf(vm->err, "snpemu: cannot reserve %llu bytes of guest memory\n",
 			(unsigned long long)vm->mem_size);
 		return -ENOMEM;
@@ -145,8 +142,7 @@ void vmm_vm_fini(struct vmm_vm *vm)
 	hv_vm_destroy(vm->hv);
 	fw_guest_destroy(vm->fw_guest);
 	fw_platform_destroy(vm->fw_platform);
-	if (vm->mem)
-		munmap(vm->mem, vm->mem_size);
+	vmm_mem_unmap(vm);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
 }

@@ -61,7 +61,7 @@ int vmm_parse_size(const char *s, uint64_t *out)
 
 static void write_boot_info(struct vmm_vm *vm)
 {
-	struct snpemu_boot_info *b = (struct snpemu_boot_info *)(void *)(vm->mem + SNPEMU_BOOT_INFO_GPA);
+	struct snpemu_boot_info *b = vmm_guest_ptr(vm, SNPEMU_BOOT_INFO_GPA, 4096, VMM_ACCESS_LAUNCH, NULL);
 	memset(b, 0, 4096);
 	b->magic = SNPEMU_BOOT_MAGIC;
 	b->version = SNPEMU_BOOT_VERSION;

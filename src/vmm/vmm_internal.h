@@ -77,6 +77,33 @@ struct vmm_vm {
 
 uint64_t vmm_now_ns(void);
 
+/* guest_mem.c: guest RAM and the one checked accessor. */
+#define VMM_GUARD_SIZE (2ull << 20) /* PROT_NONE bytes before and after guest RAM */
+
+/* Who accesses guest memory, which decides what vmm_guest_ptr() checks. */
+enum vmm_access {
+	VMM_ACCESS_GUEST = 0,	   /* the guest's own access (sim platform): bounds only */
+	VMM_ACCESS_LAUNCH = 1,	   /* the VMM placing what the launch measures (before the guest runs): bounds */
+	VMM_ACCESS_HOST_READ = 2,  /* the VMM reading guest memory: bounds, and shared pages only (SNP) */
+	VMM_ACCESS_HOST_WRITE = 3, /* the VMM writing guest memory: the same */
+};
+
+/* Why vmm_guest_ptr() refused: the MEMORY_FAULT exit's fields (flags SNPEMU_MEMORY_EXIT_FLAG_PRIVATE for a
+ * private page, 0 outside guest RAM or on overflow). */
+struct vmm_mem_fault {
+	uint64_t flags, gpa, size;
+};
+
+/* Maps vm->mem_size bytes of guest RAM at vm->mem between two VMM_GUARD_SIZE PROT_NONE regions. */
+int vmm_mem_map(struct vmm_vm *vm);
+void vmm_mem_unmap(struct vmm_vm *vm);
+/* The host address of guest-physical [gpa, gpa + len), or NULL with *fault (if not NULL) filled: the range wraps
+ * or leaves guest RAM, or (host accesses of an SNP guest) touches a page that is not shared.  The only place a
+ * guest address becomes a pointer. */
+void *vmm_guest_ptr(struct vmm_vm *vm, uint64_t gpa, uint64_t len, enum vmm_access access, struct vmm_mem_fault *fault);
+/* The reverse, for a pointer into guest RAM: false if p is not in it. */
+bool vmm_guest_gpa(const struct vmm_vm *vm, const void *p, uint64_t *gpa);
+
 /* vm.c: memory, firmware launch, engine set-up and tear-down. */
 int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_result *res);
 /* vm_snp.c: the SNP wiring of the engine (firmware, rate limit, AP creation, certificates). */
@@ -98,10 +125,14 @@ void vmm_cpuid_page(uint8_t page[4096], const struct hv_cpuid_entry *t, size_t n
 bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v);
 /* Print one message on vm->out under the VM lock (whole lines from concurrent vCPUs stay whole). */
 void vmm_say(struct vmm_vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A host access of the VMM's on behalf of vCPU v failed (vmm_guest_ptr): handled as the engine's MEMORY_FAULT exit
+ * is (reported, the VM stops). */
+void vmm_memory_fault(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_mem_fault *f);
 /* Print a termination request. */
 void vmm_print_termination(struct vmm_vm *vm, uint32_t set, uint32_t code);
-/* vm_snp.c: SNP_REQ_CERTS: write the certificate table into the guest pages. */
-bool vmm_handle_req_certs(struct vmm_vm *vm, struct snpemu_run *run);
+/* vm_snp.c: SNP_REQ_CERTS: write the certificate table into the guest pages.  Returns false when the VM stops
+ * (the pages are not the guest's shared pages: a memory fault). */
+bool vmm_handle_req_certs(struct vmm_vm *vm, struct vmm_vcpu *v, struct snpemu_run *run);
 
 /* vcpus.c: the vCPU threads.  vmm_vcpus_run creates every engine vCPU, starts the BSP, waits until the VM stops,
  * then kicks and joins every started vCPU.  vmm_vcpus_pause / vmm_vcpus_resume are pause_all / resume_all for
