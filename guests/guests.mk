@@ -29,7 +29,7 @@ $(O)/guests/%.elf: $(O)/guests/obj/%.o $(GUEST_RT_OBJS) guests/rt/guest.ld
 # guests/runtime.c, the guest library (src/guest/, compiled here with the guest flags) and guests/kvm_main.c
 # compiled once per program with -DKVM_PROGRAM=<name>.  libbearssl.a (the library's AES-GCM) is Debian's: built
 # with the stack protector, which guests/kvm_main.c serves (FS.base canary block, __stack_chk_fail, __memcpy_chk).
-KVM_PROGRAMS := hello attest psc smp hostile storm fault bench memfault
+KVM_PROGRAMS := hello attest psc smp hostile storm fault bench memfault terminate
 KVM_PROGRAM_DIR := $(O)/guests/programs
 KVM_PROGRAM_ELFS := $(KVM_PROGRAMS:%=$(KVM_PROGRAM_DIR)/%.elf)
 GUEST_LIB_FOR_KVM := src/guest/mem.c src/guest/msr.c src/guest/ghcb.c src/guest/nae.c src/guest/psc.c \

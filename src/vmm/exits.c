@@ -148,8 +148,7 @@ void vmm_memory_fault(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_me
 	vmm_say(vm, "memory fault on vCPU %u: gpa 0x%llx size 0x%llx flags 0x%llx%s; stopping the VM\n", v->id,
 		(unsigned long long)f->gpa, (unsigned long long)f->size, (unsigned long long)f->flags,
 		f->flags & SNPEMU_MEMORY_EXIT_FLAG_PRIVATE ? " (private)" : "");
-	vm->res->memory_fault = true;
-	vmm_vm_stop(vm, 126);
+	vmm_vm_stop_for(vm, &(struct vmm_stop){.status = 126, .memory_fault = true});
 }
 
 static const char *const linux_term_codes[] = {
@@ -182,12 +181,12 @@ static bool handle_system_event(struct vmm_vm *vm, struct snpemu_run *run)
 		set = (uint32_t)run->system_event.data[1];
 		code = (uint32_t)run->system_event.data[2];
 	}
-	vm->res->terminated = true;
-	vm->res->term_set = set;
-	vm->res->term_code = code;
 	vmm_print_termination(vm, set, code);
 	/* A distinct, non-zero status: 64 + set*16 + code bits, capped to stay a valid exit status. */
-	vmm_vm_stop(vm, 64 + (int)((set & 0x3) << 4 | (code & 0xF)));
+	vmm_vm_stop_for(vm, &(struct vmm_stop){.status = 64 + (int)((set & 0x3) << 4 | (code & 0xF)),
+					       .terminated = true,
+					       .term_set = set,
+					       .term_code = code});
 	return false;
 }
 

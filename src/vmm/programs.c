@@ -6,11 +6,13 @@
 #include "vmm/vmm_internal.h"
 
 extern const struct guest_program guest_program_hello, guest_program_attest, guest_program_psc, guest_program_smp,
-    guest_program_hostile, guest_program_storm, guest_program_fault, guest_program_bench, guest_program_memfault;
+    guest_program_hostile, guest_program_storm, guest_program_fault, guest_program_bench, guest_program_memfault,
+    guest_program_terminate;
 
 static const struct guest_program *const programs[] = {
-    &guest_program_hello, &guest_program_attest, &guest_program_psc,   &guest_program_smp,	&guest_program_hostile,
-    &guest_program_storm, &guest_program_fault,	 &guest_program_bench, &guest_program_memfault,
+    &guest_program_hello,    &guest_program_attest,    &guest_program_psc,   &guest_program_smp,
+    &guest_program_hostile,  &guest_program_storm,     &guest_program_fault, &guest_program_bench,
+    &guest_program_memfault, &guest_program_terminate,
 };
 #define NPROGRAMS (sizeof(programs) / sizeof(programs[0]))
 
@@ -24,8 +26,8 @@ const struct guest_program *vmm_program_find(const char *name)
 
 const char *const *vmm_program_names(void)
 {
-	static const char *const names[] = {"hello", "attest", "psc",	"smp",	    "hostile",
-					    "storm", "fault",  "bench", "memfault", NULL};
+	static const char *const names[] = {"hello", "attest", "psc",	   "smp",	"hostile", "storm",
+					    "fault", "bench",  "memfault", "terminate", NULL};
 	_Static_assert(sizeof(names) / sizeof(names[0]) == NPROGRAMS + 1, "one name per program");
 	return names;
 }

@@ -122,10 +122,16 @@ uint32_t vmm_cpuid_fms(const struct vmm_vm *vm)
 
 void vmm_vm_stop(struct vmm_vm *vm, int status)
 {
+	vmm_vm_stop_for(vm, &(struct vmm_stop){.status = status});
+}
+
+void vmm_vm_stop_for(struct vmm_vm *vm, const struct vmm_stop *why)
+{
 	pthread_mutex_lock(&vm->lock);
-	if (!vm->status_set) {
-		vm->status = status;
-		vm->status_set = true;
+	/* The first stop wins, with all of its reason: status and reason are one record. */
+	if (!vm->stopped) {
+		vm->stop = *why;
+		vm->stopped = true;
 	}
 	atomic_store(&vm->stopping, true);
 	pthread_cond_broadcast(&vm->cond);

@@ -122,7 +122,13 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	if (rc)
 		goto out;
 	uint64_t elapsed = vmm_now_ns() - vm->t0_ns;
-	res->status = vm->status;
+	pthread_mutex_lock(&vm->lock); /* every vCPU thread has been joined; the lock orders the record's fields */
+	res->status = vm->stop.status;
+	res->terminated = vm->stop.terminated;
+	res->term_set = vm->stop.term_set;
+	res->term_code = vm->stop.term_code;
+	res->memory_fault = vm->stop.memory_fault;
+	pthread_mutex_unlock(&vm->lock);
 	for (uint32_t i = 0; i < vm->nvcpus; i++)
 		res->vmgexits += vm->vcpus[i].vmgexits;
 	res->exits_to_vmm = atomic_load(&vm->exits_to_vmm);

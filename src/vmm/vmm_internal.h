@@ -28,6 +28,14 @@ struct vmm_trace_event {
 };
 #define VMM_TRACE_MAX_PER_VCPU 200000u
 
+/* Why the VM stopped: the run's status and the reason behind it, recorded together. */
+struct vmm_stop {
+	int status;
+	bool terminated;	      /* a guest termination request */
+	uint32_t term_set, term_code; /* its reason */
+	bool memory_fault;	      /* a MEMORY_FAULT exit */
+};
+
 struct vmm_vcpu {
 	struct vmm_vm *vm;
 	uint32_t id;
@@ -61,9 +69,9 @@ struct vmm_vm {
 	atomic_bool stopping;
 	atomic_bool pausing; /* pause_all holds the vCPUs at their pause points */
 	const struct vmm_backend *backend;
-	void *backend_vm; /* the backend's VM (create sets it) */
-	int status;
-	bool status_set;
+	void *backend_vm;     /* the backend's VM (create sets it) */
+	struct vmm_stop stop; /* why the VM stopped: the first vmm_vm_stop_for() wins (under lock) */
+	bool stopped;
 	uint64_t t0_ns;
 	uint8_t console_line[SNPEMU_MAX_VCPUS][256];
 	uint32_t console_len[SNPEMU_MAX_VCPUS];
@@ -123,6 +131,8 @@ void vmm_cpuid_page(uint8_t page[4096], const struct hv_cpuid_entry *t, size_t n
 
 /* exits.c: the one exit handler.  Returns true to resume the vCPU's VMGEXIT, false when the VM stops. */
 bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v);
+/* Stops the VM for `why` (the first stop wins, all its fields together) and wakes everything waiting. */
+void vmm_vm_stop_for(struct vmm_vm *vm, const struct vmm_stop *why);
 /* Print one message on vm->out under the VM lock (whole lines from concurrent vCPUs stay whole). */
 void vmm_say(struct vmm_vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A host access of the VMM's on behalf of vCPU v failed (vmm_guest_ptr): handled as the engine's MEMORY_FAULT exit

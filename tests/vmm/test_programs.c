@@ -173,6 +173,30 @@ static void test_memfault(void **state)
 	free_run(r);
 }
 
+/* Several vCPUs terminate at once, each with its own reason: whichever wins, the status is the one its reason
+ * gives and the console names it (the result is one record, set under the VM lock; run under TSan too). */
+static void test_terminate_race(void **state)
+{
+	(void)state;
+	uint32_t winners = 0;
+	for (int round = 0; round < 12; round++) {
+		struct run *r = run_sim("terminate", HV_VM_TYPE_SNP, 8, NULL);
+		assert_int_equal(r->rc, 0);
+		assert_true(r->res.terminated);
+		assert_false(r->res.memory_fault);
+		assert_in_range(r->res.term_code, 0, 7);
+		assert_int_equal(r->res.term_set, r->res.term_code & 1);
+		assert_int_equal(r->res.status, 64 + (int)(r->res.term_set << 4 | r->res.term_code));
+		char line[96];
+		snprintf(line, sizeof(line), "guest requested termination: set %u (%s), code %u", r->res.term_set,
+			 r->res.term_set ? "Linux" : "general", r->res.term_code);
+		expect_line(r, line);
+		winners |= 1u << r->res.term_code;
+		free_run(r);
+	}
+	print_message("terminate: vCPUs that won a round: 0x%x\n", winners);
+}
+
 static char trace_path[64];
 
 static void traced(struct vmm_config *cfg)
@@ -245,6 +269,7 @@ int main(void)
 	    cmocka_unit_test(test_unknown_and_bad_config),
 	    cmocka_unit_test(test_trace_and_stats),
 	    cmocka_unit_test(test_memfault),
+	    cmocka_unit_test(test_terminate_race),
 	};
 	return cmocka_run_group_tests_name("vmm/programs", tests, NULL, NULL);
 }
