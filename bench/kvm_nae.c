@@ -85,19 +85,19 @@ static double bare_io(unsigned int n, char *reason, size_t len)
 static double bare_io_cpl3(unsigned int n, char *reason, size_t len)
 {
 	static const uint8_t code[] = {
-	    0xBA, 0xF8, 0x03, 0x00, 0x00, /* mov $RT_PORT_CONSOLE, %edx */
+	    0xBA, 0xF8, 0x03, 0x00, 0x00, /* mov $SNPEMU_PORT_CONSOLE, %edx */
 	    0xEE,			  /* 1: outb %al, (%dx) */
 	    0xEB, 0xFD,			  /* jmp 1b */
 	};
-	_Static_assert(RT_PORT_CONSOLE == 0x3F8, "the code's port");
+	_Static_assert(SNPEMU_PORT_CONSOLE == 0x3F8, "the code's port");
 	struct vmm_kvm_vm *vm;
 	struct vmm_kvm_vcpu *vcpu;
 	struct vmm_sregs sregs;
-	const struct vmm_regs regs = {.rip = RT_IMAGE_BASE, .rsp = RT_IMAGE_BASE + 0x1000, .rflags = 2};
+	const struct vmm_regs regs = {.rip = SNPEMU_IMAGE_GPA, .rsp = SNPEMU_IMAGE_GPA + 0x1000, .rflags = 2};
 	int r = vmm_kvm_vm_create(NULL, &vm, reason, len);
 	if (r < 0)
 		return r;
-	memcpy(vmm_kvm_gpa(vm, RT_IMAGE_BASE, sizeof(code)), code, sizeof(code));
+	memcpy(vmm_kvm_gpa(vm, SNPEMU_IMAGE_GPA, sizeof(code)), code, sizeof(code));
 	r = vmm_kvm_user_sregs(vm, 0, &sregs);
 	if (r == 0)
 		r = vmm_kvm_vcpu_create(vm, 0, &regs, &sregs, &vcpu);
@@ -105,7 +105,7 @@ static double bare_io_cpl3(unsigned int n, char *reason, size_t len)
 		vmm_kvm_vm_destroy(vm);
 		return r;
 	}
-	double result = io_loop(vcpu, RT_PORT_CONSOLE, n, reason, len);
+	double result = io_loop(vcpu, SNPEMU_PORT_CONSOLE, n, reason, len);
 	vmm_kvm_vcpu_destroy(vcpu);
 	vmm_kvm_vm_destroy(vm);
 	return result;
@@ -126,13 +126,13 @@ static double trapped_cpl3(unsigned int n, char *reason, size_t len)
 	struct vmm_kvm_vm *vm;
 	struct vmm_kvm_vcpu *vcpu;
 	struct vmm_sregs user, sr;
-	struct vmm_regs r = {.rip = RT_IMAGE_BASE, .rsp = RT_IMAGE_BASE + 0x1000, .rflags = 2};
+	struct vmm_regs r = {.rip = SNPEMU_IMAGE_GPA, .rsp = SNPEMU_IMAGE_GPA + 0x1000, .rflags = 2};
 	struct vmm_kvm_exit e;
 	double start = 0;
 	int rc = vmm_kvm_vm_create(NULL, &vm, reason, len);
 	if (rc < 0)
 		return rc;
-	memcpy(vmm_kvm_gpa(vm, RT_IMAGE_BASE, sizeof(code)), code, sizeof(code));
+	memcpy(vmm_kvm_gpa(vm, SNPEMU_IMAGE_GPA, sizeof(code)), code, sizeof(code));
 	rc = vmm_kvm_user_sregs(vm, 0, &user);
 	if (rc == 0)
 		rc = vmm_kvm_vcpu_create(vm, 0, &r, &user, &vcpu);
@@ -204,10 +204,10 @@ static double insn_ns(bool cpl3, uint32_t loops, char *reason, size_t len)
 	    0x05,
 	    0x00,
 	    0x00,
-	    0xEF, /* mov $RT_PORT_EXIT, %edx; out %eax, (%dx) */
+	    0xEF, /* mov $SNPEMU_PORT_EXIT, %edx; out %eax, (%dx) */
 	    0xF4, /* hlt */
 	};
-	memcpy(ram + RT_IMAGE_BASE, code, sizeof(code));
+	memcpy(ram + SNPEMU_IMAGE_GPA, code, sizeof(code));
 	vmm_kvm_default_sregs(vm, 0, &s);
 	if (cpl3) {
 		const uint64_t pml4 = 0x200000, gdt = 0x203000;
@@ -225,14 +225,14 @@ static double insn_ns(bool cpl3, uint32_t loops, char *reason, size_t len)
 		s.ss = (struct vmm_segment){0x23, 0xCF3, 0xFFFFFFFF, 0}; /* data, DPL 3 */
 		s.ds = s.es = s.fs = s.gs = s.ss;
 	}
-	const struct vmm_regs regs = {.rip = RT_IMAGE_BASE, .rsp = 0x300000, .rflags = 2};
+	const struct vmm_regs regs = {.rip = SNPEMU_IMAGE_GPA, .rsp = 0x300000, .rflags = 2};
 	double result = -EPROTO;
 	r = vmm_kvm_vcpu_create(vm, 0, &regs, &s, &vcpu);
 	if (r == 0) {
 		double t0 = now_ns();
 		r = vmm_kvm_vcpu_run(vcpu, &e);
 		double t1 = now_ns();
-		if (r == 0 && ((e.kind == VMM_KVM_EXIT_IO && e.io.port == RT_PORT_EXIT) ||
+		if (r == 0 && ((e.kind == VMM_KVM_EXIT_IO && e.io.port == SNPEMU_PORT_EXIT) ||
 			       (e.kind == VMM_KVM_EXIT_EXCEPTION && e.exception.vector == 13)))
 			result = (t1 - t0) / (3.0 * loops);
 		else if (r == 0)

@@ -1,4 +1,4 @@
-# Freestanding guest programs for the kvm backend: static x86-64 ELFs linked at RT_IMAGE_BASE with the guest
+# Freestanding guest programs for the kvm backend: static x86-64 ELFs linked at SNPEMU_IMAGE_GPA with the guest
 # runtime (guests/rt/).  A program is its source path without .c, listed in KVM_GUESTS by the fragment that uses
 # it; it builds to $(O)/guests/<path>.elf.  Guest code gets its own flags, never $(CFLAGS): no sanitizers, no PIC.
 # -mgeneral-regs-only: some KVM hosts run ring-0 guest code in KVM's instruction emulator (PVM, the nested "KVM"

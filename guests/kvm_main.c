@@ -5,7 +5,7 @@
  * kvm backend's protocol, src/vmm/kvm_backend.c): bits [31:0] the GPA of the boot information page, bits [63:32]
  * the guest TSC frequency in kHz (0 if unknown).  It sets up the vCPU's thread-control block, builds the guest
  * library's kvm platform and runs the program exactly as the sim backend does (guest_run).  The BSP's status ends
- * the VM through rt_exit (RT_PORT_EXIT); an AP whose program returns just stops, as on sim.  The VMM runs this code
+ * the VM through rt_exit (SNPEMU_PORT_EXIT); an AP whose program returns just stops, as on sim.  The VMM runs this code
  * at CPL 3 and emulates its privileged instructions (rt_abi.h, "CPL 3"); nothing here depends on the level.
  */
 #include <snpemu/abi/boot_info.h>
@@ -37,7 +37,7 @@ struct kvm_tcb {
 	uint64_t canary;    /* 0x28 */
 };
 _Static_assert(__builtin_offsetof(struct kvm_tcb, canary) == 0x28, "canary at %fs:0x28");
-static struct kvm_tcb kvm_tcbs[RT_MAX_CPUS];
+static struct kvm_tcb kvm_tcbs[SNPEMU_MAX_VCPUS];
 
 /* What the protector and the fortified memcpy in libbearssl.a call (glibc's names and contracts). */
 _Noreturn void __stack_chk_fail(void);
@@ -58,14 +58,14 @@ void *__memcpy_chk(void *dst, const void *src, size_t n, size_t dst_len)
 
 int gst_rt_main(uint32_t cpu_id, uint64_t arg)
 {
-	struct kvm_tcb *tcb = &kvm_tcbs[cpu_id]; /* start.S admits only cpu_id < RT_MAX_CPUS */
+	struct kvm_tcb *tcb = &kvm_tcbs[cpu_id]; /* start.S admits only cpu_id < SNPEMU_MAX_VCPUS */
 	tcb->self = (uint64_t)(uintptr_t)tcb;
 	/* Unpredictable enough for a canary; the low byte zero stops string overreads (as glibc does). */
 	tcb->canary = (rt_rdtsc() * 0x9E3779B97F4A7C15ull ^ (uint64_t)cpu_id << 56) & ~0xFFull;
 	rt_wrmsr(MSR_FS_BASE, (uint64_t)(uintptr_t)tcb);
 
 	uint64_t boot_gpa = arg & 0xFFFFFFFFu;
-	if (boot_gpa < RT_IMAGE_BASE || boot_gpa % 4096u)
+	if (boot_gpa < SNPEMU_IMAGE_GPA || boot_gpa % 4096u)
 		return (int)KVM_STATUS_BAD_BOOT;
 	const struct snpemu_boot_info *boot = (const struct snpemu_boot_info *)(uintptr_t)boot_gpa;
 	if (boot->magic != SNPEMU_BOOT_MAGIC || boot->mem_size <= boot_gpa)

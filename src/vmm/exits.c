@@ -10,10 +10,10 @@
 
 #include <snpemu/abi/ghcb.h>
 #include <snpemu/abi/run.h>
+#include <snpemu/abi/runtime.h>
 #include <snpemu/abi/svm_exit.h>
 #include <snpemu/names.h>
 
-#include "../guests/rt/rt_abi.h"
 #include "vmm/vmm_internal.h"
 
 #define COM1_LSR (SNPEMU_PORT_CONSOLE + 5) /* line status: bit 5 THR empty, bit 6 transmitter empty */
@@ -81,7 +81,7 @@ static bool handle_io(struct vmm_vm *vm, struct vmm_vcpu *v, struct snpemu_run *
 	if (run->io.data_offset != SNPEMU_RUN_PIO_OFFSET || bytes > SNPEMU_RUN_PIO_SIZE) {
 		fprintf(vm->err, "snpemu: malformed IO exit (offset %llu, %zu bytes)\n",
 			(unsigned long long)run->io.data_offset, bytes);
-		vmm_vm_stop(vm, 125);
+		vmm_vm_stop(vm, SNPEMU_STATUS_UNSERVED);
 		return false;
 	}
 	return vmm_handle_port(vm, v, run->io.port, run->io.direction == SNPEMU_EXIT_IO_IN, data, run->io.size,
@@ -148,7 +148,7 @@ void vmm_memory_fault(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_me
 	vmm_say(vm, "memory fault on vCPU %u: gpa 0x%llx size 0x%llx flags 0x%llx%s; stopping the VM\n", v->id,
 		(unsigned long long)f->gpa, (unsigned long long)f->size, (unsigned long long)f->flags,
 		f->flags & SNPEMU_MEMORY_EXIT_FLAG_PRIVATE ? " (private)" : "");
-	vmm_vm_stop_for(vm, &(struct vmm_stop){.status = 126, .memory_fault = true});
+	vmm_vm_stop_for(vm, &(struct vmm_stop){.status = SNPEMU_STATUS_MEMORY_FAULT, .memory_fault = true});
 }
 
 static const char *const linux_term_codes[] = {
@@ -173,7 +173,7 @@ void vmm_print_termination(struct vmm_vm *vm, uint32_t set, uint32_t code)
 static bool handle_system_event(struct vmm_vm *vm, struct snpemu_run *run)
 {
 	if (run->system_event.type != SNPEMU_SYSTEM_EVENT_SEV_TERM) {
-		vmm_vm_stop(vm, 124);
+		vmm_vm_stop(vm, SNPEMU_STATUS_SYSTEM_EVENT);
 		return false;
 	}
 	uint32_t set = 0, code = 0;
@@ -182,11 +182,12 @@ static bool handle_system_event(struct vmm_vm *vm, struct snpemu_run *run)
 		code = (uint32_t)run->system_event.data[2];
 	}
 	vmm_print_termination(vm, set, code);
-	/* A distinct, non-zero status: 64 + set*16 + code bits, capped to stay a valid exit status. */
-	vmm_vm_stop_for(vm, &(struct vmm_stop){.status = 64 + (int)((set & 0x3) << 4 | (code & 0xF)),
-					       .terminated = true,
-					       .term_set = set,
-					       .term_code = code});
+	/* A distinct, non-zero status: set*16 + code bits above SNPEMU_STATUS_TERMINATED (abi/runtime.h). */
+	vmm_vm_stop_for(vm,
+			&(struct vmm_stop){.status = SNPEMU_STATUS_TERMINATED + (int)((set & 0x3) << 4 | (code & 0xF)),
+					   .terminated = true,
+					   .term_set = set,
+					   .term_code = code});
 	return false;
 }
 
@@ -229,12 +230,12 @@ bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v)
 			v->id, run->internal.suberror, (unsigned long long)run->internal.data[0],
 			(unsigned long long)run->internal.data[1], (unsigned long long)run->internal.data[2]);
 		pthread_mutex_unlock(&vm->lock);
-		vmm_vm_stop(vm, 127);
+		vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
 		return false;
 	default: {
 		const char *n = snpemu_exit_reason_name(run->exit_reason);
 		fprintf(vm->err, "snpemu: unexpected exit %u (%s) on vCPU %u\n", run->exit_reason, n ? n : "?", v->id);
-		vmm_vm_stop(vm, 127);
+		vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
 		return false;
 	}
 	}
@@ -266,7 +267,7 @@ bool vmm_vcpu_vmgexit(struct vmm_vcpu *v)
 			break;
 		if (rc < 0) {
 			fprintf(vm->err, "snpemu: engine error %d on vCPU %u\n", rc, v->id);
-			vmm_vm_stop(vm, 127);
+			vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
 			return false;
 		}
 		if (!vmm_handle_exit(vm, v))
@@ -281,23 +282,23 @@ bool vmm_vcpu_pvalidate(struct vmm_vcpu *v, uint64_t gpa, bool size2m, bool vali
 {
 	struct vmm_vm *vm = v->vm;
 	*no_update = false;
-	*rc = RT_PVALIDATE_FAIL_INPUT;
+	*rc = SNPEMU_PVALIDATE_FAIL_INPUT;
 	if (!vm->fw_guest) {
 		/* SEV-ES has no PVALIDATE: the instruction would #UD. */
 		vmm_say(vm, "guest exception on vCPU %u: PVALIDATE in an SEV-ES VM (#UD)\n", v->id);
-		vmm_vm_stop(vm, 128 + 6);
+		vmm_vm_stop(vm, SNPEMU_STATUS_EXCEPTION + 6);
 		return false;
 	}
 	switch (fw_rmp_pvalidate(fw_guest_rmp(vm->fw_guest), gpa, size2m, validate)) {
 	case FW_PVALIDATE_SUCCESS:
-		*rc = RT_PVALIDATE_SUCCESS;
+		*rc = SNPEMU_PVALIDATE_SUCCESS;
 		return true;
 	case FW_PVALIDATE_FAIL_NOCHANGE:
-		*rc = RT_PVALIDATE_SUCCESS;
+		*rc = SNPEMU_PVALIDATE_SUCCESS;
 		*no_update = true;
 		return true;
 	case FW_PVALIDATE_FAIL_SIZEMISMATCH:
-		*rc = RT_PVALIDATE_FAIL_SIZEMISMATCH;
+		*rc = SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH;
 		return true;
 	case FW_PVALIDATE_FAIL_INPUT:
 		return true;
@@ -306,7 +307,7 @@ bool vmm_vcpu_pvalidate(struct vmm_vcpu *v, uint64_t gpa, bool size2m, bool vali
 		/* Hardware raises #NPF (RMP violation) here; the VMM reports it and stops the VM. */
 		vmm_say(vm, "guest fault on vCPU %u: PVALIDATE of a hypervisor-owned page at gpa 0x%llx\n", v->id,
 			(unsigned long long)gpa);
-		vmm_vm_stop(vm, 126);
+		vmm_vm_stop(vm, SNPEMU_STATUS_MEMORY_FAULT);
 		return false;
 	}
 }

@@ -5,7 +5,8 @@
  * back to the caller as typed exits.  The backend knows nothing of the engine or the firmware model: the VMM runs
  * those on the exits and completes them with the vmm_kvm_complete_*() calls before resuming.
  *
- * Guest-visible protocol (memory map, entry registers, ports): guests/rt/rt_abi.h.
+ * Guest-visible protocol: <snpemu/abi/runtime.h> (ports, statuses) and guests/rt/rt_abi.h (memory map, entry
+ * registers).
  *
  * Errors: host failures and invalid arguments return -errno (never exit); only the caller decides what to do.
  * Threads: the VM object may be shared by all threads once created; vmm_kvm_vcpu_create() may be called from any
@@ -19,7 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../guests/rt/rt_abi.h"
+#include <snpemu/abi/msr_proto.h>
+#include <snpemu/abi/runtime.h>
+
 #include "vmm/backend.h"
 
 #define VMM_KVM_MiB	    (1024ull * 1024ull)
@@ -27,7 +30,7 @@
 #define VMM_KVM_RAM_MIN	    (4 * VMM_KVM_MiB)
 #define VMM_KVM_RAM_MAX	    (4096 * VMM_KVM_MiB) /* four page directories of 2 MiB pages */
 #define VMM_KVM_RAM_ALIGN   (2 * VMM_KVM_MiB)	 /* RAM and slot sizes are whole 2 MiB pages */
-#define VMM_KVM_MAX_VCPUS   64u			 /* one TSS and one exception stack each */
+#define VMM_KVM_MAX_VCPUS   SNPEMU_MAX_VCPUS	 /* one TSS and one exception stack each */
 #define VMM_KVM_MAX_SLOTS   32u
 #define VMM_KVM_IMAGE_MAX   (256 * VMM_KVM_MiB) /* bound on an ELF file read by vmm_kvm_elf_load_file() */
 #define VMM_KVM_REASON_LEN  160u
@@ -50,8 +53,8 @@ struct vmm_kvm_vm_config {
 
 /* What vmm_kvm_vcpu_run() saw. */
 enum vmm_kvm_exit_kind {
-	VMM_KVM_EXIT_VMGEXIT = 1,    /* OUT to RT_PORT_VMGEXIT */
-	VMM_KVM_EXIT_PVALIDATE,	     /* OUT to RT_PORT_PVALIDATE: pvalidate.*; complete with complete_pvalidate() */
+	VMM_KVM_EXIT_VMGEXIT = 1,    /* OUT to SNPEMU_PORT_VMGEXIT */
+	VMM_KVM_EXIT_PVALIDATE,	     /* OUT to SNPEMU_PORT_PVALIDATE: pvalidate.*; complete with complete_pvalidate() */
 	VMM_KVM_EXIT_RDMSR,	     /* RDMSR of a filtered MSR: msr.index; complete_rdmsr() or complete_msr_gp() */
 	VMM_KVM_EXIT_WRMSR,	     /* WRMSR of a filtered MSR: msr.index, msr.value; complete_wrmsr() or _msr_gp() */
 	VMM_KVM_EXIT_IO,	     /* any other port: io.*; an IN is answered with complete_in() */
@@ -71,7 +74,7 @@ struct vmm_kvm_exit {
 	union {
 		struct {
 			uint64_t vaddr;
-			uint64_t page_size; /* RT_PVALIDATE_SIZE_*, unchecked: as the guest put it in RCX */
+			uint64_t page_size; /* SNPEMU_PVALIDATE_SIZE_*, unchecked: as the guest put it in RCX */
 			uint64_t validate;  /* as the guest put it in RDX */
 		} pvalidate;
 		struct {
@@ -116,7 +119,7 @@ int vmm_kvm_probe(char *reason, size_t len);
 
 /* Creates a VM: opens /dev/kvm, checks KVM_GET_API_VERSION == 12 and the capabilities (USER_SPACE_MSR, MSR_FILTER,
  * IMMEDIATE_EXIT), maps the RAM into memory slots, builds the system area (page tables, GDT, IDT, exception stubs,
- * TSSs), installs the MSR filter for RT_MSR_GHCB and RT_MSR_SEV_STATUS and reads the supported CPUID.  cfg may be
+ * TSSs), installs the MSR filter for MSR_AMD64_SEV_ES_GHCB and MSR_AMD64_SEV and reads the supported CPUID.  cfg may be
  * NULL for the defaults.  Returns 0 and *out, or -errno (-EINVAL for a bad config, -ENODEV without /dev/kvm,
  * -ENOTSUP for a missing capability) with a reason in reason[len] if reason is not NULL. */
 int vmm_kvm_vm_create(const struct vmm_kvm_vm_config *cfg, struct vmm_kvm_vm **out, char *reason, size_t len);
@@ -139,7 +142,7 @@ void *vmm_kvm_gpa(struct vmm_kvm_vm *vm, uint64_t gpa, uint64_t len);
  * EFER = LME|LMA.  -EINVAL if id >= VMM_KVM_MAX_VCPUS. */
 int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_sregs *sregs);
 
-/* The same for code at CPL 3: CS/SS/DS/ES/FS/GS the VMM's user segments (DPL 3; RAM from RT_IMAGE_BASE is
+/* The same for code at CPL 3: CS/SS/DS/ES/FS/GS the VMM's user segments (DPL 3; RAM from SNPEMU_IMAGE_GPA is
  * user-accessible), the rest as vmm_kvm_default_sregs().  -EINVAL if id >= VMM_KVM_MAX_VCPUS. */
 int vmm_kvm_user_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_sregs *sregs);
 
@@ -192,7 +195,7 @@ int vmm_kvm_complete_msr_gp(struct vmm_kvm_vcpu *vcpu);
 int vmm_kvm_complete_in(struct vmm_kvm_vcpu *vcpu, const void *data, size_t len);
 
 /* Answers the last PVALIDATE doorbell: RAX = rc, RFLAGS.CF = no_update.  -EINVAL if the last exit was not
- * PVALIDATE.  (Unanswered: RT_PVALIDATE_FAIL_INPUT.) */
+ * PVALIDATE.  (Unanswered: SNPEMU_PVALIDATE_FAIL_INPUT.) */
 int vmm_kvm_complete_pvalidate(struct vmm_kvm_vcpu *vcpu, uint32_t rc, bool no_update);
 
 /* Reads the vCPU's general registers (from the synced run area when KVM provides it, else KVM_GET_REGS). */
@@ -270,7 +273,7 @@ enum vmm_kvm_elf_error vmm_kvm_elf_load(const uint8_t *image, size_t len, uint8_
 const char *vmm_kvm_elf_strerror(enum vmm_kvm_elf_error err);
 
 /* Reads the file at path (at most VMM_KVM_IMAGE_MAX bytes) and loads it into the VM's RAM above the system area
- * (floor RT_IMAGE_BASE).  Returns 0 and *info; -errno for a host failure (open/read); -ENOEXEC for an invalid image
+ * (floor SNPEMU_IMAGE_GPA).  Returns 0 and *info; -errno for a host failure (open/read); -ENOEXEC for an invalid image
  * with its text in reason[len] if reason is not NULL. */
 int vmm_kvm_elf_load_file(struct vmm_kvm_vm *vm, const char *path, struct vmm_kvm_elf_info *info, char *reason,
 			  size_t len);

@@ -8,9 +8,11 @@
  *   RDMSR SEV status MSR  -> SEV | SEV-ES (| SNP) as the VM type says (APM vol 2, SEV_STATUS 0xC0010131)
  *   PVALIDATE doorbell    -> fw_rmp_pvalidate(), with sim's mapping of its results
  *   console/exit/debug/export port IO -> vmm_handle_port(), the engine's IO exits' handler
- *   exception report      -> "guest exception on vCPU n: <vector, error code, RIP>", the VM stops (128 + vector)
- *   SHUTDOWN, INTERNAL_ERROR, FAIL_ENTRY, others -> a message and a stop with status 127
- *   HLT                   -> an AP whose program returned stops (as on sim); the BSP halting stops the VM (123)
+ *   exception report      -> "guest exception on vCPU n: <vector, error code, RIP>", the VM stops
+ *                            (SNPEMU_STATUS_EXCEPTION + vector; statuses: <snpemu/abi/runtime.h>)
+ *   SHUTDOWN, INTERNAL_ERROR, FAIL_ENTRY, others -> a message and a stop with SNPEMU_STATUS_HOST_ERROR
+ *   HLT                   -> an AP whose program returned stops (as on sim); the BSP halting stops the VM
+ *                            (SNPEMU_STATUS_HALTED)
  *
  * CPL 3: the programs run at CPL 3 and the VMM emulates their privileged instructions (emulate_privileged()):
  * hosts whose KVM emulates ring-0 guest code (PVM: ~1 us per instruction, no SSE) run CPL-3 code natively.  The
@@ -47,17 +49,7 @@
 #include "vmm/vmm_internal.h"
 
 #define KVM_IO_MAX	     4096u /* bytes of one IN/OUT exit the VMM serves (rep ins/outs of a page) */
-#define KVM_STATUS_HALTED    123
-#define KVM_STATUS_MMIO	     125
-#define KVM_STATUS_RMP_FAULT 126
-#define KVM_STATUS_HOST	     127
-#define KVM_STATUS_EXCEPTION 128 /* + vector */
 #define KVM_TSC_CALIBRATE_NS (2 * 1000 * 1000)
-
-_Static_assert(GST_KVM_PORT_VMGEXIT == RT_PORT_VMGEXIT && GST_KVM_PORT_PVALIDATE == RT_PORT_PVALIDATE &&
-		   GST_KVM_PORT_CONSOLE == RT_PORT_CONSOLE && GST_KVM_NULL_GUARD == RT_NULL_GUARD_SIZE &&
-		   SNPEMU_PORT_EXIT == RT_PORT_EXIT && SNPEMU_PORT_CONSOLE == RT_PORT_CONSOLE,
-	       "the guest library's kvm platform and guests/rt agree with the backend");
 
 /* The kvm backend's VM: the KVM VM over the VMM's guest RAM, and what every vCPU starts with. */
 struct kvm_backend_vm {
@@ -141,8 +133,9 @@ static int probe_sse(char *reason, size_t len)
 	int rc = vmm_kvm_vm_create(&cfg, &kvm, reason, len);
 	if (rc)
 		return rc;
-	memcpy(vmm_kvm_gpa(kvm, RT_IMAGE_BASE, sizeof(code)), code, sizeof(code));
-	const struct vmm_regs regs = {.rip = RT_IMAGE_BASE, .rax = in, .rsp = RT_IMAGE_BASE + 0x1000, .rflags = 2};
+	memcpy(vmm_kvm_gpa(kvm, SNPEMU_IMAGE_GPA, sizeof(code)), code, sizeof(code));
+	const struct vmm_regs regs = {
+	    .rip = SNPEMU_IMAGE_GPA, .rax = in, .rsp = SNPEMU_IMAGE_GPA + 0x1000, .rflags = 2};
 	rc = vmm_kvm_user_sregs(kvm, 0, &sregs);
 	if (!rc)
 		rc = vmm_kvm_vcpu_create(kvm, 0, &regs, &sregs, &vcpu);
@@ -151,7 +144,7 @@ static int probe_sse(char *reason, size_t len)
 	} else {
 		rc = vmm_kvm_vcpu_run(vcpu, &e);
 		bool ok = rc == 0 && e.kind == VMM_KVM_EXIT_EXCEPTION && e.exception.vector == 13 &&
-			  e.exception.rip == RT_IMAGE_BASE + 14 && vmm_kvm_exception_regs(vcpu, &e, &out) == 0 &&
+			  e.exception.rip == SNPEMU_IMAGE_GPA + 14 && vmm_kvm_exception_regs(vcpu, &e, &out) == 0 &&
 			  out.rax == 2 * in;
 		if (rc == 0 && !ok) {
 			vmm_kvm_exit_describe(&e, what, sizeof(what));
@@ -204,15 +197,16 @@ static int kvm_create(struct vmm_vm *vm, uint64_t *image_len)
 	}
 	/* The image lives below the boot information page: that is the end of the range it may occupy. */
 	struct vmm_kvm_elf_info info;
-	enum vmm_kvm_elf_error err = vmm_kvm_elf_load(image, len, vm->mem, RT_IMAGE_BASE, SNPEMU_BOOT_INFO_GPA, &info);
-	if (err != VMM_KVM_ELF_OK || info.lowest != RT_IMAGE_BASE) {
+	enum vmm_kvm_elf_error err =
+	    vmm_kvm_elf_load(image, len, vm->mem, SNPEMU_IMAGE_GPA, SNPEMU_BOOT_INFO_GPA, &info);
+	if (err != VMM_KVM_ELF_OK || info.lowest != SNPEMU_IMAGE_GPA) {
 		fprintf(vm->err, "snpemu: the kvm image of '%s' is not loadable: %s\n", vm->program->name,
 			err != VMM_KVM_ELF_OK ? vmm_kvm_elf_strerror(err) : "it does not start at its link address");
 		return -ENOEXEC;
 	}
 	kb->entry = info.entry;
 	kb->arg = SNPEMU_BOOT_INFO_GPA | tsc_khz() << 32;
-	*image_len = info.highest - RT_IMAGE_BASE;
+	*image_len = info.highest - SNPEMU_IMAGE_GPA;
 	return 0;
 }
 
@@ -236,12 +230,12 @@ static void kvm_destroy(struct vmm_vm *vm)
 static bool pvalidate(struct vmm_vcpu *v, uint64_t gpa, uint64_t size, uint64_t validate, uint32_t *rc_out,
 		      bool *no_update)
 {
-	if (v->vm->fw_guest && (size > RT_PVALIDATE_SIZE_2M || validate > 1)) {
-		*rc_out = RT_PVALIDATE_FAIL_INPUT;
+	if (v->vm->fw_guest && (size > SNPEMU_PVALIDATE_SIZE_2M || validate > 1)) {
+		*rc_out = SNPEMU_PVALIDATE_FAIL_INPUT;
 		*no_update = false;
 		return true;
 	}
-	return vmm_vcpu_pvalidate(v, gpa, size == RT_PVALIDATE_SIZE_2M, validate != 0, rc_out, no_update);
+	return vmm_vcpu_pvalidate(v, gpa, size == SNPEMU_PVALIDATE_SIZE_2M, validate != 0, rc_out, no_update);
 }
 
 static bool do_pvalidate(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
@@ -256,9 +250,9 @@ static bool do_pvalidate(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm
 
 static bool do_rdmsr(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
 {
-	if (e->msr.index == RT_MSR_GHCB)
+	if (e->msr.index == MSR_AMD64_SEV_ES_GHCB)
 		return vmm_kvm_complete_rdmsr(kvcpu(v), hv_vcpu_get_ghcb_msr(v->hv)) == 0;
-	if (e->msr.index == RT_MSR_SEV_STATUS) {
+	if (e->msr.index == MSR_AMD64_SEV) {
 		uint64_t st =
 		    MSR_AMD64_SEV_ENABLED | MSR_AMD64_SEV_ES_ENABLED | (vm->snp ? MSR_AMD64_SEV_SNP_ENABLED : 0);
 		return vmm_kvm_complete_rdmsr(kvcpu(v), st) == 0;
@@ -269,7 +263,7 @@ static bool do_rdmsr(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm
 static bool do_wrmsr(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
 {
 	/* Only the GHCB MSR is writable; SEV status is read-only (#GP, the unanswered default). */
-	if (e->msr.index == RT_MSR_GHCB && hv_vcpu_set_ghcb_msr(v->hv, e->msr.value) == 0) {
+	if (e->msr.index == MSR_AMD64_SEV_ES_GHCB && hv_vcpu_set_ghcb_msr(v->hv, e->msr.value) == 0) {
 		atomic_fetch_add(&vm->ghcb_msr_writes, 1);
 		return vmm_kvm_complete_wrmsr(kvcpu(v)) == 0;
 	}
@@ -282,7 +276,7 @@ static bool do_io(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_ex
 	if (bytes > KVM_IO_MAX) {
 		vmm_say(vm, "vCPU %u: port 0x%x access of %llu bytes is more than the VMM serves; stopping the VM\n",
 			v->id, e->io.port, (unsigned long long)bytes);
-		vmm_vm_stop(vm, KVM_STATUS_MMIO);
+		vmm_vm_stop(vm, SNPEMU_STATUS_UNSERVED);
 		return false;
 	}
 	uint8_t buf[KVM_IO_MAX];
@@ -353,16 +347,16 @@ static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struc
 	if (vmm_kvm_vcpu_get_sregs(kvcpu(v), &sr))
 		return 0;
 	/* Counted as handle() counts the direct exit of the same instruction. */
-	atomic_fetch_add(&vm->exits_to_vmm, op == OP_OUT && port == RT_PORT_VMGEXIT ? 0 : 1);
+	atomic_fetch_add(&vm->exits_to_vmm, op == OP_OUT && port == SNPEMU_PORT_VMGEXIT ? 0 : 1);
 	uint32_t msr = (uint32_t)r.rcx;
 	uint64_t value = (r.rdx & 0xFFFFFFFFull) << 32 | (r.rax & 0xFFFFFFFFull);
 	uint8_t data[4];
 	switch (op) {
 	case OP_OUT:
-		if (port == RT_PORT_VMGEXIT) {
+		if (port == SNPEMU_PORT_VMGEXIT) {
 			if (!vmm_vcpu_vmgexit(v))
 				return -1;
-		} else if (port == RT_PORT_PVALIDATE) {
+		} else if (port == SNPEMU_PORT_PVALIDATE) {
 			uint32_t rc;
 			bool no_update;
 			if (!pvalidate(v, r.rax, r.rcx, r.rdx, &rc, &no_update))
@@ -382,9 +376,9 @@ static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struc
 			r.rax = (r.rax & ~(0xFFull << (8 * b))) | (uint64_t)data[b] << (8 * b);
 		break;
 	case OP_RDMSR:
-		if (msr == RT_MSR_GHCB)
+		if (msr == MSR_AMD64_SEV_ES_GHCB)
 			value = hv_vcpu_get_ghcb_msr(v->hv);
-		else if (msr == RT_MSR_SEV_STATUS)
+		else if (msr == MSR_AMD64_SEV)
 			value = MSR_AMD64_SEV_ENABLED | MSR_AMD64_SEV_ES_ENABLED |
 				(vm->snp ? MSR_AMD64_SEV_SNP_ENABLED : 0);
 		else if (msr == MSR_FS_BASE)
@@ -395,7 +389,7 @@ static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struc
 		r.rdx = value >> 32;
 		break;
 	case OP_WRMSR:
-		if (msr == RT_MSR_GHCB) {
+		if (msr == MSR_AMD64_SEV_ES_GHCB) {
 			if (hv_vcpu_set_ghcb_msr(v->hv, value))
 				return 0;
 			atomic_fetch_add(&vm->ghcb_msr_writes, 1);
@@ -409,7 +403,7 @@ static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struc
 		if (v->id != 0)
 			return -1; /* an AP whose program returned: it just stops, as on sim */
 		vmm_say(vm, "vCPU 0 halted; stopping the VM\n");
-		vmm_vm_stop(vm, KVM_STATUS_HALTED);
+		vmm_vm_stop(vm, SNPEMU_STATUS_HALTED);
 		return -1;
 	case OP_NOP:
 		break;
@@ -424,7 +418,7 @@ static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struc
 	if (vmm_kvm_vcpu_set_sregs(kvcpu(v), &sr) || vmm_kvm_vcpu_set_regs(kvcpu(v), &r)) {
 		vmm_say(vm, "vCPU %u: cannot resume the guest after emulating an instruction; stopping the VM\n",
 			v->id);
-		vmm_vm_stop(vm, KVM_STATUS_HOST);
+		vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
 		return -1;
 	}
 	return 1;
@@ -454,7 +448,7 @@ static bool handle(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_e
 		if (v->id != 0)
 			return false; /* an AP whose program returned: it just stops, as on sim */
 		vmm_say(vm, "vCPU 0 halted; stopping the VM\n");
-		vmm_vm_stop(vm, KVM_STATUS_HALTED);
+		vmm_vm_stop(vm, SNPEMU_STATUS_HALTED);
 		return false;
 	case VMM_KVM_EXIT_EXCEPTION:
 		if (e->exception.vector == 13) {
@@ -464,17 +458,17 @@ static bool handle(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_e
 		}
 		vmm_kvm_exit_describe(e, what, sizeof(what));
 		vmm_say(vm, "guest exception on vCPU %u: %s; stopping the VM\n", v->id, what);
-		vmm_vm_stop(vm, KVM_STATUS_EXCEPTION + (int)e->exception.vector);
+		vmm_vm_stop(vm, SNPEMU_STATUS_EXCEPTION + (int)e->exception.vector);
 		return false;
 	case VMM_KVM_EXIT_MMIO:
 		vmm_kvm_exit_describe(e, what, sizeof(what));
 		vmm_say(vm, "vCPU %u: %s outside RAM (SEV-ES guests reach MMIO through the GHCB); stopping the VM\n",
 			v->id, what);
-		vmm_vm_stop(vm, KVM_STATUS_MMIO);
+		vmm_vm_stop(vm, SNPEMU_STATUS_UNSERVED);
 		return false;
 	case VMM_KVM_EXIT_SHUTDOWN:
 		vmm_say(vm, "vCPU %u: shutdown (triple fault); stopping the VM\n", v->id);
-		vmm_vm_stop(vm, KVM_STATUS_HOST);
+		vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
 		return false;
 	default: {
 		/* INTERNAL_ERROR (KVM could not emulate an instruction), FAIL_ENTRY, anything else. */
@@ -483,7 +477,7 @@ static bool handle(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_e
 		vmm_kvm_exit_describe(e, what, sizeof(what));
 		vmm_say(vm, "vCPU %u: KVM stopped the guest: %s at rip 0x%llx; stopping the VM\n", v->id, what,
 			(unsigned long long)rip);
-		vmm_vm_stop(vm, KVM_STATUS_HOST);
+		vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
 		return false;
 	}
 	}
@@ -497,7 +491,7 @@ static void kvm_run_vcpu(struct vmm_vcpu *v)
 		int rc = vmm_kvm_vcpu_run(kvcpu(v), &e);
 		if (rc < 0) {
 			vmm_say(vm, "vCPU %u: KVM_RUN failed: %s; stopping the VM\n", v->id, strerror(-rc));
-			vmm_vm_stop(vm, KVM_STATUS_HOST);
+			vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
 			break;
 		}
 		if (!handle(vm, v, &e))

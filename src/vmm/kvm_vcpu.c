@@ -279,22 +279,22 @@ static int decode_io(struct vmm_kvm_vcpu *vcpu, struct vmm_kvm_exit *exit)
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
 
-	if (out && (run->io.port == RT_PORT_VMGEXIT || run->io.port == RT_PORT_PVALIDATE ||
-		    run->io.port == RT_PORT_EXCEPTION)) {
+	if (out && (run->io.port == SNPEMU_PORT_VMGEXIT || run->io.port == SNPEMU_PORT_PVALIDATE ||
+		    run->io.port == SNPEMU_PORT_EXCEPTION)) {
 		int r = read_regs(vcpu, &k);
 		if (r < 0)
 			return r;
-		if (run->io.port == RT_PORT_VMGEXIT) {
+		if (run->io.port == SNPEMU_PORT_VMGEXIT) {
 			exit->kind = VMM_KVM_EXIT_VMGEXIT;
 			return 0;
 		}
-		if (run->io.port == RT_PORT_PVALIDATE) {
+		if (run->io.port == SNPEMU_PORT_PVALIDATE) {
 			exit->kind = VMM_KVM_EXIT_PVALIDATE;
 			exit->pvalidate.vaddr = k.rax;
 			exit->pvalidate.page_size = k.rcx;
 			exit->pvalidate.validate = k.rdx;
 			vcpu->pending = VMM_KVM_PENDING_PVALIDATE;
-			vcpu->pv_rc = RT_PVALIDATE_FAIL_INPUT;
+			vcpu->pv_rc = SNPEMU_PVALIDATE_FAIL_INPUT;
 			vcpu->pv_no_update = false;
 			vcpu->pv_dirty = true;
 			return 0;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Long-mode setup of the kvm backend: identity page tables, GDT with one TSS per vCPU, an IDT whose exception stubs
- * report to the VMM through RT_PORT_EXCEPTION, the initial system registers and the per-vCPU CPUID.  Layout:
+ * report to the VMM through SNPEMU_PORT_EXCEPTION, the initial system registers and the per-vCPU CPUID.  Layout:
  * kvm_internal.h; guest-visible protocol: guests/rt/rt_abi.h.
  */
 #include <stddef.h>
@@ -18,7 +18,7 @@
 /* Page-table entry bits (APM vol 2 §5.3, Intel SDM vol 3 §4.5). */
 #define PTE_P  (1ull << 0)
 #define PTE_RW (1ull << 1)
-#define PTE_US (1ull << 2) /* user: RAM from RT_IMAGE_BASE, for code at CPL 3 */
+#define PTE_US (1ull << 2) /* user: RAM from SNPEMU_IMAGE_GPA, for code at CPL 3 */
 #define PTE_A  (1ull << 5) /* pre-set so the walker need not write the read-only tables */
 #define PTE_D  (1ull << 6)
 #define PTE_PS (1ull << 7)
@@ -61,7 +61,7 @@
  * The exception stubs, assembled by the host toolchain into .rodata and copied into the guest's system area: a
  * 16-byte stub per vector 0..31 pushes the vector (and a zero error code where the CPU pushes none), then the
  * common tail moves vector, error code and the interrupt frame into registers for the VMM and does an OUT to
- * RT_PORT_EXCEPTION.  Only relative jumps, so the copy runs at any address.  The vectors with an error code are
+ * SNPEMU_PORT_EXCEPTION.  Only relative jumps, so the copy runs at any address.  The vectors with an error code are
  * those of Intel SDM vol 3 §6.3.1 / APM vol 2 §8.2 (#DF 8, #TS 10, #NP 11, #SS 12, #GP 13, #PF 14, #AC 17,
  * #CP 21, #VC 29, #SX 30).
  */
@@ -103,29 +103,30 @@ __asm__(".pushsection .rodata\n"
 	"  movq 96(%rsp), %r10\n"  /* RFLAGS */
 	"  movq 104(%rsp), %r11\n" /* RSP */
 	"  movq %cr2, %r12\n"
-	"  movl $" STR(RT_PORT_EXCEPTION) ", %edx\n"
-					  "  outb %al, %dx\n"
-					  "1:cli\n"
-					  "  hlt\n"
-					  "  jmp 1b\n"
-					  "vmm_kvm_exc_stubs_end:\n"
-					  ".popsection\n");
+	"  movl $" STR(SNPEMU_PORT_EXCEPTION) ", %edx\n"
+					      "  outb %al, %dx\n"
+					      "1:cli\n"
+					      "  hlt\n"
+					      "  jmp 1b\n"
+					      "vmm_kvm_exc_stubs_end:\n"
+					      ".popsection\n");
 
-/* The probe guest: reads the SEV status MSR (which the filter sends to the VMM), reports EAX on RT_PORT_EXIT. */
+/* The probe guest: reads the SEV status MSR (which the filter sends to the VMM), reports EAX on SNPEMU_PORT_EXIT. */
 __asm__(".pushsection .rodata\n"
 	".globl vmm_kvm_probe_code\n"
 	".hidden vmm_kvm_probe_code\n"
 	".globl vmm_kvm_probe_code_end\n"
 	".hidden vmm_kvm_probe_code_end\n"
 	"vmm_kvm_probe_code:\n"
-	"  movl $" STR(RT_MSR_SEV_STATUS) ", %ecx\n"
-					  "  rdmsr\n"
-					  "  movl $" STR(RT_PORT_EXIT) ", %edx\n"
-								       "  outl %eax, %dx\n"
-								       "1:hlt\n"
-								       "  jmp 1b\n"
-								       "vmm_kvm_probe_code_end:\n"
-								       ".popsection\n");
+	"  movl $0xC0010131, %ecx\n" /* MSR_AMD64_SEV (asserted below) */
+	"  rdmsr\n"
+	"  movl $" STR(SNPEMU_PORT_EXIT) ", %edx\n"
+					 "  outl %eax, %dx\n"
+					 "1:hlt\n"
+					 "  jmp 1b\n"
+					 "vmm_kvm_probe_code_end:\n"
+					 ".popsection\n");
+_Static_assert(MSR_AMD64_SEV == 0xC0010131u, "the probe reads the SEV status MSR");
 
 extern const uint8_t vmm_kvm_exc_stubs[], vmm_kvm_exc_stubs_end[];
 extern const uint8_t vmm_kvm_probe_code[], vmm_kvm_probe_code_end[];
@@ -156,7 +157,7 @@ static void build_page_tables(uint8_t *ram, uint64_t ram_size)
 			   gpa | PTE_P | PTE_RW | PTE_US | PTE_PS | PTE_A | PTE_D);
 
 	/* The first 2 MiB in 4 KiB pages: page 0 and the gaps absent, the tables read-only, the IST stacks and
-	 * everything from RT_IMAGE_BASE writable. */
+	 * everything from SNPEMU_IMAGE_GPA writable. */
 	le64_store(ram + VMM_KVM_PD_GPA, VMM_KVM_PT0_GPA | PTE_P | PTE_RW | PTE_US | PTE_A);
 	for (uint64_t gpa = 0x1000; gpa < 2 * VMM_KVM_MiB; gpa += 0x1000) {
 		uint64_t pte = 0;
@@ -164,7 +165,7 @@ static void build_page_tables(uint8_t *ram, uint64_t ram_size)
 			pte = gpa | PTE_P | PTE_A;
 		else if (gpa >= VMM_KVM_IST_GPA && gpa < VMM_KVM_IST_END)
 			pte = gpa | PTE_P | PTE_RW | PTE_A | PTE_D;
-		else if (gpa >= RT_IMAGE_BASE)
+		else if (gpa >= SNPEMU_IMAGE_GPA)
 			pte = gpa | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
 		le64_store(ram + VMM_KVM_PT0_GPA + 8 * (gpa >> 12), pte);
 	}
@@ -197,13 +198,13 @@ static uint64_t code_data_descriptor(uint16_t attrib)
 static const struct {
 	uint16_t first, last;
 } iopb_open[] = {
-    {RT_PORT_VMGEXIT, RT_PORT_VMGEXIT},
-    {RT_PORT_PVALIDATE, RT_PORT_PVALIDATE},
-    {RT_PORT_CONSOLE, RT_PORT_CONSOLE},
-    {RT_PORT_EXIT, RT_PORT_DEBUG + 3}, /* outl to RT_PORT_EXIT and to RT_PORT_DEBUG */
+    {SNPEMU_PORT_VMGEXIT, SNPEMU_PORT_VMGEXIT},
+    {SNPEMU_PORT_PVALIDATE, SNPEMU_PORT_PVALIDATE},
+    {SNPEMU_PORT_CONSOLE, SNPEMU_PORT_CONSOLE},
+    {SNPEMU_PORT_EXIT, SNPEMU_PORT_DEBUG + 3}, /* outl to SNPEMU_PORT_EXIT and to SNPEMU_PORT_DEBUG */
 };
-_Static_assert(RT_PORT_DEBUG == RT_PORT_EXIT + 1 && RT_PORT_DEBUG + 3 < RT_PORT_EXCEPTION &&
-		   RT_PORT_CONSOLE < VMM_KVM_IOPB_PORTS && RT_PORT_EXCEPTION < VMM_KVM_IOPB_PORTS,
+_Static_assert(SNPEMU_PORT_DEBUG == SNPEMU_PORT_EXIT + 1 && SNPEMU_PORT_DEBUG + 3 < SNPEMU_PORT_EXCEPTION &&
+		   SNPEMU_PORT_CONSOLE < VMM_KVM_IOPB_PORTS && SNPEMU_PORT_EXCEPTION < VMM_KVM_IOPB_PORTS,
 	       "the open ports are the reports' bytes, the exception report port stays closed");
 
 #define IOPB_BYTES (VMM_KVM_IOPB_PORTS / 8u)

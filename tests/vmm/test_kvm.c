@@ -58,7 +58,7 @@ static struct vmm_kvm_vm *load(const char *name, const struct vmm_kvm_vm_config 
 	if (r)
 		print_message("%s\n", reason);
 	assert_int_equal(r, 0);
-	assert_int_equal(info->lowest, RT_IMAGE_BASE);
+	assert_int_equal(info->lowest, SNPEMU_IMAGE_GPA);
 	return vm;
 }
 
@@ -67,7 +67,7 @@ static void next_exit(struct vmm_kvm_vcpu *vcpu, struct vmm_kvm_exit *e, char *c
 {
 	for (;;) {
 		assert_int_equal(vmm_kvm_vcpu_run(vcpu, e), 0);
-		if (e->kind != VMM_KVM_EXIT_IO || e->io.port != RT_PORT_CONSOLE || !e->io.out)
+		if (e->kind != VMM_KVM_EXIT_IO || e->io.port != SNPEMU_PORT_CONSOLE || !e->io.out)
 			return;
 		if (console) {
 			size_t n = strlen(console);
@@ -95,7 +95,7 @@ static void expect_wrmsr(struct vmm_kvm_vcpu *vcpu, uint64_t value)
 	struct vmm_kvm_exit e;
 
 	expect(vcpu, &e, VMM_KVM_EXIT_WRMSR);
-	assert_int_equal(e.msr.index, RT_MSR_GHCB);
+	assert_int_equal(e.msr.index, MSR_AMD64_SEV_ES_GHCB);
 	assert_int_equal(e.msr.value, value);
 	assert_int_equal(vmm_kvm_complete_wrmsr(vcpu), 0);
 }
@@ -179,7 +179,7 @@ static void test_msr_doorbells(void **state)
 	assert_int_equal(vmm_kvm_vcpu_create_at(vm, 0, info.entry, 0, &vcpu), 0);
 
 	expect(vcpu, &e, VMM_KVM_EXIT_WRMSR);
-	assert_int_equal(e.msr.index, RT_MSR_GHCB);
+	assert_int_equal(e.msr.index, MSR_AMD64_SEV_ES_GHCB);
 	assert_int_equal(e.msr.value, GT_MSR_FIRST_WRITE);
 	/* completions that do not match the exit are refused */
 	assert_int_equal(vmm_kvm_complete_rdmsr(vcpu, 1), -EINVAL);
@@ -188,7 +188,7 @@ static void test_msr_doorbells(void **state)
 	assert_int_equal(vmm_kvm_complete_wrmsr(vcpu), 0);
 
 	expect(vcpu, &e, VMM_KVM_EXIT_RDMSR);
-	assert_int_equal(e.msr.index, RT_MSR_SEV_STATUS);
+	assert_int_equal(e.msr.index, MSR_AMD64_SEV);
 	assert_int_equal(vmm_kvm_complete_wrmsr(vcpu), -EINVAL);
 	assert_int_equal(vmm_kvm_complete_rdmsr(vcpu, 0x7), 0);
 
@@ -196,28 +196,28 @@ static void test_msr_doorbells(void **state)
 	assert_int_equal(vmm_kvm_complete_rdmsr(vcpu, 1), -EINVAL);
 
 	expect(vcpu, &e, VMM_KVM_EXIT_RDMSR);
-	assert_int_equal(e.msr.index, RT_MSR_GHCB);
+	assert_int_equal(e.msr.index, MSR_AMD64_SEV_ES_GHCB);
 	assert_int_equal(vmm_kvm_complete_rdmsr(vcpu, 0xAABBCCDD00000013ull), 0);
 	expect_wrmsr(vcpu, 0xAABBCCDD00000014ull); /* the guest saw the host's value */
 
 	expect(vcpu, &e, VMM_KVM_EXIT_PVALIDATE);
 	assert_int_equal(e.pvalidate.vaddr, GT_PVALIDATE_ADDR);
-	assert_int_equal(e.pvalidate.page_size, RT_PVALIDATE_SIZE_2M);
+	assert_int_equal(e.pvalidate.page_size, SNPEMU_PVALIDATE_SIZE_2M);
 	assert_int_equal(e.pvalidate.validate, 1);
-	assert_int_equal(vmm_kvm_complete_pvalidate(vcpu, RT_PVALIDATE_FAIL_SIZEMISMATCH, true), 0);
-	expect_wrmsr(vcpu, (uint64_t)RT_PVALIDATE_FAIL_SIZEMISMATCH << 8 | 1);
+	assert_int_equal(vmm_kvm_complete_pvalidate(vcpu, SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH, true), 0);
+	expect_wrmsr(vcpu, (uint64_t)SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH << 8 | 1);
 
 	expect(vcpu, &e, VMM_KVM_EXIT_PVALIDATE);
 	assert_int_equal(e.pvalidate.vaddr, GT_PVALIDATE_ADDR + 0x1000);
-	assert_int_equal(e.pvalidate.page_size, RT_PVALIDATE_SIZE_4K);
+	assert_int_equal(e.pvalidate.page_size, SNPEMU_PVALIDATE_SIZE_4K);
 	assert_int_equal(e.pvalidate.validate, 0);
-	assert_int_equal(vmm_kvm_complete_pvalidate(vcpu, RT_PVALIDATE_SUCCESS, false), 0);
+	assert_int_equal(vmm_kvm_complete_pvalidate(vcpu, SNPEMU_PVALIDATE_SUCCESS, false), 0);
 	expect_wrmsr(vcpu, 0);
 
 	expect(vcpu, &e, VMM_KVM_EXIT_PVALIDATE); /* left unanswered: FAIL_INPUT */
-	expect_wrmsr(vcpu, (uint64_t)RT_PVALIDATE_FAIL_INPUT << 8);
+	expect_wrmsr(vcpu, (uint64_t)SNPEMU_PVALIDATE_FAIL_INPUT << 8);
 
-	uint32_t rdmsr_fn = expect_out(vcpu, RT_PORT_DEBUG);
+	uint32_t rdmsr_fn = expect_out(vcpu, SNPEMU_PORT_DEBUG);
 	expect(vcpu, &e, VMM_KVM_EXIT_RDMSR);
 	assert_int_equal(vmm_kvm_complete_msr_gp(vcpu), 0);
 	expect(vcpu, &e, VMM_KVM_EXIT_EXCEPTION);
@@ -270,7 +270,7 @@ static void run_console(const struct vmm_kvm_vm_config *cfg, uint64_t arg, bool 
 	assert_int_equal(vmm_kvm_complete_in(vcpu, NULL, 1), -EINVAL);
 	if (answer)
 		assert_int_equal(vmm_kvm_complete_in(vcpu, &lsr, 1), 0);
-	assert_int_equal(expect_out(vcpu, RT_PORT_EXIT), expected_status);
+	assert_int_equal(expect_out(vcpu, SNPEMU_PORT_EXIT), expected_status);
 	vmm_kvm_vcpu_destroy(vcpu);
 	assert_int_equal(vmm_kvm_vm_destroy(vm), 0);
 }
@@ -338,7 +338,7 @@ static void test_exceptions(void **state)
 		const struct fault_case *c = &fault_cases[i];
 		struct vmm_kvm_vm *vm = load("guest_fault", NULL, &info);
 		assert_int_equal(vmm_kvm_vcpu_create_at(vm, 0, info.entry, c->scenario, &vcpu), 0);
-		uint32_t fn = expect_out(vcpu, RT_PORT_DEBUG);
+		uint32_t fn = expect_out(vcpu, SNPEMU_PORT_DEBUG);
 		expect(vcpu, &e, VMM_KVM_EXIT_EXCEPTION);
 		assert_int_equal(e.exception.vector, c->vector);
 		assert_int_equal(e.exception.error_code, c->error_code);
@@ -382,14 +382,14 @@ static void test_sse_int3(void **state)
 	for (size_t i = 0; i < 2; i++) {
 		struct vmm_kvm_vm *vm = load("guest_fault", NULL, &info);
 		assert_int_equal(vmm_kvm_vcpu_create_at(vm, 0, info.entry, scenarios[i], &vcpu), 0);
-		uint32_t fn = expect_out(vcpu, RT_PORT_DEBUG);
+		uint32_t fn = expect_out(vcpu, SNPEMU_PORT_DEBUG);
 		next_exit(vcpu, &e, NULL, 0);
 		assert_int_equal(vmm_kvm_vcpu_get_regs(vcpu, &regs), 0);
 		if (emulator_limit(&e, regs.rip, fn)) {
 			emulated = true;
 		} else if (scenarios[i] == GT_SSE) {
 			assert_int_equal(e.kind, VMM_KVM_EXIT_IO);
-			assert_int_equal(e.io.port, RT_PORT_EXIT);
+			assert_int_equal(e.io.port, SNPEMU_PORT_EXIT);
 			assert_int_equal(e.io.value, GT_SSE_OK);
 		} else {
 			assert_int_equal(e.kind, VMM_KVM_EXIT_EXCEPTION);
@@ -416,16 +416,16 @@ static void test_shutdown_and_forged_report(void **state)
 	REQUIRE_KVM();
 	struct vmm_kvm_vm *vm = load("guest_fault", NULL, &info);
 	assert_int_equal(vmm_kvm_vcpu_create_at(vm, 0, info.entry, GT_FAULT_TRIPLE, &vcpu), 0);
-	expect_out(vcpu, RT_PORT_DEBUG);
+	expect_out(vcpu, SNPEMU_PORT_DEBUG);
 	expect(vcpu, &e, VMM_KVM_EXIT_SHUTDOWN);
 	vmm_kvm_vcpu_destroy(vcpu);
 	assert_int_equal(vmm_kvm_vm_destroy(vm), 0);
 
 	vm = load("guest_fault", NULL, &info);
 	assert_int_equal(vmm_kvm_vcpu_create_at(vm, 0, info.entry, GT_FAKE_REPORT, &vcpu), 0);
-	expect_out(vcpu, RT_PORT_DEBUG);
+	expect_out(vcpu, SNPEMU_PORT_DEBUG);
 	expect(vcpu, &e, VMM_KVM_EXIT_IO);
-	assert_int_equal(e.io.port, RT_PORT_EXCEPTION);
+	assert_int_equal(e.io.port, SNPEMU_PORT_EXCEPTION);
 	assert_true(e.io.out);
 	vmm_kvm_vcpu_destroy(vcpu);
 	assert_int_equal(vmm_kvm_vm_destroy(vm), 0);
@@ -538,7 +538,7 @@ static void *smp_thread(void *arg)
 			s->interrupted = true;
 			return NULL;
 		}
-		if (e.io.port == RT_PORT_EXIT) {
+		if (e.io.port == SNPEMU_PORT_EXIT) {
 			s->status = (uint32_t)e.io.value;
 			return NULL;
 		}
@@ -632,7 +632,7 @@ static void test_vcpu_lifecycle(void **state)
 	struct vmm_kvm_vm *vm;
 	struct vmm_kvm_vcpu *a, *b = NULL;
 	struct vmm_sregs sregs;
-	const struct vmm_regs regs = {.rip = RT_IMAGE_BASE};
+	const struct vmm_regs regs = {.rip = SNPEMU_IMAGE_GPA};
 
 	(void)state;
 	REQUIRE_KVM();
@@ -653,17 +653,17 @@ static void test_vcpu_lifecycle(void **state)
 }
 
 /* A new VM with vCPU `id` at CPL 3 (as the kvm backend runs the programs) running `code` copied to
- * RT_IMAGE_BASE (a vCPU id cannot be created twice in one VM). */
+ * SNPEMU_IMAGE_GPA (a vCPU id cannot be created twice in one VM). */
 static struct vmm_kvm_vcpu *cpl3_vcpu(struct vmm_kvm_vm **vmp, uint32_t id, const uint8_t *code, size_t len)
 {
 	struct vmm_sregs sregs;
 	struct vmm_kvm_vcpu *vcpu = NULL;
-	const struct vmm_regs regs = {.rip = RT_IMAGE_BASE, .rsp = RT_IMAGE_BASE + 0x2000, .rflags = 2};
+	const struct vmm_regs regs = {.rip = SNPEMU_IMAGE_GPA, .rsp = SNPEMU_IMAGE_GPA + 0x2000, .rflags = 2};
 	struct vmm_kvm_vm *vm;
 
 	assert_int_equal(vmm_kvm_vm_create(NULL, &vm, NULL, 0), 0);
 	*vmp = vm;
-	memcpy(vmm_kvm_gpa(vm, RT_IMAGE_BASE, len), code, len);
+	memcpy(vmm_kvm_gpa(vm, SNPEMU_IMAGE_GPA, len), code, len);
 	assert_int_equal(vmm_kvm_user_sregs(vm, id, &sregs), 0);
 	assert_int_equal(vmm_kvm_vcpu_create(vm, id, &regs, &sregs, &vcpu), 0);
 	return vcpu;
@@ -725,21 +725,21 @@ static void test_cpl3_ports(void **state)
 		assert_int_equal(vmm_kvm_vcpu_run(vcpu, &e), 0);
 		assert_int_equal(e.kind, VMM_KVM_EXIT_IO);
 		assert_true(e.io.out);
-		assert_int_equal(e.io.port, RT_PORT_CONSOLE);
+		assert_int_equal(e.io.port, SNPEMU_PORT_CONSOLE);
 		assert_int_equal(e.io.size, 1);
 		assert_int_equal(e.io.value, 'Z');
-		assert_int_equal(expect_out(vcpu, RT_PORT_DEBUG), 0x11223344);
+		assert_int_equal(expect_out(vcpu, SNPEMU_PORT_DEBUG), 0x11223344);
 		expect(vcpu, &e, VMM_KVM_EXIT_PVALIDATE);
 		assert_int_equal(e.pvalidate.vaddr, 0x123000);
-		assert_int_equal(e.pvalidate.page_size, RT_PVALIDATE_SIZE_2M);
+		assert_int_equal(e.pvalidate.page_size, SNPEMU_PVALIDATE_SIZE_2M);
 		assert_int_equal(e.pvalidate.validate, 1);
-		assert_int_equal(vmm_kvm_complete_pvalidate(vcpu, RT_PVALIDATE_FAIL_SIZEMISMATCH, true), 0);
+		assert_int_equal(vmm_kvm_complete_pvalidate(vcpu, SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH, true), 0);
 		expect(vcpu, &e, VMM_KVM_EXIT_VMGEXIT);
 		assert_int_equal(vmm_kvm_vcpu_get_regs(vcpu, &regs), 0);
-		assert_int_equal(regs.rax, RT_PVALIDATE_FAIL_SIZEMISMATCH); /* PVALIDATE's answer, as at CPL 0 */
-		assert_int_equal(regs.rbx & 0xFF, 1);			    /* CF */
-		assert_int_equal(regs.rip, RT_IMAGE_BASE + 44);
-		assert_int_equal(expect_out(vcpu, RT_PORT_EXIT), RT_PVALIDATE_FAIL_SIZEMISMATCH);
+		assert_int_equal(regs.rax, SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH); /* PVALIDATE's answer, as at CPL 0 */
+		assert_int_equal(regs.rbx & 0xFF, 1);				/* CF */
+		assert_int_equal(regs.rip, SNPEMU_IMAGE_GPA + 44);
+		assert_int_equal(expect_out(vcpu, SNPEMU_PORT_EXIT), SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH);
 		vmm_kvm_vcpu_destroy(vcpu);
 		assert_int_equal(vmm_kvm_vm_destroy(vm), 0);
 	}
@@ -747,12 +747,12 @@ static void test_cpl3_ports(void **state)
 		uint32_t id = ids[i % 2];
 		struct vmm_kvm_vcpu *vcpu = cpl3_vcpu(&vm, id, closed[i].code, closed[i].len);
 		expect(vcpu, &e, VMM_KVM_EXIT_EXCEPTION);
-		if (e.exception.vector != 13 || e.exception.rip != (uint64_t)RT_IMAGE_BASE + closed[i].rip)
+		if (e.exception.vector != 13 || e.exception.rip != (uint64_t)SNPEMU_IMAGE_GPA + closed[i].rip)
 			print_message("closed port case %zu on vCPU %u: vector %u rip 0x%llx\n", i, id,
 				      (unsigned int)e.exception.vector, (unsigned long long)e.exception.rip);
 		assert_int_equal(e.exception.vector, 13);
 		assert_int_equal(e.exception.error_code, 0);
-		assert_int_equal(e.exception.rip, RT_IMAGE_BASE + closed[i].rip);
+		assert_int_equal(e.exception.rip, SNPEMU_IMAGE_GPA + closed[i].rip);
 		assert_int_equal(e.exception.cs & 3, 3);
 		vmm_kvm_vcpu_destroy(vcpu);
 		assert_int_equal(vmm_kvm_vm_destroy(vm), 0);

@@ -338,7 +338,7 @@ static void test_kvm_errors(void **state)
 	free_run(r);
 }
 
-/* Every program of the registry has a kvm image that the loader accepts, linked at RT_IMAGE_BASE, below the boot
+/* Every program of the registry has a kvm image that the loader accepts, linked at SNPEMU_IMAGE_GPA, below the boot
  * pages (no /dev/kvm needed). */
 static void test_kvm_images(void **state)
 {
@@ -351,9 +351,9 @@ static void test_kvm_images(void **state)
 			fprintf(stderr, "no kvm image for '%s' (guests/guests.mk KVM_PROGRAMS)\n", *name);
 		assert_non_null(image);
 		struct vmm_kvm_elf_info info;
-		assert_int_equal(vmm_kvm_elf_check(image, len, RT_IMAGE_BASE, SNPEMU_BOOT_INFO_GPA, &info),
+		assert_int_equal(vmm_kvm_elf_check(image, len, SNPEMU_IMAGE_GPA, SNPEMU_BOOT_INFO_GPA, &info),
 				 VMM_KVM_ELF_OK);
-		assert_int_equal(info.lowest, RT_IMAGE_BASE);
+		assert_int_equal(info.lowest, SNPEMU_IMAGE_GPA);
 		assert_true(info.highest <= SNPEMU_BOOT_INFO_GPA);
 	}
 	assert_true(n >= 8);

@@ -23,7 +23,8 @@
 
 #include <stdint.h>
 
-#define SNPEMU_IMAGE_GPA	0x00100000ull /* the program image (kvm: its ELF link address) */
+#include <snpemu/abi/runtime.h> /* image address, ports, statuses, SNPEMU_MAX_VCPUS */
+
 #define SNPEMU_BOOT_INFO_GPA	0x01000000ull
 #define SNPEMU_SECRETS_GPA	0x01001000ull
 #define SNPEMU_CPUID_PAGE_GPA	0x01002000ull
@@ -35,17 +36,11 @@
 #define SNPEMU_BOOT_CERT_PAGES	4u
 #define SNPEMU_AP_VMSA_GPA(cpu) (0x01030000ull + 0x2000ull * (cpu) + 0x1000ull)
 #define SNPEMU_FREE_GPA		0x01100000ull
-#define SNPEMU_MAX_VCPUS	16u
 #define SNPEMU_MIN_MEM		(32ull << 20)
 
 #define SNPEMU_BOOT_MAGIC   0x544F4F42554D4553ull /* "SEMUBOOT" */
 #define SNPEMU_BOOT_VERSION 1u
 
-/* Ports the VMM interprets (the same on both backends). */
-#define SNPEMU_PORT_CONSOLE 0x3F8u
-#define SNPEMU_PORT_EXIT    0x5E2u /* OUT 4 bytes: the program's exit status */
-#define SNPEMU_PORT_DEBUG   0x5E3u /* OUT 4 bytes: a diagnostic value */
-#define SNPEMU_PORT_EXPORT  0x5E4u /* string OUT: bytes the guest hands to the VMM (its attestation report) */
 #define SNPEMU_MMIO_TEST_GPA                                                               \
 	0xFEB00000ull /* a 4 KiB test device: reads return the address's low bytes, writes \
 			are logged; outside RAM */
