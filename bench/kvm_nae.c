@@ -22,6 +22,7 @@
 
 #include <snpemu/abi/le.h>
 #include <snpemu/hv.h>
+#include <snpemu/programs.h>
 #include <snpemu/vmm.h>
 
 #include "vmm/kvm.h"
@@ -254,7 +255,7 @@ static int program(enum vmm_backend_kind backend, double *nae, double *msr)
 	struct vmm_config cfg;
 	struct vmm_result res;
 	vmm_config_default(&cfg);
-	cfg.program = "bench";
+	cfg.program = snpemu_program_find("bench");
 	cfg.backend = backend;
 	cfg.out = f;
 	cfg.err = f;

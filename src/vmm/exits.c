@@ -62,9 +62,9 @@ bool vmm_handle_port(struct vmm_vm *vm, struct vmm_vcpu *v, uint16_t port, bool 
 		return true;
 	case SNPEMU_PORT_EXPORT:
 		pthread_mutex_lock(&vm->lock);
-		if (bytes <= sizeof(vm->export_buf) - vm->export_len) {
-			memcpy(vm->export_buf + vm->export_len, data, bytes);
-			vm->export_len += (uint32_t)bytes;
+		if (bytes <= sizeof(vm->exported) - vm->exported_len) {
+			memcpy(vm->exported + vm->exported_len, data, bytes);
+			vm->exported_len += (uint32_t)bytes;
 		}
 		pthread_mutex_unlock(&vm->lock);
 		return true;

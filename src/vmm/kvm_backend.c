@@ -44,7 +44,6 @@
 #include <snpemu/abi/boot_info.h>
 #include <snpemu/abi/msr_proto.h>
 
-#include "../guests/program.h"
 #include "vmm/kvm.h"
 #include "vmm/vmm_internal.h"
 
@@ -189,8 +188,8 @@ static int kvm_create(struct vmm_vm *vm, uint64_t *image_len)
 		fprintf(vm->err, "snpemu: %s\n", reason);
 		return rc;
 	}
-	size_t len;
-	const uint8_t *image = vmm_kvm_program_image(vm->program->name, &len);
+	size_t len = vm->program->elf_len;
+	const uint8_t *image = vm->program->elf;
 	if (!image) {
 		fprintf(vm->err, "snpemu: guest program '%s' has no kvm image\n", vm->program->name);
 		return -ENOENT;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The sim backend: each vCPU is a host thread running the guest program compiled into this process.  Its platform
- * (struct gst_platform) makes VMGEXIT a synchronous call into the engine (the world switch), keeps the GHCB MSR in
- * the engine's vCPU, serves PVALIDATE from the firmware model's RMP, and converts GPAs against the one host mapping
- * of guest RAM.  When the VM stops, every vCPU thread unwinds at its next VMGEXIT.
+ * The sim backend: each vCPU is a host thread running the guest program's sim build (vmm_program.sim_run).  Its
+ * platform (struct gst_platform) makes VMGEXIT a synchronous call into the engine (the world switch), keeps the GHCB
+ * MSR in the engine's vCPU, serves PVALIDATE from the firmware model's RMP, and converts GPAs against the one host
+ * mapping of guest RAM.  When the VM stops, every vCPU thread unwinds at its next VMGEXIT.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -14,7 +14,6 @@
 
 #include <snpemu/abi/ghcb.h>
 
-#include "../guests/program.h"
 #include "vmm/vmm_internal.h"
 
 /* The sim backend's vCPU: its platform (the guest library's view of the CPU) and where its thread unwinds to. */
@@ -150,7 +149,7 @@ static void sim_run_vcpu(struct vmm_vcpu *v)
 	const struct snpemu_boot_info *boot =
 	    vmm_guest_ptr(vm, SNPEMU_BOOT_INFO_GPA, sizeof(struct snpemu_boot_info), VMM_ACCESS_GUEST, NULL);
 	if (!setjmp(s->stop_jmp)) {
-		int status = guest_run(vm->program, &s->plat, v->id, boot);
+		int status = vm->program->sim_run(vm->program->sim_program, &s->plat, v->id, boot);
 		/* The program returned without using the exit port: its status ends the VM (the BSP), an AP just stops.
 		 */
 		if (v->id == 0)

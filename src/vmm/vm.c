@@ -9,7 +9,6 @@
 #include <snpemu/abi/report.h>
 #include <snpemu/abi/run.h>
 
-#include "../guests/program.h"
 #include "vmm/vmm_internal.h"
 
 uint64_t vmm_now_ns(void)
@@ -56,12 +55,9 @@ int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_resu
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 
-	if (!cfg->program || !(vm->program = vmm_program_find(cfg->program))) {
-		fprintf(vm->err, "snpemu: unknown guest program '%s' (known:", cfg->program ? cfg->program : "");
-		for (const char *const *n = vmm_program_names(); *n; n++)
-			fprintf(vm->err, " %s", *n);
-		fprintf(vm->err, ")\n");
-		return -ENOENT;
+	if (!(vm->program = cfg->program) || !vm->program->name) {
+		fprintf(vm->err, "snpemu: no guest program to run\n");
+		return -EINVAL;
 	}
 	if (vm->nvcpus > SNPEMU_MAX_VCPUS) {
 		fprintf(vm->err, "snpemu: --vcpus %u is more than %u\n", vm->nvcpus, SNPEMU_MAX_VCPUS);

@@ -7,7 +7,6 @@
 #include <snpemu/abi/boot_info.h>
 #include <snpemu/names.h>
 
-#include "../guests/program.h"
 #include "vmm/vmm_internal.h"
 
 void vmm_config_default(struct vmm_config *cfg)
@@ -59,22 +58,43 @@ int vmm_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-static void write_boot_info(struct vmm_vm *vm)
+/* The argument block: the strings back to back, each NUL-terminated.  -E2BIG when they do not fit. */
+static int write_args(struct vmm_vm *vm, struct snpemu_boot_info *b)
+{
+	if (vm->cfg.nargs > SNPEMU_BOOT_ARGS_MAX)
+		return -E2BIG;
+	for (uint32_t i = 0; i < vm->cfg.nargs; i++) {
+		const char *a = vm->cfg.args[i] ? vm->cfg.args[i] : "";
+		size_t n = strlen(a) + 1;
+		if (n > SNPEMU_BOOT_ARGS_SIZE - b->args_len)
+			return -E2BIG;
+		memcpy(b->args + b->args_len, a, n);
+		b->args_len += (uint32_t)n;
+	}
+	b->argc = vm->cfg.nargs;
+	return 0;
+}
+
+static int write_boot_info(struct vmm_vm *vm)
 {
 	struct snpemu_boot_info *b = vmm_guest_ptr(vm, SNPEMU_BOOT_INFO_GPA, 4096, VMM_ACCESS_LAUNCH, NULL);
 	memset(b, 0, 4096);
 	b->magic = SNPEMU_BOOT_MAGIC;
 	b->version = SNPEMU_BOOT_VERSION;
-	b->flags = (vm->snp ? SNPEMU_BOOT_SNP : 0) | (vm->cfg.ext_report ? SNPEMU_BOOT_EXT_REPORT : 0);
+	b->flags = vm->snp ? SNPEMU_BOOT_SNP : 0;
 	b->vcpus = vm->nvcpus;
 	b->mem_size = vm->mem_size;
 	b->sev_features = vm->snp ? 0x1 : 0;
 	b->free_gpa = SNPEMU_FREE_GPA;
 	b->free_size = vm->mem_size - SNPEMU_FREE_GPA;
-	memcpy(b->report_data, vm->cfg.report_data, 64);
-	b->vmpl = vm->cfg.vmpl;
-	b->storm_requests = vm->cfg.storm_requests ? vm->cfg.storm_requests : 20;
+	b->export_max = SNPEMU_EXPORT_MAX;
 	strncpy((char *)b->program, vm->program->name, sizeof(b->program) - 1);
+	if (write_args(vm, b)) {
+		fprintf(vm->err, "snpemu: the program's arguments do not fit the boot page (%u at most, %u bytes)\n",
+			SNPEMU_BOOT_ARGS_MAX, SNPEMU_BOOT_ARGS_SIZE);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static void print_hex(FILE *f, const uint8_t *p, size_t n)
@@ -95,13 +115,18 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	rc = vmm_backend_choose(cfg->backend, cfg->quiet ? NULL : vm->out, vm->err, &vm->backend);
 	if (rc)
 		goto out;
-	if (!vm->backend->runs_elf && vm->program->kvm_only) {
-		fprintf(vm->err, "snpemu: guest program '%s' runs only on the kvm backend\n", vm->program->name);
+	if (vm->backend->runs_elf ? !vm->program->elf : !vm->program->sim_run) {
+		if (vm->backend->runs_elf)
+			fprintf(vm->err, "snpemu: guest program '%s' has no ELF image\n", vm->program->name);
+		else
+			fprintf(vm->err, "snpemu: guest program '%s' runs only on the kvm backend\n",
+				vm->program->name);
 		rc = -ENODEV;
 		goto out;
 	}
 	res->backend = vm->backend->kind;
-	write_boot_info(vm);
+	if ((rc = write_boot_info(vm)))
+		goto out;
 	/* The backend puts the program's image in guest RAM; the launch measures it there. */
 	uint64_t image_len = 0;
 	if ((rc = vm->backend->create(vm, &image_len)) || (vm->snp && (rc = vmm_launch(vm, image_len))))
@@ -143,10 +168,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 		res->pages_shared = vm->mem_size / 4096 - res->pages_private - res->pages_validated -
 				    fw_rmp_count(rmp, FW_PAGE_VMSA) - fw_rmp_count(rmp, FW_PAGE_FIRMWARE);
 	}
-	if (vm->export_len >= 0x4A0) {
-		memcpy(res->report, vm->export_buf, 0x4A0);
-		res->have_report = true;
-	}
+	memcpy(res->exported, vm->exported, vm->exported_len);
+	res->exported_len = vm->exported_len;
 	if (cfg->stats)
 		vmm_stats_print(vm);
 	if (cfg->trace_file && vmm_trace_write(vm, cfg->trace_file))

@@ -17,7 +17,6 @@
 
 #include "vmm/backend.h"
 
-struct guest_program;
 struct vmm_vm;
 struct vmm_certs_provider;
 
@@ -53,7 +52,7 @@ struct vmm_vcpu {
 struct vmm_vm {
 	struct vmm_config cfg;
 	struct vmm_result *res;
-	const struct guest_program *program;
+	const struct vmm_program *program;
 	FILE *out, *err;
 	uint8_t *mem; /* guest RAM, [0, mem_size) */
 	uint64_t mem_size;
@@ -75,8 +74,8 @@ struct vmm_vm {
 	uint64_t t0_ns;
 	uint8_t console_line[SNPEMU_MAX_VCPUS][256];
 	uint32_t console_len[SNPEMU_MAX_VCPUS];
-	uint8_t export_buf[8192]; /* data the guest exported on SNPEMU_PORT_EXPORT */
-	uint32_t export_len;
+	uint8_t exported[SNPEMU_EXPORT_MAX]; /* data the guest exported on SNPEMU_PORT_EXPORT */
+	uint32_t exported_len;
 	uint8_t mmio_reg[8]; /* the MMIO test device's register */
 	atomic_ullong exits_to_vmm;
 	atomic_ullong ghcb_msr_writes; /* guest WRMSRs of the GHCB MSR served (res->ghcb_msr_writes) */
@@ -154,14 +153,8 @@ void vmm_vcpus_resume(struct vmm_vm *vm);
 void vmm_vcpu_save_common(struct vmm_vcpu *v, struct vmm_vcpu_state *st);
 int vmm_vcpu_restore_common(struct vmm_vcpu *v, const struct vmm_vcpu_state *st);
 
-/* kvm_images.c: the ELF image of guest program `name` (NULL if none). */
-const uint8_t *vmm_kvm_program_image(const char *name, size_t *len);
-
 /* trace.c: --trace and --stats output. */
 int vmm_trace_write(struct vmm_vm *vm, const char *path);
 void vmm_stats_print(struct vmm_vm *vm);
-
-/* programs.c: the registry of built-in guest programs. */
-const struct guest_program *vmm_program_find(const char *name);
 
 #endif

@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include <snpemu/programs.h>
+
 #include "program_run.h"
 
 struct run *run_program(const char *program, enum vmm_backend_kind backend, uint32_t vm_type, uint32_t vcpus,
@@ -18,7 +20,7 @@ struct run *run_program(const char *program, enum vmm_backend_kind backend, uint
 	assert_non_null(r);
 	struct vmm_config cfg;
 	vmm_config_default(&cfg);
-	cfg.program = program;
+	cfg.program = snpemu_program_find(program); /* NULL for an unknown name: vmm_run refuses it */
 	cfg.backend = backend;
 	cfg.vm_type = vm_type;
 	cfg.vcpus = vcpus;

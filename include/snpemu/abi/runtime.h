@@ -42,6 +42,9 @@
 #define SNPEMU_PVALIDATE_SIZE_4K	   0
 #define SNPEMU_PVALIDATE_SIZE_2M	   1
 
+/* Bytes of SNPEMU_PORT_EXPORT output the VMM keeps per run (the export buffer, vmm_result.exported). */
+#define SNPEMU_EXPORT_MAX 8192
+
 /*
  * Exit statuses of a run (vmm_result.status, the `snpemu run` exit code).  0..63 are the program's own (what it
  * returned or wrote to SNPEMU_PORT_EXIT; larger values are the program's too, e.g. SNPEMU_STATUS_BAD_CPU); the VMM's:
@@ -61,5 +64,6 @@
 #define SNPEMU_STATUS_HOST_ERROR   127
 #define SNPEMU_STATUS_EXCEPTION	   128
 #define SNPEMU_STATUS_BAD_CPU	   0xEEEE0001 /* the runtime started on a vCPU index >= SNPEMU_MAX_VCPUS */
+#define SNPEMU_STATUS_BAD_BOOT	   0xEEEE0003 /* the runtime found no valid boot page / argument block */
 
 #endif
