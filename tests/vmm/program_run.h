@@ -23,4 +23,8 @@ void free_run(struct run *r);
 /* Fail the test, showing the console, unless it holds `text`. */
 void expect_line(const struct run *r, const char *text);
 
+/* The ghcbmsr program with hostile GHCB MSR values on `backend` (SNP, 64 MiB): each run must end as the engine
+ * documents (a MEMORY_FAULT stop naming the value, or the guest resuming) with the VMM alive. */
+void check_hostile_ghcb_msrs(enum vmm_backend_kind backend);
+
 #endif

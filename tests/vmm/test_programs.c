@@ -77,6 +77,13 @@ static const char *const attest_args[] = {"--report-data",
 					  "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5"
 					  "c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"};
 
+/* Wrapping and out-of-range GHCB MSR values (issue 11): the engine's answer, and a VMM that stays up. */
+static void test_hostile_ghcb_msr(void **state)
+{
+	(void)state;
+	check_hostile_ghcb_msrs(VMM_BACKEND_SIM);
+}
+
 static void report_data(struct vmm_config *cfg)
 {
 	cfg->args = attest_args;
@@ -273,6 +280,7 @@ int main(void)
 	    cmocka_unit_test(test_hello_sev_es),
 	    cmocka_unit_test(test_hello_snp),
 	    cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_hostile_ghcb_msr),
 	    cmocka_unit_test(test_attest),
 	    cmocka_unit_test(test_attest_ext),
 	    cmocka_unit_test(test_psc),

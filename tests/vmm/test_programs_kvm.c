@@ -153,6 +153,12 @@ static void report_data(struct vmm_config *cfg)
 	cfg->nargs = 2;
 }
 
+static void test_kvm_hostile_ghcb_msr(void **state)
+{
+	REQUIRE_KVM(state);
+	check_hostile_ghcb_msrs(VMM_BACKEND_KVM);
+}
+
 static void test_kvm_attest(void **state)
 {
 	REQUIRE_KVM(state);
@@ -374,13 +380,21 @@ static void test_kvm_images(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_kvm_hello_sev_es), cmocka_unit_test(test_kvm_hello_snp),
-	    cmocka_unit_test(test_kvm_hostile),	     cmocka_unit_test(test_kvm_attest),
-	    cmocka_unit_test(test_kvm_attest_ext),   cmocka_unit_test(test_kvm_psc),
-	    cmocka_unit_test(test_kvm_smp),	     cmocka_unit_test(test_kvm_storm),
-	    cmocka_unit_test(test_kvm_fault),	     cmocka_unit_test(test_kvm_memfault),
-	    cmocka_unit_test(test_kvm_auto),	     cmocka_unit_test(test_kvm_errors),
-	    cmocka_unit_test(test_kvm_images),	     cmocka_unit_test(test_kvm_ghcb_msr_cache),
+	    cmocka_unit_test(test_kvm_hello_sev_es),
+	    cmocka_unit_test(test_kvm_hello_snp),
+	    cmocka_unit_test(test_kvm_hostile),
+	    cmocka_unit_test(test_kvm_hostile_ghcb_msr),
+	    cmocka_unit_test(test_kvm_attest),
+	    cmocka_unit_test(test_kvm_attest_ext),
+	    cmocka_unit_test(test_kvm_psc),
+	    cmocka_unit_test(test_kvm_smp),
+	    cmocka_unit_test(test_kvm_storm),
+	    cmocka_unit_test(test_kvm_fault),
+	    cmocka_unit_test(test_kvm_memfault),
+	    cmocka_unit_test(test_kvm_auto),
+	    cmocka_unit_test(test_kvm_errors),
+	    cmocka_unit_test(test_kvm_images),
+	    cmocka_unit_test(test_kvm_ghcb_msr_cache),
 	};
 	return cmocka_run_group_tests_name("vmm/programs_kvm", tests, setup, teardown);
 }
