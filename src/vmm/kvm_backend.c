@@ -551,21 +551,20 @@ static int kvm_restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 	return rc;
 }
 
-static int kvm_no_dirty_log(struct vmm_vm *vm)
+/* KVM's dirty log (kvm_dirty.c): the guest's writes; the VMM's own writes through vm->mem are not in it. */
+static int kvm_dirty_log_start(struct vmm_vm *vm)
 {
-	(void)vm;
-	return -ENOTSUP;
+	return vmm_kvm_dirty_log(kvm_of(vm), true);
 }
 
-static int kvm_no_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
+static int kvm_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
 {
-	(void)vm, (void)bitmap, (void)words;
-	return -ENOTSUP;
+	return vmm_kvm_dirty_log_get(kvm_of(vm), bitmap, words);
 }
 
-static void kvm_no_dirty_log_stop(struct vmm_vm *vm)
+static void kvm_dirty_log_stop(struct vmm_vm *vm)
 {
-	(void)vm;
+	vmm_kvm_dirty_log(kvm_of(vm), false);
 }
 
 const struct vmm_backend vmm_backend_kvm = {
@@ -584,7 +583,7 @@ const struct vmm_backend vmm_backend_kvm = {
     .resume_all = vmm_vcpus_resume,
     .save_vcpu = kvm_save_vcpu,
     .restore_vcpu = kvm_restore_vcpu,
-    .dirty_log_start = kvm_no_dirty_log,
-    .dirty_log_get = kvm_no_dirty_log_get,
-    .dirty_log_stop = kvm_no_dirty_log_stop,
+    .dirty_log_start = kvm_dirty_log_start,
+    .dirty_log_get = kvm_dirty_log_get,
+    .dirty_log_stop = kvm_dirty_log_stop,
 };

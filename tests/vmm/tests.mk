@@ -19,3 +19,6 @@ $(O)/bench/kvm_io.o: CPPFLAGS += -DKVM_GUEST_DIR=\"$(abspath $(O))/guests/tests/
 TESTS += vmm/test_lib_symbols
 $(O)/tests/vmm/test_lib_symbols: $(SHARED_LIB) $(PROGRAMS_LIB)
 $(O)/tests/vmm/test_lib_symbols.o: CPPFLAGS += -DBUILD_DIR=\"$(abspath $(O))\"
+# The backend operations migration needs (pause/resume, save/restore vCPU, dirty log) on sim and kvm.
+TESTS += vmm/test_backend_ops
+TSAN_TESTS += vmm/test_backend_ops
