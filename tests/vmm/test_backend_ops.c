@@ -30,9 +30,11 @@ struct live {
 	FILE *devnull;
 };
 
-static volatile uint64_t *ticker_count(struct vmm_vm *vm)
+/* The ticker's step count (it stores it with release order). */
+static uint64_t ticker_count(struct vmm_vm *vm)
 {
-	return vmm_guest_ptr(vm, SNPEMU_FREE_GPA + TICKER_PAGES * 4096ull, 8, VMM_ACCESS_GUEST, NULL);
+	uint64_t *c = vmm_guest_ptr(vm, SNPEMU_FREE_GPA + TICKER_PAGES * 4096ull, 8, VMM_ACCESS_GUEST, NULL);
+	return __atomic_load_n(c, __ATOMIC_ACQUIRE);
 }
 
 /* Starts the ticker on `backend`; false (and a one-line skip) when that backend cannot run here. */
@@ -73,7 +75,7 @@ static uint64_t wait_past(struct vmm_vm *vm, uint64_t beyond)
 {
 	struct timespec pause = {0, 1000 * 1000};
 	for (uint64_t waited = 0; waited < WAIT_NS; waited += 1000 * 1000) {
-		uint64_t c = *ticker_count(vm);
+		uint64_t c = ticker_count(vm);
 		if (c > beyond)
 			return c;
 		nanosleep(&pause, NULL);
@@ -94,9 +96,9 @@ static void pause_save_restore(enum vmm_backend_kind backend)
 
 	/* Paused: the count stands still. */
 	assert_int_equal(b->pause_all(vm), 0);
-	uint64_t held = *ticker_count(vm);
+	uint64_t held = ticker_count(vm);
 	usleep(30 * 1000);
-	assert_int_equal(*ticker_count(vm), held);
+	assert_int_equal(ticker_count(vm), held);
 
 	/* The state every backend holds: the GHCB MSR (the registered GHCB) and the AP state. */
 	struct vmm_vcpu_state st;
@@ -173,7 +175,7 @@ static void dirty_log(enum vmm_backend_kind backend)
 	assert_false(bit(bitmap, vm->mem_size / 4096 - 1));
 	unsigned int dirty = count_bits(bitmap, words);
 	print_message("%s: %u dirty pages after %llu ticker steps\n", b->name, dirty,
-		      (unsigned long long)*ticker_count(vm));
+		      (unsigned long long)ticker_count(vm));
 
 	/* The get cleared the log, and nothing runs while paused. */
 	assert_int_equal(b->dirty_log_get(vm, bitmap, words), 0);
@@ -191,7 +193,7 @@ static void dirty_log(enum vmm_backend_kind backend)
 
 	/* Resumed, the ticker dirties its pages again. */
 	b->resume_all(vm);
-	c = *ticker_count(vm);
+	c = ticker_count(vm);
 	wait_past(vm, c + 2 * TICKER_PAGES);
 	assert_int_equal(b->pause_all(vm), 0);
 	assert_int_equal(b->dirty_log_get(vm, bitmap, words), 0);
