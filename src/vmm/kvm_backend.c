@@ -305,7 +305,7 @@ static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struc
 	struct vmm_sregs sr;
 	if ((e->exception.cs & 3) != 3 || vmm_kvm_exception_regs(kvcpu(v), e, &r))
 		return 0;
-	const uint8_t *ip = vmm_kvm_gpa(kvm_of(vm), r.rip, 3);
+	const uint8_t *ip = vmm_guest_ptr(vm, r.rip, 3, VMM_ACCESS_GUEST, NULL); /* identity-mapped: RIP is the GPA */
 	if (!ip)
 		return 0;
 	unsigned int i = ip[0] == 0x66 ? 1 : 0, len = i + 1, size = i ? 2 : 4;
