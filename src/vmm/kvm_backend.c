@@ -6,7 +6,7 @@
  *   VMGEXIT doorbell      -> vmm_vcpu_vmgexit(): the engine + the one exit handler (exits.c), as sim does
  *   RDMSR/WRMSR GHCB MSR  -> the engine vCPU's GHCB MSR (hv_vcpu_get/set_ghcb_msr): the engine keeps the only copy
  *   RDMSR SEV status MSR  -> SEV | SEV-ES (| SNP) as the VM type says (APM vol 2, SEV_STATUS 0xC0010131)
- *   PVALIDATE doorbell    -> fw_rmp_pvalidate(), with sim's mapping of its results
+ *   PVALIDATE doorbell    -> vmm_vcpu_pvalidate(): the firmware RMP, as on sim
  *   console/exit/debug/export port IO -> vmm_handle_port(), the engine's IO exits' handler
  *   exception report      -> "guest exception on vCPU n: <vector, error code, RIP>", the VM stops
  *                            (SNPEMU_STATUS_EXCEPTION + vector; statuses: <snpemu/abi/runtime.h>)
@@ -30,9 +30,11 @@
  * protocol of guests/rt/rt_abi.h and guests/kvm_main.c): RDI = vCPU index, RSI = SNPEMU_BOOT_INFO_GPA | guest TSC
  * kHz << 32.
  *
- * Stopping: vmm_vm_stop() wakes the run loop, which asks every started vCPU to stop
- * (vmm_kvm_vcpu_request_stop + a no-op signal that interrupts KVM_RUN; parked APs wake on the VM's condition)
- * and joins every thread before returning.
+ * The backend interface (src/vmm/backend.h): create = the KVM VM over vm->mem and the program's ELF loaded at its
+ * link address; start_vcpu = a KVM vCPU at the entry; run_vcpu = the KVM_RUN loop below; kick = a sticky stop
+ * request (vmm_kvm_vcpu_request_stop) plus a no-op signal that interrupts KVM_RUN, after which the vCPU stops at
+ * its pause point (vmm_vcpu_pause_point) or ends when the VM stops; save/restore_vcpu = KVM's registers plus the
+ * engine's GHCB MSR; the dirty log = KVM_GET_DIRTY_LOG (kvm_dirty.c).
  */
 #include <errno.h>
 #include <stdarg.h>
