@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -204,6 +205,41 @@ static void dirty_log(enum vmm_backend_kind backend)
 	finish(&l);
 }
 
+/* The chooser: a named backend if its probe passes, else -ENODEV with the probe's reason; auto: the first in
+ * preference order that runs here, with a note naming it (and why the preferred one could not). */
+static void test_chooser(void **state)
+{
+	(void)state;
+	char *note = NULL, *err = NULL;
+	size_t note_len, err_len;
+	FILE *nf = open_memstream(&note, &note_len), *ef = open_memstream(&err, &err_len);
+	assert_non_null(nf);
+	assert_non_null(ef);
+	const struct vmm_backend *b = NULL;
+	assert_int_equal(vmm_backend_choose(VMM_BACKEND_SIM, nf, ef, &b), 0);
+	assert_ptr_equal(b, &vmm_backend_sim);
+	assert_int_equal(vmm_backend_choose((enum vmm_backend_kind)99, nf, ef, &b), -EINVAL);
+	char reason[256];
+	bool kvm_here = vmm_backend_kvm.probe(reason, sizeof(reason)) == 0;
+	int rc = vmm_backend_choose(VMM_BACKEND_KVM, nf, ef, &b);
+	assert_int_equal(rc, kvm_here ? 0 : -ENODEV);
+	assert_int_equal(vmm_backend_choose(VMM_BACKEND_AUTO, nf, ef, &b), 0);
+	assert_ptr_equal(b, kvm_here ? &vmm_backend_kvm : &vmm_backend_sim);
+	fclose(nf);
+	fclose(ef);
+	if (!kvm_here) {
+		assert_non_null(strstr(err, "snpemu: the kvm backend cannot run here: "));
+		assert_non_null(strstr(note, "snpemu: backend auto: sim ("));
+		assert_non_null(strstr(note, reason));
+	} else {
+		assert_non_null(strstr(note, "snpemu: backend auto: kvm (/dev/kvm runs guests)"));
+	}
+	assert_string_equal(vmm_backend_name(VMM_BACKEND_SIM), "sim");
+	assert_string_equal(vmm_backend_name(VMM_BACKEND_AUTO), "auto");
+	free(note);
+	free(err);
+}
+
 static void test_sim_pause_save_restore(void **state)
 {
 	(void)state;
@@ -231,9 +267,8 @@ static void test_kvm_dirty_log(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sim_pause_save_restore),
-	    cmocka_unit_test(test_sim_dirty_log),
-	    cmocka_unit_test(test_kvm_pause_save_restore),
+	    cmocka_unit_test(test_chooser),	  cmocka_unit_test(test_sim_pause_save_restore),
+	    cmocka_unit_test(test_sim_dirty_log), cmocka_unit_test(test_kvm_pause_save_restore),
 	    cmocka_unit_test(test_kvm_dirty_log),
 	};
 	return cmocka_run_group_tests_name("vmm/backend_ops", tests, NULL, NULL);
