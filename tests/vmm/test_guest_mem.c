@@ -116,16 +116,22 @@ static void test_bounds_and_wrap(void **state)
 	assert_false(vmm_guest_gpa(vm, vm->mem - 1, &gpa));
 }
 
-/* SNP: the VMM's own accesses reach shared pages only; a private page is a PRIVATE memory fault; the guest's own
- * accesses and the launch see every page. */
-static void test_page_ownership(void **state)
+/* An SNP VM: a platform and a guest context, whose RMP the accessor consults. */
+static void with_firmware(struct vmm_vm *vm)
 {
-	struct vmm_vm *vm = *state;
 	struct fw_platform_config pc;
 	fw_platform_config_default(&pc, FW_PRODUCT_GENOA);
 	assert_int_equal(fw_platform_config_seed(&pc, (const uint8_t *)"guest mem", 9), 0);
 	assert_int_equal(fw_platform_create(&pc, &vm->fw_platform), 0);
 	assert_int_equal(fw_guest_create(vm->fw_platform, MEM_SIZE, &vm->fw_guest), 0);
+}
+
+/* SNP: the VMM's own accesses reach shared pages only; a private page is a PRIVATE memory fault; the guest's own
+ * accesses and the launch see every page. */
+static void test_page_ownership(void **state)
+{
+	struct vmm_vm *vm = *state;
+	with_firmware(vm);
 	assert_int_equal(fw_rmp_set_private(fw_guest_rmp(vm->fw_guest), 0x3000, 2, true), 0);
 
 	struct vmm_mem_fault f;
@@ -148,11 +154,7 @@ static void test_certificate_writes(void **state)
 	struct vmm_vm *vm = *state;
 	struct vmm_result res;
 	memset(&res, 0, sizeof(res));
-	struct fw_platform_config pc;
-	fw_platform_config_default(&pc, FW_PRODUCT_GENOA);
-	assert_int_equal(fw_platform_config_seed(&pc, (const uint8_t *)"guest mem", 9), 0);
-	assert_int_equal(fw_platform_create(&pc, &vm->fw_platform), 0);
-	assert_int_equal(fw_guest_create(vm->fw_platform, MEM_SIZE, &vm->fw_guest), 0);
+	with_firmware(vm);
 	assert_int_equal(fw_rmp_set_private(fw_guest_rmp(vm->fw_guest), 0x10000, 1, true), 0);
 	vm->res = &res;
 	vm->out = vm->err = fopen("/dev/null", "w");
