@@ -7,7 +7,8 @@
  * mode (UFFD_FEATURE_WP_ASYNC, Linux 6.7): a write to a protected page faults once, the kernel unprotects it
  * without waking any handler thread and marks it written; PAGEMAP_SCAN on /proc/self/pagemap (Linux 6.7) then
  * returns the written pages and write-protects them again in one call - KVM_GET_DIRTY_LOG's get-and-clear.
- * Cost: one minor fault per page per round (bench/vmm_dirty measures it).
+ * Cost: one minor fault per page per round (bench/vmm_dirty measures it).  userfaultfd needs CAP_SYS_PTRACE or
+ * vm.unprivileged_userfaultfd = 1 (else -EPERM).
  *
  * The installed uapi headers predate both interfaces: the constants below are those of Linux's
  * include/uapi/linux/userfaultfd.h and include/uapi/linux/fs.h.

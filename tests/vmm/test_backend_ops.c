@@ -157,8 +157,10 @@ static void dirty_log(enum vmm_backend_kind backend)
 	uint64_t *bitmap = calloc(words, sizeof(*bitmap));
 	assert_non_null(bitmap);
 	int rc = b->dirty_log_start(vm);
-	if (rc == -ENOTSUP) {
-		print_message("[ SKIP     ] %s: no dirty-log mechanism on this kernel\n", b->name);
+	if (rc == -ENOTSUP || rc == -EPERM) {
+		/* sim: a kernel without asynchronous userfaultfd write-protect, or userfaultfd not allowed to this user
+		 * (vm.unprivileged_userfaultfd = 0 without CAP_SYS_PTRACE). */
+		print_message("[ SKIP     ] %s: no dirty-log mechanism here (%s)\n", b->name, strerror(-rc));
 		free(bitmap);
 		finish(&l);
 		skip();
