@@ -15,3 +15,5 @@ $(BENCH_SUITES:%=$(O)/bench/main_%.o): $(O)/bench/main_%.o: bench/bench_main.c $
 	$(CC) $(CPPFLAGS) $(CFLAGS) -DBENCH_SUITE=$(or $(BENCH_SUITE_FN_$*),bench_$*) -c $< -o $@
 $(BENCH_SUITES:%=$(O)/bench/%): $(O)/bench/%: $(O)/bench/%.o $(O)/bench/main_%.o $(O)/bench/figures.o $(STATIC_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LIBS)
+# The sim dirty log: cost per write-faulted page, pages/s tracked (issue 11).
+BENCHES += vmm_dirty

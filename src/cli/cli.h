@@ -59,6 +59,8 @@ struct cli_option {
 struct cli_spec {
 	const char *cmd;	       /* "run" */
 	const char *synopsis;	       /* what follows "snpemu CMD " in the usage line */
+	bool options_end_at_operand;   /* options stop at the first operand, which with what follows it is the
+					  command's (run: GUEST [--] ARGS...); else options may follow operands */
 	const char *description;       /* one paragraph */
 	const struct cli_option *opts; /* terminated by {NULL} */
 	const int (*exclusive)[2];     /* pairs of keys that cannot be given together, terminated by {0, 0} */
@@ -93,8 +95,6 @@ enum {
 	CLI_OPT_QUIET = 'q',
 	CLI_OPT_PRODUCT = 512,
 	CLI_OPT_SEED,
-	CLI_OPT_REPORT_DATA,
-	CLI_OPT_EXT,
 	CLI_OPT_STATS,
 	CLI_OPT_REPORT_VERSION,
 };
@@ -111,15 +111,6 @@ enum {
 	{                                                                                           \
 		"seed", CLI_OPT_SEED, "HEX", "platform seed, 1 to 64 bytes of hex (keys, chip ID)", \
 		    "one fixed seed, the same for certs, report and run"                            \
-	}
-#define CLI_OPTION_REPORT_DATA                                                                                        \
-	{                                                                                                             \
-		"report-data", CLI_OPT_REPORT_DATA, "HEX", "attest: REPORT_DATA, up to 64 bytes of hex, zero-padded", \
-		    "zeros"                                                                                           \
-	}
-#define CLI_OPTION_EXT                                                                                    \
-	{                                                                                                 \
-		"ext", CLI_OPT_EXT, NULL, "attest: extended request, certificates with the report", "off" \
 	}
 #define CLI_OPTION_STATS                                                                      \
 	{                                                                                     \
@@ -141,9 +132,9 @@ struct vmm_config;
 int cli_vm_option(const struct cli_spec *spec, struct vmm_config *cfg, int key, const char *value);
 
 /* Option values. */
-enum vmm_backend;
+enum vmm_backend_kind;
 /* "sim" | "kvm" | "auto" -> *out; 0 or -1. */
-int cli_parse_backend(const char *s, enum vmm_backend *out);
+int cli_parse_backend(const char *s, enum vmm_backend_kind *out);
 /* 1..64 bytes of hex (optional 0x) -> seed[*len]; 0 or -1. */
 int cli_parse_seed(const char *s, uint8_t seed[64], size_t *len);
 /* An SNP guest policy (spec/snp-firmware-abi.md §3.3 "Guest POLICY bits"): reserved bit 17 set, bits 63:26 zero.

@@ -105,7 +105,8 @@ int cli_parse_options(const struct cli_spec *spec, int argc, char **argv, cli_op
 		int c = getopt_long(argc, argv, shortopts, longopts, NULL);
 		if (c == -1) {
 			const char *a = optind < argc ? argv[optind] : NULL;
-			if (a && strcmp(argv[optind - 1], "--") && (a[0] != '-' || !strcmp(a, "-"))) {
+			if (a && !spec->options_end_at_operand && strcmp(argv[optind - 1], "--") &&
+			    (a[0] != '-' || !strcmp(a, "-"))) {
 				ops[nops++] = argv[optind++];
 				continue;
 			}
@@ -163,13 +164,6 @@ int cli_vm_option(const struct cli_spec *spec, struct vmm_config *cfg, int key, 
 		return cli_parse_seed(v, cfg->seed, &cfg->seed_len)
 			   ? cli_usage_error(spec, v, "--seed wants 1 to 64 bytes of hex")
 			   : 0;
-	case CLI_OPT_REPORT_DATA:
-		return cli_parse_hex(v, cfg->report_data, sizeof(cfg->report_data), 1)
-			   ? cli_usage_error(spec, v, "--report-data wants up to 64 bytes of hex")
-			   : 0;
-	case CLI_OPT_EXT:
-		cfg->ext_report = true;
-		return 0;
 	case CLI_OPT_STATS:
 		cfg->stats = true;
 		return 0;
@@ -187,11 +181,11 @@ int cli_vm_option(const struct cli_spec *spec, struct vmm_config *cfg, int key, 
 	return CLI_CONTINUE;
 }
 
-int cli_parse_backend(const char *s, enum vmm_backend *out)
+int cli_parse_backend(const char *s, enum vmm_backend_kind *out)
 {
 	static const struct {
 		const char *name;
-		enum vmm_backend b;
+		enum vmm_backend_kind b;
 	} names[] = {{"sim", VMM_BACKEND_SIM}, {"kvm", VMM_BACKEND_KVM}, {"auto", VMM_BACKEND_AUTO}};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!strcmp(s, names[i].name)) {

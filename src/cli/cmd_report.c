@@ -17,18 +17,20 @@
 #include <snpemu/attest.h>
 #include <snpemu/vmm.h>
 
+#include <snpemu/programs.h>
+
 #include "cli/attest_io.h"
 #include "cli/cli.h"
 
-enum { OPT_OUT = 'o', OPT_REPORT_DATA_FILE = 256, OPT_VMPL };
+enum { OPT_OUT = 'o', OPT_REPORT_DATA = 256, OPT_REPORT_DATA_FILE, OPT_VMPL, OPT_EXT };
 
 static const struct cli_option report_options[] = {
     {"out", OPT_OUT, "DIR", "directory for report.bin, report.json and the chain (created)", NULL},
     CLI_OPTION_BACKEND,
-    CLI_OPTION_REPORT_DATA,
+    {"report-data", OPT_REPORT_DATA, "HEX", "REPORT_DATA, up to 64 bytes of hex, zero-padded", "zeros"},
     {"report-data-file", OPT_REPORT_DATA_FILE, "FILE", "REPORT_DATA from a file of up to 64 bytes (- for stdin)", NULL},
     {"vmpl", OPT_VMPL, "N", "VMPL the report is requested for, 0..3", "0"},
-    CLI_OPTION_EXT,
+    {"ext", OPT_EXT, NULL, "extended request: certificates with the report", "off"},
     CLI_OPTION_REPORT_VERSION,
     CLI_OPTION_PRODUCT,
     CLI_OPTION_SEED,
@@ -37,7 +39,7 @@ static const struct cli_option report_options[] = {
     {NULL, 0, NULL, NULL, NULL},
 };
 
-static const int report_exclusive[][2] = {{CLI_OPT_REPORT_DATA, OPT_REPORT_DATA_FILE}, {0, 0}};
+static const int report_exclusive[][2] = {{OPT_REPORT_DATA, OPT_REPORT_DATA_FILE}, {0, 0}};
 
 static const struct cli_spec report_spec = {
     .cmd = "report",
@@ -51,27 +53,31 @@ static const struct cli_spec report_spec = {
     .usage_status = CLI_EXIT_USAGE,
 };
 
-static int report_data_file(struct vmm_config *cfg, const char *path)
+/* What the attest program is asked for: its arguments (guests/attest.c). */
+struct report_args {
+	struct vmm_config cfg;
+	const char *out;
+	uint8_t report_data[64];
+	uint32_t vmpl;
+	bool ext;
+};
+
+static int report_data_file(struct report_args *a, const char *path)
 {
 	uint8_t *buf;
 	size_t len;
 	int rc = cli_read_file(path, &buf, &len);
 	if (rc)
 		return cli_usage_error(&report_spec, path, "cannot read: %s", strerror(-rc));
-	if (len > sizeof(cfg->report_data)) {
+	if (len > sizeof(a->report_data)) {
 		free(buf);
 		return cli_usage_error(&report_spec, path, "holds %zu bytes, REPORT_DATA is at most 64", len);
 	}
-	memset(cfg->report_data, 0, sizeof(cfg->report_data));
-	memcpy(cfg->report_data, buf, len);
+	memset(a->report_data, 0, sizeof(a->report_data));
+	memcpy(a->report_data, buf, len);
 	free(buf);
 	return 0;
 }
-
-struct report_args {
-	struct vmm_config cfg;
-	const char *out;
-};
 
 static int report_option(void *ctx, int key, const char *v)
 {
@@ -82,12 +88,19 @@ static int report_option(void *ctx, int key, const char *v)
 	case OPT_OUT:
 		a->out = v;
 		return 0;
+	case OPT_REPORT_DATA:
+		return cli_parse_hex(v, a->report_data, sizeof(a->report_data), 1)
+			   ? cli_usage_error(&report_spec, v, "--report-data wants up to 64 bytes of hex")
+			   : 0;
 	case OPT_REPORT_DATA_FILE:
-		return report_data_file(cfg, v);
+		return report_data_file(a, v);
 	case OPT_VMPL:
 		if (cli_parse_u64(v, 3, &n))
 			return cli_usage_error(&report_spec, v, "--vmpl wants 0..3");
-		cfg->vmpl = (uint32_t)n;
+		a->vmpl = (uint32_t)n;
+		return 0;
+	case OPT_EXT:
+		a->ext = true;
 		return 0;
 	}
 	int rc = cli_vm_option(&report_spec, cfg, key, v);
@@ -95,15 +108,14 @@ static int report_option(void *ctx, int key, const char *v)
 }
 
 /* The files of a completed run, into `out`. */
-static int write_outputs(struct cli_output *out, const char *dir, const struct vmm_config *cfg,
-			 const struct vmm_result *res)
+static int write_outputs(struct cli_output *out, const char *dir, const struct vmm_config *cfg, const uint8_t *report)
 {
 	struct fw_platform *p = NULL;
 	struct fw_platform_config pc;
 	struct attest_report parsed;
 	char *json = NULL;
 	int rc = -1;
-	if (cli_output_write(out, dir, "report.bin", res->report, SNP_REPORT_SIZE))
+	if (cli_output_write(out, dir, "report.bin", report, SNP_REPORT_SIZE))
 		goto out;
 	/* The platform is re-created from the same configuration: its keys and certificates are those that signed. */
 	int err;
@@ -113,7 +125,7 @@ static int write_outputs(struct cli_output *out, const char *dir, const struct v
 	}
 	if (cli_output_platform_certs(out, dir, p))
 		goto out;
-	enum attest_parse_status ps = attest_report_parse(res->report, SNP_REPORT_SIZE, &parsed);
+	enum attest_parse_status ps = attest_report_parse(report, SNP_REPORT_SIZE, &parsed);
 	if (ps != ATTEST_PARSE_OK || !(json = attest_report_json(&parsed))) {
 		cli_error("report", NULL, "cannot describe the report: %s", attest_parse_status_str(ps));
 		goto out;
@@ -129,10 +141,13 @@ int cli_cmd_report(int argc, char **argv)
 {
 	struct report_args a;
 	int operands;
+	memset(&a, 0, sizeof(a));
 	vmm_config_default(&a.cfg);
-	a.cfg.program = "attest";
 	a.cfg.msg = stderr; /* stdout: the guest's console and the files written */
-	a.out = NULL;
+	if (!(a.cfg.program = snpemu_program_find("attest"))) {
+		cli_error("report", NULL, "this build has no attest guest program");
+		return CLI_EXIT_FAILURE;
+	}
 	int rc = cli_parse_options(&report_spec, argc, argv, report_option, &a, &operands);
 	if (rc != CLI_CONTINUE)
 		return rc;
@@ -140,6 +155,14 @@ int cli_cmd_report(int argc, char **argv)
 		return cli_usage_error(&report_spec, argv[operands], "unexpected argument");
 	if (!a.out)
 		return cli_usage_error(&report_spec, NULL, "--out DIR is required");
+	/* The attest program's argument block: --report-data HEX --vmpl N [--ext]. */
+	char data_hex[2 * sizeof(a.report_data) + 1], vmpl_str[4];
+	for (size_t i = 0; i < sizeof(a.report_data); i++)
+		snprintf(data_hex + 2 * i, 3, "%02x", a.report_data[i]);
+	snprintf(vmpl_str, sizeof(vmpl_str), "%u", a.vmpl);
+	const char *args[] = {"--report-data", data_hex, "--vmpl", vmpl_str, "--ext"};
+	a.cfg.args = args;
+	a.cfg.nargs = a.ext ? 5 : 4;
 
 	struct cli_output out;
 	cli_output_init(&out, "report");
@@ -157,15 +180,16 @@ int cli_cmd_report(int argc, char **argv)
 		status = rc == -ENOENT || rc == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
 		goto out;
 	}
-	if (res->status || !res->have_report) {
+	const uint8_t *report = res->exported; /* the attest program exports its report first */
+	if (res->status || res->exported_len < SNP_REPORT_SIZE) {
 		cli_error("report", NULL, "the attest guest failed (status %d); no report written", res->status);
 		goto out;
 	}
-	if (memcmp(res->report + SNP_REPORT_OFF_MEASUREMENT, res->measurement, 48)) {
+	if (memcmp(report + SNP_REPORT_OFF_MEASUREMENT, res->measurement, 48)) {
 		cli_error("report", NULL, "the report's measurement differs from the launch measurement");
 		goto out;
 	}
-	if (write_outputs(&out, a.out, &a.cfg, res) || cli_output_commit(&out, true))
+	if (write_outputs(&out, a.out, &a.cfg, report) || cli_output_commit(&out, true))
 		goto out;
 	status = CLI_EXIT_OK;
 out:

@@ -12,6 +12,7 @@
 #include <snpemu/abi/boot_info.h>
 #include <snpemu/hv.h>
 #include <snpemu/attest.h>
+#include <snpemu/programs.h>
 #include <snpemu/vmm.h>
 
 #include "cli/attest_io.h"
@@ -26,7 +27,6 @@ enum {
 	OPT_RATE,
 	OPT_CERTS,
 	OPT_POLICY,
-	OPT_REQUESTS,
 	OPT_TRACE,
 };
 
@@ -41,10 +41,7 @@ static const struct cli_option run_options[] = {
     CLI_OPTION_SEED,
     CLI_OPTION_PRODUCT,
     {"policy", OPT_POLICY, "HEX", "SNP guest policy: bit 17 set, bits 63:26 clear", "0x30000"},
-    CLI_OPTION_REPORT_DATA,
-    CLI_OPTION_EXT,
     CLI_OPTION_REPORT_VERSION,
-    {"requests", OPT_REQUESTS, "N", "storm: guest requests per vCPU, 1..100000", "20"},
     {"trace", OPT_TRACE, "FILE", "write a Chrome trace-event JSON of the exits, one track per vCPU", "none"},
     CLI_OPTION_STATS,
     CLI_OPTION_QUIET,
@@ -53,18 +50,18 @@ static const struct cli_option run_options[] = {
 
 static void run_programs_help(FILE *f)
 {
-	fprintf(f, "\nguest programs:\n");
-	for (const char *const *n = vmm_program_names(); *n; n++) {
-		const char *summary = vmm_program_summary(*n);
-		bool marked = summary && strstr(summary, "kvm only");
-		fprintf(f, "  %-10s %s%s\n", *n, summary ? summary : "",
-			vmm_program_kvm_only(*n) && !marked ? " (kvm backend only)" : "");
+	fprintf(f, "\nguest programs (ARGS after GUEST go to the program's argument block):\n");
+	for (const struct vmm_program *const *p = snpemu_programs(); *p; p++) {
+		bool marked = strstr((*p)->summary, "kvm only") != NULL;
+		fprintf(f, "  %-10s %s%s\n", (*p)->name, (*p)->summary,
+			!(*p)->sim_run && !marked ? " (kvm backend only)" : "");
 	}
 }
 
 static const struct cli_spec run_spec = {
     .cmd = "run",
-    .synopsis = "[options] GUEST",
+    .synopsis = "[options] GUEST [--] [ARGS...]",
+    .options_end_at_operand = true,
     .description = "Launch a guest program through the firmware model on a backend, handle its exits until it "
 		   "ends, and exit\nwith its status.  The guest's console goes to stdout, the VMM's messages "
 		   "to stderr.",
@@ -113,11 +110,6 @@ static int run_option(void *ctx, int key, const char *v)
 			   ? cli_usage_error(&run_spec, v,
 					     "not a valid SNP guest policy (bit 17 must be set, bits 63:26 clear)")
 			   : 0;
-	case OPT_REQUESTS:
-		if (cli_parse_u64(v, 100000, &n) || !n)
-			return cli_usage_error(&run_spec, v, "--requests wants 1..100000");
-		cfg->storm_requests = (uint32_t)n;
-		return 0;
 	case OPT_TRACE:
 		cfg->trace_file = v;
 		return 0;
@@ -165,12 +157,15 @@ int cli_cmd_run(int argc, char **argv)
 	int rc = cli_parse_options(&run_spec, argc, argv, run_option, &cfg, &operands);
 	if (rc != CLI_CONTINUE)
 		return rc;
-	if (operands != argc - 1)
-		return cli_usage_error(&run_spec, NULL, "expected exactly one GUEST");
-	cfg.program = argv[operands];
+	if (operands >= argc)
+		return cli_usage_error(&run_spec, NULL, "expected a GUEST");
+	if (!(cfg.program = snpemu_program_find(argv[operands])))
+		return cli_usage_error(&run_spec, argv[operands], "no such guest program");
+	/* What follows GUEST (after an optional "--") is the program's argument block. */
+	int first = operands + 1 + (operands + 1 < argc && !strcmp(argv[operands + 1], "--"));
+	cfg.args = (const char *const *)(argv + first);
+	cfg.nargs = (uint32_t)(argc - first);
 	cfg.msg = stderr; /* the VMM's messages are diagnostics: stdout is the guest's console */
-	if (!vmm_program_summary(cfg.program))
-		return cli_usage_error(&run_spec, cfg.program, "no such guest program");
 	if (cfg.certs_file && check_certs_file(cfg.certs_file))
 		return CLI_EXIT_RUN_INTERNAL;
 

@@ -66,7 +66,7 @@ check "run --help documents 125" grep -q '125 for run' "$D/out"
 
 # --- exit statuses and message shapes (items 3, 4)
 row 125 "snpemu run: --bogus: unknown option" -- run --bogus hello
-row 125 "snpemu run: expected exactly one GUEST" -- run
+row 125 "snpemu run: expected a GUEST" -- run
 row 125 "snpemu run: nosuch: no such guest program" -- run nosuch
 row 2 "snpemu certs: --out DIR is required" -- certs
 row 2 "snpemu report: --zzz: unknown option" -- report --zzz --out "$D/r"
@@ -121,7 +121,7 @@ check "certs and report: identical default chain" cmp -s "$D/c1/vcek.der" "$D/r1
 # --- outputs checked before launch, all or nothing (item 2)
 row 125 "snpemu run: $D/nodir/t.json: cannot create" -- run --backend sim --trace "$D/nodir/t.json" hello
 check "run --trace into a missing directory: the guest never launched" absent 'launch measurement' "$D/out"
-row 125 "snpemu run: $D/nosuch: cannot read" -- run --backend sim --ext --certs "$D/nosuch" attest
+row 125 "snpemu run: $D/nosuch: cannot read" -- run --backend sim --certs "$D/nosuch" attest -- --ext
 check "run --certs nosuch: the guest never launched" absent 'launch measurement' "$D/out"
 row 0 "" -- run --backend sim --quiet --trace "$D/t.json" hello
 check "run --trace: the trace is complete JSON" grep -q '"traceEvents"' "$D/t.json"

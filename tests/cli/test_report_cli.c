@@ -149,17 +149,17 @@ static void test_certs_file(void **state)
 	(void)state;
 	/* The VMM serves a certificate table file (read under a shared lock) to extended requests. */
 	assert_int_equal(cli("certs --seed 0xabcd --out %s/certs", dir), 0);
-	assert_int_equal(cli("run --backend sim --ext --certs %s/certs/cert_table.bin attest", dir), 0);
+	assert_int_equal(cli("run --backend sim --certs %s/certs/cert_table.bin attest -- --ext", dir), 0);
 	assert_non_null(strstr(out, "certificates: 3 in the table"));
 	/* A malformed or missing table file is refused before the guest launches (a failure inside the guest's
 	 * extended request would cost it its VMPCK): run's own error, 125. */
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd), "printf 'not a certificate table' > %s/bad.bin", dir);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(cli("run --backend sim --ext --certs %s/bad.bin attest", dir), 125);
+	assert_int_equal(cli("run --backend sim --certs %s/bad.bin attest -- --ext", dir), 125);
 	assert_non_null(strstr(out, "bad.bin: not a certificate table"));
 	assert_null(strstr(out, "launch measurement"));
-	assert_int_equal(cli("run --backend sim --ext --certs %s/nosuch attest", dir), 125);
+	assert_int_equal(cli("run --backend sim --certs %s/nosuch attest -- --ext", dir), 125);
 	assert_non_null(strstr(out, "nosuch: cannot read: No such file or directory"));
 	assert_null(strstr(out, "launch measurement"));
 }
@@ -183,7 +183,12 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(cli("run --backend qemu hello"), 125);
 	assert_int_equal(cli("run --rate 0 hello"), 125);
 	assert_int_equal(cli("run --rate 10/x hello"), 125);
-	assert_int_equal(cli("run hello extra"), 125);
+	/* What follows GUEST is the program's (its argument block): attest refuses an argument it does not know. */
+	assert_int_equal(cli("run --backend sim attest -- --bogus"), 2);
+	assert_non_null(strstr(out, "attest: bad argument '--bogus'"));
+	/* Options end at GUEST: what follows is the program's even when it looks like one of run's. */
+	assert_int_equal(cli("run --backend sim attest --bogus"), 2);
+	assert_non_null(strstr(out, "attest: bad argument '--bogus'"));
 }
 
 static void test_run_statuses(void **state)
