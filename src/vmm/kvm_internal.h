@@ -36,6 +36,7 @@
 #define VMM_KVM_PROBE_GPA   RT_IMAGE_BASE /* where vmm_kvm_probe() puts its tiny guest */
 #define VMM_KVM_EXC_VECTORS 32u
 #define VMM_KVM_STUB_SIZE   16u /* bytes per exception stub; the common tail follows the 32 stubs */
+#define VMM_KVM_IRET_GPA    (VMM_KVM_STUBS_GPA + 0xFF0) /* `iretq`: how the tcg backend enters CPL 3 (tcg_vcpu.c) */
 
 /* GDT selectors. */
 #define VMM_KVM_SEL_CODE  0x08u

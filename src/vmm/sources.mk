@@ -7,3 +7,13 @@ LIB_SRCS += src/vmm/kvm_vm.c src/vmm/kvm_vcpu.c src/vmm/kvm_x86.c src/vmm/kvm_el
 # kvm backend of the VMM: the same guest programs as freestanding ELFs (built by guests/guests.mk, carried by
 # kvm_images.c) in a KVM VM, every exit mapped to the engine / firmware model / exit handler.
 LIB_SRCS += src/vmm/kvm_backend.c src/vmm/kvm_images.c
+# tcg backend: the same guest programs on the Unicorn CPU emulator (contract src/vmm/tcg.h), where libunicorn-dev
+# is installed; without it the library builds without the backend and says so in one line.
+HAVE_UNICORN := $(shell pkg-config --exists unicorn 2>/dev/null && echo 1)
+ifeq ($(HAVE_UNICORN),1)
+LIB_SRCS += src/vmm/tcg_vm.c src/vmm/tcg_vcpu.c
+CPPFLAGS += -DSNPEMU_HAVE_TCG=1
+LIBS += $(shell pkg-config --libs unicorn)
+else
+$(info snpemu: libunicorn-dev not found (pkg-config unicorn): building without the tcg backend)
+endif

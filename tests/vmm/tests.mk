@@ -13,3 +13,9 @@ $(O)/tests/vmm/test_kvm.o $(O)/tests/vmm/test_kvm_elf.o: CPPFLAGS += -DKVM_GUEST
 # bench/kvm_io runs the bench guest.
 $(O)/bench/kvm_io: $(O)/guests/tests/vmm/guest_bench.elf
 $(O)/bench/kvm_io.o: CPPFLAGS += -DKVM_GUEST_DIR=\"$(abspath $(O))/guests/tests/vmm\"
+# tcg backend's lower layer (tcg.h) against machine-code snippets: the SNP instructions, CPL-3 traps, faults, the
+# CPU lock, stop requests, the virtual TSC.
+ifeq ($(HAVE_UNICORN),1)
+TESTS += vmm/test_tcg
+TSAN_TESTS += vmm/test_tcg
+endif
