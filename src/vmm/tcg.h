@@ -89,8 +89,8 @@ void *vmm_tcg_gpa(struct vmm_tcg_vm *vm, uint64_t gpa, uint64_t len);
  * CPL-3 set (vmm_kvm_user_sregs()).  Code segments of DPL 0 are entered as the VMM's CPL-3 segments (the layer runs
  * all guest code at CPL 3, see above).  Returns 0 and *out, or -errno (-EEXIST for a used id, -EINVAL for a state
  * Unicorn refuses). */
-int vmm_tcg_vcpu_create(struct vmm_tcg_vm *vm, uint32_t id, const struct vmm_kvm_regs *regs,
-			const struct vmm_kvm_sregs *sregs, struct vmm_tcg_vcpu **out);
+int vmm_tcg_vcpu_create(struct vmm_tcg_vm *vm, uint32_t id, const struct vmm_regs *regs,
+			const struct vmm_sregs *sregs, struct vmm_tcg_vcpu **out);
 
 /* Destroys a vCPU (its thread must have left vmm_tcg_vcpu_run()).  NULL is a no-op. */
 void vmm_tcg_vcpu_destroy(struct vmm_tcg_vcpu *vcpu);
@@ -101,20 +101,20 @@ void vmm_tcg_vcpu_destroy(struct vmm_tcg_vcpu *vcpu);
 int vmm_tcg_vcpu_run(struct vmm_tcg_vcpu *vcpu, struct vmm_kvm_exit *exit);
 
 /* Completions, as the kvm ones: the PVALIDATE result (RAX = rc, RFLAGS.CF = no_update; unanswered:
- * RT_PVALIDATE_FAIL_INPUT) and the RMPADJUST result (RAX = rc; unanswered: RT_PVALIDATE_FAIL_INPUT).  -EINVAL if the
+ * SNPEMU_PVALIDATE_FAIL_INPUT) and the RMPADJUST result (RAX = rc; unanswered: SNPEMU_PVALIDATE_FAIL_INPUT).  -EINVAL if the
  * last exit was not of that kind. */
 int vmm_tcg_complete_pvalidate(struct vmm_tcg_vcpu *vcpu, uint32_t rc, bool no_update);
 int vmm_tcg_complete_rmpadjust(struct vmm_tcg_vcpu *vcpu, uint32_t rc);
 
 /* The registers of the code an exception exit interrupted (the CPU's own: nothing was pushed). */
-int vmm_tcg_exception_regs(struct vmm_tcg_vcpu *vcpu, const struct vmm_kvm_exit *exit, struct vmm_kvm_regs *regs);
+int vmm_tcg_exception_regs(struct vmm_tcg_vcpu *vcpu, const struct vmm_kvm_exit *exit, struct vmm_regs *regs);
 
 /* Register access.  set_sregs loads the segment registers by selector from the guest's GDT where they change
  * (within CPL 3), then FS/GS bases, control registers, EFER, descriptor tables. */
-int vmm_tcg_vcpu_get_regs(struct vmm_tcg_vcpu *vcpu, struct vmm_kvm_regs *regs);
-int vmm_tcg_vcpu_set_regs(struct vmm_tcg_vcpu *vcpu, const struct vmm_kvm_regs *regs);
-int vmm_tcg_vcpu_get_sregs(struct vmm_tcg_vcpu *vcpu, struct vmm_kvm_sregs *sregs);
-int vmm_tcg_vcpu_set_sregs(struct vmm_tcg_vcpu *vcpu, const struct vmm_kvm_sregs *sregs);
+int vmm_tcg_vcpu_get_regs(struct vmm_tcg_vcpu *vcpu, struct vmm_regs *regs);
+int vmm_tcg_vcpu_set_regs(struct vmm_tcg_vcpu *vcpu, const struct vmm_regs *regs);
+int vmm_tcg_vcpu_get_sregs(struct vmm_tcg_vcpu *vcpu, struct vmm_sregs *sregs);
+int vmm_tcg_vcpu_set_sregs(struct vmm_tcg_vcpu *vcpu, const struct vmm_sregs *sregs);
 
 /* From any thread: the vCPU leaves vmm_tcg_vcpu_run() with VMM_KVM_EXIT_INTR soon (it stops emulation if running).
  * Sticky until vmm_tcg_vcpu_clear_stop(). */

@@ -121,7 +121,7 @@ static bool hook_invalid(uc_engine *uc, void *user)
 		e->pvalidate.page_size = (uint32_t)reg(vcpu, UC_X86_REG_RCX);
 		e->pvalidate.validate = (uint32_t)reg(vcpu, UC_X86_REG_RDX);
 		vcpu->pending = VMM_TCG_PENDING_PVALIDATE;
-		vcpu->pv_rc = RT_PVALIDATE_FAIL_INPUT;
+		vcpu->pv_rc = SNPEMU_PVALIDATE_FAIL_INPUT;
 		vcpu->pv_no_update = false;
 		set_reg(vcpu, UC_X86_REG_RIP, rip + INSN_LEN_SNP);
 		stop_with(vcpu, VMM_KVM_EXIT_PVALIDATE);
@@ -130,7 +130,7 @@ static bool hook_invalid(uc_engine *uc, void *user)
 		e->rmpadjust.page_size = reg(vcpu, UC_X86_REG_RCX);
 		e->rmpadjust.attrs = reg(vcpu, UC_X86_REG_RDX);
 		vcpu->pending = VMM_TCG_PENDING_RMPADJUST;
-		vcpu->pv_rc = RT_PVALIDATE_FAIL_INPUT;
+		vcpu->pv_rc = SNPEMU_PVALIDATE_FAIL_INPUT;
 		set_reg(vcpu, UC_X86_REG_RIP, rip + INSN_LEN_SNP);
 		stop_with(vcpu, VMM_KVM_EXIT_RMPADJUST);
 	} else {
@@ -247,7 +247,7 @@ static uint32_t attrib_to_flags(uint16_t attrib)
 }
 
 /* A segment as the guest's GDT describes selector sel (what Unicorn loaded; it exposes only the selector). */
-static void segment_from_gdt(struct vmm_tcg_vcpu *vcpu, uint64_t gdt, uint16_t sel, struct vmm_kvm_segment *s)
+static void segment_from_gdt(struct vmm_tcg_vcpu *vcpu, uint64_t gdt, uint16_t sel, struct vmm_segment *s)
 {
 	struct vmm_tcg_walk w;
 	memset(s, 0, sizeof(*s));
@@ -269,9 +269,9 @@ static const int gpr_ids[] = {
     UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_R8,  UC_X86_REG_R9,  UC_X86_REG_R10, UC_X86_REG_R11,
     UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15, UC_X86_REG_RIP, UC_X86_REG_RFLAGS,
 };
-_Static_assert(sizeof(gpr_ids) / sizeof(gpr_ids[0]) * 8 == sizeof(struct vmm_kvm_regs), "one id per register");
+_Static_assert(sizeof(gpr_ids) / sizeof(gpr_ids[0]) * 8 == sizeof(struct vmm_regs), "one id per register");
 
-int vmm_tcg_vcpu_get_regs(struct vmm_tcg_vcpu *vcpu, struct vmm_kvm_regs *regs)
+int vmm_tcg_vcpu_get_regs(struct vmm_tcg_vcpu *vcpu, struct vmm_regs *regs)
 {
 	uint64_t *v = (uint64_t *)regs;
 	void *ptrs[sizeof(gpr_ids) / sizeof(gpr_ids[0])];
@@ -281,9 +281,9 @@ int vmm_tcg_vcpu_get_regs(struct vmm_tcg_vcpu *vcpu, struct vmm_kvm_regs *regs)
 	    uc_reg_read_batch(vcpu->uc, (int *)gpr_ids, ptrs, (int)(sizeof(gpr_ids) / sizeof(gpr_ids[0]))));
 }
 
-int vmm_tcg_vcpu_set_regs(struct vmm_tcg_vcpu *vcpu, const struct vmm_kvm_regs *regs)
+int vmm_tcg_vcpu_set_regs(struct vmm_tcg_vcpu *vcpu, const struct vmm_regs *regs)
 {
-	struct vmm_kvm_regs r = *regs;
+	struct vmm_regs r = *regs;
 	uint64_t *v = (uint64_t *)&r;
 	void *ptrs[sizeof(gpr_ids) / sizeof(gpr_ids[0])];
 	r.rflags |= 2u; /* bit 1 is reserved, always one */
@@ -294,7 +294,7 @@ int vmm_tcg_vcpu_set_regs(struct vmm_tcg_vcpu *vcpu, const struct vmm_kvm_regs *
 	    uc_reg_write_batch(vcpu->uc, (int *)gpr_ids, ptrs, (int)(sizeof(gpr_ids) / sizeof(gpr_ids[0]))));
 }
 
-int vmm_tcg_vcpu_get_sregs(struct vmm_tcg_vcpu *vcpu, struct vmm_kvm_sregs *s)
+int vmm_tcg_vcpu_get_sregs(struct vmm_tcg_vcpu *vcpu, struct vmm_sregs *s)
 {
 	uc_x86_mmr gdtr = {0}, idtr = {0}, tr = {0}, ldtr = {0};
 	uc_reg_read(vcpu->uc, UC_X86_REG_GDTR, &gdtr);
@@ -310,11 +310,11 @@ int vmm_tcg_vcpu_get_sregs(struct vmm_tcg_vcpu *vcpu, struct vmm_kvm_sregs *s)
 	segment_from_gdt(vcpu, gdtr.base, (uint16_t)reg(vcpu, UC_X86_REG_GS), &s->gs);
 	s->fs.base = reg(vcpu, UC_X86_REG_FS_BASE);
 	s->gs.base = reg(vcpu, UC_X86_REG_GS_BASE);
-	s->tr = (struct vmm_kvm_segment){
+	s->tr = (struct vmm_segment){
 	    tr.selector, (uint16_t)(((tr.flags >> 8) & 0xFF) | ((tr.flags >> 20) & 0xF) << 8), tr.limit, tr.base};
-	s->ldtr = (struct vmm_kvm_segment){ldtr.selector, 0, ldtr.limit, ldtr.base};
-	s->gdtr = (struct vmm_kvm_dtable){gdtr.base, (uint16_t)gdtr.limit};
-	s->idtr = (struct vmm_kvm_dtable){idtr.base, (uint16_t)idtr.limit};
+	s->ldtr = (struct vmm_segment){ldtr.selector, 0, ldtr.limit, ldtr.base};
+	s->gdtr = (struct vmm_dtable){gdtr.base, (uint16_t)gdtr.limit};
+	s->idtr = (struct vmm_dtable){idtr.base, (uint16_t)idtr.limit};
 	s->cr0 = reg(vcpu, UC_X86_REG_CR0);
 	s->cr2 = reg(vcpu, UC_X86_REG_CR2);
 	s->cr3 = reg(vcpu, UC_X86_REG_CR3);
@@ -326,10 +326,10 @@ int vmm_tcg_vcpu_get_sregs(struct vmm_tcg_vcpu *vcpu, struct vmm_kvm_sregs *s)
 }
 
 /* The data segment registers, by selector where they change, then the bases (a selector load resets them). */
-static int load_data_segments(struct vmm_tcg_vcpu *vcpu, const struct vmm_kvm_sregs *s)
+static int load_data_segments(struct vmm_tcg_vcpu *vcpu, const struct vmm_sregs *s)
 {
 	static const int ids[] = {UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS};
-	const struct vmm_kvm_segment *segs[] = {&s->ds, &s->es, &s->fs, &s->gs};
+	const struct vmm_segment *segs[] = {&s->ds, &s->es, &s->fs, &s->gs};
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		if (reg(vcpu, ids[i]) == segs[i]->selector)
 			continue;
@@ -349,9 +349,9 @@ static int load_data_segments(struct vmm_tcg_vcpu *vcpu, const struct vmm_kvm_sr
  * (VMM_KVM_IRET_GPA) with a frame on its exception stack that names them: the way an OS enters user mode.  Code
  * segments of DPL 0 become the VMM's CPL-3 segments (tcg.h: all guest code runs at CPL 3).
  */
-static int load_initial_sregs(struct vmm_tcg_vcpu *vcpu, const struct vmm_kvm_sregs *in)
+static int load_initial_sregs(struct vmm_tcg_vcpu *vcpu, const struct vmm_sregs *in)
 {
-	struct vmm_kvm_sregs s = *in;
+	struct vmm_sregs s = *in;
 	if ((s.cs.attrib >> 5 & 3u) != 3u) {
 		uint64_t fs_base = s.fs.base, gs_base = s.gs.base;
 		vmm_kvm_x86_user_segments(&s);
@@ -405,7 +405,7 @@ static int load_initial_sregs(struct vmm_tcg_vcpu *vcpu, const struct vmm_kvm_sr
 	return r ? r : load_data_segments(vcpu, &s);
 }
 
-int vmm_tcg_vcpu_set_sregs(struct vmm_tcg_vcpu *vcpu, const struct vmm_kvm_sregs *s)
+int vmm_tcg_vcpu_set_sregs(struct vmm_tcg_vcpu *vcpu, const struct vmm_sregs *s)
 {
 	/* Within CPL 3 only (tcg.h): CS and SS stay; what the VMM changes is FS/GS (base) and data selectors. */
 	if (reg(vcpu, UC_X86_REG_CS) != s->cs.selector || reg(vcpu, UC_X86_REG_SS) != s->ss.selector)
@@ -413,8 +413,8 @@ int vmm_tcg_vcpu_set_sregs(struct vmm_tcg_vcpu *vcpu, const struct vmm_kvm_sregs
 	return load_data_segments(vcpu, s);
 }
 
-int vmm_tcg_vcpu_create(struct vmm_tcg_vm *vm, uint32_t id, const struct vmm_kvm_regs *regs,
-			const struct vmm_kvm_sregs *sregs, struct vmm_tcg_vcpu **out)
+int vmm_tcg_vcpu_create(struct vmm_tcg_vm *vm, uint32_t id, const struct vmm_regs *regs,
+			const struct vmm_sregs *sregs, struct vmm_tcg_vcpu **out)
 {
 	if (id >= VMM_KVM_MAX_VCPUS || !regs)
 		return -EINVAL;
@@ -437,7 +437,7 @@ int vmm_tcg_vcpu_create(struct vmm_tcg_vm *vm, uint32_t id, const struct vmm_kvm
 	}
 	vcpu->vm = vm;
 	vcpu->id = id;
-	struct vmm_kvm_sregs defaults;
+	struct vmm_sregs defaults;
 	if (!sregs) {
 		vmm_kvm_x86_default_sregs(id, &defaults);
 		vmm_kvm_x86_user_segments(&defaults);
@@ -557,7 +557,7 @@ int vmm_tcg_complete_rmpadjust(struct vmm_tcg_vcpu *vcpu, uint32_t rc)
 	return 0;
 }
 
-int vmm_tcg_exception_regs(struct vmm_tcg_vcpu *vcpu, const struct vmm_kvm_exit *exit, struct vmm_kvm_regs *regs)
+int vmm_tcg_exception_regs(struct vmm_tcg_vcpu *vcpu, const struct vmm_kvm_exit *exit, struct vmm_regs *regs)
 {
 	(void)exit;
 	return vmm_tcg_vcpu_get_regs(vcpu, regs);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The tcg backend's lower layer (src/vmm/tcg.h) against machine-code snippets placed at RT_IMAGE_BASE: the real SNP
+ * The tcg backend's lower layer (src/vmm/tcg.h) against machine-code snippets placed at SNPEMU_IMAGE_GPA: the real SNP
  * instructions and their completions, the CPL-3 traps that catch every MSR access, #UD/#PF reports with error code,
  * CR2 and RIP, port IO through the io callback, the CPU lock that keeps `lock` instructions atomic across
  * vCPUs, stop requests from another thread, and the deterministic virtual TSC.
@@ -22,9 +22,9 @@
 #include "vmm/kvm_internal.h"
 #include "vmm/tcg.h"
 
-#define CODE  RT_IMAGE_BASE
-#define STACK (RT_IMAGE_BASE + 0x20000)
-#define DATA  (RT_IMAGE_BASE + 0x30000)
+#define CODE  SNPEMU_IMAGE_GPA
+#define STACK (SNPEMU_IMAGE_GPA + 0x20000)
+#define DATA  (SNPEMU_IMAGE_GPA + 0x30000)
 
 struct fixture {
 	struct vmm_tcg_vm *vm;
@@ -52,7 +52,7 @@ static void load(struct vmm_tcg_vm *vm, uint64_t gpa, const uint8_t *code, size_
 
 static struct vmm_tcg_vcpu *make_vcpu(struct vmm_tcg_vm *vm, uint32_t id, uint64_t rip, uint64_t rsp)
 {
-	const struct vmm_kvm_regs regs = {.rip = rip, .rsp = rsp, .rdi = id, .rflags = 2};
+	const struct vmm_regs regs = {.rip = rip, .rsp = rsp, .rdi = id, .rflags = 2};
 	struct vmm_tcg_vcpu *vcpu = NULL;
 	assert_int_equal(vmm_tcg_vcpu_create(vm, id, &regs, NULL, &vcpu), 0);
 	return vcpu;
@@ -83,9 +83,9 @@ static void run(struct fixture *f, struct vmm_kvm_exit *e, enum vmm_kvm_exit_kin
 	assert_int_equal(e->kind, want);
 }
 
-static struct vmm_kvm_regs regs_of(struct fixture *f)
+static struct vmm_regs regs_of(struct fixture *f)
 {
-	struct vmm_kvm_regs r;
+	struct vmm_regs r;
 	assert_int_equal(vmm_tcg_vcpu_get_regs(f->vcpu, &r), 0);
 	return r;
 }
@@ -103,12 +103,12 @@ static void test_probe_and_config(void **state)
 	assert_null(vmm_tcg_gpa(vm, VMM_KVM_RAM_MIN - 8, 16));
 	assert_null(vmm_tcg_gpa(vm, UINT64_MAX - 2, 8));
 	struct vmm_tcg_vcpu *v = make_vcpu(vm, 3, CODE, STACK), *again = NULL;
-	const struct vmm_kvm_regs regs = {.rip = CODE};
+	const struct vmm_regs regs = {.rip = CODE};
 	assert_int_equal(vmm_tcg_vcpu_create(vm, 3, &regs, NULL, &again), -EEXIST);
 	assert_int_equal(vmm_tcg_vcpu_create(vm, VMM_KVM_MAX_VCPUS, &regs, NULL, &again), -EINVAL);
 	assert_int_equal(vmm_tcg_vm_destroy(vm), -EBUSY);
 	/* Entered at CPL 3 on the VMM's user segments, with its TSS and tables. */
-	struct vmm_kvm_sregs s;
+	struct vmm_sregs s;
 	assert_int_equal(vmm_tcg_vcpu_get_sregs(v, &s), 0);
 	assert_int_equal(s.cs.selector, VMM_KVM_SEL_UCODE | 3u);
 	assert_int_equal(s.ss.selector, VMM_KVM_SEL_UDATA | 3u);
@@ -147,12 +147,12 @@ static void test_snp_instructions(void **state)
 	assert_int_equal(e.pvalidate.page_size, 1);
 	assert_int_equal(e.pvalidate.validate, 1);
 	assert_int_equal(vmm_tcg_complete_rmpadjust(f.vcpu, 0), -EINVAL);
-	assert_int_equal(vmm_tcg_complete_pvalidate(f.vcpu, RT_PVALIDATE_FAIL_SIZEMISMATCH, true), 0);
+	assert_int_equal(vmm_tcg_complete_pvalidate(f.vcpu, SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH, true), 0);
 	run(&f, &e, VMM_KVM_EXIT_RMPADJUST);
-	assert_int_equal(e.rmpadjust.vaddr, RT_PVALIDATE_FAIL_SIZEMISMATCH); /* RAX after PVALIDATE */
+	assert_int_equal(e.rmpadjust.vaddr, SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH); /* RAX after PVALIDATE */
 	assert_int_equal(e.rmpadjust.attrs, 0x101);
-	struct vmm_kvm_regs r = regs_of(&f);
-	assert_int_equal(r.rsi, RT_PVALIDATE_FAIL_SIZEMISMATCH);
+	struct vmm_regs r = regs_of(&f);
+	assert_int_equal(r.rsi, SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH);
 	assert_int_equal(r.rbx & 0xFF, 1); /* CF: no RMP update */
 	assert_int_equal(vmm_tcg_complete_rmpadjust(f.vcpu, 0), 0);
 	run(&f, &e, VMM_KVM_EXIT_EXCEPTION);
@@ -178,11 +178,11 @@ static void test_msr_access_traps(void **state)
 	assert_int_equal(e.exception.vector, 13);
 	assert_int_equal(e.exception.rip, CODE + 5);
 	assert_int_equal(e.exception.cs & 3, 3);
-	struct vmm_kvm_regs r;
+	struct vmm_regs r;
 	assert_int_equal(vmm_tcg_exception_regs(f.vcpu, &e, &r), 0);
 	assert_int_equal(r.rcx, 0xC0010130u);
 	/* What the VMM's trap-and-emulate does: resume after the instruction on the same segments. */
-	struct vmm_kvm_sregs s;
+	struct vmm_sregs s;
 	assert_int_equal(vmm_tcg_vcpu_get_sregs(f.vcpu, &s), 0);
 	s.fs.base = 0x123000;
 	assert_int_equal(vmm_tcg_vcpu_set_sregs(f.vcpu, &s), 0);
@@ -259,9 +259,9 @@ static bool io_cb(void *ctx, uint32_t vcpu_id, uint16_t port, bool in, uint8_t *
 		data[0] = 0x60; /* COM1 line status: transmitter empty */
 		return true;
 	}
-	if (port == RT_PORT_EXIT)
+	if (port == SNPEMU_PORT_EXIT)
 		return false;
-	assert_int_equal(port, RT_PORT_CONSOLE);
+	assert_int_equal(port, SNPEMU_PORT_CONSOLE);
 	assert_true(log->n + 1 < sizeof(log->out));
 	log->out[log->n++] = (char)data[0];
 	return true;
@@ -279,11 +279,11 @@ static void test_port_io(void **state)
 	    0x66, 0xBA, 0xFD, 0x03, /* mov $0x3FD, %dx */
 	    0xEC,		    /* in %dx, %al */
 	    0x88, 0xC3,		    /* mov %al, %bl */
-	    0x66, 0xBA, 0xE2, 0x05, /* mov $RT_PORT_EXIT, %dx */
+	    0x66, 0xBA, 0xE2, 0x05, /* mov $SNPEMU_PORT_EXIT, %dx */
 	    0xEF,		    /* out %eax, %dx */
 	    0xEB, 0xFE,		    /* jmp . (the callback stopped the vCPU before) */
 	};
-	_Static_assert(RT_PORT_EXIT == 0x5E2, "the snippet's port");
+	_Static_assert(SNPEMU_PORT_EXIT == 0x5E2, "the snippet's port");
 	struct io_log log = {.n = 0};
 	struct vmm_tcg_vm_config cfg = {.ram_size = VMM_KVM_RAM_MIN, .io = io_cb, .io_ctx = &log};
 	struct fixture f;
@@ -380,7 +380,7 @@ static void test_virtual_tsc(void **state)
 	start(&f, code, sizeof(code), true);
 	run(&f, &e, VMM_KVM_EXIT_EXCEPTION);
 	assert_int_equal(e.exception.vector, 6);
-	struct vmm_kvm_regs r = regs_of(&f);
+	struct vmm_regs r = regs_of(&f);
 	assert_int_equal(r.rbx, 0);
 	assert_int_equal(r.rax, VMM_TCG_TSC_STEP);
 	assert_int_equal(r.rdx, 0);
