@@ -16,7 +16,11 @@
 static void run_usage(FILE *f)
 {
 	fprintf(f, "usage: snpemu run [options] GUEST [--] [ARGS...]   (ARGS go to the guest program)\n"
+#ifdef SNPEMU_HAVE_TCG
+		   "  --backend sim|kvm|tcg|auto  where the guest runs (default auto: kvm, else tcg)\n"
+#else
 		   "  --backend sim|kvm|auto   where the guest runs (default auto)\n"
+#endif
 		   "  --vcpus N                vCPUs (1..16, default 1)\n"
 		   "  --mem SIZE               guest RAM, e.g. 64M (default 64M)\n"
 		   "  --vm-type snp|sev-es     VM type (default snp)\n"

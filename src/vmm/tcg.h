@@ -32,8 +32,8 @@
  *
  * vCPUs run one at a time: Unicorn instances do not make `lock`-prefixed instructions atomic with respect to each
  * other (measured: two instances doing `lock inc` on shared RAM lose about half the increments), so a VM-wide CPU
- * lock serialises guest code as single-threaded TCG does: a vCPU runs until its next exit (tcg_vm.c says why there
- * is no preemption).  The VMM's work on exits runs outside the lock, in parallel.
+ * lock serialises guest code as single-threaded TCG does, with time slices (tcg_vm.c).  The VMM's work on exits
+ * runs outside the lock, in parallel.
  *
  * Determinism: with `deterministic` set, RDTSC (which TCG answers from the host clock) is made to #GP (CR4.TSD)
  * and answered inside this layer from a virtual TSC that advances by a fixed step per read; with one vCPU, two runs
@@ -51,7 +51,8 @@
 #include "vmm/kvm.h"
 
 #define VMM_TCG_TSC_KHZ	   1000000u /* the virtual TSC's rate in deterministic mode (1 GHz) */
-#define VMM_TCG_TSC_STEP   1000u    /* virtual TSC ticks per RDTSC in deterministic mode (1 us) */
+#define VMM_TCG_TSC_STEP   1000000u /* virtual TSC ticks per RDTSC (1 ms: a back-off loop costs few traps) */
+#define VMM_TCG_SLICE_NS   2000000u /* a vCPU waiting this long for the CPU makes the running one yield */
 #define VMM_TCG_REASON_LEN VMM_KVM_REASON_LEN
 
 struct vmm_tcg_vm;
@@ -89,8 +90,8 @@ void *vmm_tcg_gpa(struct vmm_tcg_vm *vm, uint64_t gpa, uint64_t len);
  * CPL-3 set (vmm_kvm_user_sregs()).  Code segments of DPL 0 are entered as the VMM's CPL-3 segments (the layer runs
  * all guest code at CPL 3, see above).  Returns 0 and *out, or -errno (-EEXIST for a used id, -EINVAL for a state
  * Unicorn refuses). */
-int vmm_tcg_vcpu_create(struct vmm_tcg_vm *vm, uint32_t id, const struct vmm_regs *regs,
-			const struct vmm_sregs *sregs, struct vmm_tcg_vcpu **out);
+int vmm_tcg_vcpu_create(struct vmm_tcg_vm *vm, uint32_t id, const struct vmm_regs *regs, const struct vmm_sregs *sregs,
+			struct vmm_tcg_vcpu **out);
 
 /* Destroys a vCPU (its thread must have left vmm_tcg_vcpu_run()).  NULL is a no-op. */
 void vmm_tcg_vcpu_destroy(struct vmm_tcg_vcpu *vcpu);
@@ -101,8 +102,8 @@ void vmm_tcg_vcpu_destroy(struct vmm_tcg_vcpu *vcpu);
 int vmm_tcg_vcpu_run(struct vmm_tcg_vcpu *vcpu, struct vmm_kvm_exit *exit);
 
 /* Completions, as the kvm ones: the PVALIDATE result (RAX = rc, RFLAGS.CF = no_update; unanswered:
- * SNPEMU_PVALIDATE_FAIL_INPUT) and the RMPADJUST result (RAX = rc; unanswered: SNPEMU_PVALIDATE_FAIL_INPUT).  -EINVAL if the
- * last exit was not of that kind. */
+ * SNPEMU_PVALIDATE_FAIL_INPUT) and the RMPADJUST result (RAX = rc; unanswered: SNPEMU_PVALIDATE_FAIL_INPUT).  -EINVAL
+ * if the last exit was not of that kind. */
 int vmm_tcg_complete_pvalidate(struct vmm_tcg_vcpu *vcpu, uint32_t rc, bool no_update);
 int vmm_tcg_complete_rmpadjust(struct vmm_tcg_vcpu *vcpu, uint32_t rc);
 

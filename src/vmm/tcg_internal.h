@@ -37,7 +37,7 @@ struct vmm_tcg_vcpu {
 	struct vmm_tcg_vm *vm;
 	uint32_t id;
 	uc_engine *uc;
-	uc_hook hooks[5];
+	uc_hook hooks[6];
 	unsigned int nhooks;
 	struct vmm_kvm_exit *exit; /* where the hooks put the exit of the current run */
 	bool exited;		   /* a hook filled *exit and stopped emulation */
@@ -50,6 +50,7 @@ struct vmm_tcg_vcpu {
 	uc_context *ctx; /* scratch for reset_exception_state() */
 	uint64_t entries;
 	atomic_bool stop;
+	atomic_bool yield; /* leave guest code at the next translation block (hook_block) */
 };
 
 /* tcg_vm.c */

@@ -86,19 +86,39 @@ static void exception(struct vmm_tcg_vcpu *vcpu, uint32_t vector, uint64_t error
 	stop_with(vcpu, VMM_KVM_EXIT_EXCEPTION);
 }
 
+/* Whether the instruction at rip stores to its memory operand: the store forms of MOV (88/89 r/m,reg; C6/C7 r/m,imm;
+ * 0F 11 / 0F 29 / 0F 7F / 66 0F D6 SSE stores), after legacy and REX prefixes.  Used for a not-present #PF, whose
+ * W bit Unicorn does not report; other instructions count as reads. */
+static bool stores_to_memory(struct vmm_tcg_vcpu *vcpu, uint64_t rip)
+{
+	uint8_t b[16];
+	unsigned int n = read_code(vcpu, rip, b, sizeof(b)), i = 0;
+	while (i < n &&
+	       (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xF2 || b[i] == 0xF3 || b[i] == 0xF0 || (b[i] & 0xF0) == 0x40))
+		i++;
+	if (i >= n)
+		return false;
+	if (b[i] == 0x88 || b[i] == 0x89 || b[i] == 0xC6 || b[i] == 0xC7)
+		return true;
+	return b[i] == 0x0F && i + 1 < n &&
+	       (b[i + 1] == 0x11 || b[i + 1] == 0x29 || b[i + 1] == 0x7F || b[i + 1] == 0xD6);
+}
+
 /* The #PF error code for an access to va, rebuilt from the page tables (Unicorn does not expose the CPU's): P when
  * the translation exists (then the fault was a permission one: W if the page is read-only, as a read would not have
- * faulted), U at CPL 3, I/D when va is the instruction pointer. */
+ * faulted), W for a store to a page not present, U at CPL 3, I/D when va is the instruction pointer. */
 static uint64_t pf_error_code(struct vmm_tcg_vcpu *vcpu, uint64_t va, bool write, bool fetch)
 {
 	struct vmm_tcg_walk w;
+	uint64_t rip = reg(vcpu, UC_X86_REG_RIP);
 	uint64_t code = cpl(vcpu) == 3 ? PF_U : 0;
 	bool present = vmm_tcg_walk(vcpu->vm, reg(vcpu, UC_X86_REG_CR3), va, &w) == 0 && w.present;
+	fetch = fetch || va == rip;
 	if (present)
 		code |= PF_P | (!w.writable && (!(code & PF_U) || w.user) ? PF_W : 0);
-	else if (write)
+	else if (write || (!fetch && stores_to_memory(vcpu, rip)))
 		code |= PF_W;
-	if (fetch || va == reg(vcpu, UC_X86_REG_RIP))
+	if (fetch)
 		code |= PF_I;
 	return code;
 }
@@ -204,6 +224,15 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int
 	return false;
 }
 
+/* At the start of every translation block: leave guest code when asked to (the CPU lock's slice, a stop request). */
+static void hook_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+	struct vmm_tcg_vcpu *vcpu = user;
+	(void)address, (void)size;
+	if (atomic_load_explicit(&vcpu->yield, memory_order_relaxed) && atomic_exchange(&vcpu->yield, false))
+		uc_emu_stop(uc);
+}
+
 static int uc_to_errno(uc_err e)
 {
 	return e == UC_ERR_OK ? 0 : e == UC_ERR_NOMEM ? -ENOMEM : -EINVAL;
@@ -222,6 +251,8 @@ static int add_hooks(struct vmm_tcg_vcpu *vcpu)
 	if (!e)
 		e = uc_hook_add(uc, &vcpu->hooks[vcpu->nhooks++], UC_HOOK_INSN, (void *)hook_in, vcpu, 1, 0,
 				UC_X86_INS_IN);
+	if (!e)
+		e = uc_hook_add(uc, &vcpu->hooks[vcpu->nhooks++], UC_HOOK_BLOCK, (void *)hook_block, vcpu, 1, 0);
 	if (!e)
 		e = uc_hook_add(uc, &vcpu->hooks[vcpu->nhooks++], UC_HOOK_MEM_UNMAPPED, (void *)hook_unmapped, vcpu, 1,
 				0);
@@ -310,8 +341,8 @@ int vmm_tcg_vcpu_get_sregs(struct vmm_tcg_vcpu *vcpu, struct vmm_sregs *s)
 	segment_from_gdt(vcpu, gdtr.base, (uint16_t)reg(vcpu, UC_X86_REG_GS), &s->gs);
 	s->fs.base = reg(vcpu, UC_X86_REG_FS_BASE);
 	s->gs.base = reg(vcpu, UC_X86_REG_GS_BASE);
-	s->tr = (struct vmm_segment){
-	    tr.selector, (uint16_t)(((tr.flags >> 8) & 0xFF) | ((tr.flags >> 20) & 0xF) << 8), tr.limit, tr.base};
+	s->tr = (struct vmm_segment){tr.selector, (uint16_t)(((tr.flags >> 8) & 0xFF) | ((tr.flags >> 20) & 0xF) << 8),
+				     tr.limit, tr.base};
 	s->ldtr = (struct vmm_segment){ldtr.selector, 0, ldtr.limit, ldtr.base};
 	s->gdtr = (struct vmm_dtable){gdtr.base, (uint16_t)gdtr.limit};
 	s->idtr = (struct vmm_dtable){idtr.base, (uint16_t)idtr.limit};
@@ -413,8 +444,8 @@ int vmm_tcg_vcpu_set_sregs(struct vmm_tcg_vcpu *vcpu, const struct vmm_sregs *s)
 	return load_data_segments(vcpu, s);
 }
 
-int vmm_tcg_vcpu_create(struct vmm_tcg_vm *vm, uint32_t id, const struct vmm_regs *regs,
-			const struct vmm_sregs *sregs, struct vmm_tcg_vcpu **out)
+int vmm_tcg_vcpu_create(struct vmm_tcg_vm *vm, uint32_t id, const struct vmm_regs *regs, const struct vmm_sregs *sregs,
+			struct vmm_tcg_vcpu **out)
 {
 	if (id >= VMM_KVM_MAX_VCPUS || !regs)
 		return -EINVAL;
@@ -536,7 +567,7 @@ int vmm_tcg_vcpu_run(struct vmm_tcg_vcpu *vcpu, struct vmm_kvm_exit *exit)
 			exit->internal.data[0] = reg(vcpu, UC_X86_REG_RIP);
 			return 0;
 		}
-		/* stopped (vmm_tcg_vcpu_request_stop): go round */
+		/* yielded (the CPU lock's slice) or stopped: go round */
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include <snpemu/abi/le.h>
 
@@ -201,20 +202,27 @@ int vmm_tcg_walk(struct vmm_tcg_vm *vm, uint64_t cr3, uint64_t va, struct vmm_tc
 }
 
 /*
- * The CPU lock.  vm->cpu_owner runs guest code until its next exit; the tickets hand the CPU to the vCPUs in the
- * order they asked for it, so a vCPU that exits and comes back waits behind the others.  No preemption: Unicorn
- * stopped from another thread (uc_emu_stop) resumes from the start of the interrupted translation block, so
- * instructions already executed in it would run twice (measured: `lock inc` counts exceeding the iterations).  A
- * vCPU that spins in guest code without ever exiting therefore keeps the CPU; the guest runtime's waits all exit
- * (VMGEXIT), as an SEV guest's waits do.
+ * The CPU lock.  vm->cpu_owner runs guest code; the tickets hand the CPU to the vCPUs in the order they asked for it.
+ * A vCPU that has waited VMM_TCG_SLICE_NS asks the owner to yield: the owner's UC_HOOK_BLOCK hook (tcg_vcpu.c) stops
+ * emulation at the start of its next translation block, where the PC is exact.  (uc_emu_stop from another thread
+ * is not: Unicorn resumes from the start of the interrupted block, so instructions run twice, measured with `lock
+ * inc` counts.)  So a vCPU spinning in guest code without exits cannot starve the one it waits for.
  */
 void vmm_tcg_cpu_acquire(struct vmm_tcg_vcpu *vcpu)
 {
 	struct vmm_tcg_vm *vm = vcpu->vm;
 	pthread_mutex_lock(&vm->lock);
 	uint64_t ticket = vm->cpu_next_ticket++;
-	while (vm->cpu_owner || vm->cpu_serving != ticket)
-		pthread_cond_wait(&vm->cpu_free, &vm->lock);
+	while (vm->cpu_owner || vm->cpu_serving != ticket) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t ns = (uint64_t)ts.tv_nsec + VMM_TCG_SLICE_NS;
+		ts.tv_sec += (time_t)(ns / 1000000000u);
+		ts.tv_nsec = (long)(ns % 1000000000u);
+		if (pthread_cond_timedwait(&vm->cpu_free, &vm->lock, &ts) == ETIMEDOUT && vm->cpu_owner &&
+		    vm->cpu_serving == ticket)
+			atomic_store(&vm->cpu_owner->yield, true);
+	}
 	vm->cpu_serving++;
 	vm->cpu_owner = vcpu;
 	pthread_mutex_unlock(&vm->lock);
@@ -231,12 +239,8 @@ void vmm_tcg_cpu_release(struct vmm_tcg_vcpu *vcpu)
 
 void vmm_tcg_vcpu_request_stop(struct vmm_tcg_vcpu *vcpu)
 {
-	struct vmm_tcg_vm *vm = vcpu->vm;
 	atomic_store(&vcpu->stop, true);
-	pthread_mutex_lock(&vm->lock);
-	if (vm->cpu_owner == vcpu)
-		uc_emu_stop(vcpu->uc);
-	pthread_mutex_unlock(&vm->lock);
+	atomic_store(&vcpu->yield, true); /* out of guest code at the next block (see the CPU lock) */
 }
 
 void vmm_tcg_vcpu_clear_stop(struct vmm_tcg_vcpu *vcpu)

@@ -20,6 +20,11 @@ $(O)/bench/kvm_io.o: CPPFLAGS += -DKVM_GUEST_DIR=\"$(abspath $(O))/guests/tests/
 ifeq ($(HAVE_UNICORN),1)
 TESTS += vmm/test_tcg
 TSAN_TESTS += vmm/test_tcg
+# Every guest program end to end on the tcg backend (the guest library's real-instruction `snp` platform).
+TESTS += vmm/test_programs_tcg
+TSAN_TESTS += vmm/test_programs_tcg
+$(O)/tests/vmm/test_programs_tcg: $(O)/tests/vmm/program_run.o
+$(O)/tests/vmm/test_programs_tcg.o: CPPFLAGS += -Itests/vmm
 endif
 # libsnpemu holds no guest program and no unprefixed symbol (nm over the built libraries).
 TESTS += vmm/test_lib_symbols
