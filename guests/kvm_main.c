@@ -67,6 +67,8 @@ int gst_rt_main(uint32_t cpu_id, uint64_t arg)
 	tcb->canary = (rt_rdtsc() * 0x9E3779B97F4A7C15ull ^ (uint64_t)cpu_id << 56) & ~0xFFull;
 	rt_wrmsr(MSR_FS_BASE, (uint64_t)(uintptr_t)tcb);
 
+	if (cpu_id == 0)
+		gst_rt_entry_arg = arg; /* the APs' VMSAs carry it (gst_start_aps) */
 	uint64_t boot_gpa = arg & 0xFFFFF000u;
 	if (boot_gpa < SNPEMU_IMAGE_GPA || boot_gpa % 4096u)
 		return (int)SNPEMU_STATUS_BAD_BOOT;

@@ -310,10 +310,16 @@ static void kvm_run_vcpu(struct vmm_vcpu *v)
 static int kvm_start_vcpu(struct vmm_vcpu *v)
 {
 	struct kvm_backend_vm *kb = v->vm->backend_vm;
-	const struct vmm_regs regs = {.rip = kb->entry, .rdi = v->id, .rsi = kb->arg, .rflags = 2};
-	/* At CPL 3 (emulate_privileged() says why). */
-	struct vmm_sregs sregs;
-	int rc = vmm_kvm_user_sregs(kb->kvm, v->id, &sregs);
+	struct vmm_regs regs;
+	struct vmm_sregs vmsa_sregs, sregs;
+	bool have_sregs;
+	int rc = vmm_x86_entry_state(v, kb->entry, kb->arg, &regs, &vmsa_sregs, &have_sregs);
+	if (rc)
+		return rc;
+	/* At CPL 3 (x86_exits.c, emulate_privileged(), says why): a VMSA's own segments only where they are CPL 3. */
+	rc = vmm_kvm_user_sregs(kb->kvm, v->id, &sregs);
+	if (!rc && have_sregs && (vmsa_sregs.cs.attrib >> 5 & 3u) == 3u)
+		sregs = vmsa_sregs;
 	if (!rc && !v->backend_vcpu) {
 		struct vmm_kvm_vcpu *kv;
 		rc = vmm_kvm_vcpu_create(kb->kvm, v->id, &regs, &sregs, &kv);

@@ -10,8 +10,8 @@
  * Time: the virtual TSC (tcg.h) at VMM_TCG_TSC_KHZ, passed to the guest as its TSC frequency; a run never reads the
  * host clock from guest code, so with one vCPU and a --seed two runs execute the same instructions.
  *
- * vCPUs: the BSP at the ELF entry with RDI = 0; an AP on AP creation at the same entry with RDI = its APIC ID (the
- * kvm backend's protocol).
+ * vCPUs: the BSP at the ELF entry with RDI = 0; an AP on AP creation from the registers of its VMSA
+ * (vmm_x86_entry_state).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -188,11 +188,17 @@ static void tcg_run_vcpu(struct vmm_vcpu *v)
 static int tcg_start_vcpu(struct vmm_vcpu *v)
 {
 	struct tcg_backend_vm *tb = v->vm->backend_vm;
-	const struct vmm_regs regs = {.rip = tb->entry, .rdi = v->id, .rsi = tb->arg, .rflags = 2};
+	struct vmm_regs regs;
+	struct vmm_sregs sregs;
+	bool have_sregs;
 	if (v->backend_vcpu)
 		return 0;
+	int rc = vmm_x86_entry_state(v, tb->entry, tb->arg, &regs, &sregs, &have_sregs);
+	if (rc)
+		return rc;
 	struct vmm_tcg_vcpu *tv;
-	int rc = vmm_tcg_vcpu_create(tb->tcg, v->id, &regs, NULL, &tv); /* NULL: the CPL-3 segments */
+	/* without the VMSA's segments: the CPL-3 set (NULL); with them, entered at CPL 3 all the same (tcg.h) */
+	rc = vmm_tcg_vcpu_create(tb->tcg, v->id, &regs, have_sregs ? &sregs : NULL, &tv);
 	if (!rc)
 		v->backend_vcpu = tv;
 	return rc;

@@ -308,3 +308,22 @@ bool vmm_x86_handle_exit(const struct vmm_x86_cpu *c, struct vmm_vcpu *v, const 
 	}
 	}
 }
+
+#define SEG_PRESENT (1u << 7) /* VMCB segment attribute P (struct vmm_segment) */
+
+int vmm_x86_entry_state(struct vmm_vcpu *v, uint64_t entry, uint64_t arg, struct vmm_regs *regs,
+			struct vmm_sregs *sregs, bool *have_sregs)
+{
+	*have_sregs = false;
+	if (v->id == 0 || !v->ap_vmsa_gpa) {
+		*regs = (struct vmm_regs){.rip = entry, .rdi = v->id, .rsi = arg, .rflags = 2};
+		return 0;
+	}
+	/* The VMSA is the guest's page; the VMM reads it as the firmware does when it runs the vCPU. */
+	const uint8_t *vmsa = vmm_guest_ptr(v->vm, v->ap_vmsa_gpa, VMM_KVM_VMSA_SIZE, VMM_ACCESS_GUEST, NULL);
+	if (!vmsa)
+		return -EFAULT;
+	vmm_kvm_regs_from_vmsa(vmsa, regs, sregs);
+	*have_sregs = (sregs->cs.attrib & SEG_PRESENT) != 0;
+	return 0;
+}

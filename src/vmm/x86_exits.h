@@ -40,4 +40,13 @@ struct vmm_x86_cpu {
  * ends (the VM stops, or an AP's program returned). */
 bool vmm_x86_handle_exit(const struct vmm_x86_cpu *c, struct vmm_vcpu *v, const struct vmm_kvm_exit *e);
 
+/* The state vCPU v starts in on kvm and tcg.  The BSP, or an AP without a VMSA: RIP = entry, RDI = its index,
+ * RSI = arg (the entry protocol of guests/kvm_main.c), the backend's long-mode system registers (*have_sregs false).
+ * An AP created with a VMSA (v->ap_vmsa_gpa): the general registers, RIP and RFLAGS of that VMSA, as hardware
+ * starts it, and its segments, descriptor tables, control registers and EFER when it carries them (a present CS:
+ * *have_sregs true); a VMSA without segment state keeps the backend's.  Returns 0, or -EFAULT when the VMSA is not
+ * in guest RAM. */
+int vmm_x86_entry_state(struct vmm_vcpu *v, uint64_t entry, uint64_t arg, struct vmm_regs *regs,
+			struct vmm_sregs *sregs, bool *have_sregs);
+
 #endif

@@ -120,6 +120,8 @@ static void test_tcg_psc(void **state)
 	free_run(r);
 }
 
+/* The APs start from the VMSAs the runtime builds (RIP, RDI = the AP's index, RSI = the boot argument): an AP
+ * started with the wrong index would run the BSP's program and the join would fail. */
 static void test_tcg_smp(void **state)
 {
 	(void)state;
