@@ -1,34 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The VMM's kvm backend: the guest program runs as real x86-64 code in a KVM VM (src/vmm/kvm.h) whose RAM is the
- * VMM's guest memory (vm->mem: the memory the engine and the firmware model see), and every exit goes where it
- * goes on sim:
- *   VMGEXIT doorbell      -> vmm_vcpu_vmgexit(): the engine + the one exit handler (exits.c), as sim does
- *   RDMSR/WRMSR GHCB MSR  -> the engine vCPU's GHCB MSR (hv_vcpu_get/set_ghcb_msr): the engine keeps the only copy
- *   RDMSR SEV status MSR  -> SEV | SEV-ES (| SNP) as the VM type says (APM vol 2, SEV_STATUS 0xC0010131)
- *   PVALIDATE doorbell    -> fw_rmp_pvalidate(), with sim's mapping of its results
- *   console/exit/debug/export port IO -> vmm_handle_port(), the engine's IO exits' handler
- *   exception report      -> "guest exception on vCPU n: <vector, error code, RIP>", the VM stops
- *                            (SNPEMU_STATUS_EXCEPTION + vector; statuses: <snpemu/abi/runtime.h>)
- *   SHUTDOWN, INTERNAL_ERROR, FAIL_ENTRY, others -> a message and a stop with SNPEMU_STATUS_HOST_ERROR
- *   HLT                   -> an AP whose program returned stops (as on sim); the BSP halting stops the VM
- *                            (SNPEMU_STATUS_HALTED)
+ * VMM's guest memory (vm->mem: the memory the engine and the firmware model see).  Every exit goes to the handler
+ * it shares with the tcg backend (x86_exits.c: the map of exits, and the trap-and-emulate of CPL-3 code).
  *
- * CPL 3: the programs run at CPL 3 and the VMM emulates their privileged instructions (emulate_privileged()):
- * hosts whose KVM emulates ring-0 guest code (PVM: ~1 us per instruction, no SSE) run CPL-3 code natively.  The
- * ports the programs talk to the VMM through (the doorbells, console, exit, debug) are open in the TSS I/O
- * permission bitmap (kvm_x86.c), so their IN/OUT exits directly as an IO exit (about half the cost of the #GP trap
- * on PVM); they land in the same handlers as the emulated instructions: the VMGEXIT doorbell in
- * vmm_vcpu_vmgexit(), PVALIDATE in pvalidate() (RAX/RCX/RDX in, RAX and RFLAGS.CF out: the low level writes them,
- * vmm_kvm_complete_pvalidate()), port IO in vmm_handle_port(); and count alike in exits_to_vmm (the VMGEXIT
- * doorbell as on sim, where the engine counts the exits it hands the VMM).  Any other port #GPs as before.
+ * CPL 3: the programs run at CPL 3 and the VMM emulates their privileged instructions: hosts whose KVM emulates
+ * ring-0 guest code (PVM: ~1 us per instruction, no SSE) run CPL-3 code natively.  The ports the programs talk to
+ * the VMM through (the doorbells, console, exit, debug) are open in the TSS I/O permission bitmap (kvm_x86.c), so
+ * their IN/OUT exits directly as an IO exit (about half the cost of the #GP trap on PVM); they land in the same
+ * handlers as the emulated instructions, and count alike in exits_to_vmm.  Any other port #GPs.
  *
- * vCPUs: the BSP at the ELF entry; an AP on AP creation (the engine's AP handler, vm_snp.c) at the same entry with
- * RDI = its APIC ID.  The VMSA the guest wrote is validated by the engine but its registers are not loaded: the
- * programs' VMSAs carry no runnable state (storm leaves RIP 0, none sets RSP, CR3 or segments) and guests/rt's
- * entry protocol gives every vCPU its stack from its index, which a VMSA cannot express.  Entry registers (the
- * protocol of guests/rt/rt_abi.h and guests/kvm_main.c): RDI = vCPU index, RSI = SNPEMU_BOOT_INFO_GPA | guest TSC
- * kHz << 32.
+ * vCPUs: the BSP at the ELF entry; an AP on AP creation (the engine's AP handler, vm_snp.c) from its VMSA
+ * (vmm_x86_entry_state; a VMSA's segments are used where they are CPL 3).  Entry registers (the protocol of
+ * guests/kvm_main.c): RDI = vCPU index, RSI = SNPEMU_BOOT_INFO_GPA | guest TSC kHz << 32.
  *
  * Stopping: vmm_vm_stop() wakes the run loop, which asks every started vCPU to stop
  * (vmm_kvm_vcpu_request_stop + a no-op signal that interrupts KVM_RUN; parked APs wake on the VM's condition)

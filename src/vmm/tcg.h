@@ -15,7 +15,7 @@
  *   - RDMSR/WRMSR: UC_HOOK_INSN refuses them (UC_ERR_HOOK) and TCG ignores unknown MSRs at CPL 0 (WRMSR dropped,
  *     RDMSR reads 0), so no hook would see a CPL-0 GHCB MSR access.  Every vCPU therefore runs its code at CPL 3,
  *     where RDMSR/WRMSR, HLT, CLI/STI and IN/OUT to ports the TSS I/O bitmap keeps closed raise #GP: an exception
- *     exit the VMM emulates (kvm_backend.c, the same code as for the kvm backend, which runs programs at CPL 3 for
+ *     exit the VMM emulates (x86_exits.c, the same code as for the kvm backend, which runs programs at CPL 3 for
  *     other reasons).  Nothing the guest does to an MSR can escape that.
  *   - exceptions: Unicorn does not deliver exceptions through the guest's IDT; UC_HOOK_INTR sees the vector and
  *     this layer reports VMM_KVM_EXIT_EXCEPTION with the vector, RIP, CS, RFLAGS, RSP and CR2 the CPU holds at the
