@@ -3,6 +3,8 @@
 BENCHES += attest_verify hv_vmgexit fw_bench kvm_io hv_psc
 # kvm backend: GHCB NAE / MSR-protocol round trips against a bare KVM IO exit, sim side by side (issue 7).
 BENCHES += kvm_nae
+# The sim dirty log: cost per write-faulted page, pages/s tracked (issue 11).
+BENCHES += vmm_dirty
 # tcg backend: a CPUID NAE round trip through `rep vmmcall` on Unicorn vs sim vs hardware; guest instructions/s vs
 # native (issue 14).  Where libunicorn is installed.
 ifeq ($(HAVE_UNICORN),1)

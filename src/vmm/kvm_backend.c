@@ -14,9 +14,11 @@
  * (vmm_x86_entry_state; a VMSA's segments are used where they are CPL 3).  Entry registers (the protocol of
  * guests/kvm_main.c): RDI = vCPU index, RSI = SNPEMU_BOOT_INFO_GPA | guest TSC kHz << 32.
  *
- * Stopping: vmm_vm_stop() wakes the run loop, which asks every started vCPU to stop
- * (vmm_kvm_vcpu_request_stop + a no-op signal that interrupts KVM_RUN; parked APs wake on the VM's condition)
- * and joins every thread before returning.
+ * The backend interface (src/vmm/backend.h): create = the KVM VM over vm->mem and the program's ELF loaded at its
+ * link address; start_vcpu = a KVM vCPU at the entry; run_vcpu = the KVM_RUN loop below; kick = a sticky stop
+ * request (vmm_kvm_vcpu_request_stop) plus a no-op signal that interrupts KVM_RUN, after which the vCPU stops at
+ * its pause point (vmm_vcpu_pause_point) or ends when the VM stops; save/restore_vcpu = KVM's registers plus the
+ * engine's GHCB MSR; the dirty log = KVM_GET_DIRTY_LOG (kvm_dirty.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -40,6 +42,11 @@ struct kvm_backend_vm {
 	uint64_t entry; /* the program ELF's entry point */
 	uint64_t arg;	/* every vCPU's boot argument (RSI): SNPEMU_BOOT_INFO_GPA | guest TSC kHz << 32 */
 };
+
+static struct vmm_kvm_vm *kvm_of(struct vmm_vm *vm)
+{
+	return ((struct kvm_backend_vm *)vm->backend_vm)->kvm;
+}
 
 static struct vmm_kvm_vcpu *kvcpu(struct vmm_vcpu *v)
 {
@@ -350,21 +357,20 @@ static int kvm_restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 	return rc;
 }
 
-static int kvm_no_dirty_log(struct vmm_vm *vm)
+/* KVM's dirty log (kvm_dirty.c): the guest's writes; the VMM's own writes through vm->mem are not in it. */
+static int kvm_dirty_log_start(struct vmm_vm *vm)
 {
-	(void)vm;
-	return -ENOTSUP;
+	return vmm_kvm_dirty_log(kvm_of(vm), true);
 }
 
-static int kvm_no_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
+static int kvm_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
 {
-	(void)vm, (void)bitmap, (void)words;
-	return -ENOTSUP;
+	return vmm_kvm_dirty_log_get(kvm_of(vm), bitmap, words);
 }
 
-static void kvm_no_dirty_log_stop(struct vmm_vm *vm)
+static void kvm_dirty_log_stop(struct vmm_vm *vm)
 {
-	(void)vm;
+	vmm_kvm_dirty_log(kvm_of(vm), false);
 }
 
 const struct vmm_backend vmm_backend_kvm = {
@@ -383,7 +389,7 @@ const struct vmm_backend vmm_backend_kvm = {
     .resume_all = vmm_vcpus_resume,
     .save_vcpu = kvm_save_vcpu,
     .restore_vcpu = kvm_restore_vcpu,
-    .dirty_log_start = kvm_no_dirty_log,
-    .dirty_log_get = kvm_no_dirty_log_get,
-    .dirty_log_stop = kvm_no_dirty_log_stop,
+    .dirty_log_start = kvm_dirty_log_start,
+    .dirty_log_get = kvm_dirty_log_get,
+    .dirty_log_stop = kvm_dirty_log_stop,
 };
