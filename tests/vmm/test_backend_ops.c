@@ -109,7 +109,7 @@ static void pause_save_restore(enum vmm_backend_kind backend)
 	assert_int_equal(st.id, 0);
 	assert_int_equal(st.ghcb_msr, SNPEMU_GHCB_GPA(0));
 	assert_int_equal(st.ap_state, VMM_AP_RUNNING);
-	if (backend == VMM_BACKEND_KVM) {
+	if (backend == VMM_BACKEND_KVM || backend == VMM_BACKEND_TCG) {
 		/* Registers too: the ticker runs at CPL 3 in its image. */
 		assert_true(st.valid & VMM_VCPU_STATE_REGS);
 		assert_true(st.valid & VMM_VCPU_STATE_SREGS);
@@ -271,12 +271,24 @@ static void test_kvm_dirty_log(void **state)
 	dirty_log(VMM_BACKEND_KVM);
 }
 
+/* tcg: paused at its exit loop (a kick makes the vCPU leave guest code at the next translation block). */
+static void test_tcg_pause_save_restore(void **state)
+{
+	(void)state;
+#ifdef SNPEMU_HAVE_TCG
+	pause_save_restore(VMM_BACKEND_TCG);
+#else
+	print_message("[ SKIP     ] the tcg backend is not built (no libunicorn)\n");
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_chooser),	  cmocka_unit_test(test_sim_pause_save_restore),
 	    cmocka_unit_test(test_sim_dirty_log), cmocka_unit_test(test_kvm_pause_save_restore),
-	    cmocka_unit_test(test_kvm_dirty_log),
+	    cmocka_unit_test(test_kvm_dirty_log), cmocka_unit_test(test_tcg_pause_save_restore),
 	};
 	return cmocka_run_group_tests_name("vmm/backend_ops", tests, NULL, NULL);
 }
