@@ -96,6 +96,10 @@ struct vmm_kvm_vcpu {
 	atomic_bool stop;
 };
 
+/* kvm_vm.c: a one-line reason into reason[len] (nothing when reason is NULL or len 0); the kvm and tcg lower
+ * layers' way of saying why they refused. */
+void vmm_x86_reason(char *reason, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* kvm_x86.c: long-mode setup. */
 
 /* Writes page tables, GDT, IDT, exception stubs and TSSs into ram (ram_size bytes, a checked configuration). */

@@ -5,7 +5,6 @@
  * one vCPU's guest code at a time.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,19 +15,6 @@
 
 #include "vmm/tcg_internal.h"
 
-static void say(char *reason, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(char *reason, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!reason || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(reason, len, fmt, ap);
-	va_end(ap);
-}
-
 int vmm_tcg_probe(char *reason, size_t len)
 {
 	unsigned int major = 0, minor = 0;
@@ -36,12 +22,12 @@ int vmm_tcg_probe(char *reason, size_t len)
 
 	uc_version(&major, &minor);
 	if (major != 2) {
-		say(reason, len, "tcg: libunicorn %u.%u, need 2.x", major, minor);
+		vmm_x86_reason(reason, len, "tcg: libunicorn %u.%u, need 2.x", major, minor);
 		return -ENOTSUP;
 	}
 	uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &uc);
 	if (e != UC_ERR_OK) {
-		say(reason, len, "tcg: uc_open(x86-64): %s", uc_strerror(e));
+		vmm_x86_reason(reason, len, "tcg: uc_open(x86-64): %s", uc_strerror(e));
 		return e == UC_ERR_NOMEM ? -ENOMEM : -ENOTSUP;
 	}
 	uc_close(uc);
@@ -103,17 +89,18 @@ int vmm_tcg_vm_create(const struct vmm_tcg_vm_config *cfg, struct vmm_tcg_vm **o
 {
 	uint64_t ram_size = cfg && cfg->ram_size ? cfg->ram_size : VMM_KVM_RAM_DEFAULT;
 	if (ram_size < VMM_KVM_RAM_MIN || ram_size > VMM_KVM_RAM_MAX || ram_size % VMM_KVM_RAM_ALIGN) {
-		say(reason, len, "tcg: RAM size %llu is not a multiple of 2 MiB in [4 MiB, 4 GiB]",
-		    (unsigned long long)ram_size);
+		vmm_x86_reason(reason, len, "tcg: RAM size %llu is not a multiple of 2 MiB in [4 MiB, 4 GiB]",
+			       (unsigned long long)ram_size);
 		return -EINVAL;
 	}
 	struct vmm_tcg_vm *vm = calloc(1, sizeof(*vm));
 	if (!vm) {
-		say(reason, len, "tcg: out of memory");
+		vmm_x86_reason(reason, len, "tcg: out of memory");
 		return -ENOMEM;
 	}
 	if (vmm_tcg_find_old_exception(&vm->old_exception_offset)) {
-		say(reason, len, "tcg: cannot locate the CPU's exception state in this libunicorn's context layout");
+		vmm_x86_reason(reason, len,
+			       "tcg: cannot locate the CPU's exception state in this libunicorn's context layout");
 		free(vm);
 		return -ENOTSUP;
 	}
@@ -127,8 +114,8 @@ int vmm_tcg_vm_create(const struct vmm_tcg_vm_config *cfg, struct vmm_tcg_vm **o
 		    mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (ram == MAP_FAILED) {
 			int e = errno;
-			say(reason, len, "tcg: cannot map %llu bytes of guest RAM: %s", (unsigned long long)ram_size,
-			    strerror(e));
+			vmm_x86_reason(reason, len, "tcg: cannot map %llu bytes of guest RAM: %s",
+				       (unsigned long long)ram_size, strerror(e));
 			free(vm);
 			return -e;
 		}
