@@ -17,3 +17,8 @@ $(BENCH_SUITES:%=$(O)/bench/%): $(O)/bench/%: $(O)/bench/%.o $(O)/bench/main_%.o
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LIBS)
 # The sim dirty log: cost per write-faulted page, pages/s tracked (issue 11).
 BENCHES += vmm_dirty
+# tcg backend: a CPUID NAE round trip through `rep vmmcall` on Unicorn vs sim vs hardware; guest instructions/s vs
+# native (issue 14).  Where libunicorn is installed.
+ifeq ($(HAVE_UNICORN),1)
+BENCHES += tcg_nae
+endif

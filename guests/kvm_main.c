@@ -2,9 +2,12 @@
 /*
  * The kvm entry of every guest program: one source for all, the program picked per ELF by -DKVM_PROGRAM=<name>
  * (guests/guests.mk).  Each vCPU arrives from guests/rt/start.S with its index and the VMM's boot argument (the
- * kvm backend's protocol, src/vmm/kvm_backend.c): bits [31:0] the GPA of the boot information page, bits [63:32]
- * the guest TSC frequency in kHz (0 if unknown).  It sets up the vCPU's thread-control block, builds the guest
- * library's kvm platform and runs the program exactly as the sim backend does (gst_program_run).  The BSP's status ends
+ * kvm and tcg backends' protocol, src/vmm/kvm_backend.c and tcg_backend.c): bits [31:12] the GPA of the boot
+ * information page, bit 0 KVM_ARG_SNP_INSNS, bits [63:32] the guest TSC frequency in kHz (0 if unknown).  It sets up
+ * the vCPU's thread-control block, builds the guest library's platform and runs the program exactly as the sim
+ * backend does (gst_program_run).  The platform: with KVM_ARG_SNP_INSNS (the tcg backend, which executes the SNP
+ * instructions), the `snp` platform of real hardware (rep vmmcall, pvalidate, rmpadjust, the GHCB MSR); without
+ * (kvm, where a VM cannot execute them), the `kvm` platform's doorbells.  The BSP's status ends
  * the VM through rt_exit (SNPEMU_PORT_EXIT); an AP whose program returns just stops, as on sim.  The VMM runs this code
  * at CPL 3 and emulates its privileged instructions (rt_abi.h, "CPL 3"); nothing here depends on the level.
  */
@@ -23,6 +26,7 @@
 extern const struct gst_program KVM_THE_PROGRAM;
 
 #define MSR_FS_BASE	   0xC0000100u /* AMD APM vol 2, FS.base */
+#define KVM_ARG_SNP_INSNS  0x1u	       /* boot argument bit 0: the CPU executes the SNP instructions (tcg) */
 #define KVM_STATUS_SMASHED 0xEEEE0002u
 
 /*
@@ -63,15 +67,19 @@ int gst_rt_main(uint32_t cpu_id, uint64_t arg)
 	tcb->canary = (rt_rdtsc() * 0x9E3779B97F4A7C15ull ^ (uint64_t)cpu_id << 56) & ~0xFFull;
 	rt_wrmsr(MSR_FS_BASE, (uint64_t)(uintptr_t)tcb);
 
-	uint64_t boot_gpa = arg & 0xFFFFFFFFu;
+	if (cpu_id == 0)
+		gst_rt_entry_arg = arg; /* the APs' VMSAs carry it (gst_start_aps) */
+	uint64_t boot_gpa = arg & 0xFFFFF000u;
 	if (boot_gpa < SNPEMU_IMAGE_GPA || boot_gpa % 4096u)
 		return (int)SNPEMU_STATUS_BAD_BOOT;
 	const struct snpemu_boot_info *boot = (const struct snpemu_boot_info *)(uintptr_t)boot_gpa;
 	if (boot->magic != SNPEMU_BOOT_MAGIC || boot->mem_size <= boot_gpa)
 		return (int)SNPEMU_STATUS_BAD_BOOT;
 	struct gst_kvm_platform kp = {.ram_size = boot->mem_size, .tsc_khz = arg >> 32};
+	struct gst_snp_platform sp = {.tsc_khz = arg >> 32};
 	struct gst_platform plat;
-	if (gst_platform_kvm_init(&plat, &kp) != GST_OK)
+	int rc = arg & KVM_ARG_SNP_INSNS ? gst_platform_snp_init(&plat, &sp) : gst_platform_kvm_init(&plat, &kp);
+	if (rc != GST_OK)
 		return (int)SNPEMU_STATUS_BAD_BOOT;
 	int status = gst_program_run(&KVM_THE_PROGRAM, &plat, cpu_id, boot);
 	if (cpu_id != 0)

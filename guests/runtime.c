@@ -132,6 +132,8 @@ int gst_program_run(const struct gst_program *p, const struct gst_platform *plat
 	return p->bsp_main(&g);
 }
 
+uint64_t gst_rt_entry_arg;
+
 int gst_start_aps(struct gst_guest *g)
 {
 	for (uint32_t ap = 1; ap < g->boot->vcpus; ap++) {
@@ -140,7 +142,13 @@ int gst_start_aps(struct gst_guest *g)
 		if (!vmsa)
 			return gst_report_fail(g, "VMSA page", GST_EFAULT);
 		gst_memset(vmsa, 0, 4096);
-		le64_store(vmsa + 0x178, 0x100000); /* RIP: the program entry */
+		/* The AP's registers (kvm and tcg start it from them): the image's entry, RDI = its index, RSI = the
+		 * boot argument the BSP got (the entry protocol of guests/kvm_main.c); segments and control registers
+		 * are left to the VMM's long-mode set. */
+		le64_store(vmsa + SNP_VMSA_OFF_RIP, SNPEMU_IMAGE_GPA);
+		le64_store(vmsa + SNP_VMSA_OFF_RFLAGS, 2);
+		le64_store(vmsa + SNP_VMSA_OFF_RDI, ap);
+		le64_store(vmsa + SNP_VMSA_OFF_RSI, gst_rt_entry_arg);
 		le64_store(vmsa + SNP_VMSA_OFF_SEV_FEATURES, g->boot->sev_features);
 		int rc = gst_ap_create(&g->c, SVM_VMGEXIT_AP_CREATE, ap, vmsa_gpa, g->boot->sev_features);
 		if (rc)

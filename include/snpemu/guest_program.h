@@ -82,6 +82,9 @@ int gst_export(struct gst_guest *g, const void *data, uint32_t len);
 /* SNP AP creation for every AP of the VM (APIC IDs 1..vcpus-1): a VMSA page each (never 2 MiB-aligned, the
  * erratum) holding the program entry and the VM's SEV features, then AP_CREATE.  Returns 0 or gst_report_fail()'s 1. */
 int gst_start_aps(struct gst_guest *g);
+/* The boot argument the BSP entered with (set by the freestanding entry, guests/kvm_main.c; 0 on sim): the RSI of
+ * the VMSAs gst_start_aps() builds. */
+extern uint64_t gst_rt_entry_arg;
 /* An AP that is done parks in AP reset hold (MSR protocol) until the hypervisor wakes it.  Returns 1 on failure. */
 int gst_park(struct gst_guest *g);
 /* Wait until *counter reaches `want`; every iteration is a VMGEXIT so that the VMM can always stop us.  Returns 0,

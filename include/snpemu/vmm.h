@@ -37,13 +37,13 @@ struct vmm_program {
 	size_t elf_len;
 };
 
-enum vmm_backend_kind { VMM_BACKEND_AUTO = 0, VMM_BACKEND_SIM = 1, VMM_BACKEND_KVM = 2 };
+enum vmm_backend_kind { VMM_BACKEND_AUTO = 0, VMM_BACKEND_SIM = 1, VMM_BACKEND_KVM = 2, VMM_BACKEND_TCG = 3 };
 
 struct vmm_config {
 	const struct vmm_program *program; /* the guest program to run */
 	const char *const *args;	   /* its arguments (`snpemu run NAME -- ARGS...`), put in the boot page */
 	uint32_t nargs;
-	enum vmm_backend_kind backend; /* AUTO: kvm where /dev/kvm works, else sim */
+	enum vmm_backend_kind backend; /* AUTO: kvm where /dev/kvm works, else tcg (where built), else sim */
 	uint32_t vm_type;	       /* HV_VM_TYPE_SNP (default when 0) or HV_VM_TYPE_SEV_ES */
 	uint32_t vcpus;		       /* 1..SNPEMU_MAX_VCPUS (0 = 1) */
 	uint64_t mem_size;	       /* bytes (0 = 64 MiB); at least SNPEMU_MIN_MEM, a multiple of 2 MiB */

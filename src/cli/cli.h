@@ -98,10 +98,16 @@ enum {
 	CLI_OPT_STATS,
 	CLI_OPT_REPORT_VERSION,
 };
-#define CLI_OPTION_BACKEND                                                                \
-	{                                                                                 \
-		"backend", CLI_OPT_BACKEND, "sim|kvm|auto",                               \
-		    "where the guest runs (auto: kvm where /dev/kvm runs guests)", "auto" \
+#ifdef SNPEMU_HAVE_TCG
+#define CLI_BACKEND_NAMES "sim|kvm|tcg|auto"
+#define CLI_BACKEND_AUTO  "where the guest runs (auto: kvm where /dev/kvm runs guests, else tcg)"
+#else
+#define CLI_BACKEND_NAMES "sim|kvm|auto"
+#define CLI_BACKEND_AUTO  "where the guest runs (auto: kvm where /dev/kvm runs guests, else sim)"
+#endif
+#define CLI_OPTION_BACKEND                                                              \
+	{                                                                               \
+		"backend", CLI_OPT_BACKEND, CLI_BACKEND_NAMES, CLI_BACKEND_AUTO, "auto" \
 	}
 #define CLI_OPTION_PRODUCT                                                                              \
 	{                                                                                               \

@@ -155,7 +155,8 @@ int cli_vm_option(const struct cli_spec *spec, struct vmm_config *cfg, int key, 
 {
 	switch (key) {
 	case CLI_OPT_BACKEND:
-		return cli_parse_backend(v, &cfg->backend) ? cli_usage_error(spec, v, "not sim, kvm or auto") : 0;
+		return cli_parse_backend(v, &cfg->backend) ? cli_usage_error(spec, v, "not one of " CLI_BACKEND_NAMES)
+							   : 0;
 	case CLI_OPT_PRODUCT:
 		return fw_product_parse(v, &cfg->product)
 			   ? cli_usage_error(spec, v, "unknown product (genoa, milan or turin)")
@@ -186,7 +187,14 @@ int cli_parse_backend(const char *s, enum vmm_backend_kind *out)
 	static const struct {
 		const char *name;
 		enum vmm_backend_kind b;
-	} names[] = {{"sim", VMM_BACKEND_SIM}, {"kvm", VMM_BACKEND_KVM}, {"auto", VMM_BACKEND_AUTO}};
+	} names[] = {
+	    {"sim", VMM_BACKEND_SIM},
+	    {"kvm", VMM_BACKEND_KVM},
+#ifdef SNPEMU_HAVE_TCG
+	    {"tcg", VMM_BACKEND_TCG},
+#endif
+	    {"auto", VMM_BACKEND_AUTO},
+	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!strcmp(s, names[i].name)) {
 			*out = names[i].b;

@@ -54,7 +54,7 @@ static void run_programs_help(FILE *f)
 	for (const struct vmm_program *const *p = snpemu_programs(); *p; p++) {
 		bool marked = strstr((*p)->summary, "kvm only") != NULL;
 		fprintf(f, "  %-10s %s%s\n", (*p)->name, (*p)->summary,
-			!(*p)->sim_run && !marked ? " (kvm backend only)" : "");
+			!(*p)->sim_run && !marked ? " (kvm and tcg backends only)" : "");
 	}
 }
 

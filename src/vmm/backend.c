@@ -4,9 +4,12 @@
 
 #include "vmm/backend.h"
 
-/* Preference order for `auto`: real hardware virtualisation first. */
+/* Preference order for `auto`: real hardware virtualisation first, then real guest code on the CPU emulator. */
 static const struct vmm_backend *const backends[] = {
     &vmm_backend_kvm,
+#ifdef SNPEMU_HAVE_TCG
+    &vmm_backend_tcg,
+#endif
     &vmm_backend_sim,
 };
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))

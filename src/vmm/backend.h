@@ -157,6 +157,9 @@ struct vmm_backend {
 /* The backends built into this library. */
 extern const struct vmm_backend vmm_backend_sim;
 extern const struct vmm_backend vmm_backend_kvm;
+#ifdef SNPEMU_HAVE_TCG
+extern const struct vmm_backend vmm_backend_tcg; /* where libunicorn is installed (src/vmm/sources.mk) */
+#endif
 
 /* The chooser (backend.c), the one place that knows which backends exist.  For `kind` AUTO: the first backend in
  * preference order whose probe succeeds (with a one-line note on `note` unless it is NULL); for a named kind: that

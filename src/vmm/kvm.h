@@ -66,6 +66,7 @@ enum vmm_kvm_exit_kind {
 	VMM_KVM_EXIT_FAIL_ENTRY,     /* VM entry failed: fail_entry.* */
 	VMM_KVM_EXIT_INTR,	     /* KVM_RUN interrupted (signal or vmm_kvm_vcpu_request_stop()) */
 	VMM_KVM_EXIT_OTHER,	     /* any other KVM exit reason, in kvm_reason */
+	VMM_KVM_EXIT_RMPADJUST,	     /* tcg only: RMPADJUST (F3 0F 01 FE): rmpadjust.*; answered in RAX */
 };
 
 struct vmm_kvm_exit {
@@ -77,6 +78,11 @@ struct vmm_kvm_exit {
 			uint64_t page_size; /* SNPEMU_PVALIDATE_SIZE_*, unchecked: as the guest put it in RCX */
 			uint64_t validate;  /* as the guest put it in RDX */
 		} pvalidate;
+		struct {
+			uint64_t vaddr;
+			uint64_t page_size; /* RCX */
+			uint64_t attrs;	    /* RDX: target VMPL, permissions, VMSA bit */
+		} rmpadjust;
 		struct {
 			uint32_t index;
 			uint64_t value; /* WRMSR only */

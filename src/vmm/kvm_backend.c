@@ -1,34 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The VMM's kvm backend: the guest program runs as real x86-64 code in a KVM VM (src/vmm/kvm.h) whose RAM is the
- * VMM's guest memory (vm->mem: the memory the engine and the firmware model see), and every exit goes where it
- * goes on sim:
- *   VMGEXIT doorbell      -> vmm_vcpu_vmgexit(): the engine + the one exit handler (exits.c), as sim does
- *   RDMSR/WRMSR GHCB MSR  -> the engine vCPU's GHCB MSR (hv_vcpu_get/set_ghcb_msr): the engine keeps the only copy
- *   RDMSR SEV status MSR  -> SEV | SEV-ES (| SNP) as the VM type says (APM vol 2, SEV_STATUS 0xC0010131)
- *   PVALIDATE doorbell    -> vmm_vcpu_pvalidate(): the firmware RMP, as on sim
- *   console/exit/debug/export port IO -> vmm_handle_port(), the engine's IO exits' handler
- *   exception report      -> "guest exception on vCPU n: <vector, error code, RIP>", the VM stops
- *                            (SNPEMU_STATUS_EXCEPTION + vector; statuses: <snpemu/abi/runtime.h>)
- *   SHUTDOWN, INTERNAL_ERROR, FAIL_ENTRY, others -> a message and a stop with SNPEMU_STATUS_HOST_ERROR
- *   HLT                   -> an AP whose program returned stops (as on sim); the BSP halting stops the VM
- *                            (SNPEMU_STATUS_HALTED)
+ * VMM's guest memory (vm->mem: the memory the engine and the firmware model see).  Every exit goes to the handler
+ * it shares with the tcg backend (x86_exits.c: the map of exits, and the trap-and-emulate of CPL-3 code).
  *
- * CPL 3: the programs run at CPL 3 and the VMM emulates their privileged instructions (emulate_privileged()):
- * hosts whose KVM emulates ring-0 guest code (PVM: ~1 us per instruction, no SSE) run CPL-3 code natively.  The
- * ports the programs talk to the VMM through (the doorbells, console, exit, debug) are open in the TSS I/O
- * permission bitmap (kvm_x86.c), so their IN/OUT exits directly as an IO exit (about half the cost of the #GP trap
- * on PVM); they land in the same handlers as the emulated instructions: the VMGEXIT doorbell in
- * vmm_vcpu_vmgexit(), PVALIDATE in pvalidate() (RAX/RCX/RDX in, RAX and RFLAGS.CF out: the low level writes them,
- * vmm_kvm_complete_pvalidate()), port IO in vmm_handle_port(); and count alike in exits_to_vmm (the VMGEXIT
- * doorbell as on sim, where the engine counts the exits it hands the VMM).  Any other port #GPs as before.
+ * CPL 3: the programs run at CPL 3 and the VMM emulates their privileged instructions: hosts whose KVM emulates
+ * ring-0 guest code (PVM: ~1 us per instruction, no SSE) run CPL-3 code natively.  The ports the programs talk to
+ * the VMM through (the doorbells, console, exit, debug) are open in the TSS I/O permission bitmap (kvm_x86.c), so
+ * their IN/OUT exits directly as an IO exit (about half the cost of the #GP trap on PVM); they land in the same
+ * handlers as the emulated instructions, and count alike in exits_to_vmm.  Any other port #GPs.
  *
- * vCPUs: the BSP at the ELF entry; an AP on AP creation (the engine's AP handler, vm_snp.c) at the same entry with
- * RDI = its APIC ID.  The VMSA the guest wrote is validated by the engine but its registers are not loaded: the
- * programs' VMSAs carry no runnable state (storm leaves RIP 0, none sets RSP, CR3 or segments) and guests/rt's
- * entry protocol gives every vCPU its stack from its index, which a VMSA cannot express.  Entry registers (the
- * protocol of guests/rt/rt_abi.h and guests/kvm_main.c): RDI = vCPU index, RSI = SNPEMU_BOOT_INFO_GPA | guest TSC
- * kHz << 32.
+ * vCPUs: the BSP at the ELF entry; an AP on AP creation (the engine's AP handler, vm_snp.c) from its VMSA
+ * (vmm_x86_entry_state; a VMSA's segments are used where they are CPL 3).  Entry registers (the protocol of
+ * guests/kvm_main.c): RDI = vCPU index, RSI = SNPEMU_BOOT_INFO_GPA | guest TSC kHz << 32.
  *
  * The backend interface (src/vmm/backend.h): create = the KVM VM over vm->mem and the program's ELF loaded at its
  * link address; start_vcpu = a KVM vCPU at the entry; run_vcpu = the KVM_RUN loop below; kick = a sticky stop
@@ -48,8 +32,8 @@
 
 #include "vmm/kvm.h"
 #include "vmm/vmm_internal.h"
+#include "vmm/x86_exits.h"
 
-#define KVM_IO_MAX	     4096u /* bytes of one IN/OUT exit the VMM serves (rep ins/outs of a page) */
 #define KVM_TSC_CALIBRATE_NS (2 * 1000 * 1000)
 
 /* The kvm backend's VM: the KVM VM over the VMM's guest RAM, and what every vCPU starts with. */
@@ -226,268 +210,82 @@ static void kvm_destroy(struct vmm_vm *vm)
 	}
 }
 
-/* PVALIDATE with the doorbell's registers (RAX/RCX/RDX, unchecked): what the VMM's RMP decides.  Returns false
- * when the VM stops. */
-static bool pvalidate(struct vmm_vcpu *v, uint64_t gpa, uint64_t size, uint64_t validate, uint32_t *rc_out,
-		      bool *no_update)
+/* The kvm vCPU as the shared exit handler sees it. */
+static int kc_get_regs(void *cpu, struct vmm_regs *regs)
 {
-	if (v->vm->fw_guest && (size > SNPEMU_PVALIDATE_SIZE_2M || validate > 1)) {
-		*rc_out = SNPEMU_PVALIDATE_FAIL_INPUT;
-		*no_update = false;
-		return true;
-	}
-	return vmm_vcpu_pvalidate(v, gpa, size == SNPEMU_PVALIDATE_SIZE_2M, validate != 0, rc_out, no_update);
+	return vmm_kvm_vcpu_get_regs(cpu, regs);
 }
 
-static bool do_pvalidate(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
+static int kc_set_regs(void *cpu, const struct vmm_regs *regs)
 {
-	uint32_t rc;
-	bool no_update;
-	/* identity-mapped: the virtual address is the GPA */
-	if (!pvalidate(v, e->pvalidate.vaddr, e->pvalidate.page_size, e->pvalidate.validate, &rc, &no_update))
-		return false;
-	return vmm_kvm_complete_pvalidate(kvcpu(v), rc, no_update) == 0;
+	return vmm_kvm_vcpu_set_regs(cpu, regs);
 }
 
-static bool do_rdmsr(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
+static int kc_get_sregs(void *cpu, struct vmm_sregs *sregs)
 {
-	if (e->msr.index == MSR_AMD64_SEV_ES_GHCB)
-		return vmm_kvm_complete_rdmsr(kvcpu(v), hv_vcpu_get_ghcb_msr(v->hv)) == 0;
-	if (e->msr.index == MSR_AMD64_SEV) {
-		uint64_t st =
-		    MSR_AMD64_SEV_ENABLED | MSR_AMD64_SEV_ES_ENABLED | (vm->snp ? MSR_AMD64_SEV_SNP_ENABLED : 0);
-		return vmm_kvm_complete_rdmsr(kvcpu(v), st) == 0;
-	}
-	return true; /* unanswered: #GP */
+	return vmm_kvm_vcpu_get_sregs(cpu, sregs);
 }
 
-static bool do_wrmsr(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
+static int kc_set_sregs(void *cpu, const struct vmm_sregs *sregs)
 {
-	/* Only the GHCB MSR is writable; SEV status is read-only (#GP, the unanswered default). */
-	if (e->msr.index == MSR_AMD64_SEV_ES_GHCB && hv_vcpu_set_ghcb_msr(v->hv, e->msr.value) == 0) {
-		atomic_fetch_add(&vm->ghcb_msr_writes, 1);
-		return vmm_kvm_complete_wrmsr(kvcpu(v)) == 0;
-	}
-	return true;
+	return vmm_kvm_vcpu_set_sregs(cpu, sregs);
 }
 
-static bool do_io(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
+static int kc_exception_regs(void *cpu, const struct vmm_kvm_exit *exit, struct vmm_regs *regs)
 {
-	uint64_t bytes = (uint64_t)e->io.size * e->io.count;
-	if (bytes > KVM_IO_MAX) {
-		vmm_say(vm, "vCPU %u: port 0x%x access of %llu bytes is more than the VMM serves; stopping the VM\n",
-			v->id, e->io.port, (unsigned long long)bytes);
-		vmm_vm_stop(vm, SNPEMU_STATUS_UNSERVED);
-		return false;
-	}
-	uint8_t buf[KVM_IO_MAX];
-	if (!e->io.out) {
-		vmm_handle_port(vm, v, e->io.port, true, buf, e->io.size, e->io.count);
-		return vmm_kvm_complete_in(kvcpu(v), buf, bytes) == 0;
-	}
-	memcpy(buf, e->io.data, bytes);
-	return vmm_handle_port(vm, v, e->io.port, false, buf, e->io.size, e->io.count);
+	return vmm_kvm_exception_regs(cpu, exit, regs);
 }
 
-/*
- * The programs run at CPL 3 (where hosts that emulate ring-0 guest code, PVM, run them natively and with SSE), so
- * their privileged instructions (the doorbell and console OUTs, RDMSR/WRMSR of the GHCB, SEV status and FS.base
- * MSRs, HLT, CLI) raise #GP.  The VMM emulates them as a trap-and-emulate hypervisor does: it decodes the
- * instruction at the reported RIP, performs it exactly as the exit of the CPL-0 instruction would be served, and
- * resumes after it with the registers the exception stub saved.  Returns 1 (resume), 0 (not an instruction the
- * VMM emulates: report the #GP), -1 (the vCPU's thread ends).
- */
-#define MSR_FS_BASE 0xC0000100u /* AMD APM vol 2: FS.base */
-
-enum priv_op { OP_OUT, OP_IN, OP_RDMSR, OP_WRMSR, OP_HLT, OP_NOP };
-
-static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
+static int kc_complete_rdmsr(void *cpu, uint64_t value)
 {
-	struct vmm_regs r;
-	struct vmm_sregs sr;
-	if ((e->exception.cs & 3) != 3 || vmm_kvm_exception_regs(kvcpu(v), e, &r))
-		return 0;
-	const uint8_t *ip = vmm_guest_ptr(vm, r.rip, 3, VMM_ACCESS_GUEST, NULL); /* identity-mapped: RIP is the GPA */
-	if (!ip)
-		return 0;
-	unsigned int i = ip[0] == 0x66 ? 1 : 0, len = i + 1, size = i ? 2 : 4;
-	uint16_t port = (uint16_t)r.rdx;
-	enum priv_op op;
-	switch (ip[i]) {
-	case 0xE6: /* out imm8, al */
-	case 0xE4: /* in al, imm8 */
-		op = ip[i] == 0xE6 ? OP_OUT : OP_IN, port = ip[i + 1], size = 1, len = i + 2;
-		break;
-	case 0xE7: /* out imm8, (e)ax */
-	case 0xE5:
-		op = ip[i] == 0xE7 ? OP_OUT : OP_IN, port = ip[i + 1], len = i + 2;
-		break;
-	case 0xEE: /* out dx, al */
-	case 0xEC:
-		op = ip[i] == 0xEE ? OP_OUT : OP_IN, size = 1;
-		break;
-	case 0xEF: /* out dx, (e)ax */
-	case 0xED:
-		op = ip[i] == 0xEF ? OP_OUT : OP_IN;
-		break;
-	case 0xF4:
-		op = OP_HLT;
-		break;
-	case 0xFA: /* cli, sti: nothing to do, the VM takes no interrupts */
-	case 0xFB:
-		op = OP_NOP;
-		break;
-	case 0x0F:
-		if (i || (ip[1] != 0x30 && ip[1] != 0x32))
-			return 0;
-		op = ip[1] == 0x30 ? OP_WRMSR : OP_RDMSR, len = 2;
-		break;
-	default:
-		return 0;
-	}
-	if (vmm_kvm_vcpu_get_sregs(kvcpu(v), &sr))
-		return 0;
-	/* Counted as handle() counts the direct exit of the same instruction. */
-	atomic_fetch_add(&vm->exits_to_vmm, op == OP_OUT && port == SNPEMU_PORT_VMGEXIT ? 0 : 1);
-	uint32_t msr = (uint32_t)r.rcx;
-	uint64_t value = (r.rdx & 0xFFFFFFFFull) << 32 | (r.rax & 0xFFFFFFFFull);
-	uint8_t data[4];
-	switch (op) {
-	case OP_OUT:
-		if (port == SNPEMU_PORT_VMGEXIT) {
-			if (!vmm_vcpu_vmgexit(v))
-				return -1;
-		} else if (port == SNPEMU_PORT_PVALIDATE) {
-			uint32_t rc;
-			bool no_update;
-			if (!pvalidate(v, r.rax, r.rcx, r.rdx, &rc, &no_update))
-				return -1;
-			r.rax = rc;
-			r.rflags = no_update ? r.rflags | 1u : r.rflags & ~1ull;
-		} else {
-			for (unsigned int b = 0; b < size; b++)
-				data[b] = (uint8_t)(r.rax >> (8 * b));
-			if (!vmm_handle_port(vm, v, port, false, data, size, 1))
-				return -1;
-		}
-		break;
-	case OP_IN:
-		vmm_handle_port(vm, v, port, true, data, size, 1);
-		for (unsigned int b = 0; b < size; b++)
-			r.rax = (r.rax & ~(0xFFull << (8 * b))) | (uint64_t)data[b] << (8 * b);
-		break;
-	case OP_RDMSR:
-		if (msr == MSR_AMD64_SEV_ES_GHCB)
-			value = hv_vcpu_get_ghcb_msr(v->hv);
-		else if (msr == MSR_AMD64_SEV)
-			value = MSR_AMD64_SEV_ENABLED | MSR_AMD64_SEV_ES_ENABLED |
-				(vm->snp ? MSR_AMD64_SEV_SNP_ENABLED : 0);
-		else if (msr == MSR_FS_BASE)
-			value = sr.fs.base;
-		else
-			return 0;
-		r.rax = value & 0xFFFFFFFFu;
-		r.rdx = value >> 32;
-		break;
-	case OP_WRMSR:
-		if (msr == MSR_AMD64_SEV_ES_GHCB) {
-			if (hv_vcpu_set_ghcb_msr(v->hv, value))
-				return 0;
-			atomic_fetch_add(&vm->ghcb_msr_writes, 1);
-		} else if (msr == MSR_FS_BASE) {
-			sr.fs.base = value;
-		} else {
-			return 0;
-		}
-		break;
-	case OP_HLT:
-		if (v->id != 0)
-			return -1; /* an AP whose program returned: it just stops, as on sim */
-		vmm_say(vm, "vCPU 0 halted; stopping the VM\n");
-		vmm_vm_stop(vm, SNPEMU_STATUS_HALTED);
-		return -1;
-	case OP_NOP:
-		break;
-	}
-	/* Back to CPL 3 after the instruction, with the registers the stub saved. */
-	struct vmm_sregs user;
-	if (vmm_kvm_user_sregs(kvm_of(vm), v->id, &user))
-		return 0;
-	sr.cs = user.cs;
-	sr.ss = user.ss;
-	r.rip += len;
-	if (vmm_kvm_vcpu_set_sregs(kvcpu(v), &sr) || vmm_kvm_vcpu_set_regs(kvcpu(v), &r)) {
-		vmm_say(vm, "vCPU %u: cannot resume the guest after emulating an instruction; stopping the VM\n",
-			v->id);
-		vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
-		return -1;
-	}
-	return 1;
+	return vmm_kvm_complete_rdmsr(cpu, value);
 }
 
-/* Handles one exit; false ends the vCPU's thread. */
-static bool handle(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
+static int kc_complete_wrmsr(void *cpu)
 {
-	char what[VMM_KVM_REASON_LEN + 64];
-	atomic_fetch_add(&vm->exits_to_vmm, e->kind == VMM_KVM_EXIT_VMGEXIT ? 0 : 1);
-	switch (e->kind) {
-	case VMM_KVM_EXIT_VMGEXIT:
-		return vmm_vcpu_vmgexit(v);
-	case VMM_KVM_EXIT_PVALIDATE:
-		return do_pvalidate(vm, v, e);
-	case VMM_KVM_EXIT_RDMSR:
-		return do_rdmsr(vm, v, e);
-	case VMM_KVM_EXIT_WRMSR:
-		return do_wrmsr(vm, v, e);
-	case VMM_KVM_EXIT_IO:
-		return do_io(vm, v, e);
-	case VMM_KVM_EXIT_INTR:
-		/* A kick: the VM is stopping or pausing (the loop checks the former). */
-		vmm_kvm_vcpu_clear_stop(kvcpu(v));
-		return vmm_vcpu_pause_point(v);
-	case VMM_KVM_EXIT_HLT:
-		if (v->id != 0)
-			return false; /* an AP whose program returned: it just stops, as on sim */
-		vmm_say(vm, "vCPU 0 halted; stopping the VM\n");
-		vmm_vm_stop(vm, SNPEMU_STATUS_HALTED);
-		return false;
-	case VMM_KVM_EXIT_EXCEPTION:
-		if (e->exception.vector == 13) {
-			int emulated = emulate_privileged(vm, v, e);
-			if (emulated)
-				return emulated > 0;
-		}
-		vmm_kvm_exit_describe(e, what, sizeof(what));
-		vmm_say(vm, "guest exception on vCPU %u: %s; stopping the VM\n", v->id, what);
-		vmm_vm_stop(vm, SNPEMU_STATUS_EXCEPTION + (int)e->exception.vector);
-		return false;
-	case VMM_KVM_EXIT_MMIO:
-		vmm_kvm_exit_describe(e, what, sizeof(what));
-		vmm_say(vm, "vCPU %u: %s outside RAM (SEV-ES guests reach MMIO through the GHCB); stopping the VM\n",
-			v->id, what);
-		vmm_vm_stop(vm, SNPEMU_STATUS_UNSERVED);
-		return false;
-	case VMM_KVM_EXIT_SHUTDOWN:
-		vmm_say(vm, "vCPU %u: shutdown (triple fault); stopping the VM\n", v->id);
-		vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
-		return false;
-	default: {
-		/* INTERNAL_ERROR (KVM could not emulate an instruction), FAIL_ENTRY, anything else. */
-		struct vmm_regs r;
-		uint64_t rip = vmm_kvm_vcpu_get_regs(kvcpu(v), &r) == 0 ? r.rip : 0;
-		vmm_kvm_exit_describe(e, what, sizeof(what));
-		vmm_say(vm, "vCPU %u: KVM stopped the guest: %s at rip 0x%llx; stopping the VM\n", v->id, what,
-			(unsigned long long)rip);
-		vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
-		return false;
-	}
-	}
+	return vmm_kvm_complete_wrmsr(cpu);
 }
+
+static int kc_complete_in(void *cpu, const void *data, size_t len)
+{
+	return vmm_kvm_complete_in(cpu, data, len);
+}
+
+static int kc_complete_pvalidate(void *cpu, uint32_t rc, bool no_update)
+{
+	return vmm_kvm_complete_pvalidate(cpu, rc, no_update);
+}
+
+static int kc_no_rmpadjust(void *cpu, uint32_t rc)
+{
+	(void)cpu, (void)rc;
+	return -EINVAL; /* kvm produces no RMPADJUST exit */
+}
+
+static void kc_clear_stop(void *cpu)
+{
+	vmm_kvm_vcpu_clear_stop(cpu);
+}
+
+static const struct vmm_x86_cpu_ops kvm_cpu_ops = {
+    .get_regs = kc_get_regs,
+    .set_regs = kc_set_regs,
+    .get_sregs = kc_get_sregs,
+    .set_sregs = kc_set_sregs,
+    .exception_regs = kc_exception_regs,
+    .complete_rdmsr = kc_complete_rdmsr,
+    .complete_wrmsr = kc_complete_wrmsr,
+    .complete_in = kc_complete_in,
+    .complete_pvalidate = kc_complete_pvalidate,
+    .complete_rmpadjust = kc_no_rmpadjust,
+    .clear_stop = kc_clear_stop,
+};
 
 static void kvm_run_vcpu(struct vmm_vcpu *v)
 {
 	struct vmm_vm *vm = v->vm;
 	struct vmm_kvm_exit e;
+	const struct vmm_x86_cpu cpu = {&kvm_cpu_ops, kvcpu(v)};
 	while (!atomic_load(&vm->stopping)) {
 		int rc = vmm_kvm_vcpu_run(kvcpu(v), &e);
 		if (rc < 0) {
@@ -495,7 +293,7 @@ static void kvm_run_vcpu(struct vmm_vcpu *v)
 			vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
 			break;
 		}
-		if (!handle(vm, v, &e))
+		if (!vmm_x86_handle_exit(&cpu, v, &e))
 			break;
 	}
 }
@@ -503,10 +301,16 @@ static void kvm_run_vcpu(struct vmm_vcpu *v)
 static int kvm_start_vcpu(struct vmm_vcpu *v)
 {
 	struct kvm_backend_vm *kb = v->vm->backend_vm;
-	const struct vmm_regs regs = {.rip = kb->entry, .rdi = v->id, .rsi = kb->arg, .rflags = 2};
-	/* At CPL 3 (emulate_privileged() says why). */
-	struct vmm_sregs sregs;
-	int rc = vmm_kvm_user_sregs(kb->kvm, v->id, &sregs);
+	struct vmm_regs regs;
+	struct vmm_sregs vmsa_sregs, sregs;
+	bool have_sregs;
+	int rc = vmm_x86_entry_state(v, kb->entry, kb->arg, &regs, &vmsa_sregs, &have_sregs);
+	if (rc)
+		return rc;
+	/* At CPL 3 (x86_exits.c, emulate_privileged(), says why): a VMSA's own segments only where they are CPL 3. */
+	rc = vmm_kvm_user_sregs(kb->kvm, v->id, &sregs);
+	if (!rc && have_sregs && (vmsa_sregs.cs.attrib >> 5 & 3u) == 3u)
+		sregs = vmsa_sregs;
 	if (!rc && !v->backend_vcpu) {
 		struct vmm_kvm_vcpu *kv;
 		rc = vmm_kvm_vcpu_create(kb->kvm, v->id, &regs, &sregs, &kv);

@@ -36,6 +36,7 @@
 #define VMM_KVM_PROBE_GPA   SNPEMU_IMAGE_GPA /* where vmm_kvm_probe() puts its tiny guest */
 #define VMM_KVM_EXC_VECTORS 32u
 #define VMM_KVM_STUB_SIZE   16u /* bytes per exception stub; the common tail follows the 32 stubs */
+#define VMM_KVM_IRET_GPA    (VMM_KVM_STUBS_GPA + 0xFF0) /* `iretq`: how the tcg backend enters CPL 3 (tcg_vcpu.c) */
 
 /* GDT selectors. */
 #define VMM_KVM_SEL_CODE  0x08u
@@ -94,6 +95,10 @@ struct vmm_kvm_vcpu {
 	bool pv_no_update;
 	atomic_bool stop;
 };
+
+/* kvm_vm.c: a one-line reason into reason[len] (nothing when reason is NULL or len 0); the kvm and tcg lower
+ * layers' way of saying why they refused. */
+void vmm_x86_reason(char *reason, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* kvm_x86.c: long-mode setup. */
 

@@ -491,6 +491,7 @@ static const char *const exit_names[] = {
     [VMM_KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
     [VMM_KVM_EXIT_INTR] = "INTR",
     [VMM_KVM_EXIT_OTHER] = "OTHER",
+    [VMM_KVM_EXIT_RMPADJUST] = "RMPADJUST",
 };
 
 const char *vmm_kvm_exit_name(enum vmm_kvm_exit_kind kind)

@@ -18,9 +18,7 @@
 #define KVM_API_VERSION_EXPECTED 12 /* KVM_GET_API_VERSION has returned 12 since Linux 2.6.22 */
 #define CPUID_MAX_ENTRIES	 1024u
 
-static void say(char *reason, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(char *reason, size_t len, const char *fmt, ...)
+void vmm_x86_reason(char *reason, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -47,13 +45,13 @@ static int check_config(const struct vmm_kvm_vm_config *cfg, uint64_t *ram, uint
 	*ram = cfg && cfg->ram_size ? cfg->ram_size : VMM_KVM_RAM_DEFAULT;
 	*slot = cfg && cfg->slot_size ? cfg->slot_size : *ram;
 	if (*ram < VMM_KVM_RAM_MIN || *ram > VMM_KVM_RAM_MAX || *ram % VMM_KVM_RAM_ALIGN) {
-		say(reason, len, "kvm: RAM size %llu is not a multiple of 2 MiB in [4 MiB, 4 GiB]",
-		    (unsigned long long)*ram);
+		vmm_x86_reason(reason, len, "kvm: RAM size %llu is not a multiple of 2 MiB in [4 MiB, 4 GiB]",
+			       (unsigned long long)*ram);
 		return -EINVAL;
 	}
 	if (*slot % VMM_KVM_RAM_ALIGN || *slot > *ram || (*ram + *slot - 1) / *slot > VMM_KVM_MAX_SLOTS) {
-		say(reason, len, "kvm: slot size %llu is not a multiple of 2 MiB giving 1..%u slots",
-		    (unsigned long long)*slot, VMM_KVM_MAX_SLOTS);
+		vmm_x86_reason(reason, len, "kvm: slot size %llu is not a multiple of 2 MiB giving 1..%u slots",
+			       (unsigned long long)*slot, VMM_KVM_MAX_SLOTS);
 		return -EINVAL;
 	}
 	return 0;
@@ -77,18 +75,19 @@ static int open_kvm(const char *path, int *out, bool *sync_regs, char *reason, s
 
 	if (fd < 0) {
 		int e = errno;
-		say(reason, len, "kvm: cannot open %s: %s", path, strerror(e));
+		vmm_x86_reason(reason, len, "kvm: cannot open %s: %s", path, strerror(e));
 		return e == ENOENT ? -ENODEV : -e;
 	}
 	int v = ioctl(fd, KVM_GET_API_VERSION, 0);
 	if (v != KVM_API_VERSION_EXPECTED) {
-		say(reason, len, "kvm: %s: KVM_GET_API_VERSION gives %d, need %d", path, v, KVM_API_VERSION_EXPECTED);
+		vmm_x86_reason(reason, len, "kvm: %s: KVM_GET_API_VERSION gives %d, need %d", path, v,
+			       KVM_API_VERSION_EXPECTED);
 		close(fd);
 		return -ENOTSUP;
 	}
 	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
 		if (ioctl(fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
-			say(reason, len, "kvm: /dev/kvm lacks %s", required_caps[i].name);
+			vmm_x86_reason(reason, len, "kvm: /dev/kvm lacks %s", required_caps[i].name);
 			close(fd);
 			return -ENOTSUP;
 		}
@@ -107,8 +106,8 @@ static int set_memory(struct vmm_kvm_vm *vm, void *caller_ram, uint64_t slot_siz
 			   0);
 		if (ram == MAP_FAILED) {
 			int e = errno;
-			say(reason, len, "kvm: cannot map %llu bytes of guest RAM: %s",
-			    (unsigned long long)vm->ram_size, strerror(e));
+			vmm_x86_reason(reason, len, "kvm: cannot map %llu bytes of guest RAM: %s",
+				       (unsigned long long)vm->ram_size, strerror(e));
 			return -e;
 		}
 		vm->ram_owned = true;
@@ -125,7 +124,8 @@ static int set_memory(struct vmm_kvm_vm *vm, void *caller_ram, uint64_t slot_siz
 		};
 		int r = xioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
 		if (r < 0) {
-			say(reason, len, "kvm: KVM_SET_USER_MEMORY_REGION slot %u: %s", vm->slots, strerror(-r));
+			vmm_x86_reason(reason, len, "kvm: KVM_SET_USER_MEMORY_REGION slot %u: %s", vm->slots,
+				       strerror(-r));
 			return r;
 		}
 		vm->slots++;
@@ -143,7 +143,7 @@ static int set_msr_filter(struct vmm_kvm_vm *vm, char *reason, size_t len)
 	struct kvm_enable_cap cap = {.cap = KVM_CAP_X86_USER_SPACE_MSR, .args = {KVM_MSR_EXIT_REASON_FILTER}};
 	int r = xioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap);
 	if (r < 0) {
-		say(reason, len, "kvm: enabling KVM_CAP_X86_USER_SPACE_MSR: %s", strerror(-r));
+		vmm_x86_reason(reason, len, "kvm: enabling KVM_CAP_X86_USER_SPACE_MSR: %s", strerror(-r));
 		return r;
 	}
 	uint8_t deny = 0;
@@ -157,7 +157,7 @@ static int set_msr_filter(struct vmm_kvm_vm *vm, char *reason, size_t len)
 	};
 	r = xioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &filter);
 	if (r < 0)
-		say(reason, len, "kvm: KVM_X86_SET_MSR_FILTER: %s", strerror(-r));
+		vmm_x86_reason(reason, len, "kvm: KVM_X86_SET_MSR_FILTER: %s", strerror(-r));
 	return r;
 }
 
@@ -175,11 +175,11 @@ static int get_supported_cpuid(struct vmm_kvm_vm *vm, char *reason, size_t len)
 		}
 		free(c);
 		if (r != -E2BIG) {
-			say(reason, len, "kvm: KVM_GET_SUPPORTED_CPUID: %s", strerror(-r));
+			vmm_x86_reason(reason, len, "kvm: KVM_GET_SUPPORTED_CPUID: %s", strerror(-r));
 			return r;
 		}
 	}
-	say(reason, len, "kvm: KVM_GET_SUPPORTED_CPUID needs more than %u entries", CPUID_MAX_ENTRIES);
+	vmm_x86_reason(reason, len, "kvm: KVM_GET_SUPPORTED_CPUID needs more than %u entries", CPUID_MAX_ENTRIES);
 	return -E2BIG;
 }
 
@@ -212,7 +212,7 @@ int vmm_kvm_vm_create(const struct vmm_kvm_vm_config *cfg, struct vmm_kvm_vm **o
 		goto fail;
 	r = xioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (r < 0) {
-		say(reason, len, "kvm: KVM_CREATE_VM: %s", strerror(-r));
+		vmm_x86_reason(reason, len, "kvm: KVM_CREATE_VM: %s", strerror(-r));
 		goto fail;
 	}
 	vm->vm_fd = r;
@@ -224,7 +224,7 @@ int vmm_kvm_vm_create(const struct vmm_kvm_vm_config *cfg, struct vmm_kvm_vm **o
 		goto fail;
 	r = xioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
 	if (r < (int)sizeof(struct kvm_run)) {
-		say(reason, len, "kvm: KVM_GET_VCPU_MMAP_SIZE: %d", r);
+		vmm_x86_reason(reason, len, "kvm: KVM_GET_VCPU_MMAP_SIZE: %d", r);
 		r = r < 0 ? r : -EINVAL;
 		goto fail;
 	}
@@ -302,24 +302,24 @@ static int probe_run(struct vmm_kvm_vcpu *vcpu, char *reason, size_t len)
 
 	int r = vmm_kvm_vcpu_run(vcpu, &exit);
 	if (r < 0) {
-		say(reason, len, "kvm: KVM_RUN: %s", strerror(-r));
+		vmm_x86_reason(reason, len, "kvm: KVM_RUN: %s", strerror(-r));
 		return r;
 	}
 	if (exit.kind != VMM_KVM_EXIT_RDMSR || exit.msr.index != MSR_AMD64_SEV) {
 		vmm_kvm_exit_describe(&exit, what, sizeof(what));
-		say(reason, len, "kvm: probe guest: expected the SEV status RDMSR exit, got %s", what);
+		vmm_x86_reason(reason, len, "kvm: probe guest: expected the SEV status RDMSR exit, got %s", what);
 		return -ENOTSUP;
 	}
 	vmm_kvm_complete_rdmsr(vcpu, answer);
 	r = vmm_kvm_vcpu_run(vcpu, &exit);
 	if (r < 0) {
-		say(reason, len, "kvm: KVM_RUN: %s", strerror(-r));
+		vmm_x86_reason(reason, len, "kvm: KVM_RUN: %s", strerror(-r));
 		return r;
 	}
 	if (exit.kind != VMM_KVM_EXIT_IO || exit.io.port != SNPEMU_PORT_EXIT || exit.io.value != answer) {
 		vmm_kvm_exit_describe(&exit, what, sizeof(what));
-		say(reason, len, "kvm: probe guest: expected OUT 0x%x to port 0x%x, got %s", answer, SNPEMU_PORT_EXIT,
-		    what);
+		vmm_x86_reason(reason, len, "kvm: probe guest: expected OUT 0x%x to port 0x%x, got %s", answer,
+			       SNPEMU_PORT_EXIT, what);
 		return -ENOTSUP;
 	}
 	return 0;
@@ -333,14 +333,14 @@ int vmm_kvm_probe(char *reason, size_t len)
 	size_t code_len;
 	const uint8_t *code = vmm_kvm_x86_probe_code(&code_len);
 
-	say(reason, len, "kvm: usable");
+	vmm_x86_reason(reason, len, "kvm: usable");
 	int r = vmm_kvm_vm_create(&cfg, &vm, reason, len);
 	if (r < 0)
 		return r;
 	memcpy(vmm_kvm_gpa(vm, VMM_KVM_PROBE_GPA, code_len), code, code_len);
 	r = vmm_kvm_vcpu_create_at(vm, 0, VMM_KVM_PROBE_GPA, 0, &vcpu);
 	if (r < 0) {
-		say(reason, len, "kvm: creating a vCPU: %s", strerror(-r));
+		vmm_x86_reason(reason, len, "kvm: creating a vCPU: %s", strerror(-r));
 	} else {
 		r = probe_run(vcpu, reason, len);
 		vmm_kvm_vcpu_destroy(vcpu);

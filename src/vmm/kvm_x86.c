@@ -249,6 +249,9 @@ static void build_idt(uint8_t *ram)
 
 	memset(ram + VMM_KVM_STUBS_GPA, 0xCC, 0x1000); /* int3 filler */
 	memcpy(ram + VMM_KVM_STUBS_GPA, vmm_kvm_exc_stubs, stubs_len);
+	/* Unicorn loads CS/SS only through an instruction: tcg enters CPL 3 with an iretq here (tcg_vcpu.c). */
+	ram[VMM_KVM_IRET_GPA] = 0x48;
+	ram[VMM_KVM_IRET_GPA + 1] = 0xCF;
 	memset(ram + VMM_KVM_IDT_GPA, 0, 0x1000);
 	for (uint32_t v = 0; v < VMM_KVM_EXC_VECTORS; v++) {
 		uint64_t handler = VMM_KVM_STUBS_GPA + (uint64_t)v * VMM_KVM_STUB_SIZE;

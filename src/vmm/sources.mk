@@ -6,4 +6,14 @@ LIB_SRCS += src/vmm/certs_provider.c
 LIB_SRCS += src/vmm/kvm_vm.c src/vmm/kvm_vcpu.c src/vmm/kvm_x86.c src/vmm/kvm_elf.c src/vmm/kvm_dirty.c
 # kvm backend of the VMM: a program's ELF image (struct vmm_program) in a KVM VM, every exit mapped to the engine /
 # firmware model / exit handler.
-LIB_SRCS += src/vmm/kvm_backend.c
+LIB_SRCS += src/vmm/kvm_backend.c src/vmm/x86_exits.c
+# tcg backend: the same guest programs on the Unicorn CPU emulator (contract src/vmm/tcg.h), where libunicorn-dev
+# is installed; without it the library builds without the backend and says so in one line.
+HAVE_UNICORN := $(shell pkg-config --exists unicorn 2>/dev/null && echo 1)
+ifeq ($(HAVE_UNICORN),1)
+LIB_SRCS += src/vmm/tcg_vm.c src/vmm/tcg_vcpu.c src/vmm/tcg_backend.c
+CPPFLAGS += -DSNPEMU_HAVE_TCG=1
+LIBS += $(shell pkg-config --libs unicorn)
+else
+$(info snpemu: libunicorn-dev not found (pkg-config unicorn): building without the tcg backend)
+endif

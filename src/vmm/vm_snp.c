@@ -21,8 +21,12 @@ static int ap_handler(void *ctx, const struct hv_ap_request *req)
 		return -EINVAL; /* no such AP: the guest gets INVALID_INPUT */
 	switch (req->request) {
 	case SVM_VMGEXIT_AP_CREATE:
-		/* KVM kicks the target, which then runs from the new VMSA.  Our backends start the program's AP entry
-		 * (the VMSA's register state is not executed: src/vmm/kvm_backend.c says why). */
+		/* KVM kicks the target, which then runs from the new VMSA: kvm and tcg start it from the VMSA's
+		 * registers (x86_exits.c, vmm_x86_entry_state); sim runs the program's AP entry. */
+		pthread_mutex_lock(&vm->lock);
+		if (!vm->vcpus[req->apic_id].started)
+			vm->vcpus[req->apic_id].ap_vmsa_gpa = req->vmsa_gpa;
+		pthread_mutex_unlock(&vm->lock);
 		return vmm_vcpu_start(vm, req->apic_id);
 	case SVM_VMGEXIT_AP_CREATE_ON_INIT:
 	case SVM_VMGEXIT_AP_DESTROY:

@@ -40,10 +40,11 @@ struct vmm_vcpu {
 	uint32_t id;
 	struct hv_vcpu *hv;
 	pthread_t thread;
-	bool started;	     /* its thread exists (set under vm->lock) */
-	atomic_int ap_state; /* enum vmm_ap_state */
-	atomic_bool paused;  /* held at a pause point */
-	void *backend_vcpu;  /* the backend's vCPU (start_vcpu sets it) */
+	bool started;	      /* its thread exists (set under vm->lock) */
+	atomic_int ap_state;  /* enum vmm_ap_state */
+	atomic_bool paused;   /* held at a pause point */
+	void *backend_vcpu;   /* the backend's vCPU (start_vcpu sets it) */
+	uint64_t ap_vmsa_gpa; /* AP: the VMSA of its AP creation (0: none), which kvm and tcg start it from */
 	struct vmm_trace_event *trace;
 	uint32_t ntrace;
 	uint64_t vmgexits;

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <snpemu/abi/report.h>
 #include <snpemu/hv.h>
 #include <snpemu/programs.h>
 
@@ -90,4 +91,44 @@ void check_hostile_ghcb_msrs(enum vmm_backend_kind backend)
 		expect_line(r, rows[i].line);
 		free_run(r);
 	}
+}
+
+static const char *const attest_args[] = {"--report-data",
+					  "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5"
+					  "c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"};
+
+void tweak_report_data(struct vmm_config *cfg)
+{
+	cfg->args = attest_args;
+	cfg->nargs = 2;
+}
+
+void check_report_data(const struct run *r)
+{
+	assert_true(r->res.exported_len >= SNP_REPORT_SIZE);
+	assert_memory_equal(r->res.exported + SNP_REPORT_OFF_MEASUREMENT, r->res.measurement, 48);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(r->res.exported[SNP_REPORT_OFF_REPORT_DATA + i], 0xA0 + i);
+	char hex[97];
+	for (int i = 0; i < 48; i++)
+		sprintf(hex + 2 * i, "%02x", r->res.measurement[i]);
+	char line[160];
+	snprintf(line, sizeof(line), "report measurement: %s", hex);
+	expect_line(r, line);
+}
+
+void tweak_attest_ext(struct vmm_config *cfg)
+{
+	static const char *const ext_args[] = {"--ext"};
+	cfg->args = ext_args;
+	cfg->nargs = 1;
+}
+
+void tweak_storm_limited(struct vmm_config *cfg)
+{
+	static const char *const storm_args[] = {"--requests", "10"};
+	cfg->rate = 200;
+	cfg->burst = 2;
+	cfg->args = storm_args;
+	cfg->nargs = 2;
 }

@@ -23,6 +23,16 @@ void free_run(struct run *r);
 /* Fail the test, showing the console, unless it holds `text`. */
 void expect_line(const struct run *r, const char *text);
 
+/* Configuration tweaks the program suites share: the attest program with REPORT_DATA a0 a1 ... df
+ * (tweak_report_data; check_report_data asserts the exported report carries it and the launch measurement, which
+ * the console names), the
+ * attest program's extended request (tweak_attest_ext), the storm program under a 200/s rate limit with burst 2,
+ * 10 requests per vCPU (tweak_storm_limited). */
+void tweak_report_data(struct vmm_config *cfg);
+void check_report_data(const struct run *r);
+void tweak_attest_ext(struct vmm_config *cfg);
+void tweak_storm_limited(struct vmm_config *cfg);
+
 /* The ghcbmsr program with hostile GHCB MSR values on `backend` (SNP, 64 MiB): each run must end as the engine
  * documents (a MEMORY_FAULT stop naming the value, or the guest resuming) with the VMM alive. */
 void check_hostile_ghcb_msrs(enum vmm_backend_kind backend);

@@ -109,7 +109,7 @@ static void pause_save_restore(enum vmm_backend_kind backend)
 	assert_int_equal(st.id, 0);
 	assert_int_equal(st.ghcb_msr, SNPEMU_GHCB_GPA(0));
 	assert_int_equal(st.ap_state, VMM_AP_RUNNING);
-	if (backend == VMM_BACKEND_KVM) {
+	if (backend == VMM_BACKEND_KVM || backend == VMM_BACKEND_TCG) {
 		/* Registers too: the ticker runs at CPL 3 in its image. */
 		assert_true(st.valid & VMM_VCPU_STATE_REGS);
 		assert_true(st.valid & VMM_VCPU_STATE_SREGS);
@@ -226,12 +226,19 @@ static void test_chooser(void **state)
 	int rc = vmm_backend_choose(VMM_BACKEND_KVM, nf, ef, &b);
 	assert_int_equal(rc, kvm_here ? 0 : -ENODEV);
 	assert_int_equal(vmm_backend_choose(VMM_BACKEND_AUTO, nf, ef, &b), 0);
-	assert_ptr_equal(b, kvm_here ? &vmm_backend_kvm : &vmm_backend_sim);
+#ifdef SNPEMU_HAVE_TCG
+	const struct vmm_backend *fallback = &vmm_backend_tcg; /* auto: kvm, else tcg where built */
+	const char *fallback_note = "snpemu: backend auto: tcg (";
+#else
+	const struct vmm_backend *fallback = &vmm_backend_sim;
+	const char *fallback_note = "snpemu: backend auto: sim (";
+#endif
+	assert_ptr_equal(b, kvm_here ? &vmm_backend_kvm : fallback);
 	fclose(nf);
 	fclose(ef);
 	if (!kvm_here) {
 		assert_non_null(strstr(err, "snpemu: the kvm backend cannot run here: "));
-		assert_non_null(strstr(note, "snpemu: backend auto: sim ("));
+		assert_non_null(strstr(note, fallback_note));
 		assert_non_null(strstr(note, reason));
 	} else {
 		assert_non_null(strstr(note, "snpemu: backend auto: kvm (/dev/kvm runs guests)"));
@@ -266,12 +273,24 @@ static void test_kvm_dirty_log(void **state)
 	dirty_log(VMM_BACKEND_KVM);
 }
 
+/* tcg: paused at its exit loop (a kick makes the vCPU leave guest code at the next translation block). */
+static void test_tcg_pause_save_restore(void **state)
+{
+	(void)state;
+#ifdef SNPEMU_HAVE_TCG
+	pause_save_restore(VMM_BACKEND_TCG);
+#else
+	print_message("[ SKIP     ] the tcg backend is not built (no libunicorn)\n");
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_chooser),	  cmocka_unit_test(test_sim_pause_save_restore),
 	    cmocka_unit_test(test_sim_dirty_log), cmocka_unit_test(test_kvm_pause_save_restore),
-	    cmocka_unit_test(test_kvm_dirty_log),
+	    cmocka_unit_test(test_kvm_dirty_log), cmocka_unit_test(test_tcg_pause_save_restore),
 	};
 	return cmocka_run_group_tests_name("vmm/backend_ops", tests, NULL, NULL);
 }

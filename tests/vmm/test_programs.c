@@ -72,11 +72,6 @@ static void test_hostile(void **state)
 	free_run(r);
 }
 
-/* REPORT_DATA a0 a1 ... df, as the attest program's argument. */
-static const char *const attest_args[] = {"--report-data",
-					  "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5"
-					  "c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"};
-
 /* Wrapping and out-of-range GHCB MSR values (issue 11): the engine's answer, and a VMM that stays up. */
 static void test_hostile_ghcb_msr(void **state)
 {
@@ -84,45 +79,23 @@ static void test_hostile_ghcb_msr(void **state)
 	check_hostile_ghcb_msrs(VMM_BACKEND_SIM);
 }
 
-static void report_data(struct vmm_config *cfg)
-{
-	cfg->args = attest_args;
-	cfg->nargs = 2;
-}
-
 static void test_attest(void **state)
 {
 	(void)state;
-	struct run *r = run_sim("attest", HV_VM_TYPE_SNP, 1, report_data);
+	struct run *r = run_sim("attest", HV_VM_TYPE_SNP, 1, tweak_report_data);
 	assert_int_equal(r->rc, 0);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "attest: done");
-	assert_true(r->res.exported_len >= SNP_REPORT_SIZE);
 	/* The report carries the launch measurement and our REPORT_DATA. */
-	assert_memory_equal(r->res.exported + SNP_REPORT_OFF_MEASUREMENT, r->res.measurement, 48);
-	for (int i = 0; i < 64; i++)
-		assert_int_equal(r->res.exported[SNP_REPORT_OFF_REPORT_DATA + i], 0xA0 + i);
-	char hex[97];
-	for (int i = 0; i < 48; i++)
-		sprintf(hex + 2 * i, "%02x", r->res.measurement[i]);
-	char line[160];
-	snprintf(line, sizeof(line), "report measurement: %s", hex);
-	expect_line(r, line);
+	check_report_data(r);
 	assert_true(r->res.fw_requests >= 4); /* report, two keys, TSC info */
 	free_run(r);
-}
-
-static void ext(struct vmm_config *cfg)
-{
-	static const char *const ext_args[] = {"--ext"};
-	cfg->args = ext_args;
-	cfg->nargs = 1;
 }
 
 static void test_attest_ext(void **state)
 {
 	(void)state;
-	struct run *r = run_sim("attest", HV_VM_TYPE_SNP, 1, ext);
+	struct run *r = run_sim("attest", HV_VM_TYPE_SNP, 1, tweak_attest_ext);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "certificates: 3 in the table");
 	free_run(r);
@@ -160,19 +133,10 @@ static void test_smp(void **state)
 	free_run(r);
 }
 
-static void limited(struct vmm_config *cfg)
-{
-	cfg->rate = 200;
-	cfg->burst = 2;
-	static const char *const storm_args[] = {"--requests", "10"};
-	cfg->args = storm_args;
-	cfg->nargs = 2;
-}
-
 static void test_storm(void **state)
 {
 	(void)state;
-	struct run *r = run_sim("storm", HV_VM_TYPE_SNP, 4, limited);
+	struct run *r = run_sim("storm", HV_VM_TYPE_SNP, 4, tweak_storm_limited);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "storm: 4 vCPUs sent 40 report requests, 40 answered with a valid report");
 	assert_int_equal(r->res.fw_requests, 40);

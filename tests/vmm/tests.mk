@@ -15,6 +15,17 @@ $(O)/tests/vmm/test_kvm.o $(O)/tests/vmm/test_kvm_elf.o: CPPFLAGS += -DKVM_GUEST
 # bench/kvm_io runs the bench guest.
 $(O)/bench/kvm_io: $(O)/guests/tests/vmm/guest_bench.elf
 $(O)/bench/kvm_io.o: CPPFLAGS += -DKVM_GUEST_DIR=\"$(abspath $(O))/guests/tests/vmm\"
+# tcg backend's lower layer (tcg.h) against machine-code snippets: the SNP instructions, CPL-3 traps, faults, the
+# CPU lock, stop requests, the virtual TSC.
+ifeq ($(HAVE_UNICORN),1)
+TESTS += vmm/test_tcg
+TSAN_TESTS += vmm/test_tcg
+# Every guest program end to end on the tcg backend (the guest library's real-instruction `snp` platform).
+TESTS += vmm/test_programs_tcg
+TSAN_TESTS += vmm/test_programs_tcg
+$(O)/tests/vmm/test_programs_tcg: $(O)/tests/vmm/program_run.o
+$(O)/tests/vmm/test_programs_tcg.o: CPPFLAGS += -Itests/vmm
+endif
 # libsnpemu holds no guest program and no unprefixed symbol (nm over the built libraries).
 TESTS += vmm/test_lib_symbols
 $(O)/tests/vmm/test_lib_symbols: $(SHARED_LIB) $(PROGRAMS_LIB)

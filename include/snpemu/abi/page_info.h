@@ -38,5 +38,10 @@ enum snp_page_type {
 #define SNP_VMSA_OFF_GUEST_TSC_SCALE  0x2F0u
 #define SNP_VMSA_OFF_GUEST_TSC_OFFSET 0x2F8u
 #define SNP_VMSA_OFF_SEV_FEATURES     0x3B0u
+/* Register fields an AP starts from (APM vol 2 table B-4, Linux struct sev_es_save_area). */
+#define SNP_VMSA_OFF_RFLAGS	      0x170u
+#define SNP_VMSA_OFF_RIP	      0x178u
+#define SNP_VMSA_OFF_RSI	      0x330u
+#define SNP_VMSA_OFF_RDI	      0x338u
 
 #endif

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VMM's tcg backend: the program's freestanding ELF (the same image as on kvm) runs on the Unicorn CPU emulator
+ * (src/vmm/tcg.h) over the VMM's guest memory, on any machine.  The guest uses the guest library's `snp` platform
+ * (boot argument bit KVM_ARG_SNP_INSNS, guests/kvm_main.c): the real SNP instructions, which the lower layer turns
+ * into VMGEXIT / PVALIDATE / RMPADJUST exits, and the GHCB MSR through real RDMSR/WRMSR, which trap at CPL 3.  Every
+ * exit goes to the handler the kvm backend uses (x86_exits.c): one copy of the exit and trap-and-emulate code.
+ * Port IO is served synchronously from the lower layer's io callback (tcg.h says why).
+ *
+ * Time: the virtual TSC (tcg.h) at VMM_TCG_TSC_KHZ, passed to the guest as its TSC frequency; a run never reads the
+ * host clock from guest code, so with one vCPU and a --seed two runs execute the same instructions.
+ *
+ * vCPUs: the BSP at the ELF entry with RDI = 0; an AP on AP creation from the registers of its VMSA
+ * (vmm_x86_entry_state).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <snpemu/abi/boot_info.h>
+
+#include "vmm/tcg.h"
+#include "vmm/vmm_internal.h"
+#include "vmm/x86_exits.h"
+
+#define TCG_ARG_SNP_INSNS 0x1u /* boot argument bit 0: use the SNP instructions (guests/kvm_main.c) */
+
+struct tcg_backend_vm {
+	struct vmm_tcg_vm *tcg;
+	uint64_t entry; /* the program ELF's entry point */
+	uint64_t arg;	/* every vCPU's boot argument (RSI) */
+};
+
+static struct vmm_tcg_vcpu *tcpu(struct vmm_vcpu *v)
+{
+	return v->backend_vcpu;
+}
+
+/* Port IO of a vCPU, from inside the instruction (tcg.h): counted and served as the kvm backend's IO exits. */
+static bool tcg_port_io(void *ctx, uint32_t vcpu_id, uint16_t port, bool in, uint8_t *data, uint32_t size)
+{
+	struct vmm_vm *vm = ctx;
+	atomic_fetch_add(&vm->exits_to_vmm, 1);
+	return vmm_handle_port(vm, &vm->vcpus[vcpu_id], port, in, data, size, 1);
+}
+
+static int tcg_create(struct vmm_vm *vm, uint64_t *image_len)
+{
+	char reason[VMM_TCG_REASON_LEN];
+	if (vm->mem_size > VMM_KVM_RAM_MAX) {
+		fprintf(vm->err, "snpemu: the tcg backend supports at most %llu MiB of RAM\n",
+			(unsigned long long)(VMM_KVM_RAM_MAX >> 20));
+		return -EINVAL;
+	}
+	if (!vm->program->elf) {
+		fprintf(vm->err, "snpemu: guest program '%s' has no x86-64 image\n", vm->program->name);
+		return -ENOENT;
+	}
+	struct tcg_backend_vm *tb = calloc(1, sizeof(*tb));
+	if (!tb)
+		return -ENOMEM;
+	vm->backend_vm = tb;
+	struct vmm_tcg_vm_config tc = {
+	    .ram_size = vm->mem_size, .ram = vm->mem, .deterministic = true, .io = tcg_port_io, .io_ctx = vm};
+	int rc = vmm_tcg_vm_create(&tc, &tb->tcg, reason, sizeof(reason));
+	if (rc) {
+		tb->tcg = NULL;
+		fprintf(vm->err, "snpemu: %s\n", reason);
+		return rc;
+	}
+	struct vmm_kvm_elf_info info;
+	enum vmm_kvm_elf_error err = vmm_kvm_elf_load(vm->program->elf, vm->program->elf_len, vm->mem, SNPEMU_IMAGE_GPA,
+						      SNPEMU_BOOT_INFO_GPA, &info);
+	if (err != VMM_KVM_ELF_OK || info.lowest != SNPEMU_IMAGE_GPA) {
+		fprintf(vm->err, "snpemu: the image of '%s' is not loadable: %s\n", vm->program->name,
+			err != VMM_KVM_ELF_OK ? vmm_kvm_elf_strerror(err) : "it does not start at its link address");
+		return -ENOEXEC;
+	}
+	tb->entry = info.entry;
+	tb->arg = SNPEMU_BOOT_INFO_GPA | TCG_ARG_SNP_INSNS | (uint64_t)VMM_TCG_TSC_KHZ << 32;
+	*image_len = info.highest - SNPEMU_IMAGE_GPA;
+	return 0;
+}
+
+static void tcg_destroy(struct vmm_vm *vm)
+{
+	struct tcg_backend_vm *tb = vm->backend_vm;
+	for (uint32_t i = 0; i < SNPEMU_MAX_VCPUS; i++) {
+		vmm_tcg_vcpu_destroy(vm->vcpus[i].backend_vcpu);
+		vm->vcpus[i].backend_vcpu = NULL;
+	}
+	if (tb && vmm_tcg_vm_destroy(tb->tcg) == 0) {
+		free(tb);
+		vm->backend_vm = NULL;
+	}
+}
+
+/* The tcg vCPU as the shared exit handler sees it. */
+static int tc_get_regs(void *cpu, struct vmm_regs *regs)
+{
+	return vmm_tcg_vcpu_get_regs(cpu, regs);
+}
+
+static int tc_set_regs(void *cpu, const struct vmm_regs *regs)
+{
+	return vmm_tcg_vcpu_set_regs(cpu, regs);
+}
+
+static int tc_get_sregs(void *cpu, struct vmm_sregs *sregs)
+{
+	return vmm_tcg_vcpu_get_sregs(cpu, sregs);
+}
+
+static int tc_set_sregs(void *cpu, const struct vmm_sregs *sregs)
+{
+	return vmm_tcg_vcpu_set_sregs(cpu, sregs);
+}
+
+static int tc_exception_regs(void *cpu, const struct vmm_kvm_exit *exit, struct vmm_regs *regs)
+{
+	return vmm_tcg_exception_regs(cpu, exit, regs);
+}
+
+static int tc_none_msr(void *cpu, uint64_t value)
+{
+	(void)cpu, (void)value;
+	return -EINVAL; /* MSR accesses trap at CPL 3: no RDMSR exit on tcg */
+}
+
+static int tc_none(void *cpu)
+{
+	(void)cpu;
+	return -EINVAL; /* no WRMSR exit on tcg */
+}
+
+static int tc_none_in(void *cpu, const void *data, size_t len)
+{
+	(void)cpu, (void)data, (void)len;
+	return -EINVAL; /* port IO is served in the io callback */
+}
+
+static int tc_complete_pvalidate(void *cpu, uint32_t rc, bool no_update)
+{
+	return vmm_tcg_complete_pvalidate(cpu, rc, no_update);
+}
+
+static int tc_complete_rmpadjust(void *cpu, uint32_t rc)
+{
+	return vmm_tcg_complete_rmpadjust(cpu, rc);
+}
+
+static void tc_clear_stop(void *cpu)
+{
+	vmm_tcg_vcpu_clear_stop(cpu);
+}
+
+static const struct vmm_x86_cpu_ops tcg_cpu_ops = {
+    .get_regs = tc_get_regs,
+    .set_regs = tc_set_regs,
+    .get_sregs = tc_get_sregs,
+    .set_sregs = tc_set_sregs,
+    .exception_regs = tc_exception_regs,
+    .complete_rdmsr = tc_none_msr,
+    .complete_wrmsr = tc_none,
+    .complete_in = tc_none_in,
+    .complete_pvalidate = tc_complete_pvalidate,
+    .complete_rmpadjust = tc_complete_rmpadjust,
+    .clear_stop = tc_clear_stop,
+};
+
+static void tcg_run_vcpu(struct vmm_vcpu *v)
+{
+	struct vmm_vm *vm = v->vm;
+	struct vmm_kvm_exit e;
+	const struct vmm_x86_cpu cpu = {&tcg_cpu_ops, tcpu(v)};
+	while (!atomic_load(&vm->stopping)) {
+		int rc = vmm_tcg_vcpu_run(tcpu(v), &e);
+		if (rc < 0) {
+			vmm_say(vm, "vCPU %u: the emulator failed: %s; stopping the VM\n", v->id, strerror(-rc));
+			vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
+			break;
+		}
+		if (!vmm_x86_handle_exit(&cpu, v, &e))
+			break;
+	}
+}
+
+static int tcg_start_vcpu(struct vmm_vcpu *v)
+{
+	struct tcg_backend_vm *tb = v->vm->backend_vm;
+	struct vmm_regs regs;
+	struct vmm_sregs sregs;
+	bool have_sregs;
+	if (v->backend_vcpu)
+		return 0;
+	int rc = vmm_x86_entry_state(v, tb->entry, tb->arg, &regs, &sregs, &have_sregs);
+	if (rc)
+		return rc;
+	struct vmm_tcg_vcpu *tv;
+	/* without the VMSA's segments: the CPL-3 set (NULL); with them, entered at CPL 3 all the same (tcg.h) */
+	rc = vmm_tcg_vcpu_create(tb->tcg, v->id, &regs, have_sregs ? &sregs : NULL, &tv);
+	if (!rc)
+		v->backend_vcpu = tv;
+	return rc;
+}
+
+static void tcg_kick(struct vmm_vcpu *v)
+{
+	vmm_tcg_vcpu_request_stop(tcpu(v));
+}
+
+static int tcg_save_vcpu(struct vmm_vcpu *v, struct vmm_vcpu_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	vmm_vcpu_save_common(v, st);
+	if (!tcpu(v))
+		return 0;
+	int rc = vmm_tcg_vcpu_get_regs(tcpu(v), &st->regs);
+	if (!rc)
+		rc = vmm_tcg_vcpu_get_sregs(tcpu(v), &st->sregs);
+	if (!rc)
+		st->valid |= VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS;
+	return rc;
+}
+
+static int tcg_restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
+{
+	int rc = vmm_vcpu_restore_common(v, st);
+	if (rc || !(st->valid & (VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS)))
+		return rc;
+	if (!tcpu(v))
+		return -EINVAL;
+	if (st->valid & VMM_VCPU_STATE_SREGS && (rc = vmm_tcg_vcpu_set_sregs(tcpu(v), &st->sregs)))
+		return rc;
+	return st->valid & VMM_VCPU_STATE_REGS ? vmm_tcg_vcpu_set_regs(tcpu(v), &st->regs) : 0;
+}
+
+static int tcg_no_dirty_log(struct vmm_vm *vm)
+{
+	(void)vm;
+	return -ENOTSUP;
+}
+
+static int tcg_no_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
+{
+	(void)vm, (void)bitmap, (void)words;
+	return -ENOTSUP;
+}
+
+static void tcg_no_dirty_log_stop(struct vmm_vm *vm)
+{
+	(void)vm;
+}
+
+const struct vmm_backend vmm_backend_tcg = {
+    .name = "tcg",
+    .kind = VMM_BACKEND_TCG,
+    .in_auto = true,
+    .auto_reason = "the Unicorn CPU emulator runs the program's x86-64 code",
+    .runs_elf = true,
+    .probe = vmm_tcg_probe,
+    .create = tcg_create,
+    .start_vcpu = tcg_start_vcpu,
+    .run_vcpu = tcg_run_vcpu,
+    .kick = tcg_kick,
+    .destroy = tcg_destroy,
+    .pause_all = vmm_vcpus_pause,
+    .resume_all = vmm_vcpus_resume,
+    .save_vcpu = tcg_save_vcpu,
+    .restore_vcpu = tcg_restore_vcpu,
+    .dirty_log_start = tcg_no_dirty_log,
+    .dirty_log_get = tcg_no_dirty_log_get,
+    .dirty_log_stop = tcg_no_dirty_log_stop,
+};

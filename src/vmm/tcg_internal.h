@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to the tcg backend (src/vmm/tcg_*.c): the VM and vCPU objects.  The VMM uses only src/vmm/tcg.h. */
+#ifndef SNPEMU_VMM_TCG_INTERNAL_H
+#define SNPEMU_VMM_TCG_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <unicorn/unicorn.h>
+
+#include "vmm/kvm_internal.h"
+#include "vmm/tcg.h"
+
+struct vmm_tcg_vm {
+	uint8_t *ram;
+	bool ram_owned;
+	uint64_t ram_size;
+	bool deterministic;
+	vmm_tcg_io_fn io;
+	void *io_ctx;
+	pthread_mutex_t lock; /* guards used_ids, live_vcpus and the CPU lock's fields */
+	uint64_t used_ids;
+	unsigned int live_vcpus;
+	pthread_cond_t cpu_free;
+	struct vmm_tcg_vcpu *cpu_owner; /* the vCPU running guest code, or NULL */
+	uint64_t cpu_next_ticket, cpu_serving;
+	size_t old_exception_offset; /* of CPUX86State.old_exception in a uc_context (vmm_tcg_find_old_exception) */
+};
+
+enum vmm_tcg_pending {
+	VMM_TCG_PENDING_NONE = 0,
+	VMM_TCG_PENDING_PVALIDATE,
+	VMM_TCG_PENDING_RMPADJUST,
+};
+
+struct vmm_tcg_vcpu {
+	struct vmm_tcg_vm *vm;
+	uint32_t id;
+	uc_engine *uc;
+	uc_hook hooks[6];
+	unsigned int nhooks;
+	struct vmm_kvm_exit *exit; /* where the hooks put the exit of the current run */
+	bool exited;		   /* a hook filled *exit and stopped emulation */
+	bool rdtsc;		   /* deterministic mode: the #GP was an RDTSC this layer answers */
+	enum vmm_tcg_pending pending;
+	uint32_t pv_rc;
+	bool pv_no_update;
+	uint64_t tsc;	 /* the virtual TSC (deterministic mode) */
+	bool faulted;	 /* an exception went through hook_intr since the last reset_exception_state() */
+	uc_context *ctx; /* scratch for reset_exception_state() */
+	uint64_t entries;
+	atomic_bool stop;
+	atomic_bool yield; /* leave guest code at the next translation block (hook_block) */
+};
+
+/* tcg_vm.c */
+struct vmm_tcg_walk {
+	bool present, writable, user;
+	uint64_t gpa;
+};
+/* Translates va through the 4-level page tables at cr3 (the guest's, read from RAM).  Returns 0 with w filled
+ * (present false for a not-present entry), or -EFAULT when a table lies outside RAM. */
+int vmm_tcg_walk(struct vmm_tcg_vm *vm, uint64_t cr3, uint64_t va, struct vmm_tcg_walk *w);
+void vmm_tcg_cpu_acquire(struct vmm_tcg_vcpu *vcpu);
+/* Finds where a uc_context holds QEMU's CPUX86State.old_exception (see tcg_vm.c): 0 and *offset, or -ENOTSUP. */
+int vmm_tcg_find_old_exception(size_t *offset);
+void vmm_tcg_cpu_release(struct vmm_tcg_vcpu *vcpu);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VMM side of the x86 lower layers (kvm.h, tcg.h): one handler of their typed exits for both backends, over a
+ * small table of the vCPU operations it needs.  Each backend wraps its own vCPU in a struct vmm_x86_cpu.
+ */
+#ifndef SNPEMU_VMM_X86_EXITS_H
+#define SNPEMU_VMM_X86_EXITS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/backend.h"
+#include "vmm/kvm.h"
+
+/* What the exit handler asks of a lower layer's vCPU (each as the kvm.h function of the same name; a completion a
+ * lower layer never needs, because it produces no such exit, returns -EINVAL). */
+struct vmm_x86_cpu_ops {
+	int (*get_regs)(void *cpu, struct vmm_regs *regs);
+	int (*set_regs)(void *cpu, const struct vmm_regs *regs);
+	int (*get_sregs)(void *cpu, struct vmm_sregs *sregs);
+	int (*set_sregs)(void *cpu, const struct vmm_sregs *sregs);
+	/* the registers of the code an exception exit interrupted */
+	int (*exception_regs)(void *cpu, const struct vmm_kvm_exit *exit, struct vmm_regs *regs);
+	int (*complete_rdmsr)(void *cpu, uint64_t value);
+	int (*complete_wrmsr)(void *cpu);
+	int (*complete_in)(void *cpu, const void *data, size_t len);
+	int (*complete_pvalidate)(void *cpu, uint32_t rc, bool no_update);
+	int (*complete_rmpadjust)(void *cpu, uint32_t rc);
+	void (*clear_stop)(void *cpu);
+};
+
+struct vmm_x86_cpu {
+	const struct vmm_x86_cpu_ops *ops;
+	void *cpu; /* struct vmm_kvm_vcpu or struct vmm_tcg_vcpu */
+};
+
+/* Handles one exit of vCPU v (whose lower-layer vCPU is c): serves it through the engine, the firmware model and the
+ * VMM's port handler, emulating the privileged instructions of CPL-3 code.  Returns false when the vCPU's thread
+ * ends (the VM stops, or an AP's program returned). */
+bool vmm_x86_handle_exit(const struct vmm_x86_cpu *c, struct vmm_vcpu *v, const struct vmm_kvm_exit *e);
+
+/* The state vCPU v starts in on kvm and tcg.  The BSP, or an AP without a VMSA: RIP = entry, RDI = its index,
+ * RSI = arg (the entry protocol of guests/kvm_main.c), the backend's long-mode system registers (*have_sregs false).
+ * An AP created with a VMSA (v->ap_vmsa_gpa): the general registers, RIP and RFLAGS of that VMSA, as hardware
+ * starts it, and its segments, descriptor tables, control registers and EFER when it carries them (a present CS:
+ * *have_sregs true); a VMSA without segment state keeps the backend's.  Returns 0, or -EFAULT when the VMSA is not
+ * in guest RAM. */
+int vmm_x86_entry_state(struct vmm_vcpu *v, uint64_t entry, uint64_t arg, struct vmm_regs *regs,
+			struct vmm_sregs *sregs, bool *have_sregs);
+
+#endif
