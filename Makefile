@@ -56,7 +56,7 @@ CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
-LIBS := $(CRYPTO_LIBS) $(JSON_LIBS) -lbearssl -lm
+LIBS := $(CRYPTO_LIBS) $(JSON_LIBS) -lm
 
 # Filled by the fragments.
 LIB_SRCS :=

@@ -27,13 +27,13 @@ $(O)/guests/%.elf: $(O)/guests/obj/%.o $(GUEST_RT_OBJS) guests/rt/guest.ld
 
 # Every guest program of guests/ as its own ELF for the kvm backend, from the same sources as for sim: the program,
 # guests/runtime.c, the guest library (src/guest/, compiled here with the guest flags) and guests/kvm_main.c
-# compiled once per program with -DKVM_PROGRAM=<name>.  libbearssl.a (the library's AES-GCM) is Debian's: built
-# with the stack protector, which guests/kvm_main.c serves (FS.base canary block, __stack_chk_fail, __memcpy_chk).
+# compiled once per program with -DKVM_PROGRAM=<name>.  Nothing from a C library: the guest library carries its own
+# AES-GCM (src/guest/aes_gcm.c).
 KVM_PROGRAMS := hello attest psc smp hostile storm fault bench memfault
 KVM_PROGRAM_DIR := $(O)/guests/programs
 KVM_PROGRAM_ELFS := $(KVM_PROGRAMS:%=$(KVM_PROGRAM_DIR)/%.elf)
 GUEST_LIB_FOR_KVM := src/guest/mem.c src/guest/msr.c src/guest/ghcb.c src/guest/nae.c src/guest/psc.c \
-	src/guest/msg_crypto.c src/guest/guest_req.c src/guest/guest_msgs.c src/guest/platform_kvm.c guests/runtime.c
+	src/guest/msg_crypto.c src/guest/aes_gcm.c src/guest/guest_req.c src/guest/guest_msgs.c src/guest/platform_kvm.c guests/runtime.c
 GUEST_LIB_FOR_KVM_OBJS := $(GUEST_LIB_FOR_KVM:%.c=$(O)/guests/obj/%.o)
 $(GUEST_LIB_FOR_KVM_OBJS): GUEST_CFLAGS += -fno-builtin
 
@@ -46,7 +46,7 @@ $(KVM_PROGRAMS:%=$(O)/guests/obj/guests/kvm_main_%.o): $(O)/guests/obj/guests/kv
 $(KVM_PROGRAM_ELFS): $(KVM_PROGRAM_DIR)/%.elf: $(O)/guests/obj/guests/kvm_main_%.o $(O)/guests/obj/guests/%.o $(GUEST_LIB_FOR_KVM_OBJS) \
 		$(GUEST_RT_OBJS) guests/rt/guest.ld
 	@mkdir -p $(dir $@)
-	$(CC) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^) -lbearssl
+	$(CC) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
 
 # The VMM carries the program images (src/vmm/kvm_images.c), so the CLI runs kvm guests from anywhere; the list of
 # images is generated from KVM_PROGRAMS (a new program is one word there).

@@ -16,7 +16,6 @@ have_header cmocka.h || need+=(libcmocka-dev)
 have_header linux/kvm.h || need+=(linux-libc-dev)
 have_header json-c/json.h || need+=(libjson-c-dev)
 # AES-256-GCM of the freestanding guest library (constant-time aes_ct64 + ghash_ctmul64).
-have_header bearssl.h || need+=(libbearssl-dev)
 # libFuzzer and the sanitizer runtimes ship in clang's runtime package.
 if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
 	need+=(libclang-rt-dev)
