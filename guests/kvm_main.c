@@ -3,10 +3,10 @@
  * The kvm entry of every guest program: one source for all, the program picked per ELF by -DKVM_PROGRAM=<name>
  * (guests/guests.mk).  Each vCPU arrives from guests/rt/start.S with its index and the VMM's boot argument (the
  * kvm backend's protocol, src/vmm/kvm_backend.c): bits [31:0] the GPA of the boot information page, bits [63:32]
- * the guest TSC frequency in kHz (0 if unknown).  It sets up the vCPU's thread-control block, builds the guest
- * library's kvm platform and runs the program exactly as the sim backend does (guest_run).  The BSP's status ends
- * the VM through rt_exit (RT_PORT_EXIT); an AP whose program returns just stops, as on sim.  The VMM runs this code
- * at CPL 3 and emulates its privileged instructions (rt_abi.h, "CPL 3"); nothing here depends on the level.
+ * the guest TSC frequency in kHz (0 if unknown).  It builds the guest library's kvm platform and runs the program
+ * exactly as the sim backend does (guest_run).  The BSP's status ends the VM through rt_exit (RT_PORT_EXIT); an AP
+ * whose program returns just stops, as on sim.  The VMM runs this code at CPL 3 and emulates its privileged
+ * instructions (rt_abi.h, "CPL 3"); nothing here depends on the level.
  */
 #include <snpemu/abi/boot_info.h>
 
@@ -22,48 +22,10 @@
 
 extern const struct guest_program KVM_THE_PROGRAM;
 
-#define MSR_FS_BASE	    0xC0000100u /* AMD APM vol 2, FS.base */
 #define KVM_STATUS_BAD_BOOT 0xEEEE0003u
-#define KVM_STATUS_SMASHED  0xEEEE0002u
-
-/*
- * Debian's libbearssl.a (the guest library's AES-GCM) is built with the stack protector: its functions read the
- * canary at %fs:0x28, the x86-64 TLS layout of glibc (tcbhead_t.stack_guard).  Each vCPU gets a control block of
- * its own and points FS.base at it; our own code is built without the protector.
- */
-struct kvm_tcb {
-	uint64_t self;	    /* 0x00 */
-	uint64_t unused[4]; /* 0x08..0x27 */
-	uint64_t canary;    /* 0x28 */
-};
-_Static_assert(__builtin_offsetof(struct kvm_tcb, canary) == 0x28, "canary at %fs:0x28");
-static struct kvm_tcb kvm_tcbs[RT_MAX_CPUS];
-
-/* What the protector and the fortified memcpy in libbearssl.a call (glibc's names and contracts). */
-_Noreturn void __stack_chk_fail(void);
-void *__memcpy_chk(void *dst, const void *src, size_t n, size_t dst_len);
-
-_Noreturn void __stack_chk_fail(void)
-{
-	rt_puts("guest: stack smashing detected\n");
-	rt_exit(KVM_STATUS_SMASHED);
-}
-
-void *__memcpy_chk(void *dst, const void *src, size_t n, size_t dst_len)
-{
-	if (n > dst_len)
-		__stack_chk_fail();
-	return memcpy(dst, src, n);
-}
 
 int gst_rt_main(uint32_t cpu_id, uint64_t arg)
 {
-	struct kvm_tcb *tcb = &kvm_tcbs[cpu_id]; /* start.S admits only cpu_id < RT_MAX_CPUS */
-	tcb->self = (uint64_t)(uintptr_t)tcb;
-	/* Unpredictable enough for a canary; the low byte zero stops string overreads (as glibc does). */
-	tcb->canary = (rt_rdtsc() * 0x9E3779B97F4A7C15ull ^ (uint64_t)cpu_id << 56) & ~0xFFull;
-	rt_wrmsr(MSR_FS_BASE, (uint64_t)(uintptr_t)tcb);
-
 	uint64_t boot_gpa = arg & 0xFFFFFFFFu;
 	if (boot_gpa < RT_IMAGE_BASE || boot_gpa % 4096u)
 		return (int)KVM_STATUS_BAD_BOOT;

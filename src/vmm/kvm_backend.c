@@ -99,58 +99,6 @@ static uint64_t tsc_khz(void)
 	return khz < 0xFFFFFFFFull ? khz : 0;
 }
 
-/*
- * What `auto` needs beyond vmm_kvm_probe(): SSE in the programs' code at CPL 3.  The guest library's AES-GCM
- * (Debian's libbearssl.a, compiled for the x86-64 baseline) uses SSE2; a host whose KVM could not run it would stop
- * the VM at every guest request.  The probe guest doubles RAX with SSE2 (movq, paddq, movq) at CPL 3 and then
- * executes an OUT, whose #GP report carries RAX back (the stub saves no SSE state and leaves RAX alone).
- */
-int vmm_kvm_probe_sse(char *reason, size_t len)
-{
-	static const uint8_t code[] = {
-	    0x66, 0x48, 0x0F, 0x6E, 0xC0, /* movq %rax, %xmm0 */
-	    0x66, 0x0F, 0xD4, 0xC0,	  /* paddq %xmm0, %xmm0 */
-	    0x66, 0x48, 0x0F, 0x7E, 0xC0, /* movq %xmm0, %rax */
-	    0xE6, 0x80,			  /* out %al, $0x80: #GP at CPL 3 */
-	    0xEB, 0xFE,			  /* jmp . */
-	};
-	const uint64_t in = 0x1234;
-	struct vmm_kvm_vm_config cfg = {.ram_size = VMM_KVM_RAM_MIN};
-	struct vmm_kvm_vm *kvm;
-	struct vmm_kvm_vcpu *vcpu;
-	struct vmm_kvm_exit e;
-	struct vmm_kvm_sregs sregs;
-	struct vmm_kvm_regs out;
-	char what[VMM_KVM_REASON_LEN];
-	int rc = vmm_kvm_vm_create(&cfg, &kvm, reason, len);
-	if (rc)
-		return rc;
-	memcpy(vmm_kvm_gpa(kvm, RT_IMAGE_BASE, sizeof(code)), code, sizeof(code));
-	const struct vmm_kvm_regs regs = {.rip = RT_IMAGE_BASE, .rax = in, .rsp = RT_IMAGE_BASE + 0x1000, .rflags = 2};
-	rc = vmm_kvm_user_sregs(kvm, 0, &sregs);
-	if (!rc)
-		rc = vmm_kvm_vcpu_create(kvm, 0, &regs, &sregs, &vcpu);
-	if (rc) {
-		snprintf(reason, len, "kvm: creating the SSE probe's vCPU: %s", strerror(-rc));
-	} else {
-		rc = vmm_kvm_vcpu_run(vcpu, &e);
-		bool ok = rc == 0 && e.kind == VMM_KVM_EXIT_EXCEPTION && e.exception.vector == 13 &&
-			  e.exception.rip == RT_IMAGE_BASE + 14 && vmm_kvm_exception_regs(vcpu, &e, &out) == 0 &&
-			  out.rax == 2 * in;
-		if (rc == 0 && !ok) {
-			vmm_kvm_exit_describe(&e, what, sizeof(what));
-			snprintf(reason, len, "kvm: guest code cannot use SSE here (%s), the guest's AES-GCM needs it",
-				 what);
-			rc = -ENOTSUP;
-		} else if (rc) {
-			snprintf(reason, len, "kvm: KVM_RUN: %s", strerror(-rc));
-		}
-		vmm_kvm_vcpu_destroy(vcpu);
-	}
-	vmm_kvm_vm_destroy(kvm);
-	return rc;
-}
-
 int vmm_kvm_prepare(struct vmm_vm *vm, uint64_t *image_len)
 {
 	char reason[VMM_KVM_REASON_LEN];
@@ -301,14 +249,12 @@ static bool do_io(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_ex
 
 /*
  * The programs run at CPL 3 (where hosts that emulate ring-0 guest code, PVM, run them natively and with SSE), so
- * their privileged instructions (the doorbell and console OUTs, RDMSR/WRMSR of the GHCB, SEV status and FS.base
- * MSRs, HLT, CLI) raise #GP.  The VMM emulates them as a trap-and-emulate hypervisor does: it decodes the
+ * their privileged instructions (the doorbell and console OUTs, RDMSR/WRMSR of the GHCB and SEV status MSRs, HLT,
+ * CLI) raise #GP.  The VMM emulates them as a trap-and-emulate hypervisor does: it decodes the
  * instruction at the reported RIP, performs it exactly as the exit of the CPL-0 instruction would be served, and
  * resumes after it with the registers the exception stub saved.  Returns 1 (resume), 0 (not an instruction the
  * VMM emulates: report the #GP), -1 (the vCPU's thread ends).
  */
-#define MSR_FS_BASE 0xC0000100u /* AMD APM vol 2: FS.base */
-
 enum priv_op { OP_OUT, OP_IN, OP_RDMSR, OP_WRMSR, OP_HLT, OP_NOP };
 
 static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
@@ -392,8 +338,6 @@ static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struc
 		else if (msr == RT_MSR_SEV_STATUS)
 			value = MSR_AMD64_SEV_ENABLED | MSR_AMD64_SEV_ES_ENABLED |
 				(vm->snp ? MSR_AMD64_SEV_SNP_ENABLED : 0);
-		else if (msr == MSR_FS_BASE)
-			value = sr.fs.base;
 		else
 			return 0;
 		r.rax = value & 0xFFFFFFFFu;
@@ -404,8 +348,6 @@ static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struc
 			if (hv_vcpu_set_ghcb_msr(v->hv, value))
 				return 0;
 			atomic_fetch_add(&vm->ghcb_msr_writes, 1);
-		} else if (msr == MSR_FS_BASE) {
-			sr.fs.base = value;
 		} else {
 			return 0;
 		}

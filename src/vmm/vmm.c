@@ -103,9 +103,6 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	if (backend != VMM_BACKEND_SIM) {
 		char reason[VMM_KVM_REASON_LEN];
 		int probe = vmm_kvm_probe(reason, sizeof(reason));
-		/* auto also wants the guest library's AES-GCM to run: SSE in ring-0 guest code. */
-		if (!probe && backend == VMM_BACKEND_AUTO)
-			probe = vmm_kvm_probe_sse(reason, sizeof(reason));
 		if (probe && backend == VMM_BACKEND_KVM) {
 			fprintf(vm->err, "snpemu: the kvm backend cannot run here: %s\n", reason);
 			rc = -ENODEV;

@@ -126,8 +126,6 @@ int vmm_kvm_prepare(struct vmm_vm *vm, uint64_t *image_len);
 int vmm_kvm_backend_run(struct vmm_vm *vm);
 int vmm_kvm_start_vcpu(struct vmm_vm *vm, uint32_t id);
 void vmm_kvm_backend_fini(struct vmm_vm *vm);
-/* 0 if ring-0 guest code may use SSE (the guest library's AES-GCM does), else -errno and a one-line reason. */
-int vmm_kvm_probe_sse(char *reason, size_t len);
 /* kvm_images.c: the ELF image of guest program `name` (NULL if none). */
 const uint8_t *vmm_kvm_program_image(const char *name, size_t *len);
 
