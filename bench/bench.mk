@@ -3,3 +3,5 @@
 BENCHES += attest_verify hv_vmgexit fw_bench kvm_io hv_psc
 # kvm backend: GHCB NAE / MSR-protocol round trips against a bare KVM IO exit, sim side by side (issue 7).
 BENCHES += kvm_nae
+# The guest library's AES-256-GCM against OpenSSL's (issue 13).
+BENCHES += guest_aes_gcm

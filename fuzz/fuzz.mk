@@ -7,6 +7,8 @@ FUZZERS += fw_guest_msg
 FUZZERS += fw_cpuid
 FUZZERS += fw_cert_table
 FUZZERS += guest_hostile_hv
+# The guest library's AES-256-GCM against OpenSSL (differential).
+FUZZERS += guest_aes_gcm
 FUZZERS += vmm_elf
 FUZZERS += hv_psc
 FUZZERS += hv_guest_req
