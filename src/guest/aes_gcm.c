@@ -6,7 +6,7 @@
  * reason: a small constant-time GCM for code that cannot use the CPU's AES instructions).
  *
  * The S-box is computed, not looked up: the multiplicative inverse in GF(2^8) as x^254 (an addition chain of
- * multiplications) followed by the affine map, on eight bytes at once in the lanes of a 64-bit word.  GHASH is a
+ * multiplications) followed by the affine map, bitsliced over 64 bytes (four blocks) at once.  GHASH is a
  * carry-less 64x64 multiply by masked shifts (Karatsuba for 128x128) and a reduction by x^128 + x^7 + x^2 + x + 1
  * in GCM's bit-reflected order.  Speed is a few MB/s, plenty for guest messages of at most a page
  * (bench/guest_aes_gcm prints it against OpenSSL).
@@ -17,122 +17,172 @@
 
 /* ---- AES-256 ---------------------------------------------------------------------------------------------- */
 
-#define LANES_01 0x0101010101010101ull /* one in every byte lane */
-#define LANES_7F 0x7F7F7F7F7F7F7F7Full
+/*
+ * AES works on four blocks at once (64 bytes), bitsliced for SubBytes: plane i holds bit i of all 64 bytes, so one
+ * 64-bit AND or XOR is that gate for 64 S-boxes.  The S-box is the GF(2^8) inverse (x^254: 4 multiplications, 7
+ * squarings) then the affine map (FIPS 197 §5.1.1), both derived from the field's definition rather than from a
+ * hand-optimised circuit: fewer gates would be faster, this is checkable line by line.
+ */
+#define AES_LANES 64 /* bytes per batch: four blocks */
 
-/* Multiply each byte lane by x modulo the AES polynomial x^8 + x^4 + x^3 + x + 1 (FIPS 197 §4.2.1). */
-static uint64_t gf8_xtime(uint64_t a)
+/* Transpose the 8x8 bit matrix in x (byte r = row r, bit c = column c); an involution (Hacker's Delight 7-3). */
+static uint64_t bit_transpose8(uint64_t x)
 {
-	return ((a & LANES_7F) << 1) ^ (((a >> 7) & LANES_01) * 0x1B);
+	uint64_t t;
+	t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAull;
+	x ^= t ^ (t << 7);
+	t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCull;
+	x ^= t ^ (t << 14);
+	t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ull;
+	x ^= t ^ (t << 28);
+	return x;
 }
 
-/* Lane-wise product in GF(2^8): shift-and-add over the 8 bits of b, selected by masks, not branches. */
-static uint64_t gf8_mul(uint64_t a, uint64_t b)
+/* Transpose the 8x8 byte matrix w[0..8) (byte j of w[i] <-> byte i of w[j]); an involution. */
+static void byte_transpose8(uint64_t w[8])
 {
-	uint64_t r = 0;
-	for (unsigned int i = 0; i < 8; i++) {
-		r ^= a & (((b >> i) & LANES_01) * 0xFF);
-		a = gf8_xtime(a);
+	for (unsigned int i = 0; i < 8; i++)
+		for (unsigned int j = i + 1; j < 8; j++) {
+			uint64_t a = (w[i] >> (8 * j)) & 0xFF, b = (w[j] >> (8 * i)) & 0xFF;
+			w[i] ^= (a ^ b) << (8 * j);
+			w[j] ^= (a ^ b) << (8 * i);
+		}
+}
+
+/* 64 bytes -> 8 planes (bit k of plane i = bit i of byte k), and back: the same two involutions in turn. */
+static void bs_load(uint64_t p[8], const uint8_t s[AES_LANES])
+{
+	for (unsigned int j = 0; j < 8; j++)
+		p[j] = bit_transpose8(le64_load(s + 8 * j));
+	byte_transpose8(p);
+}
+
+static void bs_store(uint8_t s[AES_LANES], uint64_t p[8])
+{
+	byte_transpose8(p);
+	for (unsigned int j = 0; j < 8; j++)
+		le64_store(s + 8 * j, bit_transpose8(p[j]));
+}
+
+/* p[0..15) holds a polynomial of degree <= 14; reduce it modulo x^8 + x^4 + x^3 + x + 1 (FIPS 197 §4.2) into r. */
+static void bs_reduce(uint64_t r[8], uint64_t p[15])
+{
+	for (unsigned int k = 14; k >= 8; k--) { /* x^k = x^(k-8) * (x^4 + x^3 + x + 1) */
+		p[k - 4] ^= p[k];
+		p[k - 5] ^= p[k];
+		p[k - 7] ^= p[k];
+		p[k - 8] ^= p[k];
 	}
-	return r;
+	for (unsigned int i = 0; i < 8; i++)
+		r[i] = p[i];
 }
 
-/* Rotate every byte lane left by k (1..7). */
-static uint64_t lanes_rotl(uint64_t b, unsigned int k)
+static void bs_mul(uint64_t r[8], const uint64_t a[8], const uint64_t b[8])
 {
-	uint64_t hi = LANES_01 * ((0xFFu << k) & 0xFFu), lo = LANES_01 * (0xFFu >> (8 - k));
-	return ((b << k) & hi) | ((b >> (8 - k)) & lo);
+	uint64_t p[15] = {0};
+	for (unsigned int i = 0; i < 8; i++)
+		for (unsigned int j = 0; j < 8; j++)
+			p[i + j] ^= a[i] & b[j];
+	bs_reduce(r, p);
 }
 
-/* SubBytes on eight lanes (FIPS 197 §5.1.1): inverse (0 maps to 0) then the affine map with constant 0x63. */
-static uint64_t aes_sbox8(uint64_t x)
+/* Squaring is linear in characteristic 2: sum a_i x^2i. */
+static void bs_square(uint64_t r[8], const uint64_t a[8])
 {
-	uint64_t x2 = gf8_mul(x, x), x3 = gf8_mul(x2, x);
-	uint64_t x6 = gf8_mul(x3, x3), x12 = gf8_mul(x6, x6), x15 = gf8_mul(x12, x3);
-	uint64_t t = gf8_mul(x15, x15); /* x^30 */
-	t = gf8_mul(t, t);		/* x^60 */
-	t = gf8_mul(t, t);		/* x^120 */
-	t = gf8_mul(t, t);		/* x^240 */
-	t = gf8_mul(t, x12);		/* x^252 */
-	uint64_t inv = gf8_mul(t, x2);	/* x^254 = x^-1 */
-	return inv ^ lanes_rotl(inv, 1) ^ lanes_rotl(inv, 2) ^ lanes_rotl(inv, 3) ^ lanes_rotl(inv, 4) ^
-	       (LANES_01 * 0x63);
+	uint64_t p[15] = {0};
+	for (unsigned int i = 0; i < 8; i++)
+		p[2 * i] = a[i];
+	bs_reduce(r, p);
 }
 
-/* SubWord (FIPS 197 §5.2) of four bytes. */
-static void aes_subword(uint8_t w[4])
+/* SubBytes of 64 bytes in place. */
+static void aes_sub_bytes(uint8_t s[AES_LANES])
 {
-	le32_store(w, (uint32_t)aes_sbox8(le32_load(w)));
+	uint64_t x[8], x2[8], x3[8], x12[8], t[8], u[8];
+	bs_load(x, s);
+	bs_square(x2, x);
+	bs_mul(x3, x2, x);
+	bs_square(t, x3);   /* x^6 */
+	bs_square(x12, t);  /* x^12 */
+	bs_mul(t, x12, x3); /* x^15 */
+	bs_square(u, t);    /* x^30 */
+	bs_square(t, u);    /* x^60 */
+	bs_square(u, t);    /* x^120 */
+	bs_square(t, u);    /* x^240 */
+	bs_mul(u, t, x12);  /* x^252 */
+	bs_mul(t, u, x2);   /* x^254 = x^-1, and 0 -> 0 */
+	/* Affine map: s_i = b_i ^ b_(i+4) ^ b_(i+5) ^ b_(i+6) ^ b_(i+7) ^ c_i, c = 0x63. */
+	for (unsigned int i = 0; i < 8; i++)
+		u[i] = t[i] ^ t[(i + 4) % 8] ^ t[(i + 5) % 8] ^ t[(i + 6) % 8] ^ t[(i + 7) % 8] ^
+		       (0 - (uint64_t)((0x63u >> i) & 1));
+	bs_store(s, u);
+	gst_wipe(x, sizeof(x)), gst_wipe(x2, sizeof(x2)), gst_wipe(x3, sizeof(x3));
+	gst_wipe(x12, sizeof(x12)), gst_wipe(t, sizeof(t)), gst_wipe(u, sizeof(u));
 }
 
 void gst_aes256_init(struct gst_aes256 *k, const uint8_t key[GST_AES256_KEY_LEN])
 {
 	/* KeyExpansion (FIPS 197 §5.2) with Nk = 8, Nr = 14: 60 words, word i at rk[4i..4i+4). */
 	uint8_t *w = &k->rk[0][0];
-	uint8_t rcon = 0x01;
+	uint8_t rcon = 0x01, t[AES_LANES] = {0};
 	gst_memcpy(w, key, GST_AES256_KEY_LEN);
 	for (unsigned int i = 8; i < 60; i++) {
-		uint8_t t[4];
 		gst_memcpy(t, w + 4 * (i - 1), 4);
 		if (i % 8 == 0) {
 			uint8_t t0 = t[0]; /* RotWord */
 			t[0] = t[1], t[1] = t[2], t[2] = t[3], t[3] = t0;
-			aes_subword(t);
+			aes_sub_bytes(t); /* SubWord: the first four of the 64 lanes */
 			t[0] ^= rcon;
 			rcon = (uint8_t)(rcon << 1); /* 7 rounds of Rcon: never reaches 0x80 */
 		} else if (i % 8 == 4) {
-			aes_subword(t);
+			aes_sub_bytes(t);
 		}
 		for (unsigned int j = 0; j < 4; j++)
 			w[4 * i + j] = w[4 * (i - 8) + j] ^ t[j];
-		gst_wipe(t, sizeof(t));
+	}
+	gst_wipe(t, sizeof(t));
+}
+
+/* ShiftRows (§5.1.2) of each block: row r of the column-major state rotates left by r. */
+static void aes_shift_rows(uint8_t s[AES_LANES])
+{
+	for (unsigned int b = 0; b < AES_LANES; b += 16) {
+		uint8_t t[16];
+		for (unsigned int c = 0; c < 4; c++)
+			for (unsigned int r = 0; r < 4; r++)
+				t[4 * c + r] = s[b + 4 * ((c + r) % 4) + r];
+		gst_memcpy(s + b, t, 16);
 	}
 }
 
-static void aes_sub_bytes(uint8_t s[16])
+#define LANES_01 0x0101010101010101ull
+#define LANES_7F 0x7F7F7F7F7F7F7F7Full
+
+/* MixColumns (§5.1.3) on two columns per word: b_i = a_i ^ (a_0 ^ a_1 ^ a_2 ^ a_3) ^ xtime(a_i ^ a_(i+1)). */
+static uint64_t col_rot8(uint64_t w) /* byte i of each 32-bit column <- byte i + 1 */
 {
-	le64_store(s, aes_sbox8(le64_load(s)));
-	le64_store(s + 8, aes_sbox8(le64_load(s + 8)));
+	return ((w >> 8) & 0x00FFFFFF00FFFFFFull) | ((w << 24) & 0xFF000000FF000000ull);
 }
 
-/* ShiftRows (§5.1.2): row r of the column-major state rotates left by r. */
-static void aes_shift_rows(uint8_t s[16])
+static void aes_mix_columns(uint8_t s[AES_LANES])
 {
-	uint8_t t[16];
-	for (unsigned int c = 0; c < 4; c++)
-		for (unsigned int r = 0; r < 4; r++)
-			t[4 * c + r] = s[4 * ((c + r) % 4) + r];
-	gst_memcpy(s, t, 16);
-}
-
-static uint8_t gf8_xtime1(uint8_t a)
-{
-	return (uint8_t)((a << 1) ^ (((a >> 7) & 1) * 0x1B));
-}
-
-/* MixColumns (§5.1.3): b_i = a_i ^ (a_0 ^ a_1 ^ a_2 ^ a_3) ^ xtime(a_i ^ a_{i+1}). */
-static void aes_mix_columns(uint8_t s[16])
-{
-	for (unsigned int c = 0; c < 4; c++) {
-		uint8_t *a = s + 4 * c;
-		uint8_t a0 = a[0], all = (uint8_t)(a[0] ^ a[1] ^ a[2] ^ a[3]);
-		a[0] ^= (uint8_t)(all ^ gf8_xtime1((uint8_t)(a[0] ^ a[1])));
-		a[1] ^= (uint8_t)(all ^ gf8_xtime1((uint8_t)(a[1] ^ a[2])));
-		a[2] ^= (uint8_t)(all ^ gf8_xtime1((uint8_t)(a[2] ^ a[3])));
-		a[3] ^= (uint8_t)(all ^ gf8_xtime1((uint8_t)(a[3] ^ a0)));
+	for (unsigned int i = 0; i < AES_LANES; i += 8) {
+		uint64_t a = le64_load(s + i), r1 = col_rot8(a), r2 = col_rot8(r1), d = a ^ r1;
+		uint64_t all = d ^ r2 ^ col_rot8(r2);
+		uint64_t xt = ((d & LANES_7F) << 1) ^ (((d >> 7) & LANES_01) * 0x1B); /* xtime in each byte */
+		le64_store(s + i, a ^ all ^ xt);
 	}
 }
 
-static void aes_add_round_key(uint8_t s[16], const uint8_t rk[16])
+static void aes_add_round_key(uint8_t s[AES_LANES], const uint8_t rk[16])
 {
-	for (unsigned int i = 0; i < 16; i++)
-		s[i] ^= rk[i];
+	for (unsigned int i = 0; i < AES_LANES; i++)
+		s[i] ^= rk[i % 16];
 }
 
-void gst_aes256_encrypt(const struct gst_aes256 *k, const uint8_t in[16], uint8_t out[16])
+/* Encrypt the four blocks of s in place. */
+static void aes256_encrypt4(const struct gst_aes256 *k, uint8_t s[AES_LANES])
 {
-	uint8_t s[16];
-	gst_memcpy(s, in, 16);
 	aes_add_round_key(s, k->rk[0]);
 	for (unsigned int round = 1; round < 14; round++) {
 		aes_sub_bytes(s);
@@ -143,6 +193,13 @@ void gst_aes256_encrypt(const struct gst_aes256 *k, const uint8_t in[16], uint8_
 	aes_sub_bytes(s);
 	aes_shift_rows(s);
 	aes_add_round_key(s, k->rk[14]);
+}
+
+void gst_aes256_encrypt(const struct gst_aes256 *k, const uint8_t in[16], uint8_t out[16])
+{
+	uint8_t s[AES_LANES] = {0};
+	gst_memcpy(s, in, 16);
+	aes256_encrypt4(k, s);
 	gst_memcpy(out, s, 16);
 	gst_wipe(s, sizeof(s));
 }
@@ -166,6 +223,12 @@ static void be64_store(uint8_t *p, uint64_t v)
 {
 	for (unsigned int i = 0; i < 8; i++)
 		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static void be32_store(uint8_t *p, uint32_t v)
+{
+	for (unsigned int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (24 - 8 * i));
 }
 
 /* Carry-less a * b = (*hi:*lo), one masked shift per bit of b (the mask replaces a data-dependent branch). */
@@ -230,37 +293,40 @@ static void ghash(struct gf128 *y, struct gf128 h, const uint8_t *p, size_t len)
 struct gcm {
 	struct gst_aes256 aes;
 	struct gf128 h, y;
-	uint8_t j0[16];
+	uint8_t j0[16], ek_j0[16];
 };
 
 static void gcm_start(struct gcm *g, const uint8_t key[GST_AES256_KEY_LEN], const uint8_t iv[GST_GCM_IV_LEN],
 		      const uint8_t *aad, size_t aad_len)
 {
-	uint8_t zero[16] = {0}, hb[16];
+	uint8_t s[AES_LANES] = {0};
 	gst_aes256_init(&g->aes, key);
-	gst_aes256_encrypt(&g->aes, zero, hb);
-	g->h.hi = be64_load(hb);
-	g->h.lo = be64_load(hb + 8);
-	gst_wipe(hb, sizeof(hb));
-	g->y.hi = g->y.lo = 0;
-	/* SP 800-38D §7.1: a 96-bit IV gives J0 = IV || 0^31 || 1. */
+	/* SP 800-38D §7.1: a 96-bit IV gives J0 = IV || 0^31 || 1.  H = E(K, 0^128) and E(K, J0) in one batch. */
 	gst_memcpy(g->j0, iv, GST_GCM_IV_LEN);
 	le32_store(g->j0 + 12, 0);
 	g->j0[15] = 1;
+	gst_memcpy(s + 16, g->j0, 16);
+	aes256_encrypt4(&g->aes, s);
+	g->h.hi = be64_load(s);
+	g->h.lo = be64_load(s + 8);
+	gst_memcpy(g->ek_j0, s + 16, 16);
+	gst_wipe(s, sizeof(s));
+	g->y.hi = g->y.lo = 0;
 	ghash(&g->y, g->h, aad, aad_len);
 }
 
-/* GCTR from inc32(J0) (§6.5), in place. */
+/* GCTR from inc32(J0) (§6.5), in place, four counter blocks per batch. */
 static void gcm_ctr(const struct gcm *g, uint8_t *buf, size_t len)
 {
-	uint8_t ctr[16], ks[16];
-	gst_memcpy(ctr, g->j0, 16);
-	uint32_t n = 1;
+	uint8_t ks[AES_LANES];
+	uint32_t n = 1; /* J0's counter; inc32 wraps modulo 2^32 */
 	while (len) {
-		n++;
-		be64_store(ctr + 8, (be64_load(ctr + 8) & ~0xFFFFFFFFull) | n);
-		gst_aes256_encrypt(&g->aes, ctr, ks);
-		size_t m = len < 16 ? len : 16;
+		for (unsigned int b = 0; b < AES_LANES; b += 16) {
+			gst_memcpy(ks + b, g->j0, 12);
+			be32_store(ks + b + 12, ++n);
+		}
+		aes256_encrypt4(&g->aes, ks);
+		size_t m = len < AES_LANES ? len : AES_LANES;
 		for (size_t i = 0; i < m; i++)
 			buf[i] ^= ks[i];
 		buf += m, len -= m;
@@ -271,17 +337,15 @@ static void gcm_ctr(const struct gcm *g, uint8_t *buf, size_t len)
 /* The tag: E(K, J0) ^ GHASH(A || C || [len(A)]64 || [len(C)]64), lengths in bits (§7.1 steps 5-6). */
 static void gcm_tag(struct gcm *g, const uint8_t *ct, size_t len, size_t aad_len, uint8_t tag[GST_GCM_TAG_LEN])
 {
-	uint8_t lens[16], ek[16];
+	uint8_t lens[16];
 	ghash(&g->y, g->h, ct, len);
 	be64_store(lens, (uint64_t)aad_len * 8);
 	be64_store(lens + 8, (uint64_t)len * 8);
 	ghash(&g->y, g->h, lens, sizeof(lens));
-	gst_aes256_encrypt(&g->aes, g->j0, ek);
 	be64_store(tag, g->y.hi);
 	be64_store(tag + 8, g->y.lo);
 	for (unsigned int i = 0; i < GST_GCM_TAG_LEN; i++)
-		tag[i] ^= ek[i];
-	gst_wipe(ek, sizeof(ek));
+		tag[i] ^= g->ek_j0[i];
 }
 
 void gst_aes256_gcm_seal(const uint8_t key[GST_AES256_KEY_LEN], const uint8_t iv[GST_GCM_IV_LEN], const uint8_t *aad,
