@@ -73,6 +73,7 @@ BENCHES :=
 -include src/cli/sources.mk
 -include guests/guests.mk
 -include guests/guests_sim.mk
+-include src/guest/sdk.mk
 -include tests/abi/tests.mk
 -include tests/hv/tests.mk
 -include tests/fw/tests.mk
@@ -82,6 +83,7 @@ BENCHES :=
 -include tests/vmm/tests.mk
 -include tests/vmm/programs.mk
 -include tests/cli/tests.mk
+-include tests/sdk/tests.mk
 -include fuzz/fuzz.mk
 -include bench/bench.mk
 

@@ -2,9 +2,9 @@
 /*
  * Differential fuzzing of the guest library's AES-256-GCM (src/guest/aes_gcm.c) against OpenSSL.  Input: 32 bytes
  * of key, 12 of IV, one byte giving the AAD length (taken from the following bytes), the rest the plaintext (at
- * most 256 bytes: every block and four-block-batch boundary, at a rate the smoke run affords; test_aes_gcm covers whole
- * pages).  Both must produce the same ciphertext and tag; open() must give the plaintext back, and refuse a copy with
- * one bit flipped (position chosen by the input) while leaving it as it was.
+ * most 256 bytes: every block and four-block batch boundary, at a rate a smoke run affords; test_aes_gcm covers
+ * whole pages).  Both must produce the same ciphertext and tag; open() must give the plaintext back, and refuse a
+ * copy with one bit flipped (position chosen by the input) while leaving it as it was.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -4,9 +4,11 @@
 # -mgeneral-regs-only: some KVM hosts run ring-0 guest code in KVM's instruction emulator (PVM, the nested "KVM"
 # of cloud sandboxes), which knows few SSE instructions; the VM enables SSE (CR4.OSFXSR) for code that wants it,
 # but compiler-generated SSE would make guests host-dependent.
-GUEST_CFLAGS := -std=c11 -O2 -ffreestanding -fno-pie -fno-pic -mno-red-zone -fno-stack-protector \
+# GUEST_ARCH_CFLAGS is also what the installed SDK gives users' guests (snpemu-guest.pc, src/guest/sdk.mk).
+GUEST_ARCH_CFLAGS := -ffreestanding -fno-pie -fno-pic -mno-red-zone -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables -fcf-protection=none -fno-omit-frame-pointer \
-	-mcmodel=small -mgeneral-regs-only $(WARN) -Iinclude -Iguests/rt -MMD -MP
+	-mcmodel=small -mgeneral-regs-only
+GUEST_CFLAGS := -std=c11 -O2 $(GUEST_ARCH_CFLAGS) $(WARN) -Iinclude -Iguests/rt -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -Wl,-T,guests/rt/guest.ld -Wl,--build-id=none \
 	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
 GUEST_RT_SRCS := guests/rt/start.S guests/rt/rt.c guests/rt/string.c
