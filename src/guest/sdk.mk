@@ -5,7 +5,7 @@
 GUEST_SDK_LIB := $(O)/libsnpemu-guest.a
 GUEST_SDK_SRCS := $(filter src/guest/%,$(GUEST_SRCS)) $(GUEST_RT_SRCS)
 GUEST_SDK_OBJS := $(patsubst %,$(O)/guests/obj/%.o,$(basename $(GUEST_SDK_SRCS)))
-$(filter $(O)/guests/obj/src/guest/%,$(GUEST_SDK_OBJS)): GUEST_CFLAGS += -fno-builtin
+$(filter-out $(GUEST_LIB_FOR_KVM_OBJS),$(filter $(O)/guests/obj/src/guest/%,$(GUEST_SDK_OBJS))): GUEST_CFLAGS += -fno-builtin
 
 $(GUEST_SDK_LIB): $(GUEST_SDK_OBJS)
 	@mkdir -p $(dir $@)

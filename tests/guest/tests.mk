@@ -17,3 +17,9 @@ $(O)/tests/guest/includes.ok: $(wildcard src/guest/*.c src/guest/*.h) include/sn
 TESTS += guest/test_greq_threads
 TSAN_TESTS += guest/test_greq_threads
 TEST_EXTRA_guest/test_greq_threads := tests/guest/fake_hv.c
+# The same suite on the objects guests run: src/guest/ compiled with the freestanding guest flags
+# (-mgeneral-regs-only, no PIC), linked without libsnpemu (hence -no-pie).
+TESTS += guest/test_aes_gcm_freestanding
+GUEST_AES_OBJS := $(addprefix $(O)/guests/obj/src/guest/,aes_gcm.o mem.o msg_crypto.o)
+$(O)/tests/guest/test_aes_gcm_freestanding: $(O)/tests/guest/test_aes_gcm.o $(GUEST_AES_OBJS)
+	$(CC) $(LDFLAGS) -no-pie -o $@ $^ $(CMOCKA_LIBS) $(CRYPTO_LIBS)
