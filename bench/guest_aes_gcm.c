@@ -16,10 +16,11 @@
 
 #include "guest/internal.h"
 
+/* This thread's CPU time: the machine is shared, and the figures are about instructions, not waiting. */
 static double now_s(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -36,8 +37,7 @@ static int openssl_seal(EVP_CIPHER_CTX *c, size_t len)
 		   : -1;
 }
 
-/* Seconds per seal of `len` bytes, ours (which = 0) or OpenSSL's, over at least 0.3 s. */
-static double per_seal(int which, size_t len, EVP_CIPHER_CTX *c)
+static double per_seal_once(int which, size_t len, EVP_CIPHER_CTX *c)
 {
 	unsigned long n = 0;
 	double t0 = now_s(), t;
@@ -51,8 +51,19 @@ static double per_seal(int which, size_t len, EVP_CIPHER_CTX *c)
 			}
 		}
 		t = now_s() - t0;
-	} while (t < 0.3);
+	} while (t < 0.1);
 	return t / (double)n;
+}
+
+/* Seconds per seal of `len` bytes, ours (which = 0) or OpenSSL's: the best of 5 runs of at least 0.1 s each. */
+static double per_seal(int which, size_t len, EVP_CIPHER_CTX *c)
+{
+	double best = 1e9;
+	for (int rep = 0; rep < 5; rep++) {
+		double r = per_seal_once(which, len, c);
+		best = r < best ? r : best;
+	}
+	return best;
 }
 
 int main(void)

@@ -6,7 +6,7 @@
  * reason: a small constant-time GCM for code that cannot use the CPU's AES instructions).
  *
  * The S-box is computed, not looked up: the multiplicative inverse in GF(2^8) as x^254 (an addition chain of
- * multiplications) followed by the affine map, bitsliced over 64 bytes (four blocks) at once.  GHASH is a
+ * multiplications) followed by the affine map, on a bitsliced state of four blocks.  GHASH is a
  * carry-less 64x64 multiply by masked shifts (Karatsuba for 128x128) and a reduction by x^128 + x^7 + x^2 + x + 1
  * in GCM's bit-reflected order.  Speed is a few MB/s, plenty for guest messages of at most a page
  * (bench/guest_aes_gcm prints it against OpenSSL).
@@ -18,10 +18,12 @@
 /* ---- AES-256 ---------------------------------------------------------------------------------------------- */
 
 /*
- * AES works on four blocks at once (64 bytes), bitsliced for SubBytes: plane i holds bit i of all 64 bytes, so one
- * 64-bit AND or XOR is that gate for 64 S-boxes.  The S-box is the GF(2^8) inverse (x^254: 4 multiplications, 7
- * squarings) then the affine map (FIPS 197 §5.1.1), both derived from the field's definition rather than from a
- * hand-optimised circuit: fewer gates would be faster, this is checkable line by line.
+ * AES runs on four blocks at once (64 bytes) in bitsliced form: plane i holds bit i of all 64 bytes, byte
+ * k = 16 * block + 4 * column + row at bit k, so one 64-bit AND or XOR is that gate for 64 bytes.  The S-box is the
+ * GF(2^8) inverse (x^254: 4 multiplications, 7 squarings) then the affine map (FIPS 197 §5.1.1), both derived from
+ * the field's definition rather than from a hand-optimised circuit: fewer gates would be faster, this is checkable
+ * line by line.  ShiftRows and MixColumns are shifts within each plane; the state is transposed in and out once
+ * per batch.
  */
 #define AES_LANES 64 /* bytes per batch: four blocks */
 
@@ -50,22 +52,22 @@ static void byte_transpose8(uint64_t w[8])
 }
 
 /* 64 bytes -> 8 planes (bit k of plane i = bit i of byte k), and back: the same two involutions in turn. */
-static void bs_load(uint64_t p[8], const uint8_t s[AES_LANES])
+static void bs_load(uint64_t q[8], const uint8_t s[AES_LANES])
 {
 	for (unsigned int j = 0; j < 8; j++)
-		p[j] = bit_transpose8(le64_load(s + 8 * j));
-	byte_transpose8(p);
+		q[j] = bit_transpose8(le64_load(s + 8 * j));
+	byte_transpose8(q);
 }
 
-static void bs_store(uint8_t s[AES_LANES], uint64_t p[8])
+static void bs_store(uint8_t s[AES_LANES], uint64_t q[8])
 {
-	byte_transpose8(p);
+	byte_transpose8(q);
 	for (unsigned int j = 0; j < 8; j++)
-		le64_store(s + 8 * j, bit_transpose8(p[j]));
+		le64_store(s + 8 * j, bit_transpose8(q[j]));
 }
 
 /* p[0..15) holds a polynomial of degree <= 14; reduce it modulo x^8 + x^4 + x^3 + x + 1 (FIPS 197 §4.2) into r. */
-static void bs_reduce(uint64_t r[8], uint64_t p[15])
+static inline void bs_reduce(uint64_t r[8], uint64_t p[15])
 {
 	for (unsigned int k = 14; k >= 8; k--) { /* x^k = x^(k-8) * (x^4 + x^3 + x + 1) */
 		p[k - 4] ^= p[k];
@@ -77,7 +79,7 @@ static void bs_reduce(uint64_t r[8], uint64_t p[15])
 		r[i] = p[i];
 }
 
-static void bs_mul(uint64_t r[8], const uint64_t a[8], const uint64_t b[8])
+static inline void bs_mul(uint64_t r[8], const uint64_t a[8], const uint64_t b[8])
 {
 	uint64_t p[15] = {0};
 	for (unsigned int i = 0; i < 8; i++)
@@ -87,7 +89,7 @@ static void bs_mul(uint64_t r[8], const uint64_t a[8], const uint64_t b[8])
 }
 
 /* Squaring is linear in characteristic 2: sum a_i x^2i. */
-static void bs_square(uint64_t r[8], const uint64_t a[8])
+static inline void bs_square(uint64_t r[8], const uint64_t a[8])
 {
 	uint64_t p[15] = {0};
 	for (unsigned int i = 0; i < 8; i++)
@@ -95,13 +97,12 @@ static void bs_square(uint64_t r[8], const uint64_t a[8])
 	bs_reduce(r, p);
 }
 
-/* SubBytes of 64 bytes in place. */
-static void aes_sub_bytes(uint8_t s[AES_LANES])
+/* SubBytes on the planes, in place. */
+static void aes_sub_bytes(uint64_t q[8])
 {
-	uint64_t x[8], x2[8], x3[8], x12[8], t[8], u[8];
-	bs_load(x, s);
-	bs_square(x2, x);
-	bs_mul(x3, x2, x);
+	uint64_t x2[8], x3[8], x12[8], t[8], u[8];
+	bs_square(x2, q);
+	bs_mul(x3, x2, q);
 	bs_square(t, x3);   /* x^6 */
 	bs_square(x12, t);  /* x^12 */
 	bs_mul(t, x12, x3); /* x^15 */
@@ -113,86 +114,104 @@ static void aes_sub_bytes(uint8_t s[AES_LANES])
 	bs_mul(t, u, x2);   /* x^254 = x^-1, and 0 -> 0 */
 	/* Affine map: s_i = b_i ^ b_(i+4) ^ b_(i+5) ^ b_(i+6) ^ b_(i+7) ^ c_i, c = 0x63. */
 	for (unsigned int i = 0; i < 8; i++)
-		u[i] = t[i] ^ t[(i + 4) % 8] ^ t[(i + 5) % 8] ^ t[(i + 6) % 8] ^ t[(i + 7) % 8] ^
+		q[i] = t[i] ^ t[(i + 4) % 8] ^ t[(i + 5) % 8] ^ t[(i + 6) % 8] ^ t[(i + 7) % 8] ^
 		       (0 - (uint64_t)((0x63u >> i) & 1));
-	bs_store(s, u);
-	gst_wipe(x, sizeof(x)), gst_wipe(x2, sizeof(x2)), gst_wipe(x3, sizeof(x3));
-	gst_wipe(x12, sizeof(x12)), gst_wipe(t, sizeof(t)), gst_wipe(u, sizeof(u));
+}
+
+#define ROW_MASK(r) (0x1111111111111111ull << (r)) /* the bits of row r in every column of every block */
+
+/* Rotate each 16-bit lane (one block's row bits) right by n, 0 < n < 16. */
+static uint64_t block_rotr(uint64_t x, unsigned int n)
+{
+	uint64_t keep = 0x0001000100010001ull * (0xFFFFu >> n),
+		 wrap = 0x0001000100010001ull * ((0xFFFFu << (16 - n)) & 0xFFFFu);
+	return ((x >> n) & keep) | ((x << (16 - n)) & wrap);
+}
+
+/* ShiftRows (§5.1.2): s'[r][c] = s[r][c + r]: row r's bits move down by 4r within their block. */
+static void aes_shift_rows(uint64_t q[8])
+{
+	for (unsigned int i = 0; i < 8; i++)
+		q[i] = (q[i] & ROW_MASK(0)) | block_rotr(q[i] & ROW_MASK(1), 4) | block_rotr(q[i] & ROW_MASK(2), 8) |
+		       block_rotr(q[i] & ROW_MASK(3), 12);
+}
+
+/* Row r <- row r + 1 (mod 4) within every column. */
+static uint64_t row_next(uint64_t x)
+{
+	return ((x >> 1) & (ROW_MASK(0) | ROW_MASK(1) | ROW_MASK(2))) | ((x << 3) & ROW_MASK(3));
+}
+
+/* MixColumns (§5.1.3): b_r = a_r ^ (a_0 ^ a_1 ^ a_2 ^ a_3) ^ xtime(a_r ^ a_(r+1)); xtime on planes is a shift
+ * of plane indices with the reduction bits of 0x1B (bits 0, 1, 3, 4) fed by plane 7. */
+static void aes_mix_columns(uint64_t q[8])
+{
+	uint64_t d[8], all[8];
+	for (unsigned int i = 0; i < 8; i++)
+		d[i] = q[i] ^ row_next(q[i]);
+	for (unsigned int i = 0; i < 8; i++)
+		all[i] = d[i] ^ row_next(row_next(d[i]));
+	uint64_t xt[8] = {d[7], d[0] ^ d[7], d[1], d[2] ^ d[7], d[3] ^ d[7], d[4], d[5], d[6]};
+	for (unsigned int i = 0; i < 8; i++)
+		q[i] ^= all[i] ^ xt[i];
+}
+
+static void aes_add_round_key(uint64_t q[8], const uint64_t rk[8])
+{
+	for (unsigned int i = 0; i < 8; i++)
+		q[i] ^= rk[i];
 }
 
 void gst_aes256_init(struct gst_aes256 *k, const uint8_t key[GST_AES256_KEY_LEN])
 {
-	/* KeyExpansion (FIPS 197 §5.2) with Nk = 8, Nr = 14: 60 words, word i at rk[4i..4i+4). */
-	uint8_t *w = &k->rk[0][0];
-	uint8_t rcon = 0x01, t[AES_LANES] = {0};
+	/* KeyExpansion (FIPS 197 §5.2) with Nk = 8, Nr = 14: 60 words, word i at w[4i..4i+4); each round key is then
+	 * bitsliced once, repeated over the four blocks of a batch. */
+	uint8_t w[240], t[AES_LANES] = {0};
+	uint64_t q[8];
+	uint8_t rcon = 0x01;
 	gst_memcpy(w, key, GST_AES256_KEY_LEN);
 	for (unsigned int i = 8; i < 60; i++) {
 		gst_memcpy(t, w + 4 * (i - 1), 4);
-		if (i % 8 == 0) {
-			uint8_t t0 = t[0]; /* RotWord */
-			t[0] = t[1], t[1] = t[2], t[2] = t[3], t[3] = t0;
-			aes_sub_bytes(t); /* SubWord: the first four of the 64 lanes */
-			t[0] ^= rcon;
-			rcon = (uint8_t)(rcon << 1); /* 7 rounds of Rcon: never reaches 0x80 */
-		} else if (i % 8 == 4) {
-			aes_sub_bytes(t);
+		if (i % 8 == 0 || i % 8 == 4) {
+			if (i % 8 == 0) { /* RotWord */
+				uint8_t t0 = t[0];
+				t[0] = t[1], t[1] = t[2], t[2] = t[3], t[3] = t0;
+			}
+			bs_load(q, t); /* SubWord: the first four of the 64 lanes */
+			aes_sub_bytes(q);
+			bs_store(t, q);
+			if (i % 8 == 0) {
+				t[0] ^= rcon;
+				rcon = (uint8_t)(rcon << 1); /* 7 rounds of Rcon: never reaches 0x80 */
+			}
 		}
 		for (unsigned int j = 0; j < 4; j++)
 			w[4 * i + j] = w[4 * (i - 8) + j] ^ t[j];
 	}
-	gst_wipe(t, sizeof(t));
-}
-
-/* ShiftRows (§5.1.2) of each block: row r of the column-major state rotates left by r. */
-static void aes_shift_rows(uint8_t s[AES_LANES])
-{
-	for (unsigned int b = 0; b < AES_LANES; b += 16) {
-		uint8_t t[16];
-		for (unsigned int c = 0; c < 4; c++)
-			for (unsigned int r = 0; r < 4; r++)
-				t[4 * c + r] = s[b + 4 * ((c + r) % 4) + r];
-		gst_memcpy(s + b, t, 16);
+	for (unsigned int r = 0; r < 15; r++) {
+		for (unsigned int b = 0; b < AES_LANES; b += 16)
+			gst_memcpy(t + b, w + 16 * r, 16);
+		bs_load(k->rk[r], t);
 	}
-}
-
-#define LANES_01 0x0101010101010101ull
-#define LANES_7F 0x7F7F7F7F7F7F7F7Full
-
-/* MixColumns (§5.1.3) on two columns per word: b_i = a_i ^ (a_0 ^ a_1 ^ a_2 ^ a_3) ^ xtime(a_i ^ a_(i+1)). */
-static uint64_t col_rot8(uint64_t w) /* byte i of each 32-bit column <- byte i + 1 */
-{
-	return ((w >> 8) & 0x00FFFFFF00FFFFFFull) | ((w << 24) & 0xFF000000FF000000ull);
-}
-
-static void aes_mix_columns(uint8_t s[AES_LANES])
-{
-	for (unsigned int i = 0; i < AES_LANES; i += 8) {
-		uint64_t a = le64_load(s + i), r1 = col_rot8(a), r2 = col_rot8(r1), d = a ^ r1;
-		uint64_t all = d ^ r2 ^ col_rot8(r2);
-		uint64_t xt = ((d & LANES_7F) << 1) ^ (((d >> 7) & LANES_01) * 0x1B); /* xtime in each byte */
-		le64_store(s + i, a ^ all ^ xt);
-	}
-}
-
-static void aes_add_round_key(uint8_t s[AES_LANES], const uint8_t rk[16])
-{
-	for (unsigned int i = 0; i < AES_LANES; i++)
-		s[i] ^= rk[i % 16];
+	gst_wipe(w, sizeof(w)), gst_wipe(t, sizeof(t)), gst_wipe(q, sizeof(q));
 }
 
 /* Encrypt the four blocks of s in place. */
 static void aes256_encrypt4(const struct gst_aes256 *k, uint8_t s[AES_LANES])
 {
-	aes_add_round_key(s, k->rk[0]);
+	uint64_t q[8];
+	bs_load(q, s);
+	aes_add_round_key(q, k->rk[0]);
 	for (unsigned int round = 1; round < 14; round++) {
-		aes_sub_bytes(s);
-		aes_shift_rows(s);
-		aes_mix_columns(s);
-		aes_add_round_key(s, k->rk[round]);
+		aes_sub_bytes(q);
+		aes_shift_rows(q);
+		aes_mix_columns(q);
+		aes_add_round_key(q, k->rk[round]);
 	}
-	aes_sub_bytes(s);
-	aes_shift_rows(s);
-	aes_add_round_key(s, k->rk[14]);
+	aes_sub_bytes(q);
+	aes_shift_rows(q);
+	aes_add_round_key(q, k->rk[14]);
+	bs_store(s, q);
 }
 
 void gst_aes256_encrypt(const struct gst_aes256 *k, const uint8_t in[16], uint8_t out[16])

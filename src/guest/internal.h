@@ -55,7 +55,7 @@ static inline void *gst_map(struct gst_ctx *c, uint64_t gpa, size_t len)
 #define GST_GCM_IV_LEN	   12
 #define GST_GCM_TAG_LEN	   16
 struct gst_aes256 {
-	uint8_t rk[15][16]; /* round keys 0..14 */
+	uint64_t rk[15][8]; /* round keys 0..14, bitsliced over a batch of four blocks (aes_gcm.c) */
 };
 void gst_aes256_init(struct gst_aes256 *k, const uint8_t key[GST_AES256_KEY_LEN]);
 void gst_aes256_encrypt(const struct gst_aes256 *k, const uint8_t in[16], uint8_t out[16]);
