@@ -72,7 +72,6 @@ BENCHES :=
 -include src/vmm/sources.mk
 -include src/cli/sources.mk
 -include guests/guests.mk
--include guests/guests_sim.mk
 -include src/guest/sdk.mk
 -include tests/abi/tests.mk
 -include tests/hv/tests.mk
@@ -102,7 +101,7 @@ FUZZ_BINS := $(FUZZERS:%=$(O)/fuzz/%)
 .SECONDARY:
 
 all: lib cli tests benches
-lib: $(STATIC_LIB) $(SHARED_LIB)
+lib: $(STATIC_LIB) $(SHARED_LIB) $(PROGRAMS_LIB)
 cli: $(CLI)
 tests: $(TEST_BINS)
 benches: $(BENCH_BINS)
@@ -118,19 +117,20 @@ $(STATIC_LIB): $(LIB_OBJS)
 $(SHARED_LIB): $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libsnpemu.so.0 $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(CLI): $(CLI_OBJS) $(STATIC_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC_LIB) $(LIBS)
+# The CLI and the tests link the built-in guest programs (guests/guests.mk), which are not part of the library.
+$(CLI): $(CLI_OBJS) $(PROGRAMS_LIB) $(STATIC_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(PROGRAMS_LIB) $(STATIC_LIB) $(LIBS)
 
 # A test is tests/<name>.c plus the objects its fragment lists in TEST_EXTRA_<name>, linked with the library.
 .SECONDEXPANSION:
-$(O)/tests/%: $(O)/tests/%.o $$(addprefix $(O)/,$$(subst .c,.o,$$(TEST_EXTRA_$$*))) $(STATIC_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(CMOCKA_LIBS) $(LIBS)
+$(O)/tests/%: $(O)/tests/%.o $$(addprefix $(O)/,$$(subst .c,.o,$$(TEST_EXTRA_$$*))) $(PROGRAMS_LIB) $(STATIC_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PROGRAMS_LIB) $(STATIC_LIB) $(CMOCKA_LIBS) $(LIBS)
 
-$(O)/bench/%: $(O)/bench/%.o $(STATIC_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LIBS)
+$(O)/bench/%: $(O)/bench/%.o $(PROGRAMS_LIB) $(STATIC_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PROGRAMS_LIB) $(STATIC_LIB) $(LIBS)
 
-$(O)/fuzz/%: $(O)/fuzz/%.o $(STATIC_LIB)
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LIBS)
+$(O)/fuzz/%: $(O)/fuzz/%.o $(PROGRAMS_LIB) $(STATIC_LIB)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(filter %.o,$^) $(PROGRAMS_LIB) $(STATIC_LIB) $(LIBS)
 
 deps:
 	@scripts/deps.sh

@@ -22,6 +22,7 @@
 
 #include <snpemu/abi/le.h>
 #include <snpemu/hv.h>
+#include <snpemu/programs.h>
 #include <snpemu/vmm.h>
 
 #include "vmm/kvm.h"
@@ -85,19 +86,19 @@ static double bare_io(unsigned int n, char *reason, size_t len)
 static double bare_io_cpl3(unsigned int n, char *reason, size_t len)
 {
 	static const uint8_t code[] = {
-	    0xBA, 0xF8, 0x03, 0x00, 0x00, /* mov $RT_PORT_CONSOLE, %edx */
+	    0xBA, 0xF8, 0x03, 0x00, 0x00, /* mov $SNPEMU_PORT_CONSOLE, %edx */
 	    0xEE,			  /* 1: outb %al, (%dx) */
 	    0xEB, 0xFD,			  /* jmp 1b */
 	};
-	_Static_assert(RT_PORT_CONSOLE == 0x3F8, "the code's port");
+	_Static_assert(SNPEMU_PORT_CONSOLE == 0x3F8, "the code's port");
 	struct vmm_kvm_vm *vm;
 	struct vmm_kvm_vcpu *vcpu;
-	struct vmm_kvm_sregs sregs;
-	const struct vmm_kvm_regs regs = {.rip = RT_IMAGE_BASE, .rsp = RT_IMAGE_BASE + 0x1000, .rflags = 2};
+	struct vmm_sregs sregs;
+	const struct vmm_regs regs = {.rip = SNPEMU_IMAGE_GPA, .rsp = SNPEMU_IMAGE_GPA + 0x1000, .rflags = 2};
 	int r = vmm_kvm_vm_create(NULL, &vm, reason, len);
 	if (r < 0)
 		return r;
-	memcpy(vmm_kvm_gpa(vm, RT_IMAGE_BASE, sizeof(code)), code, sizeof(code));
+	memcpy(vmm_kvm_gpa(vm, SNPEMU_IMAGE_GPA, sizeof(code)), code, sizeof(code));
 	r = vmm_kvm_user_sregs(vm, 0, &sregs);
 	if (r == 0)
 		r = vmm_kvm_vcpu_create(vm, 0, &regs, &sregs, &vcpu);
@@ -105,7 +106,7 @@ static double bare_io_cpl3(unsigned int n, char *reason, size_t len)
 		vmm_kvm_vm_destroy(vm);
 		return r;
 	}
-	double result = io_loop(vcpu, RT_PORT_CONSOLE, n, reason, len);
+	double result = io_loop(vcpu, SNPEMU_PORT_CONSOLE, n, reason, len);
 	vmm_kvm_vcpu_destroy(vcpu);
 	vmm_kvm_vm_destroy(vm);
 	return result;
@@ -125,14 +126,14 @@ static double trapped_cpl3(unsigned int n, char *reason, size_t len)
 	};
 	struct vmm_kvm_vm *vm;
 	struct vmm_kvm_vcpu *vcpu;
-	struct vmm_kvm_sregs user, sr;
-	struct vmm_kvm_regs r = {.rip = RT_IMAGE_BASE, .rsp = RT_IMAGE_BASE + 0x1000, .rflags = 2};
+	struct vmm_sregs user, sr;
+	struct vmm_regs r = {.rip = SNPEMU_IMAGE_GPA, .rsp = SNPEMU_IMAGE_GPA + 0x1000, .rflags = 2};
 	struct vmm_kvm_exit e;
 	double start = 0;
 	int rc = vmm_kvm_vm_create(NULL, &vm, reason, len);
 	if (rc < 0)
 		return rc;
-	memcpy(vmm_kvm_gpa(vm, RT_IMAGE_BASE, sizeof(code)), code, sizeof(code));
+	memcpy(vmm_kvm_gpa(vm, SNPEMU_IMAGE_GPA, sizeof(code)), code, sizeof(code));
 	rc = vmm_kvm_user_sregs(vm, 0, &user);
 	if (rc == 0)
 		rc = vmm_kvm_vcpu_create(vm, 0, &r, &user, &vcpu);
@@ -181,7 +182,7 @@ static double insn_ns(bool cpl3, uint32_t loops, char *reason, size_t len)
 	struct vmm_kvm_vm *vm;
 	struct vmm_kvm_vcpu *vcpu;
 	struct vmm_kvm_exit e;
-	struct vmm_kvm_sregs s;
+	struct vmm_sregs s;
 	int r = vmm_kvm_vm_create(&cfg, &vm, reason, len);
 	if (r < 0)
 		return r;
@@ -204,10 +205,10 @@ static double insn_ns(bool cpl3, uint32_t loops, char *reason, size_t len)
 	    0x05,
 	    0x00,
 	    0x00,
-	    0xEF, /* mov $RT_PORT_EXIT, %edx; out %eax, (%dx) */
+	    0xEF, /* mov $SNPEMU_PORT_EXIT, %edx; out %eax, (%dx) */
 	    0xF4, /* hlt */
 	};
-	memcpy(ram + RT_IMAGE_BASE, code, sizeof(code));
+	memcpy(ram + SNPEMU_IMAGE_GPA, code, sizeof(code));
 	vmm_kvm_default_sregs(vm, 0, &s);
 	if (cpl3) {
 		const uint64_t pml4 = 0x200000, gdt = 0x203000;
@@ -220,19 +221,19 @@ static double insn_ns(bool cpl3, uint32_t loops, char *reason, size_t len)
 		for (size_t i = 0; i < 5; i++)
 			le64_store(ram + gdt + 8 * i, desc[i]);
 		s.cr3 = pml4;
-		s.gdtr = (struct vmm_kvm_dtable){gdt, 5 * 8 - 1};
-		s.cs = (struct vmm_kvm_segment){0x1B, 0xAFB, 0xFFFFFFFF, 0}; /* 64-bit code, DPL 3 */
-		s.ss = (struct vmm_kvm_segment){0x23, 0xCF3, 0xFFFFFFFF, 0}; /* data, DPL 3 */
+		s.gdtr = (struct vmm_dtable){gdt, 5 * 8 - 1};
+		s.cs = (struct vmm_segment){0x1B, 0xAFB, 0xFFFFFFFF, 0}; /* 64-bit code, DPL 3 */
+		s.ss = (struct vmm_segment){0x23, 0xCF3, 0xFFFFFFFF, 0}; /* data, DPL 3 */
 		s.ds = s.es = s.fs = s.gs = s.ss;
 	}
-	const struct vmm_kvm_regs regs = {.rip = RT_IMAGE_BASE, .rsp = 0x300000, .rflags = 2};
+	const struct vmm_regs regs = {.rip = SNPEMU_IMAGE_GPA, .rsp = 0x300000, .rflags = 2};
 	double result = -EPROTO;
 	r = vmm_kvm_vcpu_create(vm, 0, &regs, &s, &vcpu);
 	if (r == 0) {
 		double t0 = now_ns();
 		r = vmm_kvm_vcpu_run(vcpu, &e);
 		double t1 = now_ns();
-		if (r == 0 && ((e.kind == VMM_KVM_EXIT_IO && e.io.port == RT_PORT_EXIT) ||
+		if (r == 0 && ((e.kind == VMM_KVM_EXIT_IO && e.io.port == SNPEMU_PORT_EXIT) ||
 			       (e.kind == VMM_KVM_EXIT_EXCEPTION && e.exception.vector == 13)))
 			result = (t1 - t0) / (3.0 * loops);
 		else if (r == 0)
@@ -244,7 +245,7 @@ static double insn_ns(bool cpl3, uint32_t loops, char *reason, size_t len)
 }
 
 /* Runs the bench program on `backend`; fills nae and msr (ns per round trip).  0 or -1. */
-static int program(enum vmm_backend backend, double *nae, double *msr)
+static int program(enum vmm_backend_kind backend, double *nae, double *msr)
 {
 	char *out = NULL;
 	size_t out_len = 0;
@@ -254,7 +255,7 @@ static int program(enum vmm_backend backend, double *nae, double *msr)
 	struct vmm_config cfg;
 	struct vmm_result res;
 	vmm_config_default(&cfg);
-	cfg.program = "bench";
+	cfg.program = snpemu_program_find("bench");
 	cfg.backend = backend;
 	cfg.out = f;
 	cfg.err = f;

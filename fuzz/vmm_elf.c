@@ -13,7 +13,7 @@
 #include "vmm/kvm.h"
 
 #define RAM_SIZE (2 * VMM_KVM_MiB)
-#define FLOOR	 RT_IMAGE_BASE
+#define FLOOR	 SNPEMU_IMAGE_GPA
 #define FILL	 0xA5u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,13 +9,13 @@
 #include <snpemu/abi/report.h>
 #include <snpemu/abi/snp_msg.h>
 
-#include "program.h"
+#include <snpemu/guest_program.h>
 
-static void print_line(struct guest *g, const char *label, const uint8_t *p, unsigned int n)
+static void print_line(struct gst_guest *g, const char *label, const uint8_t *p, unsigned int n)
 {
-	guest_printf(g, "%s: ", label);
-	guest_print_hex(g, p, n);
-	guest_printf(g, "\n");
+	gst_printf(g, "%s: ", label);
+	gst_print_hex(g, p, n);
+	gst_printf(g, "\n");
 }
 
 static unsigned int count_certs(const uint8_t *table, unsigned int len)
@@ -31,17 +31,43 @@ static unsigned int count_certs(const uint8_t *table, unsigned int len)
 	return n;
 }
 
-static int attest_main(struct guest *g)
+/* Arguments: [--ext] [--vmpl N] [--report-data HEX] (up to 64 bytes, zero-padded). */
+static int parse_args(struct gst_guest *g, struct gst_report_req *req, bool *ext)
+{
+	for (uint32_t i = 0; i < gst_argc(g); i++) {
+		const char *a = gst_arg(g, i), *v = gst_arg(g, i + 1);
+		uint64_t n;
+		if (gst_arg_is(a, "--ext")) {
+			*ext = true;
+		} else if (gst_arg_is(a, "--vmpl") && gst_arg_u64(v, &n) && n <= 3) {
+			req->vmpl = (uint32_t)n;
+			i++;
+		} else if (gst_arg_is(a, "--report-data") && v && gst_arg_hex(v, req->user_data, 64) >= 0) {
+			i++;
+		} else {
+			gst_printf(g, "attest: bad argument '%s' (usage: [--ext] [--vmpl 0..3] [--report-data HEX])\n",
+				   a);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int attest_main(struct gst_guest *g)
 {
 	struct gst_ctx *c = &g->c;
 	int rc;
+	struct gst_report_req req = {.key_sel = SNP_KEY_SEL_DEFAULT};
+	bool ext = false;
+	if (parse_args(g, &req, &ext))
+		return 2;
 	if (!g->snp) {
-		guest_printf(g, "attest: needs an SEV-SNP VM\n");
+		gst_printf(g, "attest: needs an SEV-SNP VM\n");
 		return 2;
 	}
-	struct gst_greq *greq = guest_data(g, 0, sizeof(*greq)); /* 8 KiB of private pages: not on the stack */
+	struct gst_greq *greq = gst_guest_data(g, 0, sizeof(*greq)); /* 8 KiB of private pages: not on the stack */
 	if (!greq)
-		return guest_fail(g, "program data area", GST_EFAULT);
+		return gst_report_fail(g, "program data area", GST_EFAULT);
 	struct gst_greq_config cfg = {
 	    .secrets = g->secrets,
 	    .vmpck_id = 0,
@@ -52,43 +78,40 @@ static int attest_main(struct guest *g)
 	};
 	rc = gst_greq_init(c, greq, &cfg);
 	if (rc)
-		return guest_fail(g, "guest-request channel", rc);
+		return gst_report_fail(g, "guest-request channel", rc);
 
-	struct gst_report_req req = {.vmpl = g->boot->vmpl, .key_sel = SNP_KEY_SEL_DEFAULT};
-	gst_memcpy(req.user_data, g->boot->report_data, 64);
 	uint8_t report[SNP_REPORT_SIZE];
-	if (g->boot->flags & SNPEMU_BOOT_EXT_REPORT) {
+	if (ext) {
 		uint32_t pages = SNPEMU_BOOT_CERT_PAGES;
 		rc = gst_psc(c, SNPEMU_CERTS_GPA, pages, SNP_PAGE_STATE_SHARED, true);
 		if (rc)
-			return guest_fail(g, "sharing the certificate buffer", rc);
+			return gst_report_fail(g, "sharing the certificate buffer", rc);
 		rc = gst_get_ext_report(c, greq, &req, report, sizeof(report), SNPEMU_CERTS_GPA, &pages);
 		if (rc == GST_ENOSPC)
-			guest_printf(g, "certificate buffer too small: %u pages needed\n", pages);
+			gst_printf(g, "certificate buffer too small: %u pages needed\n", pages);
 		if (rc)
-			return guest_fail(g, "extended report", rc);
-		const uint8_t *table = guest_map(g, SNPEMU_CERTS_GPA, SNPEMU_BOOT_CERT_PAGES * 4096u);
-		guest_printf(g, "certificates: %u in the table\n",
-			     table ? count_certs(table, SNPEMU_BOOT_CERT_PAGES * 4096u) : 0);
+			return gst_report_fail(g, "extended report", rc);
+		const uint8_t *table = gst_guest_map(g, SNPEMU_CERTS_GPA, SNPEMU_BOOT_CERT_PAGES * 4096u);
+		gst_printf(g, "certificates: %u in the table\n",
+			   table ? count_certs(table, SNPEMU_BOOT_CERT_PAGES * 4096u) : 0);
 	} else {
 		rc = gst_get_report(c, greq, &req, report, sizeof(report));
 		if (rc)
-			return guest_fail(g, "report", rc);
+			return gst_report_fail(g, "report", rc);
 	}
-	guest_printf(g, "report version %u, vmpl %u, policy 0x%llx, signature algo %u\n",
-		     le32_load(report + SNP_REPORT_OFF_VERSION), le32_load(report + SNP_REPORT_OFF_VMPL),
-		     (unsigned long long)le64_load(report + SNP_REPORT_OFF_POLICY),
-		     le32_load(report + SNP_REPORT_OFF_SIG_ALGO));
+	gst_printf(g, "report version %u, vmpl %u, policy 0x%llx, signature algo %u\n",
+		   le32_load(report + SNP_REPORT_OFF_VERSION), le32_load(report + SNP_REPORT_OFF_VMPL),
+		   (unsigned long long)le64_load(report + SNP_REPORT_OFF_POLICY),
+		   le32_load(report + SNP_REPORT_OFF_SIG_ALGO));
 	print_line(g, "report measurement", report + SNP_REPORT_OFF_MEASUREMENT, 48);
 	print_line(g, "report data", report + SNP_REPORT_OFF_REPORT_DATA, 64);
 	print_line(g, "chip id", report + SNP_REPORT_OFF_CHIP_ID, 64);
-	guest_printf(g, "reported TCB 0x%016llx\n",
-		     (unsigned long long)le64_load(report + SNP_REPORT_OFF_REPORTED_TCB));
-	if (gst_memcmp(report + SNP_REPORT_OFF_REPORT_DATA, g->boot->report_data, 64))
-		return guest_fail(g, "report data differs from the request", GST_EPROTO);
-	rc = gst_io_outs(c, SNPEMU_PORT_EXPORT, 1, report, sizeof(report));
+	gst_printf(g, "reported TCB 0x%016llx\n", (unsigned long long)le64_load(report + SNP_REPORT_OFF_REPORTED_TCB));
+	if (gst_memcmp(report + SNP_REPORT_OFF_REPORT_DATA, req.user_data, 64))
+		return gst_report_fail(g, "report data differs from the request", GST_EPROTO);
+	rc = gst_export(g, report, sizeof(report));
 	if (rc)
-		return guest_fail(g, "exporting the report", rc);
+		return gst_report_fail(g, "exporting the report", rc);
 
 	struct gst_key_req kreq = {
 	    .guest_field_select = SNP_GFS_POLICY | SNP_GFS_MEASUREMENT,
@@ -96,21 +119,22 @@ static int attest_main(struct guest *g)
 	};
 	uint8_t key1[32], key2[32];
 	if ((rc = gst_get_derived_key(c, greq, &kreq, key1)) || (rc = gst_get_derived_key(c, greq, &kreq, key2)))
-		return guest_fail(g, "derived key", rc);
+		return gst_report_fail(g, "derived key", rc);
 	print_line(g, "derived key", key1, 32);
 	if (gst_memcmp(key1, key2, 32))
-		return guest_fail(g, "the same key request gave two keys", GST_EPROTO);
+		return gst_report_fail(g, "the same key request gave two keys", GST_EPROTO);
 	gst_wipe(key1, sizeof(key1));
 	gst_wipe(key2, sizeof(key2));
 
 	struct gst_tsc_info tsc;
 	rc = gst_get_tsc_info(c, greq, &tsc);
 	if (rc)
-		return guest_fail(g, "TSC info", rc);
-	guest_printf(g, "TSC info: scale 0x%llx offset 0x%llx factor %u\n", (unsigned long long)tsc.guest_tsc_scale,
-		     (unsigned long long)tsc.guest_tsc_offset, tsc.tsc_factor);
-	guest_printf(g, "attest: done\n");
+		return gst_report_fail(g, "TSC info", rc);
+	gst_printf(g, "TSC info: scale 0x%llx offset 0x%llx factor %u\n", (unsigned long long)tsc.guest_tsc_scale,
+		   (unsigned long long)tsc.guest_tsc_offset, tsc.tsc_factor);
+	gst_printf(g, "attest: done\n");
 	return 0;
 }
 
-GUEST_PROGRAM(attest, "attestation report (with --ext: certificates), derived key, TSC info", attest_main, NULL);
+GST_PROGRAM(attest, "attestation report, derived key, TSC info; args: [--ext] [--vmpl N] [--report-data HEX]",
+	    attest_main, NULL);

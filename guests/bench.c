@@ -6,7 +6,7 @@
  */
 #include <snpemu/abi/msr_proto.h>
 
-#include "program.h"
+#include <snpemu/guest_program.h>
 
 #define BENCH_ROUNDS 500u
 #define BENCH_WARMUP 20u
@@ -16,31 +16,31 @@ static uint64_t per_round_ns(uint64_t t0_us, uint64_t t1_us)
 	return (t1_us - t0_us) * 1000u / BENCH_ROUNDS;
 }
 
-static int bench_main(struct guest *g)
+static int bench_main(struct gst_guest *g)
 {
 	struct gst_ctx *c = &g->c;
 	uint64_t (*now)(void *) = c->plat.ops->now_us;
 	if (!now) {
-		guest_printf(g, "bench: the platform has no clock\n");
+		gst_printf(g, "bench: the platform has no clock\n");
 		return 2;
 	}
 	uint32_t r[4], eax;
 	int rc;
 	for (uint32_t i = 0; i < BENCH_WARMUP; i++)
 		if ((rc = gst_cpuid(c, 1, 0, r)) || (rc = gst_msr_cpuid(c, 1, GHCB_CPUID_REG_EAX, &eax)))
-			return guest_fail(g, "warm-up", rc);
+			return gst_report_fail(g, "warm-up", rc);
 	uint64_t t0 = now(c->plat.ctx);
 	for (uint32_t i = 0; i < BENCH_ROUNDS; i++)
 		if ((rc = gst_cpuid(c, 1, 0, r)))
-			return guest_fail(g, "NAE CPUID", rc);
+			return gst_report_fail(g, "NAE CPUID", rc);
 	uint64_t t1 = now(c->plat.ctx);
 	for (uint32_t i = 0; i < BENCH_ROUNDS; i++)
 		if ((rc = gst_msr_cpuid(c, 1, GHCB_CPUID_REG_EAX, &eax)))
-			return guest_fail(g, "MSR-protocol CPUID", rc);
+			return gst_report_fail(g, "MSR-protocol CPUID", rc);
 	uint64_t t2 = now(c->plat.ctx);
-	guest_printf(g, "bench: NAE CPUID %llu ns, MSR-protocol CPUID %llu ns per round trip (%u rounds)\n",
-		     (unsigned long long)per_round_ns(t0, t1), (unsigned long long)per_round_ns(t1, t2), BENCH_ROUNDS);
+	gst_printf(g, "bench: NAE CPUID %llu ns, MSR-protocol CPUID %llu ns per round trip (%u rounds)\n",
+		   (unsigned long long)per_round_ns(t0, t1), (unsigned long long)per_round_ns(t1, t2), BENCH_ROUNDS);
 	return 0;
 }
 
-GUEST_PROGRAM(bench, "GHCB NAE and MSR-protocol round trips timed by the guest (bench/kvm_nae)", bench_main, NULL);
+GST_PROGRAM(bench, "GHCB NAE and MSR-protocol round trips timed by the guest (bench/kvm_nae)", bench_main, NULL);

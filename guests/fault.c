@@ -4,16 +4,16 @@
  * the VMM process itself): the VMM must report the page fault with its vector and RIP and stop the VM with a
  * non-zero status.
  */
-#include "program.h"
+#include <snpemu/guest_program.h>
 
-static int fault_main(struct guest *g)
+static int fault_main(struct gst_guest *g)
 {
-	guest_printf(g, "fault: writing through a null pointer\n");
+	gst_printf(g, "fault: writing through a null pointer\n");
 	volatile uint32_t *p;
 	__asm__ volatile("xorl %k0, %k0" : "=r"(p)); /* a null the compiler cannot see */
 	*p = 0x5A;
-	guest_printf(g, "FAIL: the null write did not fault\n");
+	gst_printf(g, "FAIL: the null write did not fault\n");
 	return 1;
 }
 
-GUEST_PROGRAM_KVM_ONLY(fault, "a null dereference (kvm only): reported with its vector and RIP", fault_main, NULL);
+GST_PROGRAM_ELF_ONLY(fault, "a null dereference (kvm only): reported with its vector and RIP", fault_main, NULL);

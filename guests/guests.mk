@@ -1,4 +1,4 @@
-# Freestanding guest programs for the kvm backend: static x86-64 ELFs linked at RT_IMAGE_BASE with the guest
+# Freestanding guest programs for the kvm backend: static x86-64 ELFs linked at SNPEMU_IMAGE_GPA with the guest
 # runtime (guests/rt/).  A program is its source path without .c, listed in KVM_GUESTS by the fragment that uses
 # it; it builds to $(O)/guests/<path>.elf.  Guest code gets its own flags, never $(CFLAGS): no sanitizers, no PIC.
 # -mgeneral-regs-only: some KVM hosts run ring-0 guest code in KVM's instruction emulator (PVM, the nested "KVM"
@@ -27,11 +27,16 @@ $(O)/guests/%.elf: $(O)/guests/obj/%.o $(GUEST_RT_OBJS) guests/rt/guest.ld
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_RT_OBJS)
 
-# Every guest program of guests/ as its own ELF for the kvm backend, from the same sources as for sim: the program,
-# guests/runtime.c, the guest library (src/guest/, compiled here with the guest flags) and guests/kvm_main.c
-# compiled once per program with -DKVM_PROGRAM=<name>.  Nothing from a C library: the guest library carries its own
-# AES-GCM (src/guest/aes_gcm.c).
-KVM_PROGRAMS := hello attest psc smp hostile storm fault bench memfault
+# The built-in guest programs: each guests/<name>.c, written against <snpemu/guest_program.h> like a user's program.
+# Adding one is its file plus one word here.  They are not part of libsnpemu: each is built twice from the same
+# source, into libsnpemu_programs.a for the sim backend (with the registry, guests/registry.c, which also carries
+# the ELF images) and as a freestanding ELF for the kvm backend; the CLI and the tests link the archive.
+GUEST_PROGRAMS := hello attest psc smp hostile storm fault bench memfault terminate ghcbmsr
+
+# The kvm ELFs: the program, guests/runtime.c, the guest library (src/guest/, compiled here with the guest flags)
+# and guests/kvm_main.c compiled once per program with -DKVM_PROGRAM=<name>.  Nothing from a C library: the guest
+# library carries its own AES-GCM (src/guest/aes_gcm.c).
+KVM_PROGRAMS := $(GUEST_PROGRAMS)
 KVM_PROGRAM_DIR := $(O)/guests/programs
 KVM_PROGRAM_ELFS := $(KVM_PROGRAMS:%=$(KVM_PROGRAM_DIR)/%.elf)
 GUEST_LIB_FOR_KVM := src/guest/mem.c src/guest/msr.c src/guest/ghcb.c src/guest/nae.c src/guest/psc.c \
@@ -50,11 +55,17 @@ $(KVM_PROGRAM_ELFS): $(KVM_PROGRAM_DIR)/%.elf: $(O)/guests/obj/guests/kvm_main_%
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
 
-# The VMM carries the program images (src/vmm/kvm_images.c), so the CLI runs kvm guests from anywhere; the list of
-# images is generated from KVM_PROGRAMS (a new program is one word there).
-$(KVM_PROGRAM_DIR)/images.h: guests/guests.mk
+# The sim builds (freestanding, like the guest library) and the registry, generated from GUEST_PROGRAMS.
+GUEST_PROGRAM_SRCS := guests/runtime.c $(GUEST_PROGRAMS:%=guests/%.c)
+$(GUEST_PROGRAM_SRCS:%.c=$(O)/%.o): CFLAGS += -ffreestanding
+PROGRAMS_LIB := $(O)/libsnpemu_programs.a
+PROGRAMS_LIB_OBJS := $(GUEST_PROGRAM_SRCS:%.c=$(O)/%.o) $(O)/guests/registry.o
+$(KVM_PROGRAM_DIR)/programs.h: guests/guests.mk
 	@mkdir -p $(dir $@)
-	@printf '%s\n' $(foreach p,$(KVM_PROGRAMS),'KVM_IMAGE($(p))') >$@
-$(O)/src/vmm/kvm_images.o: $(KVM_PROGRAM_ELFS) $(KVM_PROGRAM_DIR)/images.h
-$(O)/src/vmm/kvm_images.o: CPPFLAGS += -DKVM_PROGRAM_DIR=\"$(abspath $(KVM_PROGRAM_DIR))\" \
-	-DKVM_IMAGE_LIST=\"$(abspath $(KVM_PROGRAM_DIR))/images.h\"
+	@printf '%s\n' $(foreach p,$(GUEST_PROGRAMS),'SNPEMU_PROGRAM($(p))') >$@
+$(O)/guests/registry.o: $(KVM_PROGRAM_ELFS) $(KVM_PROGRAM_DIR)/programs.h
+$(O)/guests/registry.o: CPPFLAGS += -DSNPEMU_PROGRAM_DIR=\"$(abspath $(KVM_PROGRAM_DIR))\" \
+	-DSNPEMU_PROGRAM_LIST=\"$(abspath $(KVM_PROGRAM_DIR))/programs.h\"
+$(PROGRAMS_LIB): $(PROGRAMS_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^

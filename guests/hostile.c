@@ -7,7 +7,7 @@
 #include <snpemu/abi/psc.h>
 #include <snpemu/abi/svm_exit.h>
 
-#include "program.h"
+#include <snpemu/guest_program.h>
 
 enum field {
 	F_CODE = 1 << 0,
@@ -74,7 +74,7 @@ static const struct hostile_case cases[] = {
      0, 1, 0, 0, true, MAL(GHCB_ERR_INVALID_INPUT)},
 };
 
-static void fill(struct guest *g, const struct hostile_case *k)
+static void fill(struct gst_guest *g, const struct hostile_case *k)
 {
 	struct ghcb *gh = g->c.ghcb;
 	gst_ghcb_begin(&g->c);
@@ -108,7 +108,7 @@ static void fill(struct guest *g, const struct hostile_case *k)
 	ghcb_set_protocol_version(gh, g->c.version);
 }
 
-static bool run_case(struct guest *g, const struct hostile_case *k)
+static bool run_case(struct gst_guest *g, const struct hostile_case *k)
 {
 	struct gst_ctx *c = &g->c;
 	fill(g, k);
@@ -117,13 +117,13 @@ static bool run_case(struct guest *g, const struct hostile_case *k)
 	struct ghcb *gh = c->ghcb;
 	bool ok = ghcb_sw_exit_info_1_is_valid(gh) && ghcb_sw_exit_info_2_is_valid(gh) &&
 		  ghcb_get_sw_exit_info_1(gh) == k->want_info1 && ghcb_get_sw_exit_info_2(gh) == k->want_info2;
-	guest_printf(g, "%s %s: SW_EXITINFO1 %llu SW_EXITINFO2 0x%llx\n", ok ? "ok  " : "FAIL", k->name,
-		     (unsigned long long)ghcb_get_sw_exit_info_1(gh), (unsigned long long)ghcb_get_sw_exit_info_2(gh));
+	gst_printf(g, "%s %s: SW_EXITINFO1 %llu SW_EXITINFO2 0x%llx\n", ok ? "ok  " : "FAIL", k->name,
+		   (unsigned long long)ghcb_get_sw_exit_info_1(gh), (unsigned long long)ghcb_get_sw_exit_info_2(gh));
 	ghcb_set_usage(gh, 0);
 	return ok;
 }
 
-static int hostile_main(struct guest *g)
+static int hostile_main(struct gst_guest *g)
 {
 	unsigned int total = 0, passed = 0;
 	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -142,8 +142,8 @@ static int hostile_main(struct guest *g)
 		uint64_t info2 = 1;
 		int rc = gst_nae(&g->c, SVM_VMGEXIT_PSC, 0, 0, &info2);
 		bool ok = rc == GST_OK && info2 == VMGEXIT_PSC_ERROR_INVALID_HDR;
-		guest_printf(g, "%s PSC header end_entry 253: SW_EXITINFO2 0x%llx\n", ok ? "ok  " : "FAIL",
-			     (unsigned long long)info2);
+		gst_printf(g, "%s PSC header end_entry 253: SW_EXITINFO2 0x%llx\n", ok ? "ok  " : "FAIL",
+			   (unsigned long long)info2);
 		total++;
 		passed += ok;
 	}
@@ -151,9 +151,9 @@ static int hostile_main(struct guest *g)
 	uint32_t r[4];
 	int rc = gst_cpuid(&g->c, 0, 0, r);
 	bool alive = rc == GST_OK && r[1] == 0x68747541;
-	guest_printf(g, "%s the guest still runs: CPUID after the malformed requests\n", alive ? "ok  " : "FAIL");
-	guest_printf(g, "hostile: %u/%u malformed requests answered with the right error\n", passed, total);
+	gst_printf(g, "%s the guest still runs: CPUID after the malformed requests\n", alive ? "ok  " : "FAIL");
+	gst_printf(g, "hostile: %u/%u malformed requests answered with the right error\n", passed, total);
 	return passed == total && alive ? 0 : 1;
 }
 
-GUEST_PROGRAM(hostile, "every class of malformed request; each must get the right GHCB error", hostile_main, NULL);
+GST_PROGRAM(hostile, "every class of malformed request; each must get the right GHCB error", hostile_main, NULL);

@@ -4,13 +4,13 @@
  * (guests/guests.mk).  Each vCPU arrives from guests/rt/start.S with its index and the VMM's boot argument (the
  * kvm backend's protocol, src/vmm/kvm_backend.c): bits [31:0] the GPA of the boot information page, bits [63:32]
  * the guest TSC frequency in kHz (0 if unknown).  It builds the guest library's kvm platform and runs the program
- * exactly as the sim backend does (guest_run).  The BSP's status ends the VM through rt_exit (RT_PORT_EXIT); an AP
- * whose program returns just stops, as on sim.  The VMM runs this code at CPL 3 and emulates its privileged
- * instructions (rt_abi.h, "CPL 3"); nothing here depends on the level.
+ * exactly as the sim backend does (gst_program_run).  The BSP's status ends the VM through rt_exit
+ * (SNPEMU_PORT_EXIT); an AP whose program returns just stops, as on sim.  The VMM runs this code at CPL 3 and
+ * emulates its privileged instructions (rt_abi.h, "CPL 3"); nothing here depends on the level.
  */
 #include <snpemu/abi/boot_info.h>
 
-#include "program.h"
+#include <snpemu/guest_program.h>
 #include "rt.h"
 
 #ifndef KVM_PROGRAM
@@ -18,25 +18,23 @@
 #endif
 #define KVM_CAT2(a, b)	a##b
 #define KVM_CAT(a, b)	KVM_CAT2(a, b)
-#define KVM_THE_PROGRAM KVM_CAT(guest_program_, KVM_PROGRAM)
+#define KVM_THE_PROGRAM KVM_CAT(gst_program_, KVM_PROGRAM)
 
-extern const struct guest_program KVM_THE_PROGRAM;
-
-#define KVM_STATUS_BAD_BOOT 0xEEEE0003u
+extern const struct gst_program KVM_THE_PROGRAM;
 
 int gst_rt_main(uint32_t cpu_id, uint64_t arg)
 {
 	uint64_t boot_gpa = arg & 0xFFFFFFFFu;
-	if (boot_gpa < RT_IMAGE_BASE || boot_gpa % 4096u)
-		return (int)KVM_STATUS_BAD_BOOT;
+	if (boot_gpa < SNPEMU_IMAGE_GPA || boot_gpa % 4096u)
+		return (int)SNPEMU_STATUS_BAD_BOOT;
 	const struct snpemu_boot_info *boot = (const struct snpemu_boot_info *)(uintptr_t)boot_gpa;
 	if (boot->magic != SNPEMU_BOOT_MAGIC || boot->mem_size <= boot_gpa)
-		return (int)KVM_STATUS_BAD_BOOT;
+		return (int)SNPEMU_STATUS_BAD_BOOT;
 	struct gst_kvm_platform kp = {.ram_size = boot->mem_size, .tsc_khz = arg >> 32};
 	struct gst_platform plat;
 	if (gst_platform_kvm_init(&plat, &kp) != GST_OK)
-		return (int)KVM_STATUS_BAD_BOOT;
-	int status = guest_run(&KVM_THE_PROGRAM, &plat, cpu_id, boot);
+		return (int)SNPEMU_STATUS_BAD_BOOT;
+	int status = gst_program_run(&KVM_THE_PROGRAM, &plat, cpu_id, boot);
 	if (cpu_id != 0)
 		for (;;)
 			__asm__ volatile("cli; hlt" ::: "memory"); /* the VMM ends this vCPU's thread on HLT */

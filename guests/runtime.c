@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Guest program runtime: vCPU bring-up and console formatting.  Freestanding. */
-#include "program.h"
+#include <snpemu/guest_program.h>
 
 #include <snpemu/abi/msr_proto.h>
 #include <snpemu/abi/page_info.h>
@@ -13,17 +13,97 @@
 /* SNP: the launch validated only the pages it measured; like OVMF, the BSP validates the rest of the RAM it hands
  * out (GHCB pages, request pages, AP VMSAs, free RAM) before anyone touches it.  The range starts above the boot
  * pages so nothing launched is validated twice. */
-static int validate_ram(struct guest *g)
+static int validate_ram(struct gst_guest *g)
 {
 	uint64_t start = SNPEMU_GHCB_GPA(0);
 	uint64_t end = g->boot->mem_size;
 	return gst_pvalidate_range(&g->c, start, (end - start) / PAGE, true, false);
 }
 
-int guest_run(const struct guest_program *p, const struct gst_platform *plat, uint32_t cpu,
-	      const struct snpemu_boot_info *boot)
+/* The argument block is the VMM's (measured with the boot page): argc strings, each NUL-terminated, in args_len. */
+static bool args_valid(const struct snpemu_boot_info *boot)
 {
-	struct guest g;
+	if (boot->argc > SNPEMU_BOOT_ARGS_MAX || boot->args_len > SNPEMU_BOOT_ARGS_SIZE)
+		return false;
+	uint32_t strings = 0;
+	for (uint32_t i = 0; i < boot->args_len; i++)
+		strings += boot->args[i] == '\0';
+	return strings == boot->argc && (boot->args_len == 0 || boot->args[boot->args_len - 1] == '\0');
+}
+
+uint32_t gst_argc(const struct gst_guest *g)
+{
+	return g->boot->argc;
+}
+
+const char *gst_arg(const struct gst_guest *g, uint32_t i)
+{
+	if (i >= g->boot->argc)
+		return (const char *)0;
+	const char *a = (const char *)g->boot->args;
+	while (i--)
+		while (*a++)
+			;
+	return a;
+}
+
+bool gst_arg_is(const char *a, const char *s)
+{
+	if (!a)
+		return false;
+	while (*a && *a == *s)
+		a++, s++;
+	return *a == *s;
+}
+
+static int hex_digit(char ch)
+{
+	return ch >= '0' && ch <= '9'	? ch - '0'
+	       : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+	       : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+					: -1;
+}
+
+bool gst_arg_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, base = 10;
+	if (!s || !*s)
+		return false;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && s[2])
+		s += 2, base = 16;
+	for (; *s; s++) {
+		int d = hex_digit(*s);
+		if (d < 0 || (uint64_t)d >= base || v > (~0ull - (uint64_t)d) / base)
+			return false;
+		v = v * base + (uint64_t)d;
+	}
+	*out = v;
+	return true;
+}
+
+int gst_arg_hex(const char *s, uint8_t *out, uint32_t max)
+{
+	uint32_t n = 0;
+	for (; s && s[0]; s += 2) {
+		int hi = hex_digit(s[0]), lo = s[1] ? hex_digit(s[1]) : -1;
+		if (hi < 0 || lo < 0 || n == max)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)n;
+}
+
+int gst_export(struct gst_guest *g, const void *data, uint32_t len)
+{
+	return gst_io_outs(&g->c, SNPEMU_PORT_EXPORT, 1, data, len);
+}
+
+int gst_program_run(const struct gst_program *p, const struct gst_platform *plat, uint32_t cpu,
+		    const struct snpemu_boot_info *boot)
+{
+	if (!args_valid(boot))
+		return (int)SNPEMU_STATUS_BAD_BOOT;
+	struct gst_guest g;
 	gst_memset(&g, 0, sizeof(g));
 	g.boot = boot;
 	g.cpu = cpu;
@@ -32,7 +112,7 @@ int guest_run(const struct guest_program *p, const struct gst_platform *plat, ui
 	if (rc)
 		return 0xE0000000u | (unsigned int)-rc;
 	if (g.snp) {
-		g.secrets = guest_map(&g, SNPEMU_SECRETS_GPA, PAGE);
+		g.secrets = gst_guest_map(&g, SNPEMU_SECRETS_GPA, PAGE);
 		if (cpu == 0) {
 			rc = validate_ram(&g);
 			if (rc) {
@@ -52,24 +132,24 @@ int guest_run(const struct guest_program *p, const struct gst_platform *plat, ui
 	return p->bsp_main(&g);
 }
 
-int guest_start_aps(struct guest *g)
+int gst_start_aps(struct gst_guest *g)
 {
 	for (uint32_t ap = 1; ap < g->boot->vcpus; ap++) {
 		uint64_t vmsa_gpa = SNPEMU_AP_VMSA_GPA(ap);
-		uint8_t *vmsa = guest_map(g, vmsa_gpa, 4096);
+		uint8_t *vmsa = gst_guest_map(g, vmsa_gpa, 4096);
 		if (!vmsa)
-			return guest_fail(g, "VMSA page", GST_EFAULT);
+			return gst_report_fail(g, "VMSA page", GST_EFAULT);
 		gst_memset(vmsa, 0, 4096);
 		le64_store(vmsa + 0x178, 0x100000); /* RIP: the program entry */
 		le64_store(vmsa + SNP_VMSA_OFF_SEV_FEATURES, g->boot->sev_features);
 		int rc = gst_ap_create(&g->c, SVM_VMGEXIT_AP_CREATE, ap, vmsa_gpa, g->boot->sev_features);
 		if (rc)
-			return guest_fail(g, "AP creation", rc);
+			return gst_report_fail(g, "AP creation", rc);
 	}
 	return 0;
 }
 
-int guest_park(struct guest *g)
+int gst_park(struct gst_guest *g)
 {
 	uint64_t woken = 0;
 	while (!woken)
@@ -78,20 +158,20 @@ int guest_park(struct guest *g)
 	return 0;
 }
 
-int guest_join(struct guest *g, const uint32_t *counter, uint32_t want, uint32_t max_spins)
+int gst_join(struct gst_guest *g, const uint32_t *counter, uint32_t want, uint32_t max_spins)
 {
 	for (uint32_t spins = 0; __atomic_load_n(counter, __ATOMIC_ACQUIRE) != want; spins++) {
 		uint32_t r[4];
 		if (spins > max_spins || gst_cpuid(&g->c, 0, 0, r)) {
-			guest_printf(g, "FAIL: only %u of %u APs reported\n",
-				     __atomic_load_n(counter, __ATOMIC_ACQUIRE), want);
+			gst_printf(g, "FAIL: only %u of %u APs reported\n", __atomic_load_n(counter, __ATOMIC_ACQUIRE),
+				   want);
 			return 1;
 		}
 	}
 	return 0;
 }
 
-static void put(struct guest *g, char *buf, unsigned int *n, char ch)
+static void put(struct gst_guest *g, char *buf, unsigned int *n, char ch)
 {
 	buf[(*n)++] = ch;
 	if (*n == 128) {
@@ -100,7 +180,7 @@ static void put(struct guest *g, char *buf, unsigned int *n, char ch)
 	}
 }
 
-static void put_u64(struct guest *g, char *buf, unsigned int *n, uint64_t v, unsigned int base, int width, char pad)
+static void put_u64(struct gst_guest *g, char *buf, unsigned int *n, uint64_t v, unsigned int base, int width, char pad)
 {
 	char tmp[24];
 	int len = 0;
@@ -115,7 +195,7 @@ static void put_u64(struct guest *g, char *buf, unsigned int *n, uint64_t v, uns
 		put(g, buf, n, tmp[--len]);
 }
 
-void guest_vprintf(struct guest *g, const char *fmt, va_list ap)
+void gst_vprintf(struct gst_guest *g, const char *fmt, va_list ap)
 {
 	char buf[128];
 	unsigned int n = 0;
@@ -177,29 +257,29 @@ void guest_vprintf(struct guest *g, const char *fmt, va_list ap)
 		gst_console_write(&g->c, buf, n);
 }
 
-void guest_printf(struct guest *g, const char *fmt, ...)
+void gst_printf(struct gst_guest *g, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	guest_vprintf(g, fmt, ap);
+	gst_vprintf(g, fmt, ap);
 	va_end(ap);
 }
 
-void guest_print_hex(struct guest *g, const uint8_t *p, unsigned int len)
+void gst_print_hex(struct gst_guest *g, const uint8_t *p, unsigned int len)
 {
 	for (unsigned int i = 0; i < len; i++)
-		guest_printf(g, "%02x", p[i]);
+		gst_printf(g, "%02x", p[i]);
 }
 
-int guest_fail(struct guest *g, const char *what, int rc)
+int gst_report_fail(struct gst_guest *g, const char *what, int rc)
 {
-	guest_printf(g, "FAIL: %s: %s (event 0x%llx, info1 0x%llx, info2 0x%llx)\n", what, gst_strerror(rc),
-		     (unsigned long long)g->c.fault.event, (unsigned long long)g->c.fault.info1,
-		     (unsigned long long)g->c.fault.info2);
+	gst_printf(g, "FAIL: %s: %s (event 0x%llx, info1 0x%llx, info2 0x%llx)\n", what, gst_strerror(rc),
+		   (unsigned long long)g->c.fault.event, (unsigned long long)g->c.fault.info1,
+		   (unsigned long long)g->c.fault.info2);
 	return 1;
 }
 
-void guest_debug(struct guest *g, uint32_t value)
+void gst_debug(struct gst_guest *g, uint32_t value)
 {
 	gst_io_out(&g->c, SNPEMU_PORT_DEBUG, 4, value);
 }

@@ -3,7 +3,7 @@
  * smp: the BSP starts vcpus-1 APs with SNP AP creation (a VMSA page per AP, never 2 MiB-aligned), every AP does
  * some work through the GHCB and reports in shared guest memory, the BSP joins them.
  */
-#include "program.h"
+#include <snpemu/guest_program.h>
 
 struct smp_shared {
 	uint32_t done;
@@ -11,7 +11,7 @@ struct smp_shared {
 	uint64_t result[SNPEMU_MAX_VCPUS];
 };
 
-static uint64_t work(struct guest *g)
+static uint64_t work(struct gst_guest *g)
 {
 	uint64_t acc = g->cpu;
 	for (uint32_t i = 0; i < 64; i++) {
@@ -23,39 +23,39 @@ static uint64_t work(struct guest *g)
 	return acc;
 }
 
-static int smp_ap(struct guest *g)
+static int smp_ap(struct gst_guest *g)
 {
-	struct smp_shared *sh = guest_data(g, 0, sizeof(*sh));
+	struct smp_shared *sh = gst_guest_data(g, 0, sizeof(*sh));
 	if (!sh)
 		return 1;
-	guest_printf(g, "AP %u running\n", g->cpu);
+	gst_printf(g, "AP %u running\n", g->cpu);
 	sh->result[g->cpu] = work(g);
 	__atomic_fetch_add(&sh->done, 1, __ATOMIC_RELEASE);
-	return guest_park(g);
+	return gst_park(g);
 }
 
-static int smp_main(struct guest *g)
+static int smp_main(struct gst_guest *g)
 {
 	uint32_t n = g->boot->vcpus;
 	if (!g->snp) {
-		guest_printf(g, "smp: needs an SEV-SNP VM (AP creation)\n");
+		gst_printf(g, "smp: needs an SEV-SNP VM (AP creation)\n");
 		return 2;
 	}
-	struct smp_shared *sh = guest_data(g, 0, sizeof(*sh));
+	struct smp_shared *sh = gst_guest_data(g, 0, sizeof(*sh));
 	if (!sh)
-		return guest_fail(g, "program data area", GST_EFAULT);
+		return gst_report_fail(g, "program data area", GST_EFAULT);
 	gst_memset(sh, 0, sizeof(*sh));
-	if (guest_start_aps(g))
+	if (gst_start_aps(g))
 		return 1;
-	guest_printf(g, "BSP started %u APs\n", n - 1);
+	gst_printf(g, "BSP started %u APs\n", n - 1);
 	sh->result[0] = work(g);
-	if (guest_join(g, &sh->done, n - 1, 2000000))
+	if (gst_join(g, &sh->done, n - 1, 2000000))
 		return 1;
 	int failures = 0;
 	for (uint32_t i = 0; i < n; i++)
-		GUEST_CHECK(g, failures, sh->result[i] != 0, "vCPU %u produced no result", i);
-	guest_printf(g, "smp: %u vCPUs did their work and joined\n", n);
+		GST_CHECK(g, failures, sh->result[i] != 0, "vCPU %u produced no result", i);
+	gst_printf(g, "smp: %u vCPUs did their work and joined\n", n);
 	return failures ? 1 : 0;
 }
 
-GUEST_PROGRAM(smp, "starts N-1 APs through SNP AP creation; all work, then join", smp_main, smp_ap);
+GST_PROGRAM(smp, "starts N-1 APs through SNP AP creation; all work, then join", smp_main, smp_ap);

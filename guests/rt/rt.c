@@ -60,7 +60,7 @@ void rt_pause(void)
 
 void rt_putc(char c)
 {
-	rt_outb(RT_PORT_CONSOLE, (uint8_t)c);
+	rt_outb(SNPEMU_PORT_CONSOLE, (uint8_t)c);
 }
 
 void rt_puts(const char *s)
@@ -81,12 +81,12 @@ void rt_put_hex(uint64_t value)
 
 void rt_debug(uint32_t value)
 {
-	rt_outl(RT_PORT_DEBUG, value);
+	rt_outl(SNPEMU_PORT_DEBUG, value);
 }
 
 _Noreturn void rt_exit(uint32_t status)
 {
-	rt_outl(RT_PORT_EXIT, status);
+	rt_outl(SNPEMU_PORT_EXIT, status);
 	for (;;)
 		__asm__ volatile("cli; hlt" ::: "memory");
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <snpemu/abi/msr_proto.h>
+
 #include "rt_abi.h"
 
 /* Provided by the guest program: runs on every vCPU the VMM starts, with the vCPU index and the VMM's boot
@@ -27,7 +29,7 @@ extern char rt_image_start[], rt_image_end[];
  * reads and writes guest memory (the GHCB page) meanwhile. */
 static inline void rt_vmgexit(void)
 {
-	__asm__ volatile("outb %%al, %0" : : "i"(RT_PORT_VMGEXIT) : "memory");
+	__asm__ volatile("outb %%al, %0" : : "i"(SNPEMU_PORT_VMGEXIT) : "memory");
 }
 
 /* PVALIDATE doorbell: returns the PVALIDATE return code (RT_PVALIDATE_*); *no_update (may be NULL) receives
@@ -39,7 +41,7 @@ static inline uint32_t rt_pvalidate(uint64_t vaddr, uint32_t page_size, bool val
 
 	__asm__ volatile("outb %%al, %2\n\tsetc %1"
 			 : "+a"(rax), "=qm"(cf)
-			 : "i"(RT_PORT_PVALIDATE), "c"((uint64_t)page_size), "d"((uint64_t)validate)
+			 : "i"(SNPEMU_PORT_PVALIDATE), "c"((uint64_t)page_size), "d"((uint64_t)validate)
 			 : "memory", "cc");
 	if (no_update)
 		*no_update = cf != 0;
@@ -75,15 +77,15 @@ void rt_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 uint64_t rt_rdtsc(void);
 void rt_pause(void);
 
-/* Console on RT_PORT_CONSOLE. */
+/* Console on SNPEMU_PORT_CONSOLE. */
 void rt_putc(char c);
 void rt_puts(const char *s);
 void rt_put_hex(uint64_t value); /* "0x" and 16 hex digits */
 
-/* A diagnostic value for the VMM (RT_PORT_DEBUG). */
+/* A diagnostic value for the VMM (SNPEMU_PORT_DEBUG). */
 void rt_debug(uint32_t value);
 
-/* Ends the program with status (RT_PORT_EXIT); never returns, even if the VMM resumes the vCPU. */
+/* Ends the program with status (SNPEMU_PORT_EXIT); never returns, even if the VMM resumes the vCPU. */
 _Noreturn void rt_exit(uint32_t status);
 
 /* The memory functions freestanding code and the compiler rely on (ISO C semantics). */

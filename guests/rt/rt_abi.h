@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The contract between a freestanding guest program and the kvm backend of the VMM (src/vmm/kvm*.c): guest memory
- * map, entry registers, doorbell and report ports.  Dual-use: included by the guest runtime (guests/rt/) and by the
- * VMM (src/vmm/kvm.h).  Freestanding C99, macros only.
+ * The guest runtime's side of the contract with the kvm (and tcg) backend: guest memory map, entry registers,
+ * stacks.  The numbers both sides use (image address, ports, PVALIDATE codes, statuses, vCPU maximum) are defined
+ * once in <snpemu/abi/runtime.h>; this file adds only what the runtime alone needs.  Freestanding, macros only.
  *
  * Memory map (guest physical = guest virtual, identity-mapped by the VMM's page tables):
  *   [0, 4 KiB)                 not present: a null dereference faults (#PF, vector 14)
@@ -47,31 +47,10 @@
 #ifndef SNPEMU_GUESTS_RT_ABI_H
 #define SNPEMU_GUESTS_RT_ABI_H
 
-#define RT_IMAGE_BASE	   0x100000 /* link address of every guest image (guests/rt/guest.ld) */
-#define RT_NULL_GUARD_SIZE 0x1000
+#include <snpemu/abi/runtime.h>
 
-/* The runtime's stacks (guests/rt/start.S): vCPU indices >= RT_MAX_CPUS end at once with RT_STATUS_BAD_CPU. */
-#define RT_MAX_CPUS	  16
-#define RT_STACK_SIZE	  0x8000
-#define RT_STATUS_BAD_CPU 0xEEEE0001
-
-#define RT_PORT_CONSOLE	  0x3F8
-#define RT_PORT_VMGEXIT	  0xE0
-#define RT_PORT_PVALIDATE 0xE1
-#define RT_PORT_EXIT	  0x5E2
-#define RT_PORT_DEBUG	  0x5E3
-#define RT_PORT_EXCEPTION 0x5EF
-
-/* PVALIDATE return codes in RAX (APM vol 3, PVALIDATE). */
-#define RT_PVALIDATE_SUCCESS	       0u
-#define RT_PVALIDATE_FAIL_INPUT	       1u
-#define RT_PVALIDATE_FAIL_SIZEMISMATCH 6u
-
-#define RT_PVALIDATE_SIZE_4K 0u
-#define RT_PVALIDATE_SIZE_2M 1u
-
-/* The intercepted MSRs (same values as MSR_AMD64_SEV_ES_GHCB / MSR_AMD64_SEV in <snpemu/abi/msr_proto.h>). */
-#define RT_MSR_GHCB	  0xC0010130
-#define RT_MSR_SEV_STATUS 0xC0010131
+/* The runtime's stacks (guests/rt/start.S): vCPU indices >= SNPEMU_MAX_VCPUS end at once with
+ * SNPEMU_STATUS_BAD_CPU. */
+#define RT_STACK_SIZE 0x8000
 
 #endif

@@ -12,7 +12,7 @@
 _start:
 	cli
 	cld
-	cmpq $RT_MAX_CPUS, %rdi
+	cmpq $SNPEMU_MAX_VCPUS, %rdi
 	jae 2f
 	leaq 1(%rdi), %rax
 	imulq $RT_STACK_SIZE, %rax
@@ -24,8 +24,8 @@ _start:
 	call rt_exit
 1:	hlt			/* rt_exit does not return */
 	jmp 1b
-2:	movl $RT_STATUS_BAD_CPU, %eax
-	movl $RT_PORT_EXIT, %edx
+2:	movl $SNPEMU_STATUS_BAD_CPU, %eax
+	movl $SNPEMU_PORT_EXIT, %edx
 	outl %eax, %dx
 	jmp 1b
 	.size _start, . - _start
@@ -34,7 +34,7 @@ _start:
 	.balign 4096
 	.globl rt_stacks
 rt_stacks:
-	.skip RT_STACK_SIZE * RT_MAX_CPUS
+	.skip RT_STACK_SIZE * SNPEMU_MAX_VCPUS
 	.size rt_stacks, . - rt_stacks
 
 	.section .note.GNU-stack, "", @progbits

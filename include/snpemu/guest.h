@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "abi/ghcb.h"
+#include "abi/runtime.h"
 
 /* ---------------------------------------------------------------------------------------------------------------
  * Error space
@@ -59,9 +60,9 @@ const char *gst_strerror(int err);
 
 /* PVALIDATE return codes (AMD APM vol 3 PVALIDATE; Linux PVALIDATE_FAIL_*).  NOUPDATE is synthetic: the carry flag
  * was set (the RMP entry already had the requested Validated state). */
-#define GST_PVALIDATE_OK		0
-#define GST_PVALIDATE_FAIL_INPUT	1
-#define GST_PVALIDATE_FAIL_SIZEMISMATCH 6
+#define GST_PVALIDATE_OK		SNPEMU_PVALIDATE_SUCCESS
+#define GST_PVALIDATE_FAIL_INPUT	SNPEMU_PVALIDATE_FAIL_INPUT
+#define GST_PVALIDATE_FAIL_SIZEMISMATCH SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH
 #define GST_PVALIDATE_FAIL_NOUPDATE	255
 
 /* Library protocol range (GHCB spec §2.2). */
@@ -123,15 +124,12 @@ struct gst_snp_platform {
 int gst_platform_snp_init(struct gst_platform *plat, struct gst_snp_platform *sp);
 
 /* The `kvm` platform: snpemu's kvm backend (src/vmm/kvm_backend.c), guest code running in a KVM VM under the
- * protocol of guests/rt/rt_abi.h.  VMGEXIT is an OUT to the doorbell port 0xE0, the GHCB MSR is a real
+ * protocol of <snpemu/abi/runtime.h>.  VMGEXIT is an OUT to the doorbell port 0xE0, the GHCB MSR is a real
  * rdmsr/wrmsr of 0xC0010130 (the VMM intercepts both), PVALIDATE is an OUT to the doorbell port 0xE1 with the
  * instruction's registers (RAX/RCX/RDX in, RAX + CF out), GPA == pointer for [0, ram_size), delays count TSC
  * ticks at tsc_khz (the VMM's KVM_GET_TSC_KHZ; 0 = unknown: delays are calibrated-free pause loops and there is
  * no clock), and the log goes to the console port.  x86-64 only. */
-#define GST_KVM_PORT_VMGEXIT   0xE0u   /* = RT_PORT_VMGEXIT of guests/rt/rt_abi.h (the VMM asserts it) */
-#define GST_KVM_PORT_PVALIDATE 0xE1u   /* = RT_PORT_PVALIDATE */
-#define GST_KVM_PORT_CONSOLE   0x3F8u  /* = RT_PORT_CONSOLE */
-#define GST_KVM_NULL_GUARD     0x1000u /* = RT_NULL_GUARD_SIZE: page 0 is not mapped */
+/* Its ports and the unmapped page 0 are those of <snpemu/abi/runtime.h> (SNPEMU_PORT_*, SNPEMU_NULL_GUARD_SIZE). */
 struct gst_kvm_platform {
 	uint64_t ram_size; /* bytes of identity-mapped RAM from GPA 0 */
 	uint64_t tsc_khz;  /* guest TSC frequency, or 0 */

@@ -215,6 +215,12 @@ int hv_vcpu_exit_pending(const struct hv_vcpu *vcpu);
 void hv_vcpu_reset(struct hv_vcpu *vcpu);
 /* The VMGEXIT entry point: 1 resume the guest, 0 exit to the VMM (run filled), -EINVAL for a NULL vCPU. */
 int hv_vcpu_vmgexit(struct hv_vcpu *vcpu);
+/* The event of the vCPU's current or last VMGEXIT as the engine read it: the SW_EXITCODE of its GHCB snapshot (NAE),
+ * HV_EVENT_MSR_PROTOCOL | GHCBInfo (MSR protocol), or HV_EVENT_NONE (no GHCB to read: GHCB MSR 0, or the page
+ * could not be mapped).  For tracing: the VMM never re-reads it from guest memory. */
+#define HV_EVENT_MSR_PROTOCOL (1ull << 63)
+#define HV_EVENT_NONE	      (~0ull)
+uint64_t hv_vcpu_last_event(const struct hv_vcpu *vcpu);
 
 /* ---- SNP (spec §7, §8, §10, §12) ------------------------------------------------------------------------------ */
 

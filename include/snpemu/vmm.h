@@ -5,7 +5,9 @@
  * process; its VMGEXIT calls the engine synchronously) and `kvm` (real x86-64 guest code in a KVM VM; see
  * src/vmm/kvm.h).  One exit handler (src/vmm/exits.c) serves both.
  *
- * The guest physical map and the boot information a program receives are in <snpemu/abi/boot_info.h>.
+ * The guest physical map and the boot information a program receives are in <snpemu/abi/boot_info.h>, the runtime
+ * ABI (ports, statuses) in <snpemu/abi/runtime.h>.  Guest programs are not part of this library: the caller passes
+ * a struct vmm_program (the built-in ones: <snpemu/programs.h>, libsnpemu_programs.a).
  */
 #ifndef SNPEMU_VMM_H
 #define SNPEMU_VMM_H
@@ -15,68 +17,79 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <snpemu/abi/runtime.h>
 #include <snpemu/fw.h>
 
-enum vmm_backend { VMM_BACKEND_AUTO = 0, VMM_BACKEND_SIM = 1, VMM_BACKEND_KVM = 2 };
+struct gst_platform;
+struct snpemu_boot_info;
+
+/* A guest program as the VMM runs it.  sim_run runs it on a sim vCPU thread: it is called with sim_program, the
+ * vCPU's platform (the guest library's view of the CPU), the vCPU index and the boot page, and returns the exit
+ * status (for a program built with the guest SDK: gst_program_run).  elf is its freestanding x86-64 image for the
+ * backends that execute real code (kvm), linked at SNPEMU_IMAGE_GPA.  Either may be absent (NULL). */
+struct vmm_program {
+	const char *name;
+	const char *summary;
+	int (*sim_run)(const void *sim_program, const struct gst_platform *plat, uint32_t cpu,
+		       const struct snpemu_boot_info *boot);
+	const void *sim_program;
+	const uint8_t *elf;
+	size_t elf_len;
+};
+
+enum vmm_backend_kind { VMM_BACKEND_AUTO = 0, VMM_BACKEND_SIM = 1, VMM_BACKEND_KVM = 2 };
 
 struct vmm_config {
-	const char *program;	   /* guest program name (see vmm_program_names) */
-	enum vmm_backend backend;  /* AUTO: kvm where /dev/kvm works, else sim */
-	uint32_t vm_type;	   /* HV_VM_TYPE_SNP (default when 0) or HV_VM_TYPE_SEV_ES */
-	uint32_t vcpus;		   /* 1..SNPEMU_MAX_VCPUS (0 = 1) */
-	uint64_t mem_size;	   /* bytes (0 = 64 MiB); at least SNPEMU_MIN_MEM, a multiple of 2 MiB */
-	uint64_t policy;	   /* SNP guest policy (0 = 0x30000: SMT allowed, reserved bit 17) */
-	double rate;		   /* guest-request rate limit per second (0 = unlimited) */
-	uint32_t burst;		   /* token-bucket burst (0 = 1 when rate is set) */
-	const char *certs_file;	   /* certificate table served to extended requests (NULL: the platform's chain) */
-	uint8_t seed[FW_SEED_MAX]; /* platform seed (seed_len 0: a fixed default seed, for reproducible runs) */
+	const struct vmm_program *program; /* the guest program to run */
+	const char *const *args;	   /* its arguments (`snpemu run NAME -- ARGS...`), put in the boot page */
+	uint32_t nargs;
+	enum vmm_backend_kind backend; /* AUTO: kvm where /dev/kvm works, else sim */
+	uint32_t vm_type;	       /* HV_VM_TYPE_SNP (default when 0) or HV_VM_TYPE_SEV_ES */
+	uint32_t vcpus;		       /* 1..SNPEMU_MAX_VCPUS (0 = 1) */
+	uint64_t mem_size;	       /* bytes (0 = 64 MiB); at least SNPEMU_MIN_MEM, a multiple of 2 MiB */
+	uint64_t policy;	       /* SNP guest policy (0 = 0x30000: SMT allowed, reserved bit 17) */
+	double rate;		       /* guest-request rate limit per second (0 = unlimited) */
+	uint32_t burst;		       /* token-bucket burst (0 = 1 when rate is set) */
+	const char *certs_file;	       /* certificate table served to extended requests (NULL: the platform's chain) */
+	uint8_t seed[FW_SEED_MAX];     /* platform seed (seed_len 0: a fixed default seed, for reproducible runs) */
 	size_t seed_len;
 	enum fw_product product; /* platform product line (default Genoa) */
-	uint8_t report_data[64]; /* attest: REPORT_DATA */
-	uint32_t vmpl;		 /* attest: VMPL to request the report for (0..3) */
-	bool ext_report;	 /* attest: extended request with certificates */
-	uint32_t storm_requests; /* storm: requests per vCPU (0 = 20) */
 	const char *trace_file;	 /* Chrome trace-event JSON output (NULL: none) */
 	bool stats;		 /* print per-exit statistics at the end */
 	bool quiet;		 /* no banner/summary lines (console output only) */
 	FILE *out;		 /* console and messages (NULL = stdout) */
 	FILE *err;		 /* errors (NULL = stderr) */
-	const char *report_out;	 /* attest: write the report the guest printed here (NULL: none) */
 };
 
 /* What a run produced. */
 struct vmm_result {
-	int status;		      /* the guest's exit status (0 = success); non-zero for termination, faults */
-	bool launched;		      /* launch completed */
-	uint8_t measurement[48];      /* launch digest (SNP) */
-	enum vmm_backend backend;     /* backend used */
-	uint64_t vmgexits;	      /* VMGEXITs handled */
-	uint64_t exits_to_vmm;	      /* exits the VMM handled */
-	uint64_t ghcb_msr_writes;     /* guest writes of the GHCB MSR the VMM served (each an exit on kvm) */
-	bool terminated;	      /* the guest requested termination */
-	uint32_t term_set, term_code; /* its reason */
-	bool memory_fault;	      /* the run stopped on a MEMORY_FAULT exit */
-	uint64_t fw_requests;	      /* guest requests the firmware processed */
-	uint64_t busy_answers;	      /* guest requests refused BUSY by the rate limit */
-	uint64_t pages_shared;	      /* SNP page state at the end of the run (the firmware RMP model): shared, */
-	uint64_t pages_private;	      /* guest-owned but not validated, */
-	uint64_t pages_validated;     /* and validated pages, over the guest's RAM */
-	uint8_t report[0x4A0];	      /* attest: the report the guest exported on SNPEMU_PORT_EXPORT */
-	bool have_report;
+	int status;		       /* the guest's exit status (0 = success); non-zero for termination, faults */
+	bool launched;		       /* launch completed */
+	uint8_t measurement[48];       /* launch digest (SNP) */
+	enum vmm_backend_kind backend; /* backend used */
+	uint64_t vmgexits;	       /* VMGEXITs handled */
+	uint64_t exits_to_vmm;	       /* exits the VMM handled */
+	uint64_t ghcb_msr_writes;      /* guest writes of the GHCB MSR the VMM served (each an exit on kvm) */
+	bool terminated;	       /* the guest requested termination */
+	uint32_t term_set, term_code;  /* its reason */
+	bool memory_fault;	       /* the run stopped on a MEMORY_FAULT exit */
+	uint64_t fw_requests;	       /* guest requests the firmware processed */
+	uint64_t busy_answers;	       /* guest requests refused BUSY by the rate limit */
+	uint64_t pages_shared;	       /* SNP page state at the end of the run (the firmware RMP model): shared, */
+	uint64_t pages_private;	       /* guest-owned but not validated, */
+	uint64_t pages_validated;      /* and validated pages, over the guest's RAM */
+	uint8_t exported[SNPEMU_EXPORT_MAX]; /* what the guest wrote to SNPEMU_PORT_EXPORT (gst_export), in order */
+	uint32_t exported_len;
 };
 
 /* Fill `cfg` with defaults (program NULL, SNP, 1 vCPU, 64 MiB, auto backend). */
 void vmm_config_default(struct vmm_config *cfg);
 
 /* Launch and run `cfg->program` to completion.  Returns 0 when the run completed (see res->status for the
- * guest's outcome), or a negative errno when it could not run (unknown program: -ENOENT; bad configuration:
- * -EINVAL; backend unavailable: -ENODEV; host failure), with a one-line reason on cfg->err. */
+ * guest's outcome), or a negative errno when it could not run (no program, bad configuration, arguments that do
+ * not fit the boot page: -EINVAL; no build of the program for the backend, backend unavailable: -ENODEV; host
+ * failure), with a one-line reason on cfg->err. */
 int vmm_run(const struct vmm_config *cfg, struct vmm_result *res);
-
-/* NULL-terminated list of the guest programs built into this binary. */
-const char *const *vmm_program_names(void);
-/* One-line description of a program, or NULL. */
-const char *vmm_program_summary(const char *name);
 
 /* The firmware platform configuration a run with `cfg` uses (product, seed; a fixed default seed when none is
  * given), so that tools can re-create the same platform (its certificates) after the run.  Returns 0 or -EINVAL. */
@@ -85,6 +98,6 @@ int vmm_platform_config(const struct vmm_config *cfg, struct fw_platform_config 
 /* Parse a size with an optional K/M/G suffix ("64M").  Returns 0 or -EINVAL. */
 int vmm_parse_size(const char *s, uint64_t *out);
 /* Name of a backend ("sim", "kvm", "auto"). */
-const char *vmm_backend_name(enum vmm_backend b);
+const char *vmm_backend_name(enum vmm_backend_kind b);
 
 #endif

@@ -30,9 +30,9 @@ int cli_cmd_run(int argc, char **argv);
 int cli_cmd_measure(int argc, char **argv);
 
 struct fw_platform;
-enum vmm_backend;
+enum vmm_backend_kind;
 /* cli_opts.c: "sim" | "kvm" | "auto" -> *out; 0 or -1. */
-int cli_parse_backend(const char *s, enum vmm_backend *out);
+int cli_parse_backend(const char *s, enum vmm_backend_kind *out);
 /* cli_opts.c: 1..64 bytes of hex (optional 0x) -> seed[*len]; 0 or -1. */
 int cli_parse_seed(const char *s, uint8_t seed[64], size_t *len);
 /* cmd_certs.c: write `data` to DIR/NAME (prints the path); 0 or -1 with a message naming `cmd`. */

@@ -8,11 +8,11 @@
 #include "cli/attest_io.h"
 #include "cli/cli.h"
 
-int cli_parse_backend(const char *s, enum vmm_backend *out)
+int cli_parse_backend(const char *s, enum vmm_backend_kind *out)
 {
 	static const struct {
 		const char *name;
-		enum vmm_backend b;
+		enum vmm_backend_kind b;
 	} names[] = {{"sim", VMM_BACKEND_SIM}, {"kvm", VMM_BACKEND_KVM}, {"auto", VMM_BACKEND_AUTO}};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!strcmp(s, names[i].name)) {

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <snpemu/abi/report.h>
+#include <snpemu/programs.h>
 #include <snpemu/fw.h>
 #include <snpemu/hv.h>
 #include <snpemu/verify.h>
@@ -53,7 +54,11 @@ int cli_cmd_report(int argc, char **argv)
 	};
 	struct vmm_config cfg;
 	vmm_config_default(&cfg);
-	cfg.program = "attest";
+	cfg.program = snpemu_program_find("attest");
+	/* The attest program's arguments (its argument block): --report-data HEX --vmpl N [--ext]. */
+	uint8_t report_data[64] = {0};
+	uint32_t vmpl = 0;
+	bool ext = false;
 	const char *out = NULL;
 	uint64_t v;
 	size_t len;
@@ -70,7 +75,7 @@ int cli_cmd_report(int argc, char **argv)
 				return usage_error("--backend wants sim, kvm or auto", optarg);
 			break;
 		case 'd':
-			if (cli_parse_hex(optarg, cfg.report_data, sizeof(cfg.report_data), 1))
+			if (cli_parse_hex(optarg, report_data, sizeof(report_data), 1))
 				return usage_error("--report-data wants up to 64 bytes of hex", optarg);
 			break;
 		case 'D': {
@@ -80,22 +85,22 @@ int cli_cmd_report(int argc, char **argv)
 				return usage_error(rc == -ENOENT ? "cannot read --report-data-file"
 								 : "bad --report-data-file",
 						   optarg);
-			if (len > sizeof(cfg.report_data)) {
+			if (len > sizeof(report_data)) {
 				free(buf);
 				return usage_error("--report-data-file holds more than 64 bytes", optarg);
 			}
-			memset(cfg.report_data, 0, sizeof(cfg.report_data));
-			memcpy(cfg.report_data, buf, len);
+			memset(report_data, 0, sizeof(report_data));
+			memcpy(report_data, buf, len);
 			free(buf);
 			break;
 		}
 		case 'v':
 			if (cli_parse_u64(optarg, 3, &v))
 				return usage_error("--vmpl wants 0..3", optarg);
-			cfg.vmpl = (uint32_t)v;
+			vmpl = (uint32_t)v;
 			break;
 		case 'e':
-			cfg.ext_report = true;
+			ext = true;
 			break;
 		case 'p':
 			if (fw_product_parse(optarg, &cfg.product))
@@ -131,6 +136,14 @@ int cli_cmd_report(int argc, char **argv)
 	if (stat(out, &st) || !S_ISDIR(st.st_mode))
 		return usage_error("not a directory", out);
 
+	char data_hex[2 * sizeof(report_data) + 1], vmpl_str[4];
+	for (size_t i = 0; i < sizeof(report_data); i++)
+		snprintf(data_hex + 2 * i, 3, "%02x", report_data[i]);
+	snprintf(vmpl_str, sizeof(vmpl_str), "%u", vmpl);
+	const char *args[] = {"--report-data", data_hex, "--vmpl", vmpl_str, "--ext"};
+	cfg.args = args;
+	cfg.nargs = ext ? 5 : 4;
+
 	struct vmm_result *res = calloc(1, sizeof(*res));
 	if (!res)
 		return CLI_EXIT_FAILURE;
@@ -142,15 +155,16 @@ int cli_cmd_report(int argc, char **argv)
 		status = rc == -ENOENT || rc == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
 		goto out;
 	}
-	if (res->status || !res->have_report) {
+	const uint8_t *report = res->exported; /* the attest program exports its report first */
+	if (res->status || res->exported_len < SNP_REPORT_SIZE) {
 		fprintf(stderr, "snpemu report: the attest guest failed (status %d); no report written\n", res->status);
 		goto out;
 	}
-	if (memcmp(res->report + SNP_REPORT_OFF_MEASUREMENT, res->measurement, 48)) {
+	if (memcmp(report + SNP_REPORT_OFF_MEASUREMENT, res->measurement, 48)) {
 		fprintf(stderr, "snpemu report: the report's measurement differs from the launch measurement\n");
 		goto out;
 	}
-	if (cli_write_file("report", out, "report.bin", res->report, SNP_REPORT_SIZE))
+	if (cli_write_file("report", out, "report.bin", report, SNP_REPORT_SIZE))
 		goto out;
 	/* The platform is re-created from the same configuration: its keys and certificates are those that signed. */
 	struct fw_platform_config pc;
@@ -161,7 +175,7 @@ int cli_cmd_report(int argc, char **argv)
 	if (cli_write_platform_certs("report", out, p))
 		goto out;
 	struct fw_attest_report parsed;
-	enum fw_attest_parse_status ps = fw_attest_report_parse(res->report, SNP_REPORT_SIZE, &parsed);
+	enum fw_attest_parse_status ps = fw_attest_report_parse(report, SNP_REPORT_SIZE, &parsed);
 	if (ps != FW_ATTEST_PARSE_OK || !(json = fw_attest_report_json(&parsed))) {
 		fprintf(stderr, "snpemu report: cannot describe the report: %s\n", fw_attest_parse_status_str(ps));
 		goto out;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* snpemu run: launch a guest program, run it, exit with its status. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <snpemu/hv.h>
+#include <snpemu/programs.h>
 #include <snpemu/vmm.h>
 
 #include "cli/cli.h"
@@ -13,7 +15,7 @@
 
 static void run_usage(FILE *f)
 {
-	fprintf(f, "usage: snpemu run [options] GUEST\n"
+	fprintf(f, "usage: snpemu run [options] GUEST [--] [ARGS...]   (ARGS go to the guest program)\n"
 		   "  --backend sim|kvm|auto   where the guest runs (default auto)\n"
 		   "  --vcpus N                vCPUs (1..16, default 1)\n"
 		   "  --mem SIZE               guest RAM, e.g. 64M (default 64M)\n"
@@ -23,16 +25,12 @@ static void run_usage(FILE *f)
 		   "  --seed HEX               platform seed (keys, chip ID)\n"
 		   "  --product genoa|milan|turin\n"
 		   "  --policy HEX             SNP guest policy (default 0x30000)\n"
-		   "  --report-data HEX        attest: up to 64 bytes of REPORT_DATA\n"
-		   "  --ext                    attest: extended request with certificates\n"
-		   "  --requests N             storm: requests per vCPU\n"
 		   "  --trace FILE.json        Chrome trace-event JSON, one track per vCPU\n"
 		   "  --stats                  per-exit-code counts and mean latency\n"
 		   "  --quiet                  only the guest's console\n"
-		   "guests:");
-	for (const char *const *n = vmm_program_names(); *n; n++)
-		fprintf(f, " %s", *n);
-	fprintf(f, "\n");
+		   "guests:\n");
+	for (const struct vmm_program *const *p = snpemu_programs(); *p; p++)
+		fprintf(f, "  %-10s %s\n", (*p)->name, (*p)->summary);
 }
 
 static int bad(const char *opt, const char *val)
@@ -44,30 +42,21 @@ static int bad(const char *opt, const char *val)
 int cli_cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"backend", required_argument, 0, 'b'},
-	    {"vcpus", required_argument, 0, 'n'},
-	    {"mem", required_argument, 0, 'm'},
-	    {"vm-type", required_argument, 0, 't'},
-	    {"rate", required_argument, 0, 'r'},
-	    {"certs", required_argument, 0, 'c'},
-	    {"seed", required_argument, 0, 's'},
-	    {"product", required_argument, 0, 'p'},
-	    {"policy", required_argument, 0, 'P'},
-	    {"report-data", required_argument, 0, 'd'},
-	    {"ext", no_argument, 0, 'e'},
-	    {"requests", required_argument, 0, 'R'},
-	    {"trace", required_argument, 0, 'T'},
-	    {"stats", no_argument, 0, 'S'},
-	    {"quiet", no_argument, 0, 'q'},
-	    {"help", no_argument, 0, 'h'},
-	    {0, 0, 0, 0},
+	    {"backend", required_argument, 0, 'b'}, {"vcpus", required_argument, 0, 'n'},
+	    {"mem", required_argument, 0, 'm'},	    {"vm-type", required_argument, 0, 't'},
+	    {"rate", required_argument, 0, 'r'},    {"certs", required_argument, 0, 'c'},
+	    {"seed", required_argument, 0, 's'},    {"product", required_argument, 0, 'p'},
+	    {"policy", required_argument, 0, 'P'},  {"trace", required_argument, 0, 'T'},
+	    {"stats", no_argument, 0, 'S'},	    {"quiet", no_argument, 0, 'q'},
+	    {"help", no_argument, 0, 'h'},	    {0, 0, 0, 0},
 	};
 	struct vmm_config cfg;
 	vmm_config_default(&cfg);
 	uint64_t v;
 	int opt;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	/* "+": options stop at GUEST; what follows it (after an optional "--") is the program's. */
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
 			if (cli_parse_backend(optarg, &cfg.backend))
@@ -120,18 +109,6 @@ int cli_cmd_run(int argc, char **argv)
 			if (cli_parse_u64(optarg, ~0ull, &cfg.policy))
 				return bad("--policy", optarg);
 			break;
-		case 'd':
-			if (cli_parse_hex(optarg, cfg.report_data, sizeof(cfg.report_data), 1))
-				return bad("--report-data (hex, up to 64 bytes)", optarg);
-			break;
-		case 'e':
-			cfg.ext_report = true;
-			break;
-		case 'R':
-			if (cli_parse_u64(optarg, 100000, &v) || !v)
-				return bad("--requests", optarg);
-			cfg.storm_requests = (uint32_t)v;
-			break;
 		case 'T':
 			cfg.trace_file = optarg;
 			break;
@@ -149,17 +126,24 @@ int cli_cmd_run(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "snpemu run: expected exactly one GUEST\n");
+	if (optind >= argc) {
+		fprintf(stderr, "snpemu run: expected a GUEST\n");
 		run_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	cfg.program = argv[optind];
+	if (!(cfg.program = snpemu_program_find(argv[optind]))) {
+		fprintf(stderr, "snpemu run: unknown guest program '%s'\n", argv[optind]);
+		run_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	int first = optind + 1 + (optind + 1 < argc && !strcmp(argv[optind + 1], "--"));
+	cfg.args = (const char *const *)(argv + first);
+	cfg.nargs = (uint32_t)(argc - first);
 	struct vmm_result *res = calloc(1, sizeof(*res));
 	if (!res)
 		return CLI_EXIT_FAILURE;
 	int rc = vmm_run(&cfg, res);
-	int status = rc ? (rc == -2 ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE) : res->status & 0xFF;
+	int status = rc ? CLI_EXIT_FAILURE : res->status & 0xFF;
 	if (!rc && res->status && !status)
 		status = CLI_EXIT_FAILURE; /* a status whose low byte is 0 must not read as success */
 	free(res);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The `kvm` platform: the guest library inside snpemu's kvm backend, where the SEV instructions a KVM VM cannot
- * execute become exits the VMM serves (protocol: guests/rt/rt_abi.h).  VMGEXIT is `out %al, $0xE0` (a doorbell
+ * execute become exits the VMM serves (protocol: <snpemu/abi/runtime.h>).  VMGEXIT is `out %al, $0xE0` (a doorbell
  * that leaves every register alone), the GHCB MSR is the real MSR 0xC0010130 (the VMM's MSR filter turns each
  * rdmsr/wrmsr into an exit), PVALIDATE is `out %al, $0xE1` with PVALIDATE's own register interface, GPAs are
  * identity-mapped by the VMM's page tables.  Unchanged GHCB MSR values are not rewritten (the rule: guest.h,
@@ -25,7 +25,7 @@
 static bool kvm_vmgexit_keeps_msr(const struct gst_kvm_platform *kp)
 {
 	uint64_t gpa = kp->ghcb_msr_cache;
-	if (!kp->ghcb_msr_cached || GHCB_MSR_INFO(gpa) != 0 || gpa < GST_KVM_NULL_GUARD || gpa > kp->ram_size ||
+	if (!kp->ghcb_msr_cached || GHCB_MSR_INFO(gpa) != 0 || gpa < SNPEMU_NULL_GUARD_SIZE || gpa > kp->ram_size ||
 	    kp->ram_size - gpa < GHCB_PAGE_SIZE)
 		return false;
 	/* The GHCB is identity-mapped; a volatile read, the VMM shares the page. */
@@ -41,7 +41,7 @@ static void kvm_vmgexit(void *ctx)
 	struct gst_kvm_platform *kp = (struct gst_kvm_platform *)ctx;
 	bool keep = kvm_vmgexit_keeps_msr(kp);
 	/* A compiler barrier too: the VMM reads and writes the GHCB page meanwhile. */
-	__asm__ volatile("outb %%al, %0" : : "i"(GST_KVM_PORT_VMGEXIT) : "memory");
+	__asm__ volatile("outb %%al, %0" : : "i"(SNPEMU_PORT_VMGEXIT) : "memory");
 	kp->ghcb_msr_cached = keep;
 }
 
@@ -73,7 +73,7 @@ static int kvm_pvalidate(void *ctx, uint64_t gpa, void *va, bool size2m, bool va
 	uint8_t no_update;
 	__asm__ volatile("outb %%al, %2\n\tsetc %1"
 			 : "+a"(rax), "=qm"(no_update)
-			 : "i"(GST_KVM_PORT_PVALIDATE), "c"((uint64_t)(size2m ? 1u : 0u)), "d"((uint64_t)validate)
+			 : "i"(SNPEMU_PORT_PVALIDATE), "c"((uint64_t)(size2m ? 1u : 0u)), "d"((uint64_t)validate)
 			 : "memory", "cc");
 	if (no_update)
 		return GST_PVALIDATE_FAIL_NOUPDATE;
@@ -84,7 +84,7 @@ static void *kvm_gpa_to_ptr(void *ctx, uint64_t gpa, size_t len)
 {
 	const struct gst_kvm_platform *kp = (const struct gst_kvm_platform *)ctx;
 	/* Page 0 is the null guard (not mapped); everything else below ram_size is identity-mapped. */
-	if (gpa < GST_KVM_NULL_GUARD || gpa > kp->ram_size || len > kp->ram_size - gpa)
+	if (gpa < SNPEMU_NULL_GUARD_SIZE || gpa > kp->ram_size || len > kp->ram_size - gpa)
 		return NULL;
 	return (void *)(uintptr_t)gpa;
 }
@@ -93,7 +93,7 @@ static bool kvm_ptr_to_gpa(void *ctx, const void *p, uint64_t *gpa)
 {
 	const struct gst_kvm_platform *kp = (const struct gst_kvm_platform *)ctx;
 	uint64_t a = (uint64_t)(uintptr_t)p;
-	if (a < GST_KVM_NULL_GUARD || a >= kp->ram_size)
+	if (a < SNPEMU_NULL_GUARD_SIZE || a >= kp->ram_size)
 		return false;
 	*gpa = a;
 	return true;
@@ -128,7 +128,7 @@ static void kvm_delay_us(void *ctx, uint64_t us)
 
 static void kvm_putc(char ch)
 {
-	__asm__ volatile("outb %0, %1" : : "a"((uint8_t)ch), "Nd"((uint16_t)GST_KVM_PORT_CONSOLE) : "memory");
+	__asm__ volatile("outb %0, %1" : : "a"((uint8_t)ch), "Nd"((uint16_t)SNPEMU_PORT_CONSOLE) : "memory");
 }
 
 static void kvm_log(void *ctx, const char *msg, size_t len)

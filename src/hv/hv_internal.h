@@ -235,6 +235,9 @@ struct hv_vcpu {
 	uint8_t *gr_req, *gr_resp;
 	/* Extended state the CPUID handler uses (updated from the GHCB's XCR0/XSS when valid). */
 	uint64_t xcr0, xss;
+	/* Current event: MSR protocol (event) or NAE (the snapshot's exit code), for hv_vcpu_last_event(). */
+	uint64_t event;
+	bool event_is_nae;
 	/* Current NAE event. */
 	struct hv_snapshot snap;
 	uint8_t *ghcb_page; /* host mapping of the GHCB, valid only within one hv_vcpu_vmgexit call */

@@ -124,6 +124,8 @@ void hv_vcpu_reset(struct hv_vcpu *v)
 static int vmgexit_begin(struct hv_vcpu *v)
 {
 	uint64_t msr = v->ghcb_msr;
+	v->event_is_nae = false;
+	v->event = msr & GHCB_MSR_INFO_MASK ? HV_EVENT_MSR_PROTOCOL | (msr & GHCB_MSR_INFO_MASK) : HV_EVENT_NONE;
 	if (msr & GHCB_MSR_INFO_MASK)
 		return hv_msr_protocol(v, msr);
 	if (!msr) {
@@ -132,7 +134,14 @@ static int vmgexit_begin(struct hv_vcpu *v)
 		return 1;
 	}
 	v->snap.ghcb_gpa = msr;
+	v->snap.exit_code = HV_EVENT_NONE; /* until the snapshot is taken */
+	v->event_is_nae = true;
 	return hv_nae_begin(v);
+}
+
+uint64_t hv_vcpu_last_event(const struct hv_vcpu *v)
+{
+	return v->event_is_nae ? v->snap.exit_code : v->event;
 }
 
 int hv_vcpu_vmgexit(struct hv_vcpu *v)

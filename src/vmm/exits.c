@@ -4,11 +4,13 @@
  * (abi/run.h).  The handler fills the response fields; the backend then calls hv_vcpu_vmgexit() again.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <snpemu/abi/ghcb.h>
 #include <snpemu/abi/run.h>
+#include <snpemu/abi/runtime.h>
 #include <snpemu/abi/svm_exit.h>
 #include <snpemu/names.h>
 
@@ -60,9 +62,9 @@ bool vmm_handle_port(struct vmm_vm *vm, struct vmm_vcpu *v, uint16_t port, bool 
 		return true;
 	case SNPEMU_PORT_EXPORT:
 		pthread_mutex_lock(&vm->lock);
-		if (bytes <= sizeof(vm->export_buf) - vm->export_len) {
-			memcpy(vm->export_buf + vm->export_len, data, bytes);
-			vm->export_len += (uint32_t)bytes;
+		if (bytes <= sizeof(vm->exported) - vm->exported_len) {
+			memcpy(vm->exported + vm->exported_len, data, bytes);
+			vm->exported_len += (uint32_t)bytes;
 		}
 		pthread_mutex_unlock(&vm->lock);
 		return true;
@@ -79,7 +81,7 @@ static bool handle_io(struct vmm_vm *vm, struct vmm_vcpu *v, struct snpemu_run *
 	if (run->io.data_offset != SNPEMU_RUN_PIO_OFFSET || bytes > SNPEMU_RUN_PIO_SIZE) {
 		fprintf(vm->err, "snpemu: malformed IO exit (offset %llu, %zu bytes)\n",
 			(unsigned long long)run->io.data_offset, bytes);
-		vmm_vm_stop(vm, 125);
+		vmm_vm_stop(vm, SNPEMU_STATUS_UNSERVED);
 		return false;
 	}
 	return vmm_handle_port(vm, v, run->io.port, run->io.direction == SNPEMU_EXIT_IO_IN, data, run->io.size,
@@ -141,6 +143,14 @@ static bool handle_hypercall(struct vmm_vm *vm, struct snpemu_run *run)
 	return true;
 }
 
+void vmm_memory_fault(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_mem_fault *f)
+{
+	vmm_say(vm, "memory fault on vCPU %u: gpa 0x%llx size 0x%llx flags 0x%llx%s; stopping the VM\n", v->id,
+		(unsigned long long)f->gpa, (unsigned long long)f->size, (unsigned long long)f->flags,
+		f->flags & SNPEMU_MEMORY_EXIT_FLAG_PRIVATE ? " (private)" : "");
+	vmm_vm_stop_for(vm, &(struct vmm_stop){.status = SNPEMU_STATUS_MEMORY_FAULT, .memory_fault = true});
+}
+
 static const char *const linux_term_codes[] = {
     "register", "PSC",		"PVALIDATE", "not VMPL0",     "CPUID",
     "CPUID_HV", "secrets page", "no SVSM",   "SVSM at VMPL0", "SVSM CAA",
@@ -163,7 +173,7 @@ void vmm_print_termination(struct vmm_vm *vm, uint32_t set, uint32_t code)
 static bool handle_system_event(struct vmm_vm *vm, struct snpemu_run *run)
 {
 	if (run->system_event.type != SNPEMU_SYSTEM_EVENT_SEV_TERM) {
-		vmm_vm_stop(vm, 124);
+		vmm_vm_stop(vm, SNPEMU_STATUS_SYSTEM_EVENT);
 		return false;
 	}
 	uint32_t set = 0, code = 0;
@@ -171,12 +181,13 @@ static bool handle_system_event(struct vmm_vm *vm, struct snpemu_run *run)
 		set = (uint32_t)run->system_event.data[1];
 		code = (uint32_t)run->system_event.data[2];
 	}
-	vm->res->terminated = true;
-	vm->res->term_set = set;
-	vm->res->term_code = code;
 	vmm_print_termination(vm, set, code);
-	/* A distinct, non-zero status: 64 + set*16 + code bits, capped to stay a valid exit status. */
-	vmm_vm_stop(vm, 64 + (int)((set & 0x3) << 4 | (code & 0xF)));
+	/* A distinct, non-zero status: set*16 + code bits above SNPEMU_STATUS_TERMINATED (abi/runtime.h). */
+	vmm_vm_stop_for(vm,
+			&(struct vmm_stop){.status = SNPEMU_STATUS_TERMINATED + (int)((set & 0x3) << 4 | (code & 0xF)),
+					   .terminated = true,
+					   .term_set = set,
+					   .term_code = code});
 	return false;
 }
 
@@ -197,37 +208,34 @@ bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v)
 		return handle_hypercall(vm, run);
 	case SNPEMU_EXIT_SYSTEM_EVENT:
 		return handle_system_event(vm, run);
-	case SNPEMU_EXIT_MEMORY_FAULT:
-		pthread_mutex_lock(&vm->lock);
-		fprintf(vm->out, "memory fault on vCPU %u: gpa 0x%llx size 0x%llx flags 0x%llx%s; stopping the VM\n",
-			v->id, (unsigned long long)run->memory_fault.gpa, (unsigned long long)run->memory_fault.size,
-			(unsigned long long)run->memory_fault.flags,
-			run->memory_fault.flags & SNPEMU_MEMORY_EXIT_FLAG_PRIVATE ? " (private)" : "");
-		pthread_mutex_unlock(&vm->lock);
-		vm->res->memory_fault = true;
-		vmm_vm_stop(vm, 126);
+	case SNPEMU_EXIT_MEMORY_FAULT: {
+		const struct vmm_mem_fault f = {run->memory_fault.flags, run->memory_fault.gpa, run->memory_fault.size};
+		vmm_memory_fault(vm, v, &f);
 		return false;
+	}
 	case SNPEMU_EXIT_AP_RESET_HOLD:
 		/* The AP parks until the VM stops (no INIT-SIPI is modelled after the program ends). */
 		pthread_mutex_lock(&vm->lock);
+		atomic_store(&v->ap_state, VMM_AP_RESET_HOLD);
+		pthread_cond_broadcast(&vm->cond); /* a pause_all counts it as held */
 		while (!atomic_load(&vm->stopping))
 			pthread_cond_wait(&vm->cond, &vm->lock);
 		pthread_mutex_unlock(&vm->lock);
 		return false;
 	case SNPEMU_EXIT_SNP_REQ_CERTS:
-		return vmm_handle_req_certs(vm, run);
+		return vmm_handle_req_certs(vm, v, run);
 	case SNPEMU_EXIT_INTERNAL_ERROR:
 		pthread_mutex_lock(&vm->lock);
 		fprintf(vm->out, "engine internal-error exit on vCPU %u: suberror %u data 0x%llx 0x%llx 0x%llx\n",
 			v->id, run->internal.suberror, (unsigned long long)run->internal.data[0],
 			(unsigned long long)run->internal.data[1], (unsigned long long)run->internal.data[2]);
 		pthread_mutex_unlock(&vm->lock);
-		vmm_vm_stop(vm, 127);
+		vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
 		return false;
 	default: {
 		const char *n = snpemu_exit_reason_name(run->exit_reason);
 		fprintf(vm->err, "snpemu: unexpected exit %u (%s) on vCPU %u\n", run->exit_reason, n ? n : "?", v->id);
-		vmm_vm_stop(vm, 127);
+		vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
 		return false;
 	}
 	}
@@ -250,28 +258,67 @@ static void record(struct vmm_vcpu *v, uint64_t code, uint64_t start, uint64_t e
 bool vmm_vcpu_vmgexit(struct vmm_vcpu *v)
 {
 	struct vmm_vm *vm = v->vm;
-	if (atomic_load(&vm->stopping))
+	if (!vmm_vcpu_pause_point(v))
 		return false;
 	uint64_t start = vmm_now_ns();
-	uint64_t msr = hv_vcpu_get_ghcb_msr(v->hv), code;
-	if (msr & 0xFFF)
-		code = (msr & 0xFFF) | 1ull << 63;
-	else if (msr + 4096 <= vm->mem_size)
-		code = le64_load(vm->mem + msr + GHCB_OFF_SW_EXIT_CODE);
-	else
-		code = ~0ull;
 	for (;;) {
 		int rc = hv_vcpu_vmgexit(v->hv);
 		if (rc == 1)
 			break;
 		if (rc < 0) {
 			fprintf(vm->err, "snpemu: engine error %d on vCPU %u\n", rc, v->id);
-			vmm_vm_stop(vm, 127);
+			vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
 			return false;
 		}
 		if (!vmm_handle_exit(vm, v))
 			return false;
 	}
-	record(v, code, start, vmm_now_ns());
+	/* The event as the engine read it (its snapshot), never re-read from guest memory. */
+	record(v, hv_vcpu_last_event(v->hv), start, vmm_now_ns());
 	return true;
+}
+
+bool vmm_vcpu_pvalidate(struct vmm_vcpu *v, uint64_t gpa, bool size2m, bool validate, uint32_t *rc, bool *no_update)
+{
+	struct vmm_vm *vm = v->vm;
+	*no_update = false;
+	*rc = SNPEMU_PVALIDATE_FAIL_INPUT;
+	if (!vm->fw_guest) {
+		/* SEV-ES has no PVALIDATE: the instruction would #UD. */
+		vmm_say(vm, "guest exception on vCPU %u: PVALIDATE in an SEV-ES VM (#UD)\n", v->id);
+		vmm_vm_stop(vm, SNPEMU_STATUS_EXCEPTION + 6);
+		return false;
+	}
+	switch (fw_rmp_pvalidate(fw_guest_rmp(vm->fw_guest), gpa, size2m, validate)) {
+	case FW_PVALIDATE_SUCCESS:
+		*rc = SNPEMU_PVALIDATE_SUCCESS;
+		return true;
+	case FW_PVALIDATE_FAIL_NOCHANGE:
+		*rc = SNPEMU_PVALIDATE_SUCCESS;
+		*no_update = true;
+		return true;
+	case FW_PVALIDATE_FAIL_SIZEMISMATCH:
+		*rc = SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH;
+		return true;
+	case FW_PVALIDATE_FAIL_INPUT:
+		return true;
+	case FW_PVALIDATE_RMP_FAULT:
+	default:
+		/* Hardware raises #NPF (RMP violation) here; the VMM reports it and stops the VM. */
+		vmm_say(vm, "guest fault on vCPU %u: PVALIDATE of a hypervisor-owned page at gpa 0x%llx\n", v->id,
+			(unsigned long long)gpa);
+		vmm_vm_stop(vm, SNPEMU_STATUS_MEMORY_FAULT);
+		return false;
+	}
+}
+
+void vmm_say(struct vmm_vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	pthread_mutex_lock(&vm->lock);
+	vfprintf(vm->out, fmt, ap);
+	fflush(vm->out);
+	pthread_mutex_unlock(&vm->lock);
+	va_end(ap);
 }

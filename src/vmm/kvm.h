@@ -5,7 +5,8 @@
  * back to the caller as typed exits.  The backend knows nothing of the engine or the firmware model: the VMM runs
  * those on the exits and completes them with the vmm_kvm_complete_*() calls before resuming.
  *
- * Guest-visible protocol (memory map, entry registers, ports): guests/rt/rt_abi.h.
+ * Guest-visible protocol: <snpemu/abi/runtime.h> (ports, statuses) and guests/rt/rt_abi.h (memory map, entry
+ * registers).
  *
  * Errors: host failures and invalid arguments return -errno (never exit); only the caller decides what to do.
  * Threads: the VM object may be shared by all threads once created; vmm_kvm_vcpu_create() may be called from any
@@ -19,14 +20,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../guests/rt/rt_abi.h"
+#include <snpemu/abi/msr_proto.h>
+#include <snpemu/abi/runtime.h>
+
+#include "vmm/backend.h"
 
 #define VMM_KVM_MiB	    (1024ull * 1024ull)
 #define VMM_KVM_RAM_DEFAULT (64 * VMM_KVM_MiB)
 #define VMM_KVM_RAM_MIN	    (4 * VMM_KVM_MiB)
 #define VMM_KVM_RAM_MAX	    (4096 * VMM_KVM_MiB) /* four page directories of 2 MiB pages */
 #define VMM_KVM_RAM_ALIGN   (2 * VMM_KVM_MiB)	 /* RAM and slot sizes are whole 2 MiB pages */
-#define VMM_KVM_MAX_VCPUS   64u			 /* one TSS and one exception stack each */
+#define VMM_KVM_MAX_VCPUS   SNPEMU_MAX_VCPUS	 /* one TSS and one exception stack each */
 #define VMM_KVM_MAX_SLOTS   32u
 #define VMM_KVM_IMAGE_MAX   (256 * VMM_KVM_MiB) /* bound on an ELF file read by vmm_kvm_elf_load_file() */
 #define VMM_KVM_REASON_LEN  160u
@@ -44,39 +48,13 @@ struct vmm_kvm_vm_config {
 				 caller until vmm_kvm_vm_destroy() and written by vmm_kvm_vm_create() (system area) */
 };
 
-/* General registers (the part of a VMSA or of kvm_regs that user code sees). */
-struct vmm_kvm_regs {
-	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
-	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-	uint64_t rip, rflags;
-};
-
-/* A segment register in the VMSA/VMCB layout, so AP creation copies VMSA fields unchanged.  attrib packs the
- * descriptor's type[3:0] S[4] DPL[6:5] P[7] AVL[8] L[9] D/B[10] G[11] (APM vol 2, VMCB state save area). */
-struct vmm_kvm_segment {
-	uint16_t selector;
-	uint16_t attrib;
-	uint32_t limit; /* bytes (already scaled by G) */
-	uint64_t base;
-};
-
-/* Descriptor-table register (GDTR/IDTR). */
-struct vmm_kvm_dtable {
-	uint64_t base;
-	uint16_t limit;
-};
-
-/* System registers; vmm_kvm_default_sregs() gives the backend's long-mode set, which callers edit. */
-struct vmm_kvm_sregs {
-	struct vmm_kvm_segment cs, ds, es, fs, gs, ss, tr, ldtr;
-	struct vmm_kvm_dtable gdtr, idtr;
-	uint64_t cr0, cr2, cr3, cr4, efer;
-};
+/* Registers: the backend-neutral struct vmm_regs / vmm_sregs / vmm_segment / vmm_dtable of src/vmm/backend.h;
+ * vmm_kvm_default_sregs() gives the backend's long-mode set, which callers edit. */
 
 /* What vmm_kvm_vcpu_run() saw. */
 enum vmm_kvm_exit_kind {
-	VMM_KVM_EXIT_VMGEXIT = 1,    /* OUT to RT_PORT_VMGEXIT */
-	VMM_KVM_EXIT_PVALIDATE,	     /* OUT to RT_PORT_PVALIDATE: pvalidate.*; complete with complete_pvalidate() */
+	VMM_KVM_EXIT_VMGEXIT = 1,    /* OUT to SNPEMU_PORT_VMGEXIT */
+	VMM_KVM_EXIT_PVALIDATE,	     /* OUT to SNPEMU_PORT_PVALIDATE: pvalidate.*; complete with complete_pvalidate() */
 	VMM_KVM_EXIT_RDMSR,	     /* RDMSR of a filtered MSR: msr.index; complete_rdmsr() or complete_msr_gp() */
 	VMM_KVM_EXIT_WRMSR,	     /* WRMSR of a filtered MSR: msr.index, msr.value; complete_wrmsr() or _msr_gp() */
 	VMM_KVM_EXIT_IO,	     /* any other port: io.*; an IN is answered with complete_in() */
@@ -96,7 +74,7 @@ struct vmm_kvm_exit {
 	union {
 		struct {
 			uint64_t vaddr;
-			uint64_t page_size; /* RT_PVALIDATE_SIZE_*, unchecked: as the guest put it in RCX */
+			uint64_t page_size; /* SNPEMU_PVALIDATE_SIZE_*, unchecked: as the guest put it in RCX */
 			uint64_t validate;  /* as the guest put it in RDX */
 		} pvalidate;
 		struct {
@@ -141,7 +119,7 @@ int vmm_kvm_probe(char *reason, size_t len);
 
 /* Creates a VM: opens /dev/kvm, checks KVM_GET_API_VERSION == 12 and the capabilities (USER_SPACE_MSR, MSR_FILTER,
  * IMMEDIATE_EXIT), maps the RAM into memory slots, builds the system area (page tables, GDT, IDT, exception stubs,
- * TSSs), installs the MSR filter for RT_MSR_GHCB and RT_MSR_SEV_STATUS and reads the supported CPUID.  cfg may be
+ * TSSs), installs the MSR filter for MSR_AMD64_SEV_ES_GHCB and MSR_AMD64_SEV and reads the supported CPUID.  cfg may be
  * NULL for the defaults.  Returns 0 and *out, or -errno (-EINVAL for a bad config, -ENODEV without /dev/kvm,
  * -ENOTSUP for a missing capability) with a reason in reason[len] if reason is not NULL. */
 int vmm_kvm_vm_create(const struct vmm_kvm_vm_config *cfg, struct vmm_kvm_vm **out, char *reason, size_t len);
@@ -162,16 +140,16 @@ void *vmm_kvm_gpa(struct vmm_kvm_vm *vm, uint64_t gpa, uint64_t len);
 /* The backend's initial long-mode system registers for vCPU index id: flat 64-bit CS/DS/ES/FS/GS/SS, the vCPU's
  * own TSS, the VMM's GDT, IDT and identity page tables, CR0 = PE|MP|ET|NE|WP|PG, CR4 = PAE|OSFXSR|OSXMMEXCPT,
  * EFER = LME|LMA.  -EINVAL if id >= VMM_KVM_MAX_VCPUS. */
-int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_kvm_sregs *sregs);
+int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_sregs *sregs);
 
-/* The same for code at CPL 3: CS/SS/DS/ES/FS/GS the VMM's user segments (DPL 3; RAM from RT_IMAGE_BASE is
+/* The same for code at CPL 3: CS/SS/DS/ES/FS/GS the VMM's user segments (DPL 3; RAM from SNPEMU_IMAGE_GPA is
  * user-accessible), the rest as vmm_kvm_default_sregs().  -EINVAL if id >= VMM_KVM_MAX_VCPUS. */
-int vmm_kvm_user_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_kvm_sregs *sregs);
+int vmm_kvm_user_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_sregs *sregs);
 
 /* After an exception report (VMM_KVM_EXIT_EXCEPTION): the general registers of the interrupted code, as the stub
  * saved them (the stub itself overwrites RDX, RSI, RDI, R8..R12, RIP, RSP, RFLAGS).  -EFAULT if the stub's stack
  * is not in RAM. */
-int vmm_kvm_exception_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_exit *exit, struct vmm_kvm_regs *regs);
+int vmm_kvm_exception_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_exit *exit, struct vmm_regs *regs);
 
 #define VMM_KVM_VMSA_SIZE 4096u
 
@@ -180,13 +158,13 @@ int vmm_kvm_exception_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_exit 
  * sev_es_save_area): the GPRs, RIP, RFLAGS, segments, GDTR/IDTR, CR0/CR2/CR3/CR4, EFER.  No value is judged here:
  * vmm_kvm_vcpu_create() answers a state KVM refuses with -EINVAL, and a state KVM accepts but the CPU cannot run
  * ends in an exception or SHUTDOWN exit. */
-void vmm_kvm_regs_from_vmsa(const uint8_t *vmsa, struct vmm_kvm_regs *regs, struct vmm_kvm_sregs *sregs);
+void vmm_kvm_regs_from_vmsa(const uint8_t *vmsa, struct vmm_regs *regs, struct vmm_sregs *sregs);
 
 /* Creates vCPU index id (< VMM_KVM_MAX_VCPUS, each index once) with the given registers; sregs NULL = the
  * defaults.  Sets its CPUID from KVM_GET_SUPPORTED_CPUID with the APIC IDs (leaf 1 EBX[31:24], leaves 0xB/0x1F
  * EDX) made equal to id.  regs->rflags bit 1 is forced on.  Returns 0 and *out, or -errno (-EEXIST for a used id). */
-int vmm_kvm_vcpu_create(struct vmm_kvm_vm *vm, uint32_t id, const struct vmm_kvm_regs *regs,
-			const struct vmm_kvm_sregs *sregs, struct vmm_kvm_vcpu **out);
+int vmm_kvm_vcpu_create(struct vmm_kvm_vm *vm, uint32_t id, const struct vmm_regs *regs, const struct vmm_sregs *sregs,
+			struct vmm_kvm_vcpu **out);
 
 /* Convenience for guest programs built on guests/rt: a vCPU starting at entry with RDI = id, RSI = arg and the
  * default system registers (the entry protocol of rt_abi.h). */
@@ -217,19 +195,19 @@ int vmm_kvm_complete_msr_gp(struct vmm_kvm_vcpu *vcpu);
 int vmm_kvm_complete_in(struct vmm_kvm_vcpu *vcpu, const void *data, size_t len);
 
 /* Answers the last PVALIDATE doorbell: RAX = rc, RFLAGS.CF = no_update.  -EINVAL if the last exit was not
- * PVALIDATE.  (Unanswered: RT_PVALIDATE_FAIL_INPUT.) */
+ * PVALIDATE.  (Unanswered: SNPEMU_PVALIDATE_FAIL_INPUT.) */
 int vmm_kvm_complete_pvalidate(struct vmm_kvm_vcpu *vcpu, uint32_t rc, bool no_update);
 
 /* Reads the vCPU's general registers (from the synced run area when KVM provides it, else KVM_GET_REGS). */
-int vmm_kvm_vcpu_get_regs(struct vmm_kvm_vcpu *vcpu, struct vmm_kvm_regs *regs);
+int vmm_kvm_vcpu_get_regs(struct vmm_kvm_vcpu *vcpu, struct vmm_regs *regs);
 
 /* Writes the vCPU's general registers.  A pending exit is completed first (KVM finishes IO/MSR exits on the next
  * entry, which would otherwise overwrite RAX/RIP): answer it before, its answer is kept, and regs then win. */
-int vmm_kvm_vcpu_set_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_regs *regs);
+int vmm_kvm_vcpu_set_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_regs *regs);
 
 /* Reads / writes the vCPU's system registers (the write completes a pending exit first, as set_regs). */
-int vmm_kvm_vcpu_get_sregs(struct vmm_kvm_vcpu *vcpu, struct vmm_kvm_sregs *sregs);
-int vmm_kvm_vcpu_set_sregs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_sregs *sregs);
+int vmm_kvm_vcpu_get_sregs(struct vmm_kvm_vcpu *vcpu, struct vmm_sregs *sregs);
+int vmm_kvm_vcpu_set_sregs(struct vmm_kvm_vcpu *vcpu, const struct vmm_sregs *sregs);
 
 /* Asks the vCPU to leave vmm_kvm_vcpu_run() with VMM_KVM_EXIT_INTR: any thread may call it.  It takes effect at
  * the next entry; to interrupt a vCPU already running guest code, the caller also sends the vCPU's thread a signal
@@ -295,7 +273,7 @@ enum vmm_kvm_elf_error vmm_kvm_elf_load(const uint8_t *image, size_t len, uint8_
 const char *vmm_kvm_elf_strerror(enum vmm_kvm_elf_error err);
 
 /* Reads the file at path (at most VMM_KVM_IMAGE_MAX bytes) and loads it into the VM's RAM above the system area
- * (floor RT_IMAGE_BASE).  Returns 0 and *info; -errno for a host failure (open/read); -ENOEXEC for an invalid image
+ * (floor SNPEMU_IMAGE_GPA).  Returns 0 and *info; -errno for a host failure (open/read); -ENOEXEC for an invalid image
  * with its text in reason[len] if reason is not NULL. */
 int vmm_kvm_elf_load_file(struct vmm_kvm_vm *vm, const char *path, struct vmm_kvm_elf_info *info, char *reason,
 			  size_t len);

@@ -8,9 +8,11 @@
  *   RDMSR SEV status MSR  -> SEV | SEV-ES (| SNP) as the VM type says (APM vol 2, SEV_STATUS 0xC0010131)
  *   PVALIDATE doorbell    -> fw_rmp_pvalidate(), with sim's mapping of its results
  *   console/exit/debug/export port IO -> vmm_handle_port(), the engine's IO exits' handler
- *   exception report      -> "guest exception on vCPU n: <vector, error code, RIP>", the VM stops (128 + vector)
- *   SHUTDOWN, INTERNAL_ERROR, FAIL_ENTRY, others -> a message and a stop with status 127
- *   HLT                   -> an AP whose program returned stops (as on sim); the BSP halting stops the VM (123)
+ *   exception report      -> "guest exception on vCPU n: <vector, error code, RIP>", the VM stops
+ *                            (SNPEMU_STATUS_EXCEPTION + vector; statuses: <snpemu/abi/runtime.h>)
+ *   SHUTDOWN, INTERNAL_ERROR, FAIL_ENTRY, others -> a message and a stop with SNPEMU_STATUS_HOST_ERROR
+ *   HLT                   -> an AP whose program returned stops (as on sim); the BSP halting stops the VM
+ *                            (SNPEMU_STATUS_HALTED)
  *
  * CPL 3: the programs run at CPL 3 and the VMM emulates their privileged instructions (emulate_privileged()):
  * hosts whose KVM emulates ring-0 guest code (PVM: ~1 us per instruction, no SSE) run CPL-3 code natively.  The
@@ -42,23 +44,28 @@
 #include <snpemu/abi/boot_info.h>
 #include <snpemu/abi/msr_proto.h>
 
-#include "../guests/program.h"
 #include "vmm/kvm.h"
 #include "vmm/vmm_internal.h"
 
 #define KVM_IO_MAX	     4096u /* bytes of one IN/OUT exit the VMM serves (rep ins/outs of a page) */
-#define KVM_STATUS_HALTED    123
-#define KVM_STATUS_MMIO	     125
-#define KVM_STATUS_RMP_FAULT 126
-#define KVM_STATUS_HOST	     127
-#define KVM_STATUS_EXCEPTION 128 /* + vector */
-#define KVM_JOIN_RETRY_NS    (50 * 1000 * 1000)
 #define KVM_TSC_CALIBRATE_NS (2 * 1000 * 1000)
 
-_Static_assert(GST_KVM_PORT_VMGEXIT == RT_PORT_VMGEXIT && GST_KVM_PORT_PVALIDATE == RT_PORT_PVALIDATE &&
-		   GST_KVM_PORT_CONSOLE == RT_PORT_CONSOLE && GST_KVM_NULL_GUARD == RT_NULL_GUARD_SIZE &&
-		   SNPEMU_PORT_EXIT == RT_PORT_EXIT && SNPEMU_PORT_CONSOLE == RT_PORT_CONSOLE,
-	       "the guest library's kvm platform and guests/rt agree with the backend");
+/* The kvm backend's VM: the KVM VM over the VMM's guest RAM, and what every vCPU starts with. */
+struct kvm_backend_vm {
+	struct vmm_kvm_vm *kvm;
+	uint64_t entry; /* the program ELF's entry point */
+	uint64_t arg;	/* every vCPU's boot argument (RSI): SNPEMU_BOOT_INFO_GPA | guest TSC kHz << 32 */
+};
+
+static struct vmm_kvm_vm *kvm_of(struct vmm_vm *vm)
+{
+	return ((struct kvm_backend_vm *)vm->backend_vm)->kvm;
+}
+
+static struct vmm_kvm_vcpu *kvcpu(struct vmm_vcpu *v)
+{
+	return v->backend_vcpu;
+}
 
 /* The signal that interrupts a vCPU thread in KVM_RUN; its handler does nothing (installed without SA_RESTART). */
 static int kick_signal(void)
@@ -99,7 +106,13 @@ static uint64_t tsc_khz(void)
 	return khz < 0xFFFFFFFFull ? khz : 0;
 }
 
-int vmm_kvm_prepare(struct vmm_vm *vm, uint64_t *image_len)
+/* Usable here: KVM runs a probe guest.  (Guest code uses general registers only, so nothing else is needed.) */
+static int kvm_probe(char *reason, size_t len)
+{
+	return vmm_kvm_probe(reason, len);
+}
+
+static int kvm_create(struct vmm_vm *vm, uint64_t *image_len)
 {
 	char reason[VMM_KVM_REASON_LEN];
 	if (vm->mem_size > VMM_KVM_RAM_MAX) {
@@ -107,94 +120,67 @@ int vmm_kvm_prepare(struct vmm_vm *vm, uint64_t *image_len)
 			(unsigned long long)(VMM_KVM_RAM_MAX >> 20));
 		return -EINVAL;
 	}
+	struct kvm_backend_vm *kb = calloc(1, sizeof(*kb));
+	if (!kb)
+		return -ENOMEM;
+	vm->backend_vm = kb;
+	int rc = install_kick_handler();
+	if (rc)
+		return rc;
 	struct vmm_kvm_vm_config kc = {.ram_size = vm->mem_size, .ram = vm->mem};
-	int rc = vmm_kvm_vm_create(&kc, &vm->kvm, reason, sizeof(reason));
+	rc = vmm_kvm_vm_create(&kc, &kb->kvm, reason, sizeof(reason));
 	if (rc) {
-		vm->kvm = NULL;
+		kb->kvm = NULL;
 		fprintf(vm->err, "snpemu: %s\n", reason);
 		return rc;
 	}
-	size_t len;
-	const uint8_t *image = vmm_kvm_program_image(vm->program->name, &len);
+	size_t len = vm->program->elf_len;
+	const uint8_t *image = vm->program->elf;
 	if (!image) {
 		fprintf(vm->err, "snpemu: guest program '%s' has no kvm image\n", vm->program->name);
 		return -ENOENT;
 	}
 	/* The image lives below the boot information page: that is the end of the range it may occupy. */
 	struct vmm_kvm_elf_info info;
-	enum vmm_kvm_elf_error err = vmm_kvm_elf_load(image, len, vm->mem, RT_IMAGE_BASE, SNPEMU_BOOT_INFO_GPA, &info);
-	if (err != VMM_KVM_ELF_OK || info.lowest != RT_IMAGE_BASE) {
+	enum vmm_kvm_elf_error err =
+	    vmm_kvm_elf_load(image, len, vm->mem, SNPEMU_IMAGE_GPA, SNPEMU_BOOT_INFO_GPA, &info);
+	if (err != VMM_KVM_ELF_OK || info.lowest != SNPEMU_IMAGE_GPA) {
 		fprintf(vm->err, "snpemu: the kvm image of '%s' is not loadable: %s\n", vm->program->name,
 			err != VMM_KVM_ELF_OK ? vmm_kvm_elf_strerror(err) : "it does not start at its link address");
 		return -ENOEXEC;
 	}
-	vm->kvm_entry = info.entry;
-	vm->kvm_arg = SNPEMU_BOOT_INFO_GPA | tsc_khz() << 32;
-	*image_len = info.highest - RT_IMAGE_BASE;
+	kb->entry = info.entry;
+	kb->arg = SNPEMU_BOOT_INFO_GPA | tsc_khz() << 32;
+	*image_len = info.highest - SNPEMU_IMAGE_GPA;
 	return 0;
 }
 
-void vmm_kvm_backend_fini(struct vmm_vm *vm)
+static void kvm_destroy(struct vmm_vm *vm)
 {
+	struct kvm_backend_vm *kb = vm->backend_vm;
 	for (uint32_t i = 0; i < SNPEMU_MAX_VCPUS; i++) {
-		vmm_kvm_vcpu_destroy(vm->vcpus[i].kvm);
-		vm->vcpus[i].kvm = NULL;
+		vmm_kvm_vcpu_destroy(vm->vcpus[i].backend_vcpu);
+		vm->vcpus[i].backend_vcpu = NULL;
 	}
-	if (vm->kvm && vmm_kvm_vm_destroy(vm->kvm) == 0)
-		vm->kvm = NULL;
+	if (!kb)
+		return;
+	if (vmm_kvm_vm_destroy(kb->kvm) == 0) {
+		free(kb);
+		vm->backend_vm = NULL;
+	}
 }
 
-static void say(struct vmm_vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void say(struct vmm_vm *vm, const char *fmt, ...)
+/* PVALIDATE with the doorbell's registers (RAX/RCX/RDX, unchecked): what the VMM's RMP decides.  Returns false
+ * when the VM stops. */
+static bool pvalidate(struct vmm_vcpu *v, uint64_t gpa, uint64_t size, uint64_t validate, uint32_t *rc_out,
+		      bool *no_update)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	pthread_mutex_lock(&vm->lock);
-	vfprintf(vm->out, fmt, ap);
-	fflush(vm->out);
-	pthread_mutex_unlock(&vm->lock);
-	va_end(ap);
-}
-
-/* PVALIDATE of the page at `gpa` (RAX/RCX/RDX of the doorbell): the firmware model's RMP decides, mapped as sim.c
- * maps it.  Returns false when the VM stops (an RMP fault, or PVALIDATE in an SEV-ES VM). */
-static bool pvalidate(struct vmm_vm *vm, struct vmm_vcpu *v, uint64_t gpa, uint64_t size, uint64_t validate,
-		      uint32_t *rc_out, bool *no_update)
-{
-	*no_update = false;
-	*rc_out = RT_PVALIDATE_FAIL_INPUT;
-	if (!vm->fw_guest) {
-		/* SEV-ES has no PVALIDATE: the instruction would #UD. */
-		say(vm, "guest exception on vCPU %u: PVALIDATE in an SEV-ES VM (#UD)\n", v->id);
-		vmm_vm_stop(vm, KVM_STATUS_EXCEPTION + 6);
-		return false;
+	if (v->vm->fw_guest && (size > SNPEMU_PVALIDATE_SIZE_2M || validate > 1)) {
+		*rc_out = SNPEMU_PVALIDATE_FAIL_INPUT;
+		*no_update = false;
+		return true;
 	}
-	if (size > RT_PVALIDATE_SIZE_2M || validate > 1)
-		return true;
-	enum fw_pvalidate_rc rc =
-	    fw_rmp_pvalidate(fw_guest_rmp(vm->fw_guest), gpa, size == RT_PVALIDATE_SIZE_2M, validate != 0);
-	switch (rc) {
-	case FW_PVALIDATE_SUCCESS:
-		*rc_out = RT_PVALIDATE_SUCCESS;
-		return true;
-	case FW_PVALIDATE_FAIL_NOCHANGE:
-		*rc_out = RT_PVALIDATE_SUCCESS;
-		*no_update = true;
-		return true;
-	case FW_PVALIDATE_FAIL_SIZEMISMATCH:
-		*rc_out = RT_PVALIDATE_FAIL_SIZEMISMATCH;
-		return true;
-	case FW_PVALIDATE_FAIL_INPUT:
-		return true;
-	case FW_PVALIDATE_RMP_FAULT:
-	default:
-		/* Hardware raises #NPF (RMP violation) here; the VMM reports it and stops the VM. */
-		say(vm, "guest fault on vCPU %u: PVALIDATE of a hypervisor-owned page at gpa 0x%llx\n", v->id,
-		    (unsigned long long)gpa);
-		vmm_vm_stop(vm, KVM_STATUS_RMP_FAULT);
-		return false;
-	}
+	return vmm_vcpu_pvalidate(v, gpa, size == SNPEMU_PVALIDATE_SIZE_2M, validate != 0, rc_out, no_update);
 }
 
 static bool do_pvalidate(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
@@ -202,19 +188,19 @@ static bool do_pvalidate(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm
 	uint32_t rc;
 	bool no_update;
 	/* identity-mapped: the virtual address is the GPA */
-	if (!pvalidate(vm, v, e->pvalidate.vaddr, e->pvalidate.page_size, e->pvalidate.validate, &rc, &no_update))
+	if (!pvalidate(v, e->pvalidate.vaddr, e->pvalidate.page_size, e->pvalidate.validate, &rc, &no_update))
 		return false;
-	return vmm_kvm_complete_pvalidate(v->kvm, rc, no_update) == 0;
+	return vmm_kvm_complete_pvalidate(kvcpu(v), rc, no_update) == 0;
 }
 
 static bool do_rdmsr(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
 {
-	if (e->msr.index == RT_MSR_GHCB)
-		return vmm_kvm_complete_rdmsr(v->kvm, hv_vcpu_get_ghcb_msr(v->hv)) == 0;
-	if (e->msr.index == RT_MSR_SEV_STATUS) {
+	if (e->msr.index == MSR_AMD64_SEV_ES_GHCB)
+		return vmm_kvm_complete_rdmsr(kvcpu(v), hv_vcpu_get_ghcb_msr(v->hv)) == 0;
+	if (e->msr.index == MSR_AMD64_SEV) {
 		uint64_t st =
 		    MSR_AMD64_SEV_ENABLED | MSR_AMD64_SEV_ES_ENABLED | (vm->snp ? MSR_AMD64_SEV_SNP_ENABLED : 0);
-		return vmm_kvm_complete_rdmsr(v->kvm, st) == 0;
+		return vmm_kvm_complete_rdmsr(kvcpu(v), st) == 0;
 	}
 	return true; /* unanswered: #GP */
 }
@@ -222,9 +208,9 @@ static bool do_rdmsr(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm
 static bool do_wrmsr(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
 {
 	/* Only the GHCB MSR is writable; SEV status is read-only (#GP, the unanswered default). */
-	if (e->msr.index == RT_MSR_GHCB && hv_vcpu_set_ghcb_msr(v->hv, e->msr.value) == 0) {
+	if (e->msr.index == MSR_AMD64_SEV_ES_GHCB && hv_vcpu_set_ghcb_msr(v->hv, e->msr.value) == 0) {
 		atomic_fetch_add(&vm->ghcb_msr_writes, 1);
-		return vmm_kvm_complete_wrmsr(v->kvm) == 0;
+		return vmm_kvm_complete_wrmsr(kvcpu(v)) == 0;
 	}
 	return true;
 }
@@ -233,15 +219,15 @@ static bool do_io(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_ex
 {
 	uint64_t bytes = (uint64_t)e->io.size * e->io.count;
 	if (bytes > KVM_IO_MAX) {
-		say(vm, "vCPU %u: port 0x%x access of %llu bytes is more than the VMM serves; stopping the VM\n", v->id,
-		    e->io.port, (unsigned long long)bytes);
-		vmm_vm_stop(vm, KVM_STATUS_MMIO);
+		vmm_say(vm, "vCPU %u: port 0x%x access of %llu bytes is more than the VMM serves; stopping the VM\n",
+			v->id, e->io.port, (unsigned long long)bytes);
+		vmm_vm_stop(vm, SNPEMU_STATUS_UNSERVED);
 		return false;
 	}
 	uint8_t buf[KVM_IO_MAX];
 	if (!e->io.out) {
 		vmm_handle_port(vm, v, e->io.port, true, buf, e->io.size, e->io.count);
-		return vmm_kvm_complete_in(v->kvm, buf, bytes) == 0;
+		return vmm_kvm_complete_in(kvcpu(v), buf, bytes) == 0;
 	}
 	memcpy(buf, e->io.data, bytes);
 	return vmm_handle_port(vm, v, e->io.port, false, buf, e->io.size, e->io.count);
@@ -259,11 +245,11 @@ enum priv_op { OP_OUT, OP_IN, OP_RDMSR, OP_WRMSR, OP_HLT, OP_NOP };
 
 static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
 {
-	struct vmm_kvm_regs r;
-	struct vmm_kvm_sregs sr;
-	if ((e->exception.cs & 3) != 3 || vmm_kvm_exception_regs(v->kvm, e, &r))
+	struct vmm_regs r;
+	struct vmm_sregs sr;
+	if ((e->exception.cs & 3) != 3 || vmm_kvm_exception_regs(kvcpu(v), e, &r))
 		return 0;
-	const uint8_t *ip = vmm_kvm_gpa(vm->kvm, r.rip, 3);
+	const uint8_t *ip = vmm_kvm_gpa(kvm_of(vm), r.rip, 3);
 	if (!ip)
 		return 0;
 	unsigned int i = ip[0] == 0x66 ? 1 : 0, len = i + 1, size = i ? 2 : 4;
@@ -301,22 +287,22 @@ static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struc
 	default:
 		return 0;
 	}
-	if (vmm_kvm_vcpu_get_sregs(v->kvm, &sr))
+	if (vmm_kvm_vcpu_get_sregs(kvcpu(v), &sr))
 		return 0;
 	/* Counted as handle() counts the direct exit of the same instruction. */
-	atomic_fetch_add(&vm->exits_to_vmm, op == OP_OUT && port == RT_PORT_VMGEXIT ? 0 : 1);
+	atomic_fetch_add(&vm->exits_to_vmm, op == OP_OUT && port == SNPEMU_PORT_VMGEXIT ? 0 : 1);
 	uint32_t msr = (uint32_t)r.rcx;
 	uint64_t value = (r.rdx & 0xFFFFFFFFull) << 32 | (r.rax & 0xFFFFFFFFull);
 	uint8_t data[4];
 	switch (op) {
 	case OP_OUT:
-		if (port == RT_PORT_VMGEXIT) {
+		if (port == SNPEMU_PORT_VMGEXIT) {
 			if (!vmm_vcpu_vmgexit(v))
 				return -1;
-		} else if (port == RT_PORT_PVALIDATE) {
+		} else if (port == SNPEMU_PORT_PVALIDATE) {
 			uint32_t rc;
 			bool no_update;
-			if (!pvalidate(vm, v, r.rax, r.rcx, r.rdx, &rc, &no_update))
+			if (!pvalidate(v, r.rax, r.rcx, r.rdx, &rc, &no_update))
 				return -1;
 			r.rax = rc;
 			r.rflags = no_update ? r.rflags | 1u : r.rflags & ~1ull;
@@ -333,9 +319,9 @@ static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struc
 			r.rax = (r.rax & ~(0xFFull << (8 * b))) | (uint64_t)data[b] << (8 * b);
 		break;
 	case OP_RDMSR:
-		if (msr == RT_MSR_GHCB)
+		if (msr == MSR_AMD64_SEV_ES_GHCB)
 			value = hv_vcpu_get_ghcb_msr(v->hv);
-		else if (msr == RT_MSR_SEV_STATUS)
+		else if (msr == MSR_AMD64_SEV)
 			value = MSR_AMD64_SEV_ENABLED | MSR_AMD64_SEV_ES_ENABLED |
 				(vm->snp ? MSR_AMD64_SEV_SNP_ENABLED : 0);
 		else
@@ -344,7 +330,7 @@ static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struc
 		r.rdx = value >> 32;
 		break;
 	case OP_WRMSR:
-		if (msr == RT_MSR_GHCB) {
+		if (msr == MSR_AMD64_SEV_ES_GHCB) {
 			if (hv_vcpu_set_ghcb_msr(v->hv, value))
 				return 0;
 			atomic_fetch_add(&vm->ghcb_msr_writes, 1);
@@ -355,22 +341,23 @@ static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struc
 	case OP_HLT:
 		if (v->id != 0)
 			return -1; /* an AP whose program returned: it just stops, as on sim */
-		say(vm, "vCPU 0 halted; stopping the VM\n");
-		vmm_vm_stop(vm, KVM_STATUS_HALTED);
+		vmm_say(vm, "vCPU 0 halted; stopping the VM\n");
+		vmm_vm_stop(vm, SNPEMU_STATUS_HALTED);
 		return -1;
 	case OP_NOP:
 		break;
 	}
 	/* Back to CPL 3 after the instruction, with the registers the stub saved. */
-	struct vmm_kvm_sregs user;
-	if (vmm_kvm_user_sregs(vm->kvm, v->id, &user))
+	struct vmm_sregs user;
+	if (vmm_kvm_user_sregs(kvm_of(vm), v->id, &user))
 		return 0;
 	sr.cs = user.cs;
 	sr.ss = user.ss;
 	r.rip += len;
-	if (vmm_kvm_vcpu_set_sregs(v->kvm, &sr) || vmm_kvm_vcpu_set_regs(v->kvm, &r)) {
-		say(vm, "vCPU %u: cannot resume the guest after emulating an instruction; stopping the VM\n", v->id);
-		vmm_vm_stop(vm, KVM_STATUS_HOST);
+	if (vmm_kvm_vcpu_set_sregs(kvcpu(v), &sr) || vmm_kvm_vcpu_set_regs(kvcpu(v), &r)) {
+		vmm_say(vm, "vCPU %u: cannot resume the guest after emulating an instruction; stopping the VM\n",
+			v->id);
+		vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
 		return -1;
 	}
 	return 1;
@@ -393,12 +380,14 @@ static bool handle(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_e
 	case VMM_KVM_EXIT_IO:
 		return do_io(vm, v, e);
 	case VMM_KVM_EXIT_INTR:
-		return true; /* the loop checks whether the VM stops */
+		/* A kick: the VM is stopping or pausing (the loop checks the former). */
+		vmm_kvm_vcpu_clear_stop(kvcpu(v));
+		return vmm_vcpu_pause_point(v);
 	case VMM_KVM_EXIT_HLT:
 		if (v->id != 0)
 			return false; /* an AP whose program returned: it just stops, as on sim */
-		say(vm, "vCPU 0 halted; stopping the VM\n");
-		vmm_vm_stop(vm, KVM_STATUS_HALTED);
+		vmm_say(vm, "vCPU 0 halted; stopping the VM\n");
+		vmm_vm_stop(vm, SNPEMU_STATUS_HALTED);
 		return false;
 	case VMM_KVM_EXIT_EXCEPTION:
 		if (e->exception.vector == 13) {
@@ -407,118 +396,135 @@ static bool handle(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_e
 				return emulated > 0;
 		}
 		vmm_kvm_exit_describe(e, what, sizeof(what));
-		say(vm, "guest exception on vCPU %u: %s; stopping the VM\n", v->id, what);
-		vmm_vm_stop(vm, KVM_STATUS_EXCEPTION + (int)e->exception.vector);
+		vmm_say(vm, "guest exception on vCPU %u: %s; stopping the VM\n", v->id, what);
+		vmm_vm_stop(vm, SNPEMU_STATUS_EXCEPTION + (int)e->exception.vector);
 		return false;
 	case VMM_KVM_EXIT_MMIO:
 		vmm_kvm_exit_describe(e, what, sizeof(what));
-		say(vm, "vCPU %u: %s outside RAM (SEV-ES guests reach MMIO through the GHCB); stopping the VM\n", v->id,
-		    what);
-		vmm_vm_stop(vm, KVM_STATUS_MMIO);
+		vmm_say(vm, "vCPU %u: %s outside RAM (SEV-ES guests reach MMIO through the GHCB); stopping the VM\n",
+			v->id, what);
+		vmm_vm_stop(vm, SNPEMU_STATUS_UNSERVED);
 		return false;
 	case VMM_KVM_EXIT_SHUTDOWN:
-		say(vm, "vCPU %u: shutdown (triple fault); stopping the VM\n", v->id);
-		vmm_vm_stop(vm, KVM_STATUS_HOST);
+		vmm_say(vm, "vCPU %u: shutdown (triple fault); stopping the VM\n", v->id);
+		vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
 		return false;
 	default: {
 		/* INTERNAL_ERROR (KVM could not emulate an instruction), FAIL_ENTRY, anything else. */
-		struct vmm_kvm_regs r;
-		uint64_t rip = vmm_kvm_vcpu_get_regs(v->kvm, &r) == 0 ? r.rip : 0;
+		struct vmm_regs r;
+		uint64_t rip = vmm_kvm_vcpu_get_regs(kvcpu(v), &r) == 0 ? r.rip : 0;
 		vmm_kvm_exit_describe(e, what, sizeof(what));
-		say(vm, "vCPU %u: KVM stopped the guest: %s at rip 0x%llx; stopping the VM\n", v->id, what,
-		    (unsigned long long)rip);
-		vmm_vm_stop(vm, KVM_STATUS_HOST);
+		vmm_say(vm, "vCPU %u: KVM stopped the guest: %s at rip 0x%llx; stopping the VM\n", v->id, what,
+			(unsigned long long)rip);
+		vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
 		return false;
 	}
 	}
 }
 
-static void *vcpu_thread(void *arg)
+static void kvm_run_vcpu(struct vmm_vcpu *v)
 {
-	struct vmm_vcpu *v = arg;
 	struct vmm_vm *vm = v->vm;
 	struct vmm_kvm_exit e;
 	while (!atomic_load(&vm->stopping)) {
-		int rc = vmm_kvm_vcpu_run(v->kvm, &e);
+		int rc = vmm_kvm_vcpu_run(kvcpu(v), &e);
 		if (rc < 0) {
-			say(vm, "vCPU %u: KVM_RUN failed: %s; stopping the VM\n", v->id, strerror(-rc));
-			vmm_vm_stop(vm, KVM_STATUS_HOST);
+			vmm_say(vm, "vCPU %u: KVM_RUN failed: %s; stopping the VM\n", v->id, strerror(-rc));
+			vmm_vm_stop(vm, SNPEMU_STATUS_HOST_ERROR);
 			break;
 		}
 		if (!handle(vm, v, &e))
 			break;
 	}
-	return NULL;
 }
 
-int vmm_kvm_start_vcpu(struct vmm_vm *vm, uint32_t id)
+static int kvm_start_vcpu(struct vmm_vcpu *v)
 {
-	int rc = 0;
-	if (id >= vm->nvcpus)
-		return -EINVAL;
-	pthread_mutex_lock(&vm->lock);
-	struct vmm_vcpu *v = &vm->vcpus[id];
-	if (atomic_load(&vm->stopping)) {
-		rc = -ECANCELED; /* the run loop may already be collecting threads to join */
-	} else if (!v->started) {
-		const struct vmm_kvm_regs regs = {.rip = vm->kvm_entry, .rdi = id, .rsi = vm->kvm_arg, .rflags = 2};
-		/* At CPL 3 (emulate_privileged() says why). */
-		struct vmm_kvm_sregs sregs;
-		rc = vmm_kvm_user_sregs(vm->kvm, id, &sregs);
-		if (!rc && !v->kvm)
-			rc = vmm_kvm_vcpu_create(vm->kvm, id, &regs, &sregs, &v->kvm);
+	struct kvm_backend_vm *kb = v->vm->backend_vm;
+	const struct vmm_regs regs = {.rip = kb->entry, .rdi = v->id, .rsi = kb->arg, .rflags = 2};
+	/* At CPL 3 (emulate_privileged() says why). */
+	struct vmm_sregs sregs;
+	int rc = vmm_kvm_user_sregs(kb->kvm, v->id, &sregs);
+	if (!rc && !v->backend_vcpu) {
+		struct vmm_kvm_vcpu *kv;
+		rc = vmm_kvm_vcpu_create(kb->kvm, v->id, &regs, &sregs, &kv);
 		if (!rc)
-			rc = -pthread_create(&v->thread, NULL, vcpu_thread, v);
-		v->started = rc == 0;
+			v->backend_vcpu = kv;
 	}
-	pthread_mutex_unlock(&vm->lock);
 	return rc;
 }
 
-/* Kicks vCPU thread v out of KVM_RUN until it ends, then joins it. */
-static void stop_and_join(struct vmm_vm *vm, struct vmm_vcpu *v)
+/* Out of KVM_RUN: a sticky stop request for the next entry, and a signal for an entry in progress. */
+static void kvm_kick(struct vmm_vcpu *v)
 {
-	for (;;) {
-		vmm_kvm_vcpu_request_stop(v->kvm);
-		pthread_kill(v->thread, kick_signal());
-		pthread_mutex_lock(&vm->lock);
-		pthread_cond_broadcast(&vm->cond); /* a parked AP (AP reset hold) waits on it */
-		pthread_mutex_unlock(&vm->lock);
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		uint64_t ns = (uint64_t)ts.tv_nsec + KVM_JOIN_RETRY_NS;
-		ts.tv_sec += (time_t)(ns / 1000000000u);
-		ts.tv_nsec = (long)(ns % 1000000000u);
-		if (pthread_timedjoin_np(v->thread, NULL, &ts) == 0)
-			return;
-	}
+	vmm_kvm_vcpu_request_stop(kvcpu(v));
+	pthread_kill(v->thread, kick_signal());
 }
 
-int vmm_kvm_backend_run(struct vmm_vm *vm)
+static int kvm_save_vcpu(struct vmm_vcpu *v, struct vmm_vcpu_state *st)
 {
-	int rc = install_kick_handler();
+	memset(st, 0, sizeof(*st));
+	vmm_vcpu_save_common(v, st);
+	if (!kvcpu(v))
+		return 0; /* not started: only the VMM's part */
+	int rc = vmm_kvm_vcpu_get_regs(kvcpu(v), &st->regs);
+	if (!rc)
+		rc = vmm_kvm_vcpu_get_sregs(kvcpu(v), &st->sregs);
+	if (!rc)
+		st->valid |= VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS;
+	return rc;
+}
+
+static int kvm_restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
+{
+	int rc = vmm_vcpu_restore_common(v, st);
 	if (rc)
 		return rc;
-	/* The engine needs every vCPU to exist before AP creation names it (as sim.c). */
-	for (uint32_t i = 0; i < vm->nvcpus; i++) {
-		struct vmm_vcpu *v = &vm->vcpus[i];
-		v->vm = vm;
-		v->id = i;
-		if (!v->hv && (rc = hv_vcpu_create(vm->hv, i, &v->hv)))
-			return rc;
-	}
-	rc = vmm_kvm_start_vcpu(vm, 0);
-	if (rc) {
-		fprintf(vm->err, "snpemu: cannot start the kvm BSP: %s\n", strerror(-rc));
+	if (!(st->valid & (VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS)))
+		return 0;
+	if (!kvcpu(v))
+		return -EINVAL;
+	if (st->valid & VMM_VCPU_STATE_SREGS && (rc = vmm_kvm_vcpu_set_sregs(kvcpu(v), &st->sregs)))
 		return rc;
-	}
-	pthread_mutex_lock(&vm->lock);
-	while (!atomic_load(&vm->stopping))
-		pthread_cond_wait(&vm->cond, &vm->lock);
-	pthread_mutex_unlock(&vm->lock);
-	/* No vCPU starts once `stopping` is set (vmm_kvm_start_vcpu checks it under the lock). */
-	for (uint32_t i = 0; i < vm->nvcpus; i++)
-		if (vm->vcpus[i].started)
-			stop_and_join(vm, &vm->vcpus[i]);
-	return 0;
+	if (st->valid & VMM_VCPU_STATE_REGS)
+		rc = vmm_kvm_vcpu_set_regs(kvcpu(v), &st->regs);
+	return rc;
 }
+
+static int kvm_no_dirty_log(struct vmm_vm *vm)
+{
+	(void)vm;
+	return -ENOTSUP;
+}
+
+static int kvm_no_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
+{
+	(void)vm, (void)bitmap, (void)words;
+	return -ENOTSUP;
+}
+
+static void kvm_no_dirty_log_stop(struct vmm_vm *vm)
+{
+	(void)vm;
+}
+
+const struct vmm_backend vmm_backend_kvm = {
+    .name = "kvm",
+    .kind = VMM_BACKEND_KVM,
+    .in_auto = true,
+    .auto_reason = "/dev/kvm runs guests",
+    .runs_elf = true,
+    .probe = kvm_probe,
+    .create = kvm_create,
+    .start_vcpu = kvm_start_vcpu,
+    .run_vcpu = kvm_run_vcpu,
+    .kick = kvm_kick,
+    .destroy = kvm_destroy,
+    .pause_all = vmm_vcpus_pause,
+    .resume_all = vmm_vcpus_resume,
+    .save_vcpu = kvm_save_vcpu,
+    .restore_vcpu = kvm_restore_vcpu,
+    .dirty_log_start = kvm_no_dirty_log,
+    .dirty_log_get = kvm_no_dirty_log_get,
+    .dirty_log_stop = kvm_no_dirty_log_stop,
+};

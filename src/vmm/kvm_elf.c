@@ -267,7 +267,7 @@ int vmm_kvm_elf_load_file(struct vmm_kvm_vm *vm, const char *path, struct vmm_kv
 			snprintf(reason, len, "%s: %s", path, strerror(-r));
 		return r;
 	}
-	enum vmm_kvm_elf_error err = vmm_kvm_elf_load(image, size, vm->ram, RT_IMAGE_BASE, vm->ram_size, info);
+	enum vmm_kvm_elf_error err = vmm_kvm_elf_load(image, size, vm->ram, SNPEMU_IMAGE_GPA, vm->ram_size, info);
 	free(image);
 	if (err != VMM_KVM_ELF_OK) {
 		if (reason && len)

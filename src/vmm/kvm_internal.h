@@ -14,7 +14,7 @@
 #include "vmm/kvm.h"
 
 /*
- * The system area, in the first 1 MiB of guest RAM (below RT_IMAGE_BASE), mapped with 4 KiB pages so that page 0
+ * The system area, in the first 1 MiB of guest RAM (below SNPEMU_IMAGE_GPA), mapped with 4 KiB pages so that page 0
  * and the unused gaps are not present and the tables are read-only to the guest:
  */
 #define VMM_KVM_PML4_GPA    0x1000ull
@@ -33,7 +33,7 @@
 #define VMM_KVM_IST_GPA	    0x10000ull /* one 4 KiB exception stack per vCPU, writable */
 #define VMM_KVM_IST_SIZE    0x1000ull
 #define VMM_KVM_IST_END	    (VMM_KVM_IST_GPA + VMM_KVM_MAX_VCPUS * VMM_KVM_IST_SIZE)
-#define VMM_KVM_PROBE_GPA   RT_IMAGE_BASE /* where vmm_kvm_probe() puts its tiny guest */
+#define VMM_KVM_PROBE_GPA   SNPEMU_IMAGE_GPA /* where vmm_kvm_probe() puts its tiny guest */
 #define VMM_KVM_EXC_VECTORS 32u
 #define VMM_KVM_STUB_SIZE   16u /* bytes per exception stub; the common tail follows the 32 stubs */
 
@@ -46,7 +46,7 @@
 #define VMM_KVM_GDT_LIMIT (VMM_KVM_SEL_UDATA + 7u)
 #define VMM_KVM_EXC_SAVED 8u /* registers the exception stubs save below the vector (see kvm_x86.c) */
 
-_Static_assert(VMM_KVM_IST_END <= RT_IMAGE_BASE, "system area fits below the image");
+_Static_assert(VMM_KVM_IST_END <= SNPEMU_IMAGE_GPA, "system area fits below the image");
 _Static_assert(VMM_KVM_TSS_GPA + VMM_KVM_MAX_VCPUS * VMM_KVM_TSS_STRIDE <= VMM_KVM_SYS_RO_END, "TSS array");
 _Static_assert(VMM_KVM_GDT_LIMIT < 0x1000u, "GDT fits its page");
 _Static_assert(VMM_KVM_TSS_GPA + VMM_KVM_MAX_VCPUS * VMM_KVM_TSS_STRIDE <= VMM_KVM_IOPB_GPA &&
@@ -100,23 +100,23 @@ struct vmm_kvm_vcpu {
 void vmm_kvm_x86_build_system_area(uint8_t *ram, uint64_t ram_size);
 
 /* Default system registers for vCPU id (< VMM_KVM_MAX_VCPUS). */
-void vmm_kvm_x86_default_sregs(uint32_t id, struct vmm_kvm_sregs *sregs);
+void vmm_kvm_x86_default_sregs(uint32_t id, struct vmm_sregs *sregs);
 
 /* Replaces the code and data segments of sregs with the CPL-3 ones. */
-void vmm_kvm_x86_user_segments(struct vmm_kvm_sregs *sregs);
+void vmm_kvm_x86_user_segments(struct vmm_sregs *sregs);
 
 /* Conversions between our VMSA-style system registers and KVM's. */
-void vmm_kvm_x86_sregs_to_kvm(const struct vmm_kvm_sregs *in, struct kvm_sregs *out);
-void vmm_kvm_x86_sregs_from_kvm(const struct kvm_sregs *in, struct vmm_kvm_sregs *out);
+void vmm_kvm_x86_sregs_to_kvm(const struct vmm_sregs *in, struct kvm_sregs *out);
+void vmm_kvm_x86_sregs_from_kvm(const struct kvm_sregs *in, struct vmm_sregs *out);
 
 /* Conversions between our general registers and KVM's. */
-void vmm_kvm_x86_regs_to_kvm(const struct vmm_kvm_regs *in, struct kvm_regs *out);
-void vmm_kvm_x86_regs_from_kvm(const struct kvm_regs *in, struct vmm_kvm_regs *out);
+void vmm_kvm_x86_regs_to_kvm(const struct vmm_regs *in, struct kvm_regs *out);
+void vmm_kvm_x86_regs_from_kvm(const struct kvm_regs *in, struct vmm_regs *out);
 
 /* A copy of the supported CPUID table with the APIC IDs set to id (malloc'd; NULL if out of memory). */
 struct kvm_cpuid2 *vmm_kvm_x86_cpuid_for(const struct kvm_cpuid2 *supported, uint32_t id);
 
-/* The probe guest's code, position independent: RDMSR(RT_MSR_SEV_STATUS), OUT EAX to RT_PORT_EXIT, HLT. */
+/* The probe guest's code, position independent: RDMSR(MSR_AMD64_SEV), OUT EAX to SNPEMU_PORT_EXIT, HLT. */
 const uint8_t *vmm_kvm_x86_probe_code(size_t *len);
 
 #endif

@@ -51,7 +51,7 @@ static void release_id(struct vmm_kvm_vm *vm, uint32_t id)
 }
 
 /* Merges our system registers into KVM's current set, keeping its APIC base and pending-interrupt bitmap. */
-static int set_sregs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_sregs *sregs)
+static int set_sregs(struct vmm_kvm_vcpu *vcpu, const struct vmm_sregs *sregs)
 {
 	struct kvm_sregs cur, next;
 	int r = xioctl(vcpu->fd, KVM_GET_SREGS, &cur);
@@ -63,10 +63,10 @@ static int set_sregs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_sregs *sreg
 	return xioctl(vcpu->fd, KVM_SET_SREGS, &next);
 }
 
-static int vcpu_setup(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_regs *regs, const struct vmm_kvm_sregs *sregs)
+static int vcpu_setup(struct vmm_kvm_vcpu *vcpu, const struct vmm_regs *regs, const struct vmm_sregs *sregs)
 {
 	struct vmm_kvm_vm *vm = vcpu->vm;
-	struct vmm_kvm_sregs defaults;
+	struct vmm_sregs defaults;
 	struct kvm_regs kregs;
 
 	int r = xioctl(vm->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)vcpu->id);
@@ -97,8 +97,8 @@ static int vcpu_setup(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_regs *regs
 	return xioctl(vcpu->fd, KVM_SET_REGS, &kregs);
 }
 
-int vmm_kvm_vcpu_create(struct vmm_kvm_vm *vm, uint32_t id, const struct vmm_kvm_regs *regs,
-			const struct vmm_kvm_sregs *sregs, struct vmm_kvm_vcpu **out)
+int vmm_kvm_vcpu_create(struct vmm_kvm_vm *vm, uint32_t id, const struct vmm_regs *regs, const struct vmm_sregs *sregs,
+			struct vmm_kvm_vcpu **out)
 {
 	if (id >= VMM_KVM_MAX_VCPUS || !regs)
 		return -EINVAL;
@@ -124,7 +124,7 @@ int vmm_kvm_vcpu_create(struct vmm_kvm_vm *vm, uint32_t id, const struct vmm_kvm
 
 int vmm_kvm_vcpu_create_at(struct vmm_kvm_vm *vm, uint32_t id, uint64_t entry, uint64_t arg, struct vmm_kvm_vcpu **out)
 {
-	const struct vmm_kvm_regs regs = {.rip = entry, .rdi = id, .rsi = arg, .rflags = 2};
+	const struct vmm_regs regs = {.rip = entry, .rdi = id, .rsi = arg, .rflags = 2};
 	return vmm_kvm_vcpu_create(vm, id, &regs, NULL, out);
 }
 
@@ -178,7 +178,7 @@ static int settle(struct vmm_kvm_vcpu *vcpu)
 	return r;
 }
 
-int vmm_kvm_vcpu_get_regs(struct vmm_kvm_vcpu *vcpu, struct vmm_kvm_regs *regs)
+int vmm_kvm_vcpu_get_regs(struct vmm_kvm_vcpu *vcpu, struct vmm_regs *regs)
 {
 	struct kvm_regs kregs;
 
@@ -193,7 +193,7 @@ int vmm_kvm_vcpu_get_regs(struct vmm_kvm_vcpu *vcpu, struct vmm_kvm_regs *regs)
 	return 0;
 }
 
-int vmm_kvm_vcpu_set_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_regs *regs)
+int vmm_kvm_vcpu_set_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_regs *regs)
 {
 	struct kvm_regs kregs;
 
@@ -206,7 +206,7 @@ int vmm_kvm_vcpu_set_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_regs *
 	return r;
 }
 
-int vmm_kvm_vcpu_get_sregs(struct vmm_kvm_vcpu *vcpu, struct vmm_kvm_sregs *sregs)
+int vmm_kvm_vcpu_get_sregs(struct vmm_kvm_vcpu *vcpu, struct vmm_sregs *sregs)
 {
 	struct kvm_sregs k;
 	int r = xioctl(vcpu->fd, KVM_GET_SREGS, &k);
@@ -216,7 +216,7 @@ int vmm_kvm_vcpu_get_sregs(struct vmm_kvm_vcpu *vcpu, struct vmm_kvm_sregs *sreg
 	return 0;
 }
 
-int vmm_kvm_vcpu_set_sregs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_sregs *sregs)
+int vmm_kvm_vcpu_set_sregs(struct vmm_kvm_vcpu *vcpu, const struct vmm_sregs *sregs)
 {
 	int r = settle(vcpu);
 	return r < 0 ? r : set_sregs(vcpu, sregs);
@@ -279,22 +279,22 @@ static int decode_io(struct vmm_kvm_vcpu *vcpu, struct vmm_kvm_exit *exit)
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
 
-	if (out && (run->io.port == RT_PORT_VMGEXIT || run->io.port == RT_PORT_PVALIDATE ||
-		    run->io.port == RT_PORT_EXCEPTION)) {
+	if (out && (run->io.port == SNPEMU_PORT_VMGEXIT || run->io.port == SNPEMU_PORT_PVALIDATE ||
+		    run->io.port == SNPEMU_PORT_EXCEPTION)) {
 		int r = read_regs(vcpu, &k);
 		if (r < 0)
 			return r;
-		if (run->io.port == RT_PORT_VMGEXIT) {
+		if (run->io.port == SNPEMU_PORT_VMGEXIT) {
 			exit->kind = VMM_KVM_EXIT_VMGEXIT;
 			return 0;
 		}
-		if (run->io.port == RT_PORT_PVALIDATE) {
+		if (run->io.port == SNPEMU_PORT_PVALIDATE) {
 			exit->kind = VMM_KVM_EXIT_PVALIDATE;
 			exit->pvalidate.vaddr = k.rax;
 			exit->pvalidate.page_size = k.rcx;
 			exit->pvalidate.validate = k.rdx;
 			vcpu->pending = VMM_KVM_PENDING_PVALIDATE;
-			vcpu->pv_rc = RT_PVALIDATE_FAIL_INPUT;
+			vcpu->pv_rc = SNPEMU_PVALIDATE_FAIL_INPUT;
 			vcpu->pv_no_update = false;
 			vcpu->pv_dirty = true;
 			return 0;
@@ -454,7 +454,7 @@ int vmm_kvm_complete_pvalidate(struct vmm_kvm_vcpu *vcpu, uint32_t rc, bool no_u
 	return 0;
 }
 
-int vmm_kvm_exception_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_exit *exit, struct vmm_kvm_regs *regs)
+int vmm_kvm_exception_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_kvm_exit *exit, struct vmm_regs *regs)
 {
 	int r = vmm_kvm_vcpu_get_regs(vcpu, regs);
 	if (r < 0)

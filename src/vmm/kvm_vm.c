@@ -147,11 +147,11 @@ static int set_msr_filter(struct vmm_kvm_vm *vm, char *reason, size_t len)
 	}
 	uint8_t deny = 0;
 	struct kvm_msr_filter filter = {.flags = KVM_MSR_FILTER_DEFAULT_ALLOW};
-	_Static_assert(RT_MSR_SEV_STATUS == RT_MSR_GHCB + 1, "one range of two MSRs");
+	_Static_assert(MSR_AMD64_SEV == MSR_AMD64_SEV_ES_GHCB + 1, "one range of two MSRs");
 	filter.ranges[0] = (struct kvm_msr_filter_range){
 	    .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
 	    .nmsrs = 2,
-	    .base = RT_MSR_GHCB,
+	    .base = MSR_AMD64_SEV_ES_GHCB,
 	    .bitmap = &deny,
 	};
 	r = xioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &filter);
@@ -275,7 +275,7 @@ void *vmm_kvm_gpa(struct vmm_kvm_vm *vm, uint64_t gpa, uint64_t len)
 	return vm->ram + gpa;
 }
 
-int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_kvm_sregs *sregs)
+int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_sregs *sregs)
 {
 	(void)vm;
 	if (id >= VMM_KVM_MAX_VCPUS)
@@ -284,7 +284,7 @@ int vmm_kvm_default_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_k
 	return 0;
 }
 
-int vmm_kvm_user_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_kvm_sregs *sregs)
+int vmm_kvm_user_sregs(const struct vmm_kvm_vm *vm, uint32_t id, struct vmm_sregs *sregs)
 {
 	int r = vmm_kvm_default_sregs(vm, id, sregs);
 	if (r == 0)
@@ -304,7 +304,7 @@ static int probe_run(struct vmm_kvm_vcpu *vcpu, char *reason, size_t len)
 		say(reason, len, "kvm: KVM_RUN: %s", strerror(-r));
 		return r;
 	}
-	if (exit.kind != VMM_KVM_EXIT_RDMSR || exit.msr.index != RT_MSR_SEV_STATUS) {
+	if (exit.kind != VMM_KVM_EXIT_RDMSR || exit.msr.index != MSR_AMD64_SEV) {
 		vmm_kvm_exit_describe(&exit, what, sizeof(what));
 		say(reason, len, "kvm: probe guest: expected the SEV status RDMSR exit, got %s", what);
 		return -ENOTSUP;
@@ -315,9 +315,9 @@ static int probe_run(struct vmm_kvm_vcpu *vcpu, char *reason, size_t len)
 		say(reason, len, "kvm: KVM_RUN: %s", strerror(-r));
 		return r;
 	}
-	if (exit.kind != VMM_KVM_EXIT_IO || exit.io.port != RT_PORT_EXIT || exit.io.value != answer) {
+	if (exit.kind != VMM_KVM_EXIT_IO || exit.io.port != SNPEMU_PORT_EXIT || exit.io.value != answer) {
 		vmm_kvm_exit_describe(&exit, what, sizeof(what));
-		say(reason, len, "kvm: probe guest: expected OUT 0x%x to port 0x%x, got %s", answer, RT_PORT_EXIT,
+		say(reason, len, "kvm: probe guest: expected OUT 0x%x to port 0x%x, got %s", answer, SNPEMU_PORT_EXIT,
 		    what);
 		return -ENOTSUP;
 	}

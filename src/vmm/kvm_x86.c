@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Long-mode setup of the kvm backend: identity page tables, GDT with one TSS per vCPU, an IDT whose exception stubs
- * report to the VMM through RT_PORT_EXCEPTION, the initial system registers and the per-vCPU CPUID.  Layout:
+ * report to the VMM through SNPEMU_PORT_EXCEPTION, the initial system registers and the per-vCPU CPUID.  Layout:
  * kvm_internal.h; guest-visible protocol: guests/rt/rt_abi.h.
  */
 #include <stddef.h>
@@ -18,7 +18,7 @@
 /* Page-table entry bits (APM vol 2 §5.3, Intel SDM vol 3 §4.5). */
 #define PTE_P  (1ull << 0)
 #define PTE_RW (1ull << 1)
-#define PTE_US (1ull << 2) /* user: RAM from RT_IMAGE_BASE, for code at CPL 3 */
+#define PTE_US (1ull << 2) /* user: RAM from SNPEMU_IMAGE_GPA, for code at CPL 3 */
 #define PTE_A  (1ull << 5) /* pre-set so the walker need not write the read-only tables */
 #define PTE_D  (1ull << 6)
 #define PTE_PS (1ull << 7)
@@ -37,7 +37,7 @@
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 
-/* Segment attributes in the VMCB layout (struct vmm_kvm_segment). */
+/* Segment attributes in the VMCB layout (struct vmm_segment). */
 #define SEG_TYPE(a) ((a)&0xFu)
 #define SEG_S	    (1u << 4)
 #define SEG_P	    (1u << 7)
@@ -61,7 +61,7 @@
  * The exception stubs, assembled by the host toolchain into .rodata and copied into the guest's system area: a
  * 16-byte stub per vector 0..31 pushes the vector (and a zero error code where the CPU pushes none), then the
  * common tail moves vector, error code and the interrupt frame into registers for the VMM and does an OUT to
- * RT_PORT_EXCEPTION.  Only relative jumps, so the copy runs at any address.  The vectors with an error code are
+ * SNPEMU_PORT_EXCEPTION.  Only relative jumps, so the copy runs at any address.  The vectors with an error code are
  * those of Intel SDM vol 3 §6.3.1 / APM vol 2 §8.2 (#DF 8, #TS 10, #NP 11, #SS 12, #GP 13, #PF 14, #AC 17,
  * #CP 21, #VC 29, #SX 30).
  */
@@ -103,29 +103,30 @@ __asm__(".pushsection .rodata\n"
 	"  movq 96(%rsp), %r10\n"  /* RFLAGS */
 	"  movq 104(%rsp), %r11\n" /* RSP */
 	"  movq %cr2, %r12\n"
-	"  movl $" STR(RT_PORT_EXCEPTION) ", %edx\n"
-					  "  outb %al, %dx\n"
-					  "1:cli\n"
-					  "  hlt\n"
-					  "  jmp 1b\n"
-					  "vmm_kvm_exc_stubs_end:\n"
-					  ".popsection\n");
+	"  movl $" STR(SNPEMU_PORT_EXCEPTION) ", %edx\n"
+					      "  outb %al, %dx\n"
+					      "1:cli\n"
+					      "  hlt\n"
+					      "  jmp 1b\n"
+					      "vmm_kvm_exc_stubs_end:\n"
+					      ".popsection\n");
 
-/* The probe guest: reads the SEV status MSR (which the filter sends to the VMM), reports EAX on RT_PORT_EXIT. */
+/* The probe guest: reads the SEV status MSR (which the filter sends to the VMM), reports EAX on SNPEMU_PORT_EXIT. */
 __asm__(".pushsection .rodata\n"
 	".globl vmm_kvm_probe_code\n"
 	".hidden vmm_kvm_probe_code\n"
 	".globl vmm_kvm_probe_code_end\n"
 	".hidden vmm_kvm_probe_code_end\n"
 	"vmm_kvm_probe_code:\n"
-	"  movl $" STR(RT_MSR_SEV_STATUS) ", %ecx\n"
-					  "  rdmsr\n"
-					  "  movl $" STR(RT_PORT_EXIT) ", %edx\n"
-								       "  outl %eax, %dx\n"
-								       "1:hlt\n"
-								       "  jmp 1b\n"
-								       "vmm_kvm_probe_code_end:\n"
-								       ".popsection\n");
+	"  movl $0xC0010131, %ecx\n" /* MSR_AMD64_SEV (asserted below) */
+	"  rdmsr\n"
+	"  movl $" STR(SNPEMU_PORT_EXIT) ", %edx\n"
+					 "  outl %eax, %dx\n"
+					 "1:hlt\n"
+					 "  jmp 1b\n"
+					 "vmm_kvm_probe_code_end:\n"
+					 ".popsection\n");
+_Static_assert(MSR_AMD64_SEV == 0xC0010131u, "the probe reads the SEV status MSR");
 
 extern const uint8_t vmm_kvm_exc_stubs[], vmm_kvm_exc_stubs_end[];
 extern const uint8_t vmm_kvm_probe_code[], vmm_kvm_probe_code_end[];
@@ -156,7 +157,7 @@ static void build_page_tables(uint8_t *ram, uint64_t ram_size)
 			   gpa | PTE_P | PTE_RW | PTE_US | PTE_PS | PTE_A | PTE_D);
 
 	/* The first 2 MiB in 4 KiB pages: page 0 and the gaps absent, the tables read-only, the IST stacks and
-	 * everything from RT_IMAGE_BASE writable. */
+	 * everything from SNPEMU_IMAGE_GPA writable. */
 	le64_store(ram + VMM_KVM_PD_GPA, VMM_KVM_PT0_GPA | PTE_P | PTE_RW | PTE_US | PTE_A);
 	for (uint64_t gpa = 0x1000; gpa < 2 * VMM_KVM_MiB; gpa += 0x1000) {
 		uint64_t pte = 0;
@@ -164,7 +165,7 @@ static void build_page_tables(uint8_t *ram, uint64_t ram_size)
 			pte = gpa | PTE_P | PTE_A;
 		else if (gpa >= VMM_KVM_IST_GPA && gpa < VMM_KVM_IST_END)
 			pte = gpa | PTE_P | PTE_RW | PTE_A | PTE_D;
-		else if (gpa >= RT_IMAGE_BASE)
+		else if (gpa >= SNPEMU_IMAGE_GPA)
 			pte = gpa | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
 		le64_store(ram + VMM_KVM_PT0_GPA + 8 * (gpa >> 12), pte);
 	}
@@ -197,13 +198,13 @@ static uint64_t code_data_descriptor(uint16_t attrib)
 static const struct {
 	uint16_t first, last;
 } iopb_open[] = {
-    {RT_PORT_VMGEXIT, RT_PORT_VMGEXIT},
-    {RT_PORT_PVALIDATE, RT_PORT_PVALIDATE},
-    {RT_PORT_CONSOLE, RT_PORT_CONSOLE},
-    {RT_PORT_EXIT, RT_PORT_DEBUG + 3}, /* outl to RT_PORT_EXIT and to RT_PORT_DEBUG */
+    {SNPEMU_PORT_VMGEXIT, SNPEMU_PORT_VMGEXIT},
+    {SNPEMU_PORT_PVALIDATE, SNPEMU_PORT_PVALIDATE},
+    {SNPEMU_PORT_CONSOLE, SNPEMU_PORT_CONSOLE},
+    {SNPEMU_PORT_EXIT, SNPEMU_PORT_DEBUG + 3}, /* outl to SNPEMU_PORT_EXIT and to SNPEMU_PORT_DEBUG */
 };
-_Static_assert(RT_PORT_DEBUG == RT_PORT_EXIT + 1 && RT_PORT_DEBUG + 3 < RT_PORT_EXCEPTION &&
-		   RT_PORT_CONSOLE < VMM_KVM_IOPB_PORTS && RT_PORT_EXCEPTION < VMM_KVM_IOPB_PORTS,
+_Static_assert(SNPEMU_PORT_DEBUG == SNPEMU_PORT_EXIT + 1 && SNPEMU_PORT_DEBUG + 3 < SNPEMU_PORT_EXCEPTION &&
+		   SNPEMU_PORT_CONSOLE < VMM_KVM_IOPB_PORTS && SNPEMU_PORT_EXCEPTION < VMM_KVM_IOPB_PORTS,
 	       "the open ports are the reports' bytes, the exception report port stays closed");
 
 #define IOPB_BYTES (VMM_KVM_IOPB_PORTS / 8u)
@@ -268,32 +269,32 @@ void vmm_kvm_x86_build_system_area(uint8_t *ram, uint64_t ram_size)
 	build_idt(ram);
 }
 
-void vmm_kvm_x86_default_sregs(uint32_t id, struct vmm_kvm_sregs *s)
+void vmm_kvm_x86_default_sregs(uint32_t id, struct vmm_sregs *s)
 {
-	const struct vmm_kvm_segment data = {VMM_KVM_SEL_DATA, SEG_DATA_ATTR, 0xFFFFFFFFu, 0};
+	const struct vmm_segment data = {VMM_KVM_SEL_DATA, SEG_DATA_ATTR, 0xFFFFFFFFu, 0};
 
 	memset(s, 0, sizeof(*s));
-	s->cs = (struct vmm_kvm_segment){VMM_KVM_SEL_CODE, SEG_CODE64_ATTR, 0xFFFFFFFFu, 0};
+	s->cs = (struct vmm_segment){VMM_KVM_SEL_CODE, SEG_CODE64_ATTR, 0xFFFFFFFFu, 0};
 	s->ds = s->es = s->fs = s->gs = s->ss = data;
-	s->tr = (struct vmm_kvm_segment){(uint16_t)(VMM_KVM_SEL_TSS0 + 16 * id), SEG_TSS_ATTR, tss_limit(id),
-					 VMM_KVM_TSS_GPA + (uint64_t)id * VMM_KVM_TSS_STRIDE};
-	s->ldtr = (struct vmm_kvm_segment){0, 0, 0, 0}; /* not present: unusable */
-	s->gdtr = (struct vmm_kvm_dtable){VMM_KVM_GDT_GPA, VMM_KVM_GDT_LIMIT};
-	s->idtr = (struct vmm_kvm_dtable){VMM_KVM_IDT_GPA, VMM_KVM_EXC_VECTORS * 16 - 1};
+	s->tr = (struct vmm_segment){(uint16_t)(VMM_KVM_SEL_TSS0 + 16 * id), SEG_TSS_ATTR, tss_limit(id),
+				     VMM_KVM_TSS_GPA + (uint64_t)id * VMM_KVM_TSS_STRIDE};
+	s->ldtr = (struct vmm_segment){0, 0, 0, 0}; /* not present: unusable */
+	s->gdtr = (struct vmm_dtable){VMM_KVM_GDT_GPA, VMM_KVM_GDT_LIMIT};
+	s->idtr = (struct vmm_dtable){VMM_KVM_IDT_GPA, VMM_KVM_EXC_VECTORS * 16 - 1};
 	s->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	s->cr3 = VMM_KVM_PML4_GPA;
 	s->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	s->efer = EFER_LME | EFER_LMA;
 }
 
-void vmm_kvm_x86_user_segments(struct vmm_kvm_sregs *s)
+void vmm_kvm_x86_user_segments(struct vmm_sregs *s)
 {
-	const struct vmm_kvm_segment data = {VMM_KVM_SEL_UDATA | 3u, SEG_DATA_ATTR | SEG_DPL3, 0xFFFFFFFFu, 0};
-	s->cs = (struct vmm_kvm_segment){VMM_KVM_SEL_UCODE | 3u, SEG_CODE64_ATTR | SEG_DPL3, 0xFFFFFFFFu, 0};
+	const struct vmm_segment data = {VMM_KVM_SEL_UDATA | 3u, SEG_DATA_ATTR | SEG_DPL3, 0xFFFFFFFFu, 0};
+	s->cs = (struct vmm_segment){VMM_KVM_SEL_UCODE | 3u, SEG_CODE64_ATTR | SEG_DPL3, 0xFFFFFFFFu, 0};
 	s->ds = s->es = s->fs = s->gs = s->ss = data;
 }
 
-static void segment_to_kvm(const struct vmm_kvm_segment *in, struct kvm_segment *out)
+static void segment_to_kvm(const struct vmm_segment *in, struct kvm_segment *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->base = in->base;
@@ -310,7 +311,7 @@ static void segment_to_kvm(const struct vmm_kvm_segment *in, struct kvm_segment 
 	out->unusable = !out->present; /* as KVM's SVM code derives it */
 }
 
-static void segment_from_kvm(const struct kvm_segment *in, struct vmm_kvm_segment *out)
+static void segment_from_kvm(const struct kvm_segment *in, struct vmm_segment *out)
 {
 	out->base = in->base;
 	out->limit = in->limit;
@@ -320,7 +321,7 @@ static void segment_from_kvm(const struct kvm_segment *in, struct vmm_kvm_segmen
 				 (in->l ? SEG_L : 0) | (in->db ? SEG_DB : 0) | (in->g ? SEG_G : 0));
 }
 
-void vmm_kvm_x86_sregs_to_kvm(const struct vmm_kvm_sregs *in, struct kvm_sregs *out)
+void vmm_kvm_x86_sregs_to_kvm(const struct vmm_sregs *in, struct kvm_sregs *out)
 {
 	memset(out, 0, sizeof(*out));
 	segment_to_kvm(&in->cs, &out->cs);
@@ -343,7 +344,7 @@ void vmm_kvm_x86_sregs_to_kvm(const struct vmm_kvm_sregs *in, struct kvm_sregs *
 	/* No in-kernel APIC: apic_base stays 0 and no interrupt is pending (interrupt_bitmap zero). */
 }
 
-void vmm_kvm_x86_sregs_from_kvm(const struct kvm_sregs *in, struct vmm_kvm_sregs *out)
+void vmm_kvm_x86_sregs_from_kvm(const struct kvm_sregs *in, struct vmm_sregs *out)
 {
 	segment_from_kvm(&in->cs, &out->cs);
 	segment_from_kvm(&in->ds, &out->ds);
@@ -353,8 +354,8 @@ void vmm_kvm_x86_sregs_from_kvm(const struct kvm_sregs *in, struct vmm_kvm_sregs
 	segment_from_kvm(&in->ss, &out->ss);
 	segment_from_kvm(&in->tr, &out->tr);
 	segment_from_kvm(&in->ldt, &out->ldtr);
-	out->gdtr = (struct vmm_kvm_dtable){in->gdt.base, in->gdt.limit};
-	out->idtr = (struct vmm_kvm_dtable){in->idt.base, in->idt.limit};
+	out->gdtr = (struct vmm_dtable){in->gdt.base, in->gdt.limit};
+	out->idtr = (struct vmm_dtable){in->idt.base, in->idt.limit};
 	out->cr0 = in->cr0;
 	out->cr2 = in->cr2;
 	out->cr3 = in->cr3;
@@ -362,7 +363,7 @@ void vmm_kvm_x86_sregs_from_kvm(const struct kvm_sregs *in, struct vmm_kvm_sregs
 	out->efer = in->efer;
 }
 
-void vmm_kvm_x86_regs_to_kvm(const struct vmm_kvm_regs *in, struct kvm_regs *out)
+void vmm_kvm_x86_regs_to_kvm(const struct vmm_regs *in, struct kvm_regs *out)
 {
 	*out = (struct kvm_regs){
 	    .rax = in->rax,
@@ -386,9 +387,9 @@ void vmm_kvm_x86_regs_to_kvm(const struct vmm_kvm_regs *in, struct kvm_regs *out
 	};
 }
 
-void vmm_kvm_x86_regs_from_kvm(const struct kvm_regs *in, struct vmm_kvm_regs *out)
+void vmm_kvm_x86_regs_from_kvm(const struct kvm_regs *in, struct vmm_regs *out)
 {
-	*out = (struct vmm_kvm_regs){
+	*out = (struct vmm_regs){
 	    .rax = in->rax,
 	    .rbx = in->rbx,
 	    .rcx = in->rcx,
@@ -453,31 +454,31 @@ struct kvm_cpuid2 *vmm_kvm_x86_cpuid_for(const struct kvm_cpuid2 *supported, uin
 
 static const struct {
 	uint16_t vmsa;
-	uint16_t field; /* offsetof(struct vmm_kvm_regs, ...) */
+	uint16_t field; /* offsetof(struct vmm_regs, ...) */
 } vmsa_gprs[] = {
-    {VMSA_RAX, offsetof(struct vmm_kvm_regs, rax)}, {0x308, offsetof(struct vmm_kvm_regs, rcx)},
-    {0x310, offsetof(struct vmm_kvm_regs, rdx)},    {0x318, offsetof(struct vmm_kvm_regs, rbx)},
-    {VMSA_RSP, offsetof(struct vmm_kvm_regs, rsp)}, {0x328, offsetof(struct vmm_kvm_regs, rbp)},
-    {0x330, offsetof(struct vmm_kvm_regs, rsi)},    {0x338, offsetof(struct vmm_kvm_regs, rdi)},
-    {0x340, offsetof(struct vmm_kvm_regs, r8)},	    {0x348, offsetof(struct vmm_kvm_regs, r9)},
-    {0x350, offsetof(struct vmm_kvm_regs, r10)},    {0x358, offsetof(struct vmm_kvm_regs, r11)},
-    {0x360, offsetof(struct vmm_kvm_regs, r12)},    {0x368, offsetof(struct vmm_kvm_regs, r13)},
-    {0x370, offsetof(struct vmm_kvm_regs, r14)},    {0x378, offsetof(struct vmm_kvm_regs, r15)},
-    {VMSA_RIP, offsetof(struct vmm_kvm_regs, rip)}, {VMSA_RFLAGS, offsetof(struct vmm_kvm_regs, rflags)},
+    {VMSA_RAX, offsetof(struct vmm_regs, rax)}, {0x308, offsetof(struct vmm_regs, rcx)},
+    {0x310, offsetof(struct vmm_regs, rdx)},	{0x318, offsetof(struct vmm_regs, rbx)},
+    {VMSA_RSP, offsetof(struct vmm_regs, rsp)}, {0x328, offsetof(struct vmm_regs, rbp)},
+    {0x330, offsetof(struct vmm_regs, rsi)},	{0x338, offsetof(struct vmm_regs, rdi)},
+    {0x340, offsetof(struct vmm_regs, r8)},	{0x348, offsetof(struct vmm_regs, r9)},
+    {0x350, offsetof(struct vmm_regs, r10)},	{0x358, offsetof(struct vmm_regs, r11)},
+    {0x360, offsetof(struct vmm_regs, r12)},	{0x368, offsetof(struct vmm_regs, r13)},
+    {0x370, offsetof(struct vmm_regs, r14)},	{0x378, offsetof(struct vmm_regs, r15)},
+    {VMSA_RIP, offsetof(struct vmm_regs, rip)}, {VMSA_RFLAGS, offsetof(struct vmm_regs, rflags)},
 };
 
 static const struct {
 	uint16_t vmsa;
-	uint16_t field; /* offsetof(struct vmm_kvm_sregs, ...) */
+	uint16_t field; /* offsetof(struct vmm_sregs, ...) */
 } vmsa_segments[] = {
-    {VMSA_ES, offsetof(struct vmm_kvm_sregs, es)},     {VMSA_CS, offsetof(struct vmm_kvm_sregs, cs)},
-    {VMSA_SS, offsetof(struct vmm_kvm_sregs, ss)},     {VMSA_DS, offsetof(struct vmm_kvm_sregs, ds)},
-    {VMSA_FS, offsetof(struct vmm_kvm_sregs, fs)},     {VMSA_GS, offsetof(struct vmm_kvm_sregs, gs)},
-    {VMSA_LDTR, offsetof(struct vmm_kvm_sregs, ldtr)}, {VMSA_TR, offsetof(struct vmm_kvm_sregs, tr)},
+    {VMSA_ES, offsetof(struct vmm_sregs, es)},	   {VMSA_CS, offsetof(struct vmm_sregs, cs)},
+    {VMSA_SS, offsetof(struct vmm_sregs, ss)},	   {VMSA_DS, offsetof(struct vmm_sregs, ds)},
+    {VMSA_FS, offsetof(struct vmm_sregs, fs)},	   {VMSA_GS, offsetof(struct vmm_sregs, gs)},
+    {VMSA_LDTR, offsetof(struct vmm_sregs, ldtr)}, {VMSA_TR, offsetof(struct vmm_sregs, tr)},
 };
 
-/* A VMCB segment (selector u16, attrib u16, limit u32, base u64), as in struct vmm_kvm_segment. */
-static void vmsa_segment(const uint8_t *p, struct vmm_kvm_segment *seg)
+/* A VMCB segment (selector u16, attrib u16, limit u32, base u64), as in struct vmm_segment. */
+static void vmsa_segment(const uint8_t *p, struct vmm_segment *seg)
 {
 	seg->selector = le16_load(p);
 	seg->attrib = le16_load(p + 2);
@@ -485,9 +486,9 @@ static void vmsa_segment(const uint8_t *p, struct vmm_kvm_segment *seg)
 	seg->base = le64_load(p + 8);
 }
 
-void vmm_kvm_regs_from_vmsa(const uint8_t *vmsa, struct vmm_kvm_regs *regs, struct vmm_kvm_sregs *sregs)
+void vmm_kvm_regs_from_vmsa(const uint8_t *vmsa, struct vmm_regs *regs, struct vmm_sregs *sregs)
 {
-	struct vmm_kvm_segment dt;
+	struct vmm_segment dt;
 
 	memset(regs, 0, sizeof(*regs));
 	memset(sregs, 0, sizeof(*sregs));
@@ -495,11 +496,11 @@ void vmm_kvm_regs_from_vmsa(const uint8_t *vmsa, struct vmm_kvm_regs *regs, stru
 		*(uint64_t *)((uint8_t *)regs + vmsa_gprs[i].field) = le64_load(vmsa + vmsa_gprs[i].vmsa);
 	for (size_t i = 0; i < sizeof(vmsa_segments) / sizeof(vmsa_segments[0]); i++)
 		vmsa_segment(vmsa + vmsa_segments[i].vmsa,
-			     (struct vmm_kvm_segment *)((uint8_t *)sregs + vmsa_segments[i].field));
+			     (struct vmm_segment *)((uint8_t *)sregs + vmsa_segments[i].field));
 	vmsa_segment(vmsa + VMSA_GDTR, &dt);
-	sregs->gdtr = (struct vmm_kvm_dtable){dt.base, (uint16_t)dt.limit};
+	sregs->gdtr = (struct vmm_dtable){dt.base, (uint16_t)dt.limit};
 	vmsa_segment(vmsa + VMSA_IDTR, &dt);
-	sregs->idtr = (struct vmm_kvm_dtable){dt.base, (uint16_t)dt.limit};
+	sregs->idtr = (struct vmm_dtable){dt.base, (uint16_t)dt.limit};
 	sregs->efer = le64_load(vmsa + VMSA_EFER);
 	sregs->cr0 = le64_load(vmsa + VMSA_CR0);
 	sregs->cr2 = le64_load(vmsa + VMSA_CR2);

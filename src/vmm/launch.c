@@ -16,8 +16,17 @@
 
 #define PAGE 4096u
 
-static int update(struct vmm_vm *vm, enum snp_page_type type, uint64_t gpa, uint8_t *page)
+/* The page at gpa as the launch sees it (the firmware reads and measures it in place). */
+static uint8_t *launch_page(struct vmm_vm *vm, uint64_t gpa)
 {
+	return vmm_guest_ptr(vm, gpa, PAGE, VMM_ACCESS_LAUNCH, NULL);
+}
+
+static int update(struct vmm_vm *vm, enum snp_page_type type, uint64_t gpa)
+{
+	uint8_t *page = launch_page(vm, gpa);
+	if (!page)
+		return -EFAULT;
 	uint32_t st = fw_launch_update(vm->fw_guest, type, gpa, page, NULL);
 	if (st != SEV_RET_SUCCESS) {
 		const char *n = snpemu_fw_status_name(st);
@@ -37,23 +46,21 @@ static void build_bsp_vmsa(struct vmm_vm *vm, uint8_t page[PAGE])
 	le64_store(page + 0x148, 0x6A0);		   /* CR4: PAE, OSFXSR, OSXMMEXCPT, PGE */
 	le64_store(page + 0x158, 0x80050033);		   /* CR0: PE, MP, ET, NE, WP, PG */
 	le64_store(page + 0x170, 0x2);			   /* RFLAGS */
-	le64_store(page + 0x178, 0x100000);		   /* RIP: the image entry */
+	le64_store(page + 0x178, SNPEMU_IMAGE_GPA);	   /* RIP: the image entry */
 	le64_store(page + 0x268, 0x0007040600070406ull);   /* G_PAT */
 	le64_store(page + SNP_VMSA_OFF_SEV_FEATURES, 0x1); /* SNPActive */
 	le64_store(page + 0x3E8, 0x1);			   /* XCR0 */
 	(void)vm;
 }
 
-int vmm_launch(struct vmm_vm *vm, const uint8_t *image, size_t image_len)
+int vmm_launch(struct vmm_vm *vm, uint64_t image_len)
 {
-	uint8_t *mem = vm->mem;
-	uint64_t image_end = 0x100000 + ((image_len + PAGE - 1) & ~(uint64_t)(PAGE - 1));
-	if (image_end > SNPEMU_BOOT_INFO_GPA) {
-		fprintf(vm->err, "snpemu: guest image of %zu bytes does not fit below 16 MiB\n", image_len);
+	if (image_len > SNPEMU_BOOT_INFO_GPA - SNPEMU_IMAGE_GPA) {
+		fprintf(vm->err, "snpemu: guest image of %llu bytes does not fit below 16 MiB\n",
+			(unsigned long long)image_len);
 		return -EINVAL;
 	}
-	if (image) /* NULL: the image is already in place (kvm: the ELF loaded at its link address) */
-		memcpy(mem + 0x100000, image, image_len);
+	uint64_t image_end = SNPEMU_IMAGE_GPA + ((image_len + PAGE - 1) & ~(uint64_t)(PAGE - 1));
 
 	uint64_t policy = vm->cfg.policy;
 	uint32_t st = fw_launch_start(vm->fw_guest, policy, NULL);
@@ -63,26 +70,28 @@ int vmm_launch(struct vmm_vm *vm, const uint8_t *image, size_t image_len)
 			(unsigned long long)policy, n ? n : "unknown", st);
 		return -EINVAL;
 	}
-	for (uint64_t gpa = 0x100000; gpa < image_end; gpa += PAGE)
-		if (update(vm, SNP_PAGE_TYPE_NORMAL, gpa, mem + gpa))
+	for (uint64_t gpa = SNPEMU_IMAGE_GPA; gpa < image_end; gpa += PAGE)
+		if (update(vm, SNP_PAGE_TYPE_NORMAL, gpa))
 			return -EIO;
-	if (update(vm, SNP_PAGE_TYPE_NORMAL, SNPEMU_BOOT_INFO_GPA, mem + SNPEMU_BOOT_INFO_GPA) ||
-	    update(vm, SNP_PAGE_TYPE_SECRETS, SNPEMU_SECRETS_GPA, mem + SNPEMU_SECRETS_GPA))
+	if (update(vm, SNP_PAGE_TYPE_NORMAL, SNPEMU_BOOT_INFO_GPA) ||
+	    update(vm, SNP_PAGE_TYPE_SECRETS, SNPEMU_SECRETS_GPA))
 		return -EIO;
 
 	struct hv_cpuid_entry t[64];
 	size_t n = vmm_cpuid_table(t, 64, true, vm->nvcpus, vmm_cpuid_fms(vm));
-	uint8_t *cpuid = mem + SNPEMU_CPUID_PAGE_GPA;
+	uint8_t *cpuid = launch_page(vm, SNPEMU_CPUID_PAGE_GPA), *vmsa = launch_page(vm, SNPEMU_BSP_VMSA_GPA);
+	if (!cpuid || !vmsa)
+		return -EFAULT;
 	vmm_cpuid_page(cpuid, t, n);
 	st = fw_launch_update(vm->fw_guest, SNP_PAGE_TYPE_CPUID, SNPEMU_CPUID_PAGE_GPA, cpuid, NULL);
 	if (st != SEV_RET_SUCCESS) {
 		/* The firmware wrote its corrected table into the page: launch with it, as QEMU does. */
 		fprintf(vm->err, "snpemu: the firmware corrected the CPUID page (status 0x%x); retrying\n", st);
-		if (update(vm, SNP_PAGE_TYPE_CPUID, SNPEMU_CPUID_PAGE_GPA, cpuid))
+		if (update(vm, SNP_PAGE_TYPE_CPUID, SNPEMU_CPUID_PAGE_GPA))
 			return -EIO;
 	}
-	build_bsp_vmsa(vm, mem + SNPEMU_BSP_VMSA_GPA);
-	if (update(vm, SNP_PAGE_TYPE_VMSA, SNPEMU_BSP_VMSA_GPA, mem + SNPEMU_BSP_VMSA_GPA))
+	build_bsp_vmsa(vm, vmsa);
+	if (update(vm, SNP_PAGE_TYPE_VMSA, SNPEMU_BSP_VMSA_GPA))
 		return -EIO;
 	st = fw_launch_finish(vm->fw_guest, NULL);
 	if (st != SEV_RET_SUCCESS) {
@@ -98,7 +107,7 @@ int vmm_launch(struct vmm_vm *vm, const uint8_t *image, size_t image_len)
 	/* Everything the launch did not measure is guest-owned and unvalidated until the guest validates it. */
 	struct fw_rmp *rmp = fw_guest_rmp(vm->fw_guest);
 	const uint64_t ranges[][2] = {
-	    {0, 0x100000},
+	    {0, SNPEMU_IMAGE_GPA},
 	    {image_end, SNPEMU_BOOT_INFO_GPA},
 	    {SNPEMU_BSP_VMSA_GPA + PAGE, vm->mem_size},
 	};

@@ -1,26 +1,39 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The sim backend: each vCPU is a host thread running the guest program compiled into this process.  Its platform
- * (struct gst_platform) makes VMGEXIT a synchronous call into the engine (the world switch), keeps the GHCB MSR in
- * the engine's vCPU, serves PVALIDATE from the firmware model's RMP, and converts GPAs against the one host mapping
- * of guest RAM.  When the VM stops, every vCPU thread unwinds at its next VMGEXIT.
+ * The sim backend: each vCPU is a host thread running the guest program's sim build (vmm_program.sim_run).  Its
+ * platform (struct gst_platform) makes VMGEXIT a synchronous call into the engine (the world switch), keeps the GHCB
+ * MSR in the engine's vCPU, serves PVALIDATE from the firmware model's RMP, and converts GPAs against the one host
+ * mapping of guest RAM.  When the VM stops, every vCPU thread unwinds at its next VMGEXIT.
  */
 #include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <snpemu/abi/ghcb.h>
 
-#include "../guests/program.h"
 #include "vmm/vmm_internal.h"
+
+/* The sim backend's vCPU: its platform (the guest library's view of the CPU) and where its thread unwinds to. */
+struct sim_vcpu {
+	struct vmm_vcpu *v;
+	jmp_buf stop_jmp;
+	struct gst_platform plat;
+};
+
+static struct sim_vcpu *sim_of(void *ctx)
+{
+	return ((struct vmm_vcpu *)ctx)->backend_vcpu;
+}
 
 static void sim_vmgexit(void *ctx)
 {
 	struct vmm_vcpu *v = ctx;
 	/* The world switch: the engine and the exit handler run here, on the vCPU's thread (exits.c). */
 	if (!vmm_vcpu_vmgexit(v))
-		longjmp(v->stop_jmp, 1);
+		longjmp(sim_of(v)->stop_jmp, 1);
 }
 
 static uint64_t sim_msr_read(void *ctx)
@@ -38,43 +51,24 @@ static void sim_msr_write(void *ctx, uint64_t value)
 static int sim_pvalidate(void *ctx, uint64_t gpa, void *va, bool size2m, bool validate)
 {
 	struct vmm_vcpu *v = ctx;
+	uint32_t rc;
+	bool no_update;
 	(void)va;
-	enum fw_pvalidate_rc rc = fw_rmp_pvalidate(fw_guest_rmp(v->vm->fw_guest), gpa, size2m, validate);
-	switch (rc) {
-	case FW_PVALIDATE_SUCCESS:
-		return GST_PVALIDATE_OK;
-	case FW_PVALIDATE_FAIL_NOCHANGE:
-		return GST_PVALIDATE_FAIL_NOUPDATE;
-	case FW_PVALIDATE_FAIL_SIZEMISMATCH:
-		return GST_PVALIDATE_FAIL_SIZEMISMATCH;
-	case FW_PVALIDATE_FAIL_INPUT:
-		return GST_PVALIDATE_FAIL_INPUT;
-	case FW_PVALIDATE_RMP_FAULT:
-	default:
-		/* Hardware raises #NPF (RMP violation) here; the VMM reports it and stops the VM. */
-		fprintf(v->vm->out, "guest fault on vCPU %u: PVALIDATE of a hypervisor-owned page at gpa 0x%llx\n",
-			v->id, (unsigned long long)gpa);
-		vmm_vm_stop(v->vm, 126);
-		longjmp(v->stop_jmp, 1);
-	}
+	if (!vmm_vcpu_pvalidate(v, gpa, size2m, validate, &rc, &no_update))
+		longjmp(sim_of(v)->stop_jmp, 1);
+	/* The guest library's codes are the instruction's, plus its own for a set carry flag. */
+	return no_update ? GST_PVALIDATE_FAIL_NOUPDATE : (int)rc;
 }
 
 static void *sim_gpa_to_ptr(void *ctx, uint64_t gpa, size_t len)
 {
-	struct vmm_vm *vm = ((struct vmm_vcpu *)ctx)->vm;
-	if (gpa > vm->mem_size || len > vm->mem_size - gpa)
-		return NULL;
-	return vm->mem + gpa;
+	/* The guest's own access: every page of its RAM, private or not. */
+	return vmm_guest_ptr(((struct vmm_vcpu *)ctx)->vm, gpa, len, VMM_ACCESS_GUEST, NULL);
 }
 
 static bool sim_ptr_to_gpa(void *ctx, const void *p, uint64_t *gpa)
 {
-	struct vmm_vm *vm = ((struct vmm_vcpu *)ctx)->vm;
-	const uint8_t *b = p;
-	if (b < vm->mem || b >= vm->mem + vm->mem_size)
-		return false;
-	*gpa = (uint64_t)(b - vm->mem);
-	return true;
+	return vmm_guest_gpa(((struct vmm_vcpu *)ctx)->vm, p, gpa);
 }
 
 static void sim_delay_us(void *ctx, uint64_t us)
@@ -119,72 +113,97 @@ static const struct gst_platform_ops sim_ops_sev_es = {
     .log = sim_log,
 };
 
-static void *vcpu_thread(void *arg)
+/* The image the launch measures: one page naming the program (its code lives in the VMM process). */
+static int sim_create(struct vmm_vm *vm, uint64_t *image_len)
 {
-	struct vmm_vcpu *v = arg;
+	char *image = vmm_guest_ptr(vm, SNPEMU_IMAGE_GPA, 4096, VMM_ACCESS_LAUNCH, NULL);
+	snprintf(image, 4096, "snpemu sim guest image: %s\n", vm->program->name);
+	*image_len = 4096;
+	return 0;
+}
+
+static void sim_destroy(struct vmm_vm *vm)
+{
+	for (uint32_t i = 0; i < SNPEMU_MAX_VCPUS; i++) {
+		free(vm->vcpus[i].backend_vcpu);
+		vm->vcpus[i].backend_vcpu = NULL;
+	}
+}
+
+static int sim_start_vcpu(struct vmm_vcpu *v)
+{
+	struct sim_vcpu *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->v = v;
+	s->plat.ops = v->vm->snp ? &sim_ops : &sim_ops_sev_es;
+	s->plat.ctx = v;
+	v->backend_vcpu = s;
+	return 0;
+}
+
+static void sim_run_vcpu(struct vmm_vcpu *v)
+{
 	struct vmm_vm *vm = v->vm;
-	const struct snpemu_boot_info *boot = (const void *)(vm->mem + SNPEMU_BOOT_INFO_GPA);
-	if (!setjmp(v->stop_jmp)) {
-		int status = guest_run(vm->program, &v->plat, v->id, boot);
+	struct sim_vcpu *s = v->backend_vcpu;
+	const struct snpemu_boot_info *boot =
+	    vmm_guest_ptr(vm, SNPEMU_BOOT_INFO_GPA, sizeof(struct snpemu_boot_info), VMM_ACCESS_GUEST, NULL);
+	if (!setjmp(s->stop_jmp)) {
+		int status = vm->program->sim_run(vm->program->sim_program, &s->plat, v->id, boot);
 		/* The program returned without using the exit port: its status ends the VM (the BSP), an AP just stops.
 		 */
 		if (v->id == 0)
 			vmm_vm_stop(vm, status);
 	}
-	return NULL;
 }
 
-static int vcpu_create(struct vmm_vm *vm, uint32_t id)
+static int sim_save_vcpu(struct vmm_vcpu *v, struct vmm_vcpu_state *st)
 {
-	struct vmm_vcpu *v = &vm->vcpus[id];
-	v->vm = vm;
-	v->id = id;
-	int rc = hv_vcpu_create(vm->hv, id, &v->hv);
-	if (rc)
-		return rc;
-	v->plat.ops = vm->snp ? &sim_ops : &sim_ops_sev_es;
-	v->plat.ctx = v;
+	/* The registers are the host thread's: the VMM holds only the GHCB MSR and the AP state. */
+	memset(st, 0, sizeof(*st));
+	vmm_vcpu_save_common(v, st);
 	return 0;
 }
 
-/* Start vCPU `id` (the BSP at launch, an AP on AP creation). */
-int vmm_sim_start_vcpu(struct vmm_vm *vm, uint32_t id)
+static int sim_restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 {
-	int rc = 0;
-	pthread_mutex_lock(&vm->lock);
-	struct vmm_vcpu *v = &vm->vcpus[id];
-	if (id >= vm->nvcpus)
-		rc = -EINVAL;
-	else if (!v->started) {
-		rc = v->hv ? 0 : vcpu_create(vm, id);
-		if (!rc)
-			rc = -pthread_create(&v->thread, NULL, vcpu_thread, v);
-		v->started = rc == 0;
-	}
-	pthread_mutex_unlock(&vm->lock);
-	return rc;
+	if (st->valid & (VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS))
+		return -ENOTSUP;
+	return vmm_vcpu_restore_common(v, st);
 }
 
-int vmm_sim_run(struct vmm_vm *vm)
+static int sim_no_dirty_log(struct vmm_vm *vm)
 {
-	/* The engine needs every vCPU to exist before AP creation names it (KVM: kvm_get_vcpu_by_id). */
-	for (uint32_t i = 0; i < vm->nvcpus; i++) {
-		int rc = vcpu_create(vm, i);
-		if (rc)
-			return rc;
-	}
-	int rc = vmm_sim_start_vcpu(vm, 0);
-	if (rc)
-		return rc;
-	pthread_mutex_lock(&vm->lock);
-	while (!atomic_load(&vm->stopping))
-		pthread_cond_wait(&vm->cond, &vm->lock);
-	pthread_mutex_unlock(&vm->lock);
-	for (uint32_t i = 0; i < vm->nvcpus; i++) {
-		/* Threads blocked inside the guest (an AP spinning without VMGEXIT) would never join; programs in
-		 * guests/ always VMGEXIT in their waits, so a plain join is enough. */
-		if (vm->vcpus[i].started)
-			pthread_join(vm->vcpus[i].thread, NULL);
-	}
-	return 0;
+	(void)vm;
+	return -ENOTSUP;
 }
+
+static int sim_no_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
+{
+	(void)vm, (void)bitmap, (void)words;
+	return -ENOTSUP;
+}
+
+static void sim_no_dirty_log_stop(struct vmm_vm *vm)
+{
+	(void)vm;
+}
+
+const struct vmm_backend vmm_backend_sim = {
+    .name = "sim",
+    .kind = VMM_BACKEND_SIM,
+    .in_auto = true,
+    .auto_reason = "in-process",
+    .runs_elf = false,
+    .create = sim_create,
+    .start_vcpu = sim_start_vcpu,
+    .run_vcpu = sim_run_vcpu,
+    .destroy = sim_destroy,
+    .pause_all = vmm_vcpus_pause,
+    .resume_all = vmm_vcpus_resume,
+    .save_vcpu = sim_save_vcpu,
+    .restore_vcpu = sim_restore_vcpu,
+    .dirty_log_start = sim_no_dirty_log,
+    .dirty_log_get = sim_no_dirty_log_get,
+    .dirty_log_stop = sim_no_dirty_log_stop,
+};

@@ -3,14 +3,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #include <snpemu/abi/msr_proto.h>
 #include <snpemu/abi/report.h>
 #include <snpemu/abi/run.h>
 
-#include "../guests/program.h"
 #include "vmm/vmm_internal.h"
 
 uint64_t vmm_now_ns(void)
@@ -57,12 +55,9 @@ int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_resu
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 
-	if (!cfg->program || !(vm->program = vmm_program_find(cfg->program))) {
-		fprintf(vm->err, "snpemu: unknown guest program '%s' (known:", cfg->program ? cfg->program : "");
-		for (const char *const *n = vmm_program_names(); *n; n++)
-			fprintf(vm->err, " %s", *n);
-		fprintf(vm->err, ")\n");
-		return -ENOENT;
+	if (!(vm->program = cfg->program) || !vm->program->name) {
+		fprintf(vm->err, "snpemu: no guest program to run\n");
+		return -EINVAL;
 	}
 	if (vm->nvcpus > SNPEMU_MAX_VCPUS) {
 		fprintf(vm->err, "snpemu: --vcpus %u is more than %u\n", vm->nvcpus, SNPEMU_MAX_VCPUS);
@@ -76,9 +71,7 @@ int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_resu
 	if (cfg->vm_type && cfg->vm_type != HV_VM_TYPE_SNP && cfg->vm_type != HV_VM_TYPE_SEV_ES)
 		return -EINVAL;
 
-	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->mem == MAP_FAILED) {
-		vm->mem = NULL;
+	if (vmm_mem_map(vm)) {
 		fprintf(vm->err, "snpemu: cannot reserve %llu bytes of guest memory\n",
 			(unsigned long long)vm->mem_size);
 		return -ENOMEM;
@@ -125,10 +118,16 @@ uint32_t vmm_cpuid_fms(const struct vmm_vm *vm)
 
 void vmm_vm_stop(struct vmm_vm *vm, int status)
 {
+	vmm_vm_stop_for(vm, &(struct vmm_stop){.status = status});
+}
+
+void vmm_vm_stop_for(struct vmm_vm *vm, const struct vmm_stop *why)
+{
 	pthread_mutex_lock(&vm->lock);
-	if (!vm->status_set) {
-		vm->status = status;
-		vm->status_set = true;
+	/* The first stop wins, with all of its reason: status and reason are one record. */
+	if (!vm->stopped) {
+		vm->stop = *why;
+		vm->stopped = true;
 	}
 	atomic_store(&vm->stopping, true);
 	pthread_cond_broadcast(&vm->cond);
@@ -145,8 +144,7 @@ void vmm_vm_fini(struct vmm_vm *vm)
 	hv_vm_destroy(vm->hv);
 	fw_guest_destroy(vm->fw_guest);
 	fw_platform_destroy(vm->fw_platform);
-	if (vm->mem)
-		munmap(vm->mem, vm->mem_size);
+	vmm_mem_unmap(vm);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
 }

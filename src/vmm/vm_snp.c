@@ -21,10 +21,9 @@ static int ap_handler(void *ctx, const struct hv_ap_request *req)
 		return -EINVAL; /* no such AP: the guest gets INVALID_INPUT */
 	switch (req->request) {
 	case SVM_VMGEXIT_AP_CREATE:
-		/* KVM kicks the target, which then runs from the new VMSA.  The sim backend runs the program's AP
-		 * entry (its code is in this process; the VMSA's register state is not executed); the kvm backend
-		 * starts a KVM vCPU at the program ELF's entry (src/vmm/kvm_backend.c says why). */
-		return vm->kvm ? vmm_kvm_start_vcpu(vm, req->apic_id) : vmm_sim_start_vcpu(vm, req->apic_id);
+		/* KVM kicks the target, which then runs from the new VMSA.  Our backends start the program's AP entry
+		 * (the VMSA's register state is not executed: src/vmm/kvm_backend.c says why). */
+		return vmm_vcpu_start(vm, req->apic_id);
 	case SVM_VMGEXIT_AP_CREATE_ON_INIT:
 	case SVM_VMGEXIT_AP_DESTROY:
 		/* Recorded by the engine on the target (hv_vcpu_ap_take_update); nothing to start now. */
@@ -61,22 +60,36 @@ void vmm_vm_fini_snp(struct vmm_vm *vm)
 	vm->certs = NULL;
 }
 
+/* The certificate writes of one SNP_REQ_CERTS exit: the first refused access is its memory fault. */
+struct certs_write {
+	struct vmm_vm *vm;
+	bool faulted;
+	struct vmm_mem_fault fault;
+};
+
 static int write_guest(void *ctx, uint64_t gpa, const void *buf, size_t len)
 {
-	struct vmm_vm *vm = ctx;
-	if (gpa > vm->mem_size || len > vm->mem_size - gpa)
+	struct certs_write *w = ctx;
+	uint8_t *p = vmm_guest_ptr(w->vm, gpa, len, VMM_ACCESS_HOST_WRITE, w->faulted ? NULL : &w->fault);
+	if (!p) {
+		w->faulted = true;
 		return -EFAULT;
-	memcpy(vm->mem + gpa, buf, len);
+	}
+	memcpy(p, buf, len);
 	return 0;
 }
 
 /* SNP_REQ_CERTS: write the certificate table into the guest's npages pages at gpa (KVM 7.0 contract: ret 0, or
- * ENOSPC with npages = pages needed, EAGAIN, EIO). */
-bool vmm_handle_req_certs(struct vmm_vm *vm, struct snpemu_run *run)
+ * ENOSPC with npages = pages needed, EAGAIN, EIO).  The pages must be the guest's shared pages: a host write into
+ * a private page is the memory fault the engine would report (DESIGN rule 3), and the VM stops. */
+bool vmm_handle_req_certs(struct vmm_vm *vm, struct vmm_vcpu *v, struct snpemu_run *run)
 {
+	struct certs_write w = {.vm = vm};
 	if (vm->certs) {
-		vmm_certs_complete_exit(vm->certs, run, write_guest, vm);
-		return true;
+		vmm_certs_complete_exit(vm->certs, run, write_guest, &w);
+		if (w.faulted && w.fault.flags)
+			vmm_memory_fault(vm, v, &w.fault);
+		return !(w.faulted && w.fault.flags);
 	}
 	size_t needed = 0;
 	int rc = fw_cert_table_build(vm->fw_platform, NULL, 0, &needed);
@@ -90,12 +103,16 @@ bool vmm_handle_req_certs(struct vmm_vm *vm, struct snpemu_run *run)
 		run->snp_req_certs.ret = ENOSPC;
 		return true;
 	}
-	uint64_t gpa = run->snp_req_certs.gpa;
-	if (gpa > vm->mem_size || pages * 4096 > vm->mem_size - gpa) {
+	uint8_t *dst = vmm_guest_ptr(vm, run->snp_req_certs.gpa, pages * 4096, VMM_ACCESS_HOST_WRITE, &w.fault);
+	if (!dst && w.fault.flags) {
+		vmm_memory_fault(vm, v, &w.fault);
+		return false;
+	}
+	if (!dst) { /* outside guest RAM: KVM's write fails with -EFAULT, which the VMM reports as EIO */
 		run->snp_req_certs.ret = EIO;
 		return true;
 	}
-	rc = fw_cert_table_build(vm->fw_platform, vm->mem + gpa, pages * 4096, &needed);
+	rc = fw_cert_table_build(vm->fw_platform, dst, pages * 4096, &needed);
 	run->snp_req_certs.ret = rc ? EIO : 0;
 	return true;
 }

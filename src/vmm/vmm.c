@@ -7,8 +7,6 @@
 #include <snpemu/abi/boot_info.h>
 #include <snpemu/names.h>
 
-#include "../guests/program.h"
-#include "vmm/kvm.h"
 #include "vmm/vmm_internal.h"
 
 void vmm_config_default(struct vmm_config *cfg)
@@ -19,11 +17,6 @@ void vmm_config_default(struct vmm_config *cfg)
 	cfg->vcpus = 1;
 	cfg->mem_size = 64ull << 20;
 	cfg->product = FW_PRODUCT_GENOA;
-}
-
-const char *vmm_backend_name(enum vmm_backend b)
-{
-	return b == VMM_BACKEND_SIM ? "sim" : b == VMM_BACKEND_KVM ? "kvm" : "auto";
 }
 
 int vmm_parse_size(const char *s, uint64_t *out)
@@ -65,22 +58,43 @@ int vmm_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-static void write_boot_info(struct vmm_vm *vm)
+/* The argument block: the strings back to back, each NUL-terminated.  -E2BIG when they do not fit. */
+static int write_args(struct vmm_vm *vm, struct snpemu_boot_info *b)
 {
-	struct snpemu_boot_info *b = (struct snpemu_boot_info *)(void *)(vm->mem + SNPEMU_BOOT_INFO_GPA);
+	if (vm->cfg.nargs > SNPEMU_BOOT_ARGS_MAX)
+		return -E2BIG;
+	for (uint32_t i = 0; i < vm->cfg.nargs; i++) {
+		const char *a = vm->cfg.args[i] ? vm->cfg.args[i] : "";
+		size_t n = strlen(a) + 1;
+		if (n > SNPEMU_BOOT_ARGS_SIZE - b->args_len)
+			return -E2BIG;
+		memcpy(b->args + b->args_len, a, n);
+		b->args_len += (uint32_t)n;
+	}
+	b->argc = vm->cfg.nargs;
+	return 0;
+}
+
+static int write_boot_info(struct vmm_vm *vm)
+{
+	struct snpemu_boot_info *b = vmm_guest_ptr(vm, SNPEMU_BOOT_INFO_GPA, 4096, VMM_ACCESS_LAUNCH, NULL);
 	memset(b, 0, 4096);
 	b->magic = SNPEMU_BOOT_MAGIC;
 	b->version = SNPEMU_BOOT_VERSION;
-	b->flags = (vm->snp ? SNPEMU_BOOT_SNP : 0) | (vm->cfg.ext_report ? SNPEMU_BOOT_EXT_REPORT : 0);
+	b->flags = vm->snp ? SNPEMU_BOOT_SNP : 0;
 	b->vcpus = vm->nvcpus;
 	b->mem_size = vm->mem_size;
 	b->sev_features = vm->snp ? 0x1 : 0;
 	b->free_gpa = SNPEMU_FREE_GPA;
 	b->free_size = vm->mem_size - SNPEMU_FREE_GPA;
-	memcpy(b->report_data, vm->cfg.report_data, 64);
-	b->vmpl = vm->cfg.vmpl;
-	b->storm_requests = vm->cfg.storm_requests ? vm->cfg.storm_requests : 20;
+	b->export_max = SNPEMU_EXPORT_MAX;
 	strncpy((char *)b->program, vm->program->name, sizeof(b->program) - 1);
+	if (write_args(vm, b)) {
+		fprintf(vm->err, "snpemu: the program's arguments do not fit the boot page (%u at most, %u bytes)\n",
+			SNPEMU_BOOT_ARGS_MAX, SNPEMU_BOOT_ARGS_SIZE);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static void print_hex(FILE *f, const uint8_t *p, size_t n)
@@ -98,44 +112,25 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	int rc = vmm_vm_init(vm, cfg, res);
 	if (rc)
 		goto out;
-	/* Backend choice: kvm where /dev/kvm runs a probe guest to its first exit (auto), else sim. */
-	enum vmm_backend backend = cfg->backend;
-	if (backend != VMM_BACKEND_SIM) {
-		char reason[VMM_KVM_REASON_LEN];
-		int probe = vmm_kvm_probe(reason, sizeof(reason));
-		if (probe && backend == VMM_BACKEND_KVM) {
-			fprintf(vm->err, "snpemu: the kvm backend cannot run here: %s\n", reason);
-			rc = -ENODEV;
-			goto out;
-		}
-		if (backend == VMM_BACKEND_AUTO && !cfg->quiet)
-			fprintf(vm->out, "snpemu: backend auto: %s (%s)\n", probe ? "sim" : "kvm",
-				probe ? reason : "/dev/kvm runs guests");
-		backend = probe ? VMM_BACKEND_SIM : VMM_BACKEND_KVM;
-	}
-	if (backend == VMM_BACKEND_SIM && vm->program->kvm_only) {
-		fprintf(vm->err, "snpemu: guest program '%s' runs only on the kvm backend\n", vm->program->name);
+	rc = vmm_backend_choose(cfg->backend, cfg->quiet ? NULL : vm->out, vm->err, &vm->backend);
+	if (rc)
+		goto out;
+	if (vm->backend->runs_elf ? !vm->program->elf : !vm->program->sim_run) {
+		if (vm->backend->runs_elf)
+			fprintf(vm->err, "snpemu: guest program '%s' has no ELF image\n", vm->program->name);
+		else
+			fprintf(vm->err, "snpemu: guest program '%s' runs only on the kvm backend\n",
+				vm->program->name);
 		rc = -ENODEV;
 		goto out;
 	}
-	res->backend = backend;
-	write_boot_info(vm);
-	uint64_t image_len = 0;
-	if (backend == VMM_BACKEND_KVM && (rc = vmm_kvm_prepare(vm, &image_len)))
+	res->backend = vm->backend->kind;
+	if ((rc = write_boot_info(vm)))
 		goto out;
-	if (vm->snp) {
-		if (backend == VMM_BACKEND_KVM) {
-			/* kvm: the ELF is in guest RAM at its link address; the launch measures its pages there. */
-			rc = vmm_launch(vm, NULL, image_len);
-		} else {
-			/* sim: the image is one page naming the program (its code lives in the VMM process). */
-			uint8_t image[4096] = {0};
-			snprintf((char *)image, sizeof(image), "snpemu sim guest image: %s\n", vm->program->name);
-			rc = vmm_launch(vm, image, sizeof(image));
-		}
-		if (rc)
-			goto out;
-	}
+	/* The backend puts the program's image in guest RAM; the launch measures it there. */
+	uint64_t image_len = 0;
+	if ((rc = vm->backend->create(vm, &image_len)) || (vm->snp && (rc = vmm_launch(vm, image_len))))
+		goto out;
 	if (!cfg->quiet) {
 		fprintf(vm->out, "snpemu: %s guest '%s', %u vCPU(s), %llu MiB, backend %s\n",
 			vm->snp ? "SEV-SNP" : "SEV-ES", vm->program->name, vm->nvcpus,
@@ -148,11 +143,17 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 		fflush(vm->out);
 	}
 	vm->t0_ns = vmm_now_ns();
-	rc = backend == VMM_BACKEND_KVM ? vmm_kvm_backend_run(vm) : vmm_sim_run(vm);
+	rc = vmm_vcpus_run(vm);
 	if (rc)
 		goto out;
 	uint64_t elapsed = vmm_now_ns() - vm->t0_ns;
-	res->status = vm->status;
+	pthread_mutex_lock(&vm->lock); /* every vCPU thread has been joined; the lock orders the record's fields */
+	res->status = vm->stop.status;
+	res->terminated = vm->stop.terminated;
+	res->term_set = vm->stop.term_set;
+	res->term_code = vm->stop.term_code;
+	res->memory_fault = vm->stop.memory_fault;
+	pthread_mutex_unlock(&vm->lock);
 	for (uint32_t i = 0; i < vm->nvcpus; i++)
 		res->vmgexits += vm->vcpus[i].vmgexits;
 	res->exits_to_vmm = atomic_load(&vm->exits_to_vmm);
@@ -167,10 +168,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 		res->pages_shared = vm->mem_size / 4096 - res->pages_private - res->pages_validated -
 				    fw_rmp_count(rmp, FW_PAGE_VMSA) - fw_rmp_count(rmp, FW_PAGE_FIRMWARE);
 	}
-	if (vm->export_len >= 0x4A0) {
-		memcpy(res->report, vm->export_buf, 0x4A0);
-		res->have_report = true;
-	}
+	memcpy(res->exported, vm->exported, vm->exported_len);
+	res->exported_len = vm->exported_len;
 	if (cfg->stats)
 		vmm_stats_print(vm);
 	if (cfg->trace_file && vmm_trace_write(vm, cfg->trace_file))
@@ -181,7 +180,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 			res->status, (unsigned long long)res->vmgexits, (unsigned long long)res->exits_to_vmm,
 			(double)elapsed / 1e9);
 out:
-	vmm_kvm_backend_fini(vm);
+	if (vm->backend)
+		vm->backend->destroy(vm);
 	vmm_vm_fini(vm);
 	free(vm);
 	return rc;

@@ -4,7 +4,6 @@
 #define SNPEMU_VMM_INTERNAL_H
 
 #include <pthread.h>
-#include <setjmp.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,11 +15,10 @@
 #include <snpemu/hv.h>
 #include <snpemu/vmm.h>
 
-struct guest_program;
+#include "vmm/backend.h"
+
 struct vmm_vm;
 struct vmm_certs_provider;
-struct vmm_kvm_vm;
-struct vmm_kvm_vcpu;
 
 /* One trace slice: a VMGEXIT from entry to resume. */
 struct vmm_trace_event {
@@ -29,25 +27,32 @@ struct vmm_trace_event {
 };
 #define VMM_TRACE_MAX_PER_VCPU 200000u
 
+/* Why the VM stopped: the run's status and the reason behind it, recorded together. */
+struct vmm_stop {
+	int status;
+	bool terminated;	      /* a guest termination request */
+	uint32_t term_set, term_code; /* its reason */
+	bool memory_fault;	      /* a MEMORY_FAULT exit */
+};
+
 struct vmm_vcpu {
 	struct vmm_vm *vm;
 	uint32_t id;
 	struct hv_vcpu *hv;
 	pthread_t thread;
-	bool started;
-	jmp_buf stop_jmp; /* sim: where the vCPU thread unwinds to when the VM stops */
-	struct gst_platform plat;
-	int guest_status;
+	bool started;	     /* its thread exists (set under vm->lock) */
+	atomic_int ap_state; /* enum vmm_ap_state */
+	atomic_bool paused;  /* held at a pause point */
+	void *backend_vcpu;  /* the backend's vCPU (start_vcpu sets it) */
 	struct vmm_trace_event *trace;
 	uint32_t ntrace;
 	uint64_t vmgexits;
-	struct vmm_kvm_vcpu *kvm; /* kvm: the KVM vCPU (created when the vCPU starts) */
 };
 
 struct vmm_vm {
 	struct vmm_config cfg;
 	struct vmm_result *res;
-	const struct guest_program *program;
+	const struct vmm_program *program;
 	FILE *out, *err;
 	uint8_t *mem; /* guest RAM, [0, mem_size) */
 	uint64_t mem_size;
@@ -61,23 +66,50 @@ struct vmm_vm {
 	pthread_mutex_t lock; /* console, status, vCPU start */
 	pthread_cond_t cond;  /* signalled when the VM stops */
 	atomic_bool stopping;
-	int status;
-	bool status_set;
+	atomic_bool pausing; /* pause_all holds the vCPUs at their pause points */
+	const struct vmm_backend *backend;
+	void *backend_vm;     /* the backend's VM (create sets it) */
+	struct vmm_stop stop; /* why the VM stopped: the first vmm_vm_stop_for() wins (under lock) */
+	bool stopped;
 	uint64_t t0_ns;
 	uint8_t console_line[SNPEMU_MAX_VCPUS][256];
 	uint32_t console_len[SNPEMU_MAX_VCPUS];
-	uint8_t export_buf[8192]; /* data the guest exported on SNPEMU_PORT_EXPORT */
-	uint32_t export_len;
+	uint8_t exported[SNPEMU_EXPORT_MAX]; /* data the guest exported on SNPEMU_PORT_EXPORT */
+	uint32_t exported_len;
 	uint8_t mmio_reg[8]; /* the MMIO test device's register */
 	atomic_ullong exits_to_vmm;
 	atomic_ullong ghcb_msr_writes; /* guest WRMSRs of the GHCB MSR served (res->ghcb_msr_writes) */
 	atomic_ullong hypercalls;
-	struct vmm_kvm_vm *kvm; /* kvm backend: the KVM VM over `mem` (NULL on sim) */
-	uint64_t kvm_entry;	/* kvm: the program ELF's entry point */
-	uint64_t kvm_arg;	/* kvm: every vCPU's boot argument (RSI), see src/vmm/kvm_backend.c */
 };
 
 uint64_t vmm_now_ns(void);
+
+/* guest_mem.c: guest RAM and the one checked accessor. */
+#define VMM_GUARD_SIZE (2ull << 20) /* PROT_NONE bytes before and after guest RAM */
+
+/* Who accesses guest memory, which decides what vmm_guest_ptr() checks. */
+enum vmm_access {
+	VMM_ACCESS_GUEST = 0,	   /* the guest's own access (sim platform): bounds only */
+	VMM_ACCESS_LAUNCH = 1,	   /* the VMM placing what the launch measures (before the guest runs): bounds */
+	VMM_ACCESS_HOST_READ = 2,  /* the VMM reading guest memory: bounds, and shared pages only (SNP) */
+	VMM_ACCESS_HOST_WRITE = 3, /* the VMM writing guest memory: the same */
+};
+
+/* Why vmm_guest_ptr() refused: the MEMORY_FAULT exit's fields (flags SNPEMU_MEMORY_EXIT_FLAG_PRIVATE for a
+ * private page, 0 outside guest RAM or on overflow). */
+struct vmm_mem_fault {
+	uint64_t flags, gpa, size;
+};
+
+/* Maps vm->mem_size bytes of guest RAM at vm->mem between two VMM_GUARD_SIZE PROT_NONE regions. */
+int vmm_mem_map(struct vmm_vm *vm);
+void vmm_mem_unmap(struct vmm_vm *vm);
+/* The host address of guest-physical [gpa, gpa + len), or NULL with *fault (if not NULL) filled: the range wraps
+ * or leaves guest RAM, or (host accesses of an SNP guest) touches a page that is not shared.  The only place a
+ * guest address becomes a pointer. */
+void *vmm_guest_ptr(struct vmm_vm *vm, uint64_t gpa, uint64_t len, enum vmm_access access, struct vmm_mem_fault *fault);
+/* The reverse, for a pointer into guest RAM: false if p is not in it. */
+bool vmm_guest_gpa(const struct vmm_vm *vm, const void *p, uint64_t *gpa);
 
 /* vm.c: memory, firmware launch, engine set-up and tear-down. */
 int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_result *res);
@@ -85,12 +117,10 @@ int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_resu
 int vmm_vm_init_snp(struct vmm_vm *vm);
 void vmm_vm_fini_snp(struct vmm_vm *vm);
 void vmm_vm_fini(struct vmm_vm *vm);
-/* Stop the VM with `status` (the first stop wins) and wake everything waiting. */
-void vmm_vm_stop(struct vmm_vm *vm, int status);
 
-/* launch.c: the SNP launch sequence; fills res->measurement.  The image goes to GPA 0x100000 and is measured;
- * image NULL: image_len bytes are already there. */
-int vmm_launch(struct vmm_vm *vm, const uint8_t *image, size_t image_len);
+/* launch.c: the SNP launch sequence; fills res->measurement.  The backend has put image_len bytes of the program's
+ * image at SNPEMU_IMAGE_GPA; the launch measures them. */
+int vmm_launch(struct vmm_vm *vm, uint64_t image_len);
 
 /* cpuid_table.c: the VMM's CPUID table for the engine and the SNP CPUID page. */
 size_t vmm_cpuid_table(struct hv_cpuid_entry *out, size_t cap, bool snp, uint32_t vcpus, uint32_t fms);
@@ -100,40 +130,31 @@ void vmm_cpuid_page(uint8_t page[4096], const struct hv_cpuid_entry *t, size_t n
 
 /* exits.c: the one exit handler.  Returns true to resume the vCPU's VMGEXIT, false when the VM stops. */
 bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v);
-/* A port access of the guest (the engine's IO exits and the kvm backend's direct ones): console, exit, debug and
- * export ports on OUT; IN fills data[size * count] (COM1 line status "ready", other ports all-ones).  Returns
- * false when it stopped the VM (exit port). */
-bool vmm_handle_port(struct vmm_vm *vm, struct vmm_vcpu *v, uint16_t port, bool in, uint8_t *data, uint32_t size,
-		     uint32_t count);
-/* One VMGEXIT of vCPU v as every backend performs it: hv_vcpu_vmgexit() + vmm_handle_exit() until the engine
- * resumes the guest, recorded for --trace/--stats.  The engine vCPU's GHCB MSR must hold the guest's value.
- * Returns false when the VM stops (the vCPU must not resume). */
-bool vmm_vcpu_vmgexit(struct vmm_vcpu *v);
+/* Stops the VM for `why` (the first stop wins, all its fields together) and wakes everything waiting. */
+void vmm_vm_stop_for(struct vmm_vm *vm, const struct vmm_stop *why);
+/* Print one message on vm->out under the VM lock (whole lines from concurrent vCPUs stay whole). */
+void vmm_say(struct vmm_vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A host access of the VMM's on behalf of vCPU v failed (vmm_guest_ptr): handled as the engine's MEMORY_FAULT exit
+ * is (reported, the VM stops). */
+void vmm_memory_fault(struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_mem_fault *f);
 /* Print a termination request. */
 void vmm_print_termination(struct vmm_vm *vm, uint32_t set, uint32_t code);
-/* vm_snp.c: SNP_REQ_CERTS: write the certificate table into the guest pages. */
-bool vmm_handle_req_certs(struct vmm_vm *vm, struct snpemu_run *run);
+/* vm_snp.c: SNP_REQ_CERTS: write the certificate table into the guest pages.  Returns false when the VM stops
+ * (the pages are not the guest's shared pages: a memory fault). */
+bool vmm_handle_req_certs(struct vmm_vm *vm, struct vmm_vcpu *v, struct snpemu_run *run);
 
-/* sim.c: the sim backend. */
-int vmm_sim_run(struct vmm_vm *vm);
-int vmm_sim_start_vcpu(struct vmm_vm *vm, uint32_t id);
-
-/* kvm_backend.c: the kvm backend.  vmm_kvm_prepare creates the KVM VM over vm->mem and loads the program's ELF at
- * its link address (before the launch measures it): *image_len = bytes from RT_IMAGE_BASE to the image end.
- * vmm_kvm_backend_run runs the vCPUs until the VM stops and joins them; vmm_kvm_start_vcpu starts vCPU id (the
- * BSP, or an AP on AP creation); vmm_kvm_backend_fini releases the KVM VM (NULL-safe, after the run). */
-int vmm_kvm_prepare(struct vmm_vm *vm, uint64_t *image_len);
-int vmm_kvm_backend_run(struct vmm_vm *vm);
-int vmm_kvm_start_vcpu(struct vmm_vm *vm, uint32_t id);
-void vmm_kvm_backend_fini(struct vmm_vm *vm);
-/* kvm_images.c: the ELF image of guest program `name` (NULL if none). */
-const uint8_t *vmm_kvm_program_image(const char *name, size_t *len);
+/* vcpus.c: the vCPU threads.  vmm_vcpus_run creates every engine vCPU, starts the BSP, waits until the VM stops,
+ * then kicks and joins every started vCPU.  vmm_vcpus_pause / vmm_vcpus_resume are pause_all / resume_all for
+ * backends whose vCPUs reach a pause point after a kick; vmm_vcpu_save_common / restore_common the parts of a
+ * vCPU's state the VMM holds (GHCB MSR, AP state). */
+int vmm_vcpus_run(struct vmm_vm *vm);
+int vmm_vcpus_pause(struct vmm_vm *vm);
+void vmm_vcpus_resume(struct vmm_vm *vm);
+void vmm_vcpu_save_common(struct vmm_vcpu *v, struct vmm_vcpu_state *st);
+int vmm_vcpu_restore_common(struct vmm_vcpu *v, const struct vmm_vcpu_state *st);
 
 /* trace.c: --trace and --stats output. */
 int vmm_trace_write(struct vmm_vm *vm, const char *path);
 void vmm_stats_print(struct vmm_vm *vm);
-
-/* programs.c: the registry of built-in guest programs. */
-const struct guest_program *vmm_program_find(const char *name);
 
 #endif

@@ -3,7 +3,9 @@
 #include <snpemu/abi/ghcb.h>
 #include <snpemu/abi/msr_proto.h>
 #include <snpemu/abi/psc.h>
+#include <snpemu/abi/boot_info.h>
 #include <snpemu/abi/run.h>
+#include <snpemu/abi/runtime.h>
 #include <snpemu/abi/snp.h>
 #include <snpemu/abi/svm_exit.h>
 

@@ -86,14 +86,14 @@ static void test_certs_file(void **state)
 	(void)state;
 	/* The VMM serves a certificate table file (read under a shared lock) to extended requests. */
 	assert_int_equal(cli("certs --seed 0xabcd --out %s/certs", dir), 0);
-	assert_int_equal(cli("run --backend sim --ext --certs %s/certs/cert_table.bin attest", dir), 0);
+	assert_int_equal(cli("run --backend sim --certs %s/certs/cert_table.bin attest -- --ext", dir), 0);
 	assert_non_null(strstr(out, "certificates: 3 in the table"));
 	/* A malformed table file: the VMM answers the certificate exit with EIO, the guest gets GENERIC and wipes
 	 * its VMPCK as Linux does; the run fails. */
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd), "printf 'not a certificate table' > %s/bad.bin", dir);
 	assert_int_equal(system(cmd), 0);
-	assert_int_not_equal(cli("run --backend sim --ext --certs %s/bad.bin attest", dir), 0);
+	assert_int_not_equal(cli("run --backend sim --certs %s/bad.bin attest -- --ext", dir), 0);
 	assert_non_null(strstr(out, "FAIL: extended report"));
 }
 
@@ -115,7 +115,9 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(cli("run --backend qemu hello"), 2);
 	assert_int_equal(cli("run --rate 0 hello"), 2);
 	assert_int_equal(cli("run --rate 10/x hello"), 2);
-	assert_int_equal(cli("run hello extra"), 2);
+	/* What follows GUEST is the program's (its argument block): attest refuses an argument it does not know. */
+	assert_int_equal(cli("run --backend sim attest -- --bogus"), 2);
+	assert_non_null(strstr(out, "attest: bad argument '--bogus'"));
 	assert_int_equal(cli("bench"), 2);
 	assert_non_null(strstr(out, "not built yet"));
 }

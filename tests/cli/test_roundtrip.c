@@ -19,6 +19,7 @@
 #include <snpemu/abi/report.h>
 #include <snpemu/fw.h>
 #include <snpemu/verify.h>
+#include <snpemu/programs.h>
 #include <snpemu/vmm.h>
 
 struct fixture {
@@ -33,14 +34,19 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct vmm_config cfg;
 	vmm_config_default(&cfg);
-	cfg.program = "attest";
+	cfg.program = snpemu_program_find("attest");
 	cfg.backend = VMM_BACKEND_SIM;
 	cfg.quiet = true;
 	cfg.out = fopen("/dev/null", "w");
 	cfg.err = cfg.out;
+	/* REPORT_DATA 00 01 .. 3f, as the attest program's argument. */
+	static char hex[129];
 	for (int i = 0; i < 64; i++)
-		cfg.report_data[i] = (uint8_t)i;
-	if (!f || vmm_run(&cfg, &f->res) || f->res.status || !f->res.have_report)
+		snprintf(hex + 2 * i, 3, "%02x", i);
+	const char *args[] = {"--report-data", hex};
+	cfg.args = args;
+	cfg.nargs = 2;
+	if (!f || vmm_run(&cfg, &f->res) || f->res.status || f->res.exported_len < SNP_REPORT_SIZE)
 		return -1;
 	fclose(cfg.out);
 	struct fw_platform_config pc;
@@ -95,7 +101,7 @@ static void test_report_verifies(void **state)
 		p.report_data[i] = (uint8_t)i;
 	p.vmpl = 0;
 	p.version = 3;
-	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p), -1);
+	assert_int_equal(verify(f->res.exported, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p), -1);
 }
 
 static void test_signed_bytes_corrupted(void **state)
@@ -105,7 +111,7 @@ static void test_signed_bytes_corrupted(void **state)
 	/* Every signed byte: a flip must break the signature (or, for reserved/format bytes, the format check that
 	 * runs first on fields the parser rejects).  Step 3 keeps the run short while touching every field. */
 	for (unsigned int off = 0; off < SNP_REPORT_SIGNED_SIZE; off += 3) {
-		memcpy(r, f->res.report, sizeof(r));
+		memcpy(r, f->res.exported, sizeof(r));
 		r[off] ^= 0x01;
 		int first = verify(r, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, NULL);
 		/* VERSION outside 2..5 is refused by the parser (inside it, the signature fails); SIGNATURE_ALGO and
@@ -121,7 +127,7 @@ static void test_signed_bytes_corrupted(void **state)
 		}
 	}
 	/* The measurement specifically: signature. */
-	memcpy(r, f->res.report, sizeof(r));
+	memcpy(r, f->res.exported, sizeof(r));
 	r[SNP_REPORT_OFF_MEASUREMENT] ^= 0x80;
 	assert_int_equal(verify(r, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, NULL),
 			 FW_CHECK_REPORT_SIGNATURE);
@@ -132,11 +138,11 @@ static void test_signature_corrupted(void **state)
 	struct fixture *f = *state;
 	uint8_t r[SNP_REPORT_SIZE];
 	for (unsigned int i = 0; i < 48; i += 5) {
-		memcpy(r, f->res.report, sizeof(r));
+		memcpy(r, f->res.exported, sizeof(r));
 		r[SNP_REPORT_OFF_SIGNATURE + SNP_SIG_OFF_R + i] ^= 0x10;
 		assert_int_equal(verify(r, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, NULL),
 				 FW_CHECK_REPORT_SIGNATURE);
-		memcpy(r, f->res.report, sizeof(r));
+		memcpy(r, f->res.exported, sizeof(r));
 		r[SNP_REPORT_OFF_SIGNATURE + SNP_SIG_OFF_S + i] ^= 0x10;
 		assert_int_equal(verify(r, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, NULL),
 				 FW_CHECK_REPORT_SIGNATURE);
@@ -162,7 +168,7 @@ static void test_certificates_corrupted(void **state)
 				      *v = c == 2 ? copy : f->vcek;
 			size_t al = f->ark_len, kl = f->ask_len, vl = f->vcek_len;
 			/* A corrupted ARK is also the trusted root here, so its self-signature is what fails. */
-			int first = verify(f->res.report, a, al, k, kl, v, vl, NULL);
+			int first = verify(f->res.exported, a, al, k, kl, v, vl, NULL);
 			int want = c == 0   ? FW_CHECK_ARK_SIGNATURE
 				   : c == 1 ? FW_CHECK_ASK_SIGNATURE
 					    : FW_CHECK_VCEK_SIGNATURE;
@@ -180,31 +186,31 @@ static void test_policy_options(void **state)
 	p.has_measurement = true;
 	memcpy(p.measurement, f->res.measurement, 48);
 	p.measurement[47] ^= 1;
-	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p),
+	assert_int_equal(verify(f->res.exported, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p),
 			 FW_CHECK_MEASUREMENT);
 	fw_verify_policy_default(&p);
 	p.has_vmpl = true;
 	p.vmpl = 1;
-	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p),
+	assert_int_equal(verify(f->res.exported, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p),
 			 FW_CHECK_VMPL);
 	fw_verify_policy_default(&p);
 	p.deny_smt = true; /* the default policy 0x30000 allows SMT */
-	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p),
+	assert_int_equal(verify(f->res.exported, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p),
 			 FW_CHECK_POLICY_SMT);
 	fw_verify_policy_default(&p);
 	p.has_min_tcb = true;
 	p.min_tcb = (struct snp_tcb){.bootloader = 0x0a, .tee = 0, .snp = 0x17, .microcode = 0x54};
-	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p), -1);
+	assert_int_equal(verify(f->res.exported, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p), -1);
 	p.min_tcb.microcode = 0x55;
-	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p),
+	assert_int_equal(verify(f->res.exported, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p),
 			 FW_CHECK_MIN_TCB);
 	fw_verify_policy_default(&p);
 	p.has_min_fw = true;
 	p.min_fw_major = 1;
 	p.min_fw_minor = 0x37;
-	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p), -1);
+	assert_int_equal(verify(f->res.exported, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p), -1);
 	p.min_fw_minor = 0x38;
-	assert_int_equal(verify(f->res.report, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p),
+	assert_int_equal(verify(f->res.exported, f->ark, f->ark_len, f->ask, f->ask_len, f->vcek, f->vcek_len, &p),
 			 FW_CHECK_MIN_FW_VERSION);
 }
 

@@ -24,9 +24,9 @@ int gst_rt_main(uint32_t cpu_id, uint64_t arg)
 		}
 	case GT_BENCH_MSR_PROTO:
 		for (;;) {
-			rt_wrmsr(RT_MSR_GHCB, req);
+			rt_wrmsr(MSR_AMD64_SEV_ES_GHCB, req);
 			rt_vmgexit();
-			req = rt_rdmsr(RT_MSR_GHCB) & 0xFFFFFFFFFull;
+			req = rt_rdmsr(MSR_AMD64_SEV_ES_GHCB) & 0xFFFFFFFFFull;
 		}
 	}
 	return 1;

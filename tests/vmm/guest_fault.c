@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * kvm test guest: one exception per scenario (boot argument, enum gt_fault).  Each scenario first tells the host,
- * on RT_PORT_DEBUG, the address of the function that faults, so the host can check the reported RIP.
+ * on SNPEMU_PORT_DEBUG, the address of the function that faults, so the host can check the reported RIP.
  */
 #include "rt.h"
 
@@ -68,7 +68,7 @@ static NOINLINE void triple_fault(void)
 
 static NOINLINE void fake_report(void)
 {
-	__asm__ volatile("outb %%al, %%dx" : : "S"((uint64_t)GT_FAKE_VECTOR), "d"((uint16_t)RT_PORT_EXCEPTION));
+	__asm__ volatile("outb %%al, %%dx" : : "S"((uint64_t)GT_FAKE_VECTOR), "d"((uint16_t)SNPEMU_PORT_EXCEPTION));
 }
 
 static void report(void *fn)

@@ -27,7 +27,7 @@ enum gt_fault {
 	GT_FAULT_DIVIDE,
 	GT_SSE,		 /* no fault: SSE2 arithmetic, exit status GT_SSE_OK if right */
 	GT_FAULT_TRIPLE, /* an empty IDT, then #UD: #DF, then shutdown */
-	GT_FAKE_REPORT,	 /* the guest writes RT_PORT_EXCEPTION itself with a vector no stub has */
+	GT_FAKE_REPORT,	 /* the guest writes SNPEMU_PORT_EXCEPTION itself with a vector no stub has */
 	GT_FAULT_COUNT
 };
 #define GT_SSE_OK      0x55E2

@@ -9,16 +9,19 @@
 
 #include <cmocka.h>
 
+#include <snpemu/hv.h>
+#include <snpemu/programs.h>
+
 #include "program_run.h"
 
-struct run *run_program(const char *program, enum vmm_backend backend, uint32_t vm_type, uint32_t vcpus,
+struct run *run_program(const char *program, enum vmm_backend_kind backend, uint32_t vm_type, uint32_t vcpus,
 			void (*tweak)(struct vmm_config *))
 {
 	struct run *r = calloc(1, sizeof(*r));
 	assert_non_null(r);
 	struct vmm_config cfg;
 	vmm_config_default(&cfg);
-	cfg.program = program;
+	cfg.program = snpemu_program_find(program); /* NULL for an unknown name: vmm_run refuses it */
 	cfg.backend = backend;
 	cfg.vm_type = vm_type;
 	cfg.vcpus = vcpus;
@@ -44,5 +47,47 @@ void expect_line(const struct run *r, const char *text)
 	if (!strstr(r->out, text)) {
 		fprintf(stderr, "--- console ---\n%s--- missing: %s\n", r->out, text);
 		fail();
+	}
+}
+
+static const char *ghcb_msr_arg;
+
+static void ghcb_msr_value(struct vmm_config *cfg)
+{
+	cfg->args = &ghcb_msr_arg;
+	cfg->nargs = 1;
+}
+
+void check_hostile_ghcb_msrs(enum vmm_backend_kind backend)
+{
+	static const struct {
+		const char *value;
+		int status;	  /* 0: the guest resumed and finished; SNPEMU_STATUS_MEMORY_FAULT: the VM stopped */
+		const char *line; /* what the console must hold */
+	} rows[] = {
+	    /* Page-aligned, no RAM behind it: wraps to 0 / to the page before it, or lies at the end of RAM. */
+	    {"0xFFFFFFFFFFFFF000", 126, "memory fault on vCPU 0: gpa 0xfffffffffffff000 size 0x1000 flags 0x0;"},
+	    {"0xFFFFFFFFFFFFE000", 126, "memory fault on vCPU 0: gpa 0xffffffffffffe000 size 0x1000 flags 0x0;"},
+	    {"0x4000000", 126, "memory fault on vCPU 0: gpa 0x4000000 size 0x1000 flags 0x0;"},
+	    /* RAM, but the guest's private pages: the host may not read them. */
+	    {"0x3FFF000", 126, "memory fault on vCPU 0: gpa 0x3fff000 size 0x1000 flags 0x8 (private)"},
+	    {"0x1000", 126, "memory fault on vCPU 0: gpa 0x1000 size 0x1000 flags 0x8 (private)"},
+	    /* Unaligned: an MSR-protocol request (GHCBInfo 0x800) the engine does not know: the guest resumes. */
+	    {"0x3FFF800", 0, "ghcbmsr: resumed; the guest still runs"},
+	    {"0xFFFFFFFFFFFFFFFF", 0, "ghcbmsr: resumed; the guest still runs"},
+	    /* 0: no GHCB; ignored (KVM logs and resumes). */
+	    {"0", 0, "ghcbmsr: resumed; the guest still runs"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		ghcb_msr_arg = rows[i].value;
+		struct run *r = run_program("ghcbmsr", backend, HV_VM_TYPE_SNP, 1, ghcb_msr_value);
+		if (r->rc != 0 || r->res.status != rows[i].status)
+			fprintf(stderr, "GHCB MSR %s: rc %d status %d\n%s", rows[i].value, r->rc, r->res.status,
+				r->out);
+		assert_int_equal(r->rc, 0);
+		assert_int_equal(r->res.status, rows[i].status);
+		assert_int_equal(r->res.memory_fault, rows[i].status == SNPEMU_STATUS_MEMORY_FAULT);
+		expect_line(r, rows[i].line);
+		free_run(r);
 	}
 }

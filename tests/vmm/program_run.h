@@ -17,10 +17,14 @@ struct run {
 };
 
 /* Run `program` on `backend` with a VM of `vm_type` and `vcpus`; `tweak` (may be NULL) edits the configuration. */
-struct run *run_program(const char *program, enum vmm_backend backend, uint32_t vm_type, uint32_t vcpus,
+struct run *run_program(const char *program, enum vmm_backend_kind backend, uint32_t vm_type, uint32_t vcpus,
 			void (*tweak)(struct vmm_config *));
 void free_run(struct run *r);
 /* Fail the test, showing the console, unless it holds `text`. */
 void expect_line(const struct run *r, const char *text);
+
+/* The ghcbmsr program with hostile GHCB MSR values on `backend` (SNP, 64 MiB): each run must end as the engine
+ * documents (a MEMORY_FAULT stop naming the value, or the guest resuming) with the VMM alive. */
+void check_hostile_ghcb_msrs(enum vmm_backend_kind backend);
 
 #endif

@@ -58,7 +58,7 @@ static struct vmm_kvm_vm *load(const char *name, const struct vmm_kvm_vm_config 
 	if (r)
 		print_message("%s\n", reason);
 	assert_int_equal(r, 0);
-	assert_int_equal(info->lowest, RT_IMAGE_BASE);
+	assert_int_equal(info->lowest, SNPEMU_IMAGE_GPA);
 	return vm;
 }
 
@@ -67,7 +67,7 @@ static void next_exit(struct vmm_kvm_vcpu *vcpu, struct vmm_kvm_exit *e, char *c
 {
 	for (;;) {
 		assert_int_equal(vmm_kvm_vcpu_run(vcpu, e), 0);
-		if (e->kind != VMM_KVM_EXIT_IO || e->io.port != RT_PORT_CONSOLE || !e->io.out)
+		if (e->kind != VMM_KVM_EXIT_IO || e->io.port != SNPEMU_PORT_CONSOLE || !e->io.out)
 			return;
 		if (console) {
 			size_t n = strlen(console);
@@ -95,7 +95,7 @@ static void expect_wrmsr(struct vmm_kvm_vcpu *vcpu, uint64_t value)
 	struct vmm_kvm_exit e;
 
 	expect(vcpu, &e, VMM_KVM_EXIT_WRMSR);
-	assert_int_equal(e.msr.index, RT_MSR_GHCB);
+	assert_int_equal(e.msr.index, MSR_AMD64_SEV_ES_GHCB);
 	assert_int_equal(e.msr.value, value);
 	assert_int_equal(vmm_kvm_complete_wrmsr(vcpu), 0);
 }
@@ -179,7 +179,7 @@ static void test_msr_doorbells(void **state)
 	assert_int_equal(vmm_kvm_vcpu_create_at(vm, 0, info.entry, 0, &vcpu), 0);
 
 	expect(vcpu, &e, VMM_KVM_EXIT_WRMSR);
-	assert_int_equal(e.msr.index, RT_MSR_GHCB);
+	assert_int_equal(e.msr.index, MSR_AMD64_SEV_ES_GHCB);
 	assert_int_equal(e.msr.value, GT_MSR_FIRST_WRITE);
 	/* completions that do not match the exit are refused */
 	assert_int_equal(vmm_kvm_complete_rdmsr(vcpu, 1), -EINVAL);
@@ -188,7 +188,7 @@ static void test_msr_doorbells(void **state)
 	assert_int_equal(vmm_kvm_complete_wrmsr(vcpu), 0);
 
 	expect(vcpu, &e, VMM_KVM_EXIT_RDMSR);
-	assert_int_equal(e.msr.index, RT_MSR_SEV_STATUS);
+	assert_int_equal(e.msr.index, MSR_AMD64_SEV);
 	assert_int_equal(vmm_kvm_complete_wrmsr(vcpu), -EINVAL);
 	assert_int_equal(vmm_kvm_complete_rdmsr(vcpu, 0x7), 0);
 
@@ -196,28 +196,28 @@ static void test_msr_doorbells(void **state)
 	assert_int_equal(vmm_kvm_complete_rdmsr(vcpu, 1), -EINVAL);
 
 	expect(vcpu, &e, VMM_KVM_EXIT_RDMSR);
-	assert_int_equal(e.msr.index, RT_MSR_GHCB);
+	assert_int_equal(e.msr.index, MSR_AMD64_SEV_ES_GHCB);
 	assert_int_equal(vmm_kvm_complete_rdmsr(vcpu, 0xAABBCCDD00000013ull), 0);
 	expect_wrmsr(vcpu, 0xAABBCCDD00000014ull); /* the guest saw the host's value */
 
 	expect(vcpu, &e, VMM_KVM_EXIT_PVALIDATE);
 	assert_int_equal(e.pvalidate.vaddr, GT_PVALIDATE_ADDR);
-	assert_int_equal(e.pvalidate.page_size, RT_PVALIDATE_SIZE_2M);
+	assert_int_equal(e.pvalidate.page_size, SNPEMU_PVALIDATE_SIZE_2M);
 	assert_int_equal(e.pvalidate.validate, 1);
-	assert_int_equal(vmm_kvm_complete_pvalidate(vcpu, RT_PVALIDATE_FAIL_SIZEMISMATCH, true), 0);
-	expect_wrmsr(vcpu, (uint64_t)RT_PVALIDATE_FAIL_SIZEMISMATCH << 8 | 1);
+	assert_int_equal(vmm_kvm_complete_pvalidate(vcpu, SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH, true), 0);
+	expect_wrmsr(vcpu, (uint64_t)SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH << 8 | 1);
 
 	expect(vcpu, &e, VMM_KVM_EXIT_PVALIDATE);
 	assert_int_equal(e.pvalidate.vaddr, GT_PVALIDATE_ADDR + 0x1000);
-	assert_int_equal(e.pvalidate.page_size, RT_PVALIDATE_SIZE_4K);
+	assert_int_equal(e.pvalidate.page_size, SNPEMU_PVALIDATE_SIZE_4K);
 	assert_int_equal(e.pvalidate.validate, 0);
-	assert_int_equal(vmm_kvm_complete_pvalidate(vcpu, RT_PVALIDATE_SUCCESS, false), 0);
+	assert_int_equal(vmm_kvm_complete_pvalidate(vcpu, SNPEMU_PVALIDATE_SUCCESS, false), 0);
 	expect_wrmsr(vcpu, 0);
 
 	expect(vcpu, &e, VMM_KVM_EXIT_PVALIDATE); /* left unanswered: FAIL_INPUT */
-	expect_wrmsr(vcpu, (uint64_t)RT_PVALIDATE_FAIL_INPUT << 8);
+	expect_wrmsr(vcpu, (uint64_t)SNPEMU_PVALIDATE_FAIL_INPUT << 8);
 
-	uint32_t rdmsr_fn = expect_out(vcpu, RT_PORT_DEBUG);
+	uint32_t rdmsr_fn = expect_out(vcpu, SNPEMU_PORT_DEBUG);
 	expect(vcpu, &e, VMM_KVM_EXIT_RDMSR);
 	assert_int_equal(vmm_kvm_complete_msr_gp(vcpu), 0);
 	expect(vcpu, &e, VMM_KVM_EXIT_EXCEPTION);
@@ -270,7 +270,7 @@ static void run_console(const struct vmm_kvm_vm_config *cfg, uint64_t arg, bool 
 	assert_int_equal(vmm_kvm_complete_in(vcpu, NULL, 1), -EINVAL);
 	if (answer)
 		assert_int_equal(vmm_kvm_complete_in(vcpu, &lsr, 1), 0);
-	assert_int_equal(expect_out(vcpu, RT_PORT_EXIT), expected_status);
+	assert_int_equal(expect_out(vcpu, SNPEMU_PORT_EXIT), expected_status);
 	vmm_kvm_vcpu_destroy(vcpu);
 	assert_int_equal(vmm_kvm_vm_destroy(vm), 0);
 }
@@ -338,7 +338,7 @@ static void test_exceptions(void **state)
 		const struct fault_case *c = &fault_cases[i];
 		struct vmm_kvm_vm *vm = load("guest_fault", NULL, &info);
 		assert_int_equal(vmm_kvm_vcpu_create_at(vm, 0, info.entry, c->scenario, &vcpu), 0);
-		uint32_t fn = expect_out(vcpu, RT_PORT_DEBUG);
+		uint32_t fn = expect_out(vcpu, SNPEMU_PORT_DEBUG);
 		expect(vcpu, &e, VMM_KVM_EXIT_EXCEPTION);
 		assert_int_equal(e.exception.vector, c->vector);
 		assert_int_equal(e.exception.error_code, c->error_code);
@@ -373,7 +373,7 @@ static void test_sse_int3(void **state)
 	static const enum gt_fault scenarios[] = {GT_SSE, GT_FAULT_INT3};
 	struct vmm_kvm_elf_info info;
 	struct vmm_kvm_vcpu *vcpu;
-	struct vmm_kvm_regs regs;
+	struct vmm_regs regs;
 	struct vmm_kvm_exit e;
 	bool emulated = false;
 
@@ -382,14 +382,14 @@ static void test_sse_int3(void **state)
 	for (size_t i = 0; i < 2; i++) {
 		struct vmm_kvm_vm *vm = load("guest_fault", NULL, &info);
 		assert_int_equal(vmm_kvm_vcpu_create_at(vm, 0, info.entry, scenarios[i], &vcpu), 0);
-		uint32_t fn = expect_out(vcpu, RT_PORT_DEBUG);
+		uint32_t fn = expect_out(vcpu, SNPEMU_PORT_DEBUG);
 		next_exit(vcpu, &e, NULL, 0);
 		assert_int_equal(vmm_kvm_vcpu_get_regs(vcpu, &regs), 0);
 		if (emulator_limit(&e, regs.rip, fn)) {
 			emulated = true;
 		} else if (scenarios[i] == GT_SSE) {
 			assert_int_equal(e.kind, VMM_KVM_EXIT_IO);
-			assert_int_equal(e.io.port, RT_PORT_EXIT);
+			assert_int_equal(e.io.port, SNPEMU_PORT_EXIT);
 			assert_int_equal(e.io.value, GT_SSE_OK);
 		} else {
 			assert_int_equal(e.kind, VMM_KVM_EXIT_EXCEPTION);
@@ -416,16 +416,16 @@ static void test_shutdown_and_forged_report(void **state)
 	REQUIRE_KVM();
 	struct vmm_kvm_vm *vm = load("guest_fault", NULL, &info);
 	assert_int_equal(vmm_kvm_vcpu_create_at(vm, 0, info.entry, GT_FAULT_TRIPLE, &vcpu), 0);
-	expect_out(vcpu, RT_PORT_DEBUG);
+	expect_out(vcpu, SNPEMU_PORT_DEBUG);
 	expect(vcpu, &e, VMM_KVM_EXIT_SHUTDOWN);
 	vmm_kvm_vcpu_destroy(vcpu);
 	assert_int_equal(vmm_kvm_vm_destroy(vm), 0);
 
 	vm = load("guest_fault", NULL, &info);
 	assert_int_equal(vmm_kvm_vcpu_create_at(vm, 0, info.entry, GT_FAKE_REPORT, &vcpu), 0);
-	expect_out(vcpu, RT_PORT_DEBUG);
+	expect_out(vcpu, SNPEMU_PORT_DEBUG);
 	expect(vcpu, &e, VMM_KVM_EXIT_IO);
-	assert_int_equal(e.io.port, RT_PORT_EXCEPTION);
+	assert_int_equal(e.io.port, SNPEMU_PORT_EXCEPTION);
 	assert_true(e.io.out);
 	vmm_kvm_vcpu_destroy(vcpu);
 	assert_int_equal(vmm_kvm_vm_destroy(vm), 0);
@@ -433,7 +433,7 @@ static void test_shutdown_and_forged_report(void **state)
 
 /* A VMSA page in the SEV-ES save-area layout (offsets from Linux struct sev_es_save_area, written here
  * independently of the backend's table). */
-static void vmsa_put_segment(uint8_t *vmsa, unsigned int off, const struct vmm_kvm_segment *s)
+static void vmsa_put_segment(uint8_t *vmsa, unsigned int off, const struct vmm_segment *s)
 {
 	le16_store(vmsa + off, s->selector);
 	le16_store(vmsa + off + 2, s->attrib);
@@ -441,10 +441,10 @@ static void vmsa_put_segment(uint8_t *vmsa, unsigned int off, const struct vmm_k
 	le64_store(vmsa + off + 8, s->base);
 }
 
-static void build_vmsa(uint8_t *vmsa, const struct vmm_kvm_regs *r, const struct vmm_kvm_sregs *s)
+static void build_vmsa(uint8_t *vmsa, const struct vmm_regs *r, const struct vmm_sregs *s)
 {
-	const struct vmm_kvm_segment gdtr = {0, 0, s->gdtr.limit, s->gdtr.base};
-	const struct vmm_kvm_segment idtr = {0, 0, s->idtr.limit, s->idtr.base};
+	const struct vmm_segment gdtr = {0, 0, s->gdtr.limit, s->gdtr.base};
+	const struct vmm_segment idtr = {0, 0, s->idtr.limit, s->idtr.base};
 	const uint64_t gprs[][2] = {
 	    {0x1F8, r->rax},  {0x308, r->rcx}, {0x310, r->rdx}, {0x318, r->rbx}, {0x1D8, r->rsp}, {0x328, r->rbp},
 	    {0x330, r->rsi},  {0x338, r->rdi}, {0x340, r->r8},	{0x348, r->r9},	 {0x350, r->r10}, {0x358, r->r11},
@@ -470,19 +470,19 @@ static void build_vmsa(uint8_t *vmsa, const struct vmm_kvm_regs *r, const struct
 static void test_vmsa_fields(void **state)
 {
 	static uint8_t vmsa[VMM_KVM_VMSA_SIZE];
-	struct vmm_kvm_regs r, got;
-	struct vmm_kvm_sregs s, sgot;
+	struct vmm_regs r, got;
+	struct vmm_sregs s, sgot;
 
 	(void)state;
 	uint64_t *words = (uint64_t *)&r;
 	for (size_t i = 0; i < sizeof(r) / 8; i++)
 		words[i] = 0x1111111111111111ull * (i + 1);
-	struct vmm_kvm_segment *segs = &s.cs;
+	struct vmm_segment *segs = &s.cs;
 	for (unsigned int i = 0; i < 8; i++)
-		segs[i] = (struct vmm_kvm_segment){(uint16_t)(0x100 + i), (uint16_t)(0x200 + i), 0x300 + i,
-						   0x4000000000ull + i};
-	s.gdtr = (struct vmm_kvm_dtable){0x5000, 0x51};
-	s.idtr = (struct vmm_kvm_dtable){0x6000, 0x61};
+		segs[i] =
+		    (struct vmm_segment){(uint16_t)(0x100 + i), (uint16_t)(0x200 + i), 0x300 + i, 0x4000000000ull + i};
+	s.gdtr = (struct vmm_dtable){0x5000, 0x51};
+	s.idtr = (struct vmm_dtable){0x6000, 0x61};
 	s.cr0 = 0x70;
 	s.cr2 = 0x72;
 	s.cr3 = 0x73;
@@ -493,7 +493,7 @@ static void test_vmsa_fields(void **state)
 	vmm_kvm_regs_from_vmsa(vmsa, &got, &sgot);
 	assert_memory_equal(&got, &r, sizeof(r));
 	for (unsigned int i = 0; i < 8; i++) {
-		const struct vmm_kvm_segment *a = &(&sgot.cs)[i], *b = &segs[i];
+		const struct vmm_segment *a = &(&sgot.cs)[i], *b = &segs[i];
 		assert_int_equal(a->selector, b->selector);
 		assert_int_equal(a->attrib, b->attrib);
 		assert_int_equal(a->limit, b->limit);
@@ -538,7 +538,7 @@ static void *smp_thread(void *arg)
 			s->interrupted = true;
 			return NULL;
 		}
-		if (e.io.port == RT_PORT_EXIT) {
+		if (e.io.port == SNPEMU_PORT_EXIT) {
 			s->status = (uint32_t)e.io.value;
 			return NULL;
 		}
@@ -555,7 +555,7 @@ static void *smp_thread(void *arg)
 static void test_two_vcpus(void **state)
 {
 	struct vmm_kvm_elf_info info;
-	struct vmm_kvm_sregs sregs;
+	struct vmm_sregs sregs;
 	struct smp_vcpu s[2] = {0};
 	pthread_t t[2];
 
@@ -565,7 +565,7 @@ static void test_two_vcpus(void **state)
 	assert_int_equal(vmm_kvm_vcpu_create_at(vm, 0, info.entry, 2, &s[0].vcpu), 0);
 	/* the second as AP creation does it: from a VMSA page holding the long-mode state */
 	static uint8_t vmsa[VMM_KVM_VMSA_SIZE];
-	struct vmm_kvm_regs regs = {.rip = info.entry, .rdi = 1, .rsi = 2, .rflags = 2};
+	struct vmm_regs regs = {.rip = info.entry, .rdi = 1, .rsi = 2, .rflags = 2};
 	assert_int_equal(vmm_kvm_default_sregs(vm, 1, &sregs), 0);
 	build_vmsa(vmsa, &regs, &sregs);
 	vmm_kvm_regs_from_vmsa(vmsa, &regs, &sregs);
@@ -631,8 +631,8 @@ static void test_vcpu_lifecycle(void **state)
 {
 	struct vmm_kvm_vm *vm;
 	struct vmm_kvm_vcpu *a, *b = NULL;
-	struct vmm_kvm_sregs sregs;
-	const struct vmm_kvm_regs regs = {.rip = RT_IMAGE_BASE};
+	struct vmm_sregs sregs;
+	const struct vmm_regs regs = {.rip = SNPEMU_IMAGE_GPA};
 
 	(void)state;
 	REQUIRE_KVM();
@@ -653,17 +653,17 @@ static void test_vcpu_lifecycle(void **state)
 }
 
 /* A new VM with vCPU `id` at CPL 3 (as the kvm backend runs the programs) running `code` copied to
- * RT_IMAGE_BASE (a vCPU id cannot be created twice in one VM). */
+ * SNPEMU_IMAGE_GPA (a vCPU id cannot be created twice in one VM). */
 static struct vmm_kvm_vcpu *cpl3_vcpu(struct vmm_kvm_vm **vmp, uint32_t id, const uint8_t *code, size_t len)
 {
-	struct vmm_kvm_sregs sregs;
+	struct vmm_sregs sregs;
 	struct vmm_kvm_vcpu *vcpu = NULL;
-	const struct vmm_kvm_regs regs = {.rip = RT_IMAGE_BASE, .rsp = RT_IMAGE_BASE + 0x2000, .rflags = 2};
+	const struct vmm_regs regs = {.rip = SNPEMU_IMAGE_GPA, .rsp = SNPEMU_IMAGE_GPA + 0x2000, .rflags = 2};
 	struct vmm_kvm_vm *vm;
 
 	assert_int_equal(vmm_kvm_vm_create(NULL, &vm, NULL, 0), 0);
 	*vmp = vm;
-	memcpy(vmm_kvm_gpa(vm, RT_IMAGE_BASE, len), code, len);
+	memcpy(vmm_kvm_gpa(vm, SNPEMU_IMAGE_GPA, len), code, len);
 	assert_int_equal(vmm_kvm_user_sregs(vm, id, &sregs), 0);
 	assert_int_equal(vmm_kvm_vcpu_create(vm, id, &regs, &sregs, &vcpu), 0);
 	return vcpu;
@@ -715,7 +715,7 @@ static void test_cpl3_ports(void **state)
 	static const uint32_t ids[] = {0, VMM_KVM_MAX_VCPUS - 1};
 	struct vmm_kvm_vm *vm;
 	struct vmm_kvm_exit e;
-	struct vmm_kvm_regs regs;
+	struct vmm_regs regs;
 
 	(void)state;
 	REQUIRE_KVM();
@@ -725,21 +725,21 @@ static void test_cpl3_ports(void **state)
 		assert_int_equal(vmm_kvm_vcpu_run(vcpu, &e), 0);
 		assert_int_equal(e.kind, VMM_KVM_EXIT_IO);
 		assert_true(e.io.out);
-		assert_int_equal(e.io.port, RT_PORT_CONSOLE);
+		assert_int_equal(e.io.port, SNPEMU_PORT_CONSOLE);
 		assert_int_equal(e.io.size, 1);
 		assert_int_equal(e.io.value, 'Z');
-		assert_int_equal(expect_out(vcpu, RT_PORT_DEBUG), 0x11223344);
+		assert_int_equal(expect_out(vcpu, SNPEMU_PORT_DEBUG), 0x11223344);
 		expect(vcpu, &e, VMM_KVM_EXIT_PVALIDATE);
 		assert_int_equal(e.pvalidate.vaddr, 0x123000);
-		assert_int_equal(e.pvalidate.page_size, RT_PVALIDATE_SIZE_2M);
+		assert_int_equal(e.pvalidate.page_size, SNPEMU_PVALIDATE_SIZE_2M);
 		assert_int_equal(e.pvalidate.validate, 1);
-		assert_int_equal(vmm_kvm_complete_pvalidate(vcpu, RT_PVALIDATE_FAIL_SIZEMISMATCH, true), 0);
+		assert_int_equal(vmm_kvm_complete_pvalidate(vcpu, SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH, true), 0);
 		expect(vcpu, &e, VMM_KVM_EXIT_VMGEXIT);
 		assert_int_equal(vmm_kvm_vcpu_get_regs(vcpu, &regs), 0);
-		assert_int_equal(regs.rax, RT_PVALIDATE_FAIL_SIZEMISMATCH); /* PVALIDATE's answer, as at CPL 0 */
-		assert_int_equal(regs.rbx & 0xFF, 1);			    /* CF */
-		assert_int_equal(regs.rip, RT_IMAGE_BASE + 44);
-		assert_int_equal(expect_out(vcpu, RT_PORT_EXIT), RT_PVALIDATE_FAIL_SIZEMISMATCH);
+		assert_int_equal(regs.rax, SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH); /* PVALIDATE's answer, as at CPL 0 */
+		assert_int_equal(regs.rbx & 0xFF, 1);				/* CF */
+		assert_int_equal(regs.rip, SNPEMU_IMAGE_GPA + 44);
+		assert_int_equal(expect_out(vcpu, SNPEMU_PORT_EXIT), SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH);
 		vmm_kvm_vcpu_destroy(vcpu);
 		assert_int_equal(vmm_kvm_vm_destroy(vm), 0);
 	}
@@ -747,12 +747,12 @@ static void test_cpl3_ports(void **state)
 		uint32_t id = ids[i % 2];
 		struct vmm_kvm_vcpu *vcpu = cpl3_vcpu(&vm, id, closed[i].code, closed[i].len);
 		expect(vcpu, &e, VMM_KVM_EXIT_EXCEPTION);
-		if (e.exception.vector != 13 || e.exception.rip != (uint64_t)RT_IMAGE_BASE + closed[i].rip)
+		if (e.exception.vector != 13 || e.exception.rip != (uint64_t)SNPEMU_IMAGE_GPA + closed[i].rip)
 			print_message("closed port case %zu on vCPU %u: vector %u rip 0x%llx\n", i, id,
 				      (unsigned int)e.exception.vector, (unsigned long long)e.exception.rip);
 		assert_int_equal(e.exception.vector, 13);
 		assert_int_equal(e.exception.error_code, 0);
-		assert_int_equal(e.exception.rip, RT_IMAGE_BASE + closed[i].rip);
+		assert_int_equal(e.exception.rip, SNPEMU_IMAGE_GPA + closed[i].rip);
 		assert_int_equal(e.exception.cs & 3, 3);
 		vmm_kvm_vcpu_destroy(vcpu);
 		assert_int_equal(vmm_kvm_vm_destroy(vm), 0);
@@ -763,8 +763,8 @@ static void test_registers(void **state)
 {
 	struct vmm_kvm_elf_info info;
 	struct vmm_kvm_vcpu *vcpu;
-	struct vmm_kvm_regs regs;
-	struct vmm_kvm_sregs sregs, def;
+	struct vmm_regs regs;
+	struct vmm_sregs sregs, def;
 	struct vmm_kvm_exit e;
 
 	(void)state;

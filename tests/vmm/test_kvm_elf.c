@@ -19,11 +19,12 @@
 
 #include <snpemu/abi/le.h>
 
+#include "../../guests/rt/rt_abi.h" /* RT_STACK_SIZE */
 #include "vmm/kvm.h"
 
 #define IMG_LEN	 0x200u
 #define RAM_SIZE (2 * VMM_KVM_MiB)
-#define FLOOR	 RT_IMAGE_BASE
+#define FLOOR	 SNPEMU_IMAGE_GPA
 #define PH0	 64u
 #define PH1	 (64u + 56u)
 #define PH2	 (64u + 2 * 56u)
@@ -253,7 +254,7 @@ static uint8_t *read_guest(const char *name, size_t *len)
 	return buf;
 }
 
-/* The images guests/guests.mk builds are what the loader accepts: linked at RT_IMAGE_BASE, entry in the code. */
+/* The images guests/guests.mk builds are what the loader accepts: linked at SNPEMU_IMAGE_GPA, entry in the code. */
 static void test_built_guests(void **state)
 {
 	static const char *const names[] = {"guest_msr", "guest_console", "guest_fault", "guest_smp", "guest_bench"};
@@ -264,11 +265,11 @@ static void test_built_guests(void **state)
 		size_t len;
 		uint8_t *img = read_guest(names[i], &len);
 		assert_int_equal(vmm_kvm_elf_check(img, len, FLOOR, VMM_KVM_RAM_DEFAULT, &info), VMM_KVM_ELF_OK);
-		assert_int_equal(info.lowest, RT_IMAGE_BASE);
+		assert_int_equal(info.lowest, SNPEMU_IMAGE_GPA);
 		assert_in_range(info.entry, info.lowest, info.highest - 1);
 		assert_in_range(info.load_segments, 1, 3);
-		/* the runtime's stacks live in the image: RT_MAX_CPUS * RT_STACK_SIZE bytes at least */
-		assert_true(info.highest - info.lowest >= (uint64_t)RT_MAX_CPUS * RT_STACK_SIZE);
+		/* the runtime's stacks live in the image: SNPEMU_MAX_VCPUS * RT_STACK_SIZE bytes at least */
+		assert_true(info.highest - info.lowest >= (uint64_t)SNPEMU_MAX_VCPUS * RT_STACK_SIZE);
 		/* too little RAM for the image */
 		assert_int_equal(vmm_kvm_elf_check(img, len, FLOOR, info.highest - 0x1000, &info),
 				 VMM_KVM_ELF_SEG_OUTSIDE_RAM);

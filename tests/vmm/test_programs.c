@@ -20,6 +20,8 @@
 #include <snpemu/hv.h>
 #include <snpemu/vmm.h>
 
+#include <snpemu/programs.h>
+
 #include "program_run.h"
 
 static struct run *run_sim(const char *program, uint32_t vm_type, uint32_t vcpus, void (*tweak)(struct vmm_config *))
@@ -70,10 +72,22 @@ static void test_hostile(void **state)
 	free_run(r);
 }
 
+/* REPORT_DATA a0 a1 ... df, as the attest program's argument. */
+static const char *const attest_args[] = {"--report-data",
+					  "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5"
+					  "c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"};
+
+/* Wrapping and out-of-range GHCB MSR values (issue 11): the engine's answer, and a VMM that stays up. */
+static void test_hostile_ghcb_msr(void **state)
+{
+	(void)state;
+	check_hostile_ghcb_msrs(VMM_BACKEND_SIM);
+}
+
 static void report_data(struct vmm_config *cfg)
 {
-	for (int i = 0; i < 64; i++)
-		cfg->report_data[i] = (uint8_t)(0xA0 + i);
+	cfg->args = attest_args;
+	cfg->nargs = 2;
 }
 
 static void test_attest(void **state)
@@ -83,11 +97,11 @@ static void test_attest(void **state)
 	assert_int_equal(r->rc, 0);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "attest: done");
-	assert_true(r->res.have_report);
+	assert_true(r->res.exported_len >= SNP_REPORT_SIZE);
 	/* The report carries the launch measurement and our REPORT_DATA. */
-	assert_memory_equal(r->res.report + SNP_REPORT_OFF_MEASUREMENT, r->res.measurement, 48);
+	assert_memory_equal(r->res.exported + SNP_REPORT_OFF_MEASUREMENT, r->res.measurement, 48);
 	for (int i = 0; i < 64; i++)
-		assert_int_equal(r->res.report[SNP_REPORT_OFF_REPORT_DATA + i], 0xA0 + i);
+		assert_int_equal(r->res.exported[SNP_REPORT_OFF_REPORT_DATA + i], 0xA0 + i);
 	char hex[97];
 	for (int i = 0; i < 48; i++)
 		sprintf(hex + 2 * i, "%02x", r->res.measurement[i]);
@@ -100,7 +114,9 @@ static void test_attest(void **state)
 
 static void ext(struct vmm_config *cfg)
 {
-	cfg->ext_report = true;
+	static const char *const ext_args[] = {"--ext"};
+	cfg->args = ext_args;
+	cfg->nargs = 1;
 }
 
 static void test_attest_ext(void **state)
@@ -148,7 +164,9 @@ static void limited(struct vmm_config *cfg)
 {
 	cfg->rate = 200;
 	cfg->burst = 2;
-	cfg->storm_requests = 10;
+	static const char *const storm_args[] = {"--requests", "10"};
+	cfg->args = storm_args;
+	cfg->nargs = 2;
 }
 
 static void test_storm(void **state)
@@ -171,6 +189,30 @@ static void test_memfault(void **state)
 	expect_line(r, "memory fault on vCPU 0: gpa 0x1020000 size 0x1000 flags 0x8 (private); stopping the VM");
 	assert_null(strstr(r->out, "FAIL"));
 	free_run(r);
+}
+
+/* Several vCPUs terminate at once, each with its own reason: whichever wins, the status is the one its reason
+ * gives and the console names it (the result is one record, set under the VM lock; run under TSan too). */
+static void test_terminate_race(void **state)
+{
+	(void)state;
+	uint32_t winners = 0;
+	for (int round = 0; round < 12; round++) {
+		struct run *r = run_sim("terminate", HV_VM_TYPE_SNP, 8, NULL);
+		assert_int_equal(r->rc, 0);
+		assert_true(r->res.terminated);
+		assert_false(r->res.memory_fault);
+		assert_in_range(r->res.term_code, 0, 7);
+		assert_int_equal(r->res.term_set, r->res.term_code & 1);
+		assert_int_equal(r->res.status, 64 + (int)(r->res.term_set << 4 | r->res.term_code));
+		char line[96];
+		snprintf(line, sizeof(line), "guest requested termination: set %u (%s), code %u", r->res.term_set,
+			 r->res.term_set ? "Linux" : "general", r->res.term_code);
+		expect_line(r, line);
+		winners |= 1u << r->res.term_code;
+		free_run(r);
+	}
+	print_message("terminate: vCPUs that won a round: 0x%x\n", winners);
 }
 
 static char trace_path[64];
@@ -222,9 +264,10 @@ static void test_trace_and_stats(void **state)
 static void test_unknown_and_bad_config(void **state)
 {
 	(void)state;
-	struct run *r = run_sim("nosuch", HV_VM_TYPE_SNP, 1, NULL);
-	assert_int_equal(r->rc, -2);
-	expect_line(r, "unknown guest program 'nosuch'");
+	assert_null(snpemu_program_find("nosuch"));
+	struct run *r = run_sim("nosuch", HV_VM_TYPE_SNP, 1, NULL); /* no program */
+	assert_int_equal(r->rc, -22);
+	expect_line(r, "no guest program to run");
 	free_run(r);
 	r = run_sim("hello", HV_VM_TYPE_SNP, 17, NULL);
 	assert_int_equal(r->rc, -22);
@@ -237,6 +280,7 @@ int main(void)
 	    cmocka_unit_test(test_hello_sev_es),
 	    cmocka_unit_test(test_hello_snp),
 	    cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_hostile_ghcb_msr),
 	    cmocka_unit_test(test_attest),
 	    cmocka_unit_test(test_attest_ext),
 	    cmocka_unit_test(test_psc),
@@ -245,6 +289,7 @@ int main(void)
 	    cmocka_unit_test(test_unknown_and_bad_config),
 	    cmocka_unit_test(test_trace_and_stats),
 	    cmocka_unit_test(test_memfault),
+	    cmocka_unit_test(test_terminate_race),
 	};
 	return cmocka_run_group_tests_name("vmm/programs", tests, NULL, NULL);
 }

@@ -25,6 +25,8 @@
 #include "vmm/vmm_internal.h"
 
 #include "guest_test.h"
+#include <snpemu/programs.h>
+
 #include "program_run.h"
 
 struct kvm_host {
@@ -116,10 +118,21 @@ static void test_kvm_hostile(void **state)
 	free_run(r);
 }
 
+/* REPORT_DATA a0 a1 ... df, as the attest program's argument. */
+static const char *const attest_args[] = {"--report-data",
+					  "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5"
+					  "c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"};
+
 static void report_data(struct vmm_config *cfg)
 {
-	for (int i = 0; i < 64; i++)
-		cfg->report_data[i] = (uint8_t)(0xA0 + i);
+	cfg->args = attest_args;
+	cfg->nargs = 2;
+}
+
+static void test_kvm_hostile_ghcb_msr(void **state)
+{
+	REQUIRE_KVM(state);
+	check_hostile_ghcb_msrs(VMM_BACKEND_KVM);
 }
 
 static void test_kvm_attest(void **state)
@@ -128,10 +141,10 @@ static void test_kvm_attest(void **state)
 	struct run *r = run_kvm("attest", HV_VM_TYPE_SNP, 1, report_data);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "attest: done");
-	assert_true(r->res.have_report);
-	assert_memory_equal(r->res.report + SNP_REPORT_OFF_MEASUREMENT, r->res.measurement, 48);
+	assert_true(r->res.exported_len >= SNP_REPORT_SIZE);
+	assert_memory_equal(r->res.exported + SNP_REPORT_OFF_MEASUREMENT, r->res.measurement, 48);
 	for (int i = 0; i < 64; i++)
-		assert_int_equal(r->res.report[SNP_REPORT_OFF_REPORT_DATA + i], 0xA0 + i);
+		assert_int_equal(r->res.exported[SNP_REPORT_OFF_REPORT_DATA + i], 0xA0 + i);
 	char hex[97];
 	for (int i = 0; i < 48; i++)
 		sprintf(hex + 2 * i, "%02x", r->res.measurement[i]);
@@ -144,7 +157,9 @@ static void test_kvm_attest(void **state)
 
 static void ext(struct vmm_config *cfg)
 {
-	cfg->ext_report = true;
+	static const char *const ext_args[] = {"--ext"};
+	cfg->args = ext_args;
+	cfg->nargs = 1;
 }
 
 static void test_kvm_attest_ext(void **state)
@@ -183,7 +198,9 @@ static void limited(struct vmm_config *cfg)
 {
 	cfg->rate = 200;
 	cfg->burst = 2;
-	cfg->storm_requests = 10;
+	static const char *const storm_args[] = {"--requests", "10"};
+	cfg->args = storm_args;
+	cfg->nargs = 2;
 }
 
 /* Under TSan the storm's vCPU threads write the one shared response page in turn, serialised by the guest's own
@@ -304,40 +321,46 @@ static void test_kvm_errors(void **state)
 	free_run(r);
 }
 
-/* Every program of the registry has a kvm image that the loader accepts, linked at RT_IMAGE_BASE, below the boot
+/* Every program of the registry has a kvm image that the loader accepts, linked at SNPEMU_IMAGE_GPA, below the boot
  * pages (no /dev/kvm needed). */
 static void test_kvm_images(void **state)
 {
 	(void)state;
 	unsigned int n = 0;
-	for (const char *const *name = vmm_program_names(); *name; name++, n++) {
-		size_t len;
-		const uint8_t *image = vmm_kvm_program_image(*name, &len);
+	for (const struct vmm_program *const *p = snpemu_programs(); *p; p++, n++) {
+		size_t len = (*p)->elf_len;
+		const uint8_t *image = (*p)->elf;
 		if (!image)
-			fprintf(stderr, "no kvm image for '%s' (guests/guests.mk KVM_PROGRAMS)\n", *name);
+			fprintf(stderr, "no kvm image for '%s' (guests/guests.mk GUEST_PROGRAMS)\n", (*p)->name);
 		assert_non_null(image);
 		struct vmm_kvm_elf_info info;
-		assert_int_equal(vmm_kvm_elf_check(image, len, RT_IMAGE_BASE, SNPEMU_BOOT_INFO_GPA, &info),
+		assert_int_equal(vmm_kvm_elf_check(image, len, SNPEMU_IMAGE_GPA, SNPEMU_BOOT_INFO_GPA, &info),
 				 VMM_KVM_ELF_OK);
-		assert_int_equal(info.lowest, RT_IMAGE_BASE);
+		assert_int_equal(info.lowest, SNPEMU_IMAGE_GPA);
 		assert_true(info.highest <= SNPEMU_BOOT_INFO_GPA);
 	}
 	assert_true(n >= 8);
-	size_t len = 1;
-	assert_null(vmm_kvm_program_image("nosuch", &len));
-	assert_int_equal(len, 0);
+	assert_null(snpemu_program_find("nosuch"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_kvm_hello_sev_es), cmocka_unit_test(test_kvm_hello_snp),
-	    cmocka_unit_test(test_kvm_hostile),	     cmocka_unit_test(test_kvm_attest),
-	    cmocka_unit_test(test_kvm_attest_ext),   cmocka_unit_test(test_kvm_psc),
-	    cmocka_unit_test(test_kvm_smp),	     cmocka_unit_test(test_kvm_storm),
-	    cmocka_unit_test(test_kvm_fault),	     cmocka_unit_test(test_kvm_memfault),
-	    cmocka_unit_test(test_kvm_auto),	     cmocka_unit_test(test_kvm_errors),
-	    cmocka_unit_test(test_kvm_images),	     cmocka_unit_test(test_kvm_ghcb_msr_cache),
+	    cmocka_unit_test(test_kvm_hello_sev_es),
+	    cmocka_unit_test(test_kvm_hello_snp),
+	    cmocka_unit_test(test_kvm_hostile),
+	    cmocka_unit_test(test_kvm_hostile_ghcb_msr),
+	    cmocka_unit_test(test_kvm_attest),
+	    cmocka_unit_test(test_kvm_attest_ext),
+	    cmocka_unit_test(test_kvm_psc),
+	    cmocka_unit_test(test_kvm_smp),
+	    cmocka_unit_test(test_kvm_storm),
+	    cmocka_unit_test(test_kvm_fault),
+	    cmocka_unit_test(test_kvm_memfault),
+	    cmocka_unit_test(test_kvm_auto),
+	    cmocka_unit_test(test_kvm_errors),
+	    cmocka_unit_test(test_kvm_images),
+	    cmocka_unit_test(test_kvm_ghcb_msr_cache),
 	};
 	return cmocka_run_group_tests_name("vmm/programs_kvm", tests, setup, teardown);
 }

@@ -1,5 +1,7 @@
 # Certificate provider for SNP_REQ_CERTS exits (issue 5).
 TESTS += vmm/test_certs_provider
+# The checked guest-memory accessor and the guard pages around guest RAM.
+TESTS += vmm/test_guest_mem
 # kvm backend: the VM/vCPU API against real guests (skipped where /dev/kvm is unusable) and the ELF loader.
 KVM_TEST_GUESTS := tests/vmm/guest_msr tests/vmm/guest_console tests/vmm/guest_fault tests/vmm/guest_smp \
 	tests/vmm/guest_bench
@@ -13,3 +15,7 @@ $(O)/tests/vmm/test_kvm.o $(O)/tests/vmm/test_kvm_elf.o: CPPFLAGS += -DKVM_GUEST
 # bench/kvm_io runs the bench guest.
 $(O)/bench/kvm_io: $(O)/guests/tests/vmm/guest_bench.elf
 $(O)/bench/kvm_io.o: CPPFLAGS += -DKVM_GUEST_DIR=\"$(abspath $(O))/guests/tests/vmm\"
+# libsnpemu holds no guest program and no unprefixed symbol (nm over the built libraries).
+TESTS += vmm/test_lib_symbols
+$(O)/tests/vmm/test_lib_symbols: $(SHARED_LIB) $(PROGRAMS_LIB)
+$(O)/tests/vmm/test_lib_symbols.o: CPPFLAGS += -DBUILD_DIR=\"$(abspath $(O))\"

@@ -23,6 +23,8 @@
 
 #include <stdint.h>
 
+#include <snpemu/abi/runtime.h> /* image address, ports, statuses, SNPEMU_MAX_VCPUS */
+
 #define SNPEMU_BOOT_INFO_GPA	0x01000000ull
 #define SNPEMU_SECRETS_GPA	0x01001000ull
 #define SNPEMU_CPUID_PAGE_GPA	0x01002000ull
@@ -34,39 +36,43 @@
 #define SNPEMU_BOOT_CERT_PAGES	4u
 #define SNPEMU_AP_VMSA_GPA(cpu) (0x01030000ull + 0x2000ull * (cpu) + 0x1000ull)
 #define SNPEMU_FREE_GPA		0x01100000ull
-#define SNPEMU_MAX_VCPUS	16u
 #define SNPEMU_MIN_MEM		(32ull << 20)
 
 #define SNPEMU_BOOT_MAGIC   0x544F4F42554D4553ull /* "SEMUBOOT" */
-#define SNPEMU_BOOT_VERSION 1u
+#define SNPEMU_BOOT_VERSION 2u
 
-/* Ports the VMM interprets (the same on both backends). */
-#define SNPEMU_PORT_CONSOLE 0x3F8u
-#define SNPEMU_PORT_EXIT    0x5E2u /* OUT 4 bytes: the program's exit status */
-#define SNPEMU_PORT_DEBUG   0x5E3u /* OUT 4 bytes: a diagnostic value */
-#define SNPEMU_PORT_EXPORT  0x5E4u /* string OUT: bytes the guest hands to the VMM (its attestation report) */
 #define SNPEMU_MMIO_TEST_GPA                                                               \
 	0xFEB00000ull /* a 4 KiB test device: reads return the address's low bytes, writes \
 			are logged; outside RAM */
 
 /* Flags. */
-#define SNPEMU_BOOT_SNP	       (1u << 0) /* the VM is SEV-SNP (else SEV-ES) */
-#define SNPEMU_BOOT_EXT_REPORT (1u << 1) /* attest: ask for certificates (extended request) */
+#define SNPEMU_BOOT_SNP (1u << 0) /* the VM is SEV-SNP (else SEV-ES) */
+
+/* The argument block: `snpemu run NAME -- ARGS...` (vmm_config.args), argc NUL-terminated strings back to back in
+ * args[0, args_len).  The VMM refuses arguments that do not fit. */
+#define SNPEMU_BOOT_ARGS_SIZE 2048u
+#define SNPEMU_BOOT_ARGS_MAX  64u
 
 struct snpemu_boot_info {
 	uint64_t magic;		      /* SNPEMU_BOOT_MAGIC */
 	uint32_t version;	      /* SNPEMU_BOOT_VERSION */
 	uint32_t flags;		      /* SNPEMU_BOOT_* */
 	uint32_t vcpus;		      /* vCPUs the program may use (the BSP plus vcpus-1 APs) */
-	uint32_t vmpl;		      /* attest: the VMPL to request the report for (the program runs at VMPL 0) */
+	uint32_t argc;		      /* arguments in args[] (at most SNPEMU_BOOT_ARGS_MAX) */
 	uint64_t mem_size;	      /* bytes of RAM from GPA 0 */
 	uint64_t sev_features;	      /* the VM's SEV_FEATURES (AP creation passes it in RAX) */
 	uint64_t free_gpa, free_size; /* free RAM for the program */
-	uint8_t report_data[64];      /* attest: REPORT_DATA to request */
-	uint32_t storm_requests;      /* storm: requests per vCPU */
-	uint32_t reserved0;
-	uint8_t program[32]; /* NUL-terminated program name */
+	uint32_t args_len;	      /* bytes of args[] in use */
+	uint32_t export_max;	      /* bytes of SNPEMU_PORT_EXPORT output the VMM keeps (SNPEMU_EXPORT_MAX) */
+	uint8_t program[32];	      /* NUL-terminated program name */
+	uint8_t args[SNPEMU_BOOT_ARGS_SIZE];
 };
+_Static_assert(__builtin_offsetof(struct snpemu_boot_info, argc) == 0x14 &&
+		   __builtin_offsetof(struct snpemu_boot_info, free_size) == 0x30 &&
+		   __builtin_offsetof(struct snpemu_boot_info, args_len) == 0x38 &&
+		   __builtin_offsetof(struct snpemu_boot_info, program) == 0x40 &&
+		   __builtin_offsetof(struct snpemu_boot_info, args) == 0x60,
+	       "boot info layout");
 _Static_assert(sizeof(struct snpemu_boot_info) <= 4096, "boot info fits one page");
 
 #endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest runtime ABI: what a guest program and snpemu's VMM agree on besides the GHCB protocol - where the image
+ * goes, how many vCPUs there may be, the ports the program talks to the VMM through, the PVALIDATE doorbell's
+ * results, and the exit statuses a run ends with.  Dual-use and defined once: the VMM, the guest library's
+ * platforms and the guest runtime (C and assembly) all include this file.  Freestanding; macros only, without C
+ * suffixes, so that assembly (guests/rt/start.S, the kvm backend's stubs) can use them.  The boot page and the
+ * guest-physical map are in <snpemu/abi/boot_info.h>.
+ *
+ * Ports (an OUT of the given size; the same on every backend):
+ *   SNPEMU_PORT_VMGEXIT    doorbell: VMGEXIT on the vCPU's GHCB MSR / GHCB page (kvm backend; the byte is ignored).
+ *                          Below 0x100 so that the doorbell is one `out %al, $port` that leaves every register free.
+ *   SNPEMU_PORT_PVALIDATE  doorbell: PVALIDATE with the instruction's registers: RAX = guest virtual address,
+ *                          RCX = SNPEMU_PVALIDATE_SIZE_*, RDX = validate (1) or rescind (0).  On return RAX = the
+ *                          instruction's return code (SNPEMU_PVALIDATE_*) and RFLAGS.CF = 1 when the validated
+ *                          state did not change (APM vol 3, PVALIDATE).
+ *   SNPEMU_PORT_CONSOLE    1 byte: a console character (COM1 data register; COM1 + 5 reads "ready").
+ *   SNPEMU_PORT_EXIT       4 bytes: the program ends with this status; the VMM stops the VM.
+ *   SNPEMU_PORT_DEBUG      4 bytes: a free-form diagnostic value, printed by the VMM.
+ *   SNPEMU_PORT_EXPORT     string OUT: bytes appended to the run's export buffer (vmm_result.export).
+ *   SNPEMU_PORT_EXCEPTION  the kvm backend's exception stubs report a guest exception here (src/vmm/kvm.h).
+ */
+#ifndef SNPEMU_ABI_RUNTIME_H
+#define SNPEMU_ABI_RUNTIME_H
+
+#define SNPEMU_IMAGE_GPA       0x100000 /* link address of every program image; the sim image page */
+#define SNPEMU_NULL_GUARD_SIZE 0x1000	/* page 0 is never mapped (kvm, tcg): a null dereference faults */
+#define SNPEMU_MAX_VCPUS       16	/* vCPUs of one VM: the runtime's stacks, the VMM's tables */
+
+#define SNPEMU_PORT_VMGEXIT   0xE0
+#define SNPEMU_PORT_PVALIDATE 0xE1
+#define SNPEMU_PORT_CONSOLE   0x3F8
+#define SNPEMU_PORT_EXIT      0x5E2
+#define SNPEMU_PORT_DEBUG     0x5E3
+#define SNPEMU_PORT_EXPORT    0x5E4
+#define SNPEMU_PORT_EXCEPTION 0x5EF
+
+/* PVALIDATE return codes in RAX and page sizes in RCX (APM vol 3, PVALIDATE). */
+#define SNPEMU_PVALIDATE_SUCCESS	   0
+#define SNPEMU_PVALIDATE_FAIL_INPUT	   1
+#define SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH 6
+#define SNPEMU_PVALIDATE_SIZE_4K	   0
+#define SNPEMU_PVALIDATE_SIZE_2M	   1
+
+/* Bytes of SNPEMU_PORT_EXPORT output the VMM keeps per run (the export buffer, vmm_result.exported). */
+#define SNPEMU_EXPORT_MAX 8192
+
+/*
+ * Exit statuses of a run (vmm_result.status, the `snpemu run` exit code).  0..63 are the program's own (what it
+ * returned or wrote to SNPEMU_PORT_EXIT; larger values are the program's too, e.g. SNPEMU_STATUS_BAD_CPU); the VMM's:
+ *   64 + (set & 3) * 16 + (code & 15)   the guest requested termination with reason set/code
+ *   123  the BSP halted (kvm, tcg)
+ *   124  a SYSTEM_EVENT exit other than SEV termination
+ *   125  an access the VMM does not serve: a malformed IO exit, MMIO outside RAM, an oversized port access
+ *   126  a memory fault: a MEMORY_FAULT exit, or PVALIDATE of a hypervisor-owned page (an RMP violation)
+ *   127  a host-side failure: engine error, unexpected exit, KVM failure, triple fault
+ *   128 + vector   a guest exception the VMM does not handle (kvm, tcg)
+ */
+#define SNPEMU_STATUS_TERMINATED   64
+#define SNPEMU_STATUS_HALTED	   123
+#define SNPEMU_STATUS_SYSTEM_EVENT 124
+#define SNPEMU_STATUS_UNSERVED	   125
+#define SNPEMU_STATUS_MEMORY_FAULT 126
+#define SNPEMU_STATUS_HOST_ERROR   127
+#define SNPEMU_STATUS_EXCEPTION	   128
+#define SNPEMU_STATUS_BAD_CPU	   0xEEEE0001 /* the runtime started on a vCPU index >= SNPEMU_MAX_VCPUS */
+#define SNPEMU_STATUS_BAD_BOOT	   0xEEEE0003 /* the runtime found no valid boot page / argument block */
+
+#endif

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vCPU threads every backend shares (src/vmm/backend.h): start (the BSP at run time, an AP on AP creation),
+ * the run until the VM stops, kick-and-join, pause points and pause_all / resume_all, and the part of a vCPU's
+ * state the VMM itself holds.  The backend only makes code run (start_vcpu, run_vcpu, kick).
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "vmm/vmm_internal.h"
+
+#define JOIN_RETRY_NS	 (50 * 1000 * 1000)	     /* kick again while a vCPU thread has not returned */
+#define PAUSE_TIMEOUT_NS (2ull * 1000 * 1000 * 1000) /* pause_all gives up after this */
+#define PAUSE_RETRY_NS	 (1000 * 1000)
+
+static struct timespec deadline_in(uint64_t ns)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ns += (uint64_t)ts.tv_nsec;
+	ts.tv_sec += (time_t)(ns / 1000000000u);
+	ts.tv_nsec = (long)(ns % 1000000000u);
+	return ts;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vmm_vcpu *v = arg;
+	v->vm->backend->run_vcpu(v);
+	atomic_store(&v->ap_state, VMM_AP_ENDED);
+	/* A pause_all waiting for this vCPU counts it as held now. */
+	pthread_mutex_lock(&v->vm->lock);
+	pthread_cond_broadcast(&v->vm->cond);
+	pthread_mutex_unlock(&v->vm->lock);
+	return NULL;
+}
+
+int vmm_vcpu_start(struct vmm_vm *vm, uint32_t id)
+{
+	if (id >= vm->nvcpus)
+		return -EINVAL;
+	int rc = 0;
+	pthread_mutex_lock(&vm->lock);
+	struct vmm_vcpu *v = &vm->vcpus[id];
+	if (atomic_load(&vm->stopping)) {
+		rc = -ECANCELED; /* the run may already be collecting threads to join */
+	} else if (!v->started) {
+		rc = vm->backend->start_vcpu(v);
+		if (!rc) {
+			atomic_store(&v->ap_state, VMM_AP_RUNNING);
+			rc = -pthread_create(&v->thread, NULL, vcpu_thread, v);
+		}
+		v->started = rc == 0;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return rc;
+}
+
+/* Kicks v out of its run until its thread returns, then joins it. */
+static void kick_and_join(struct vmm_vm *vm, struct vmm_vcpu *v)
+{
+	for (;;) {
+		if (vm->backend->kick)
+			vm->backend->kick(v);
+		pthread_mutex_lock(&vm->lock);
+		pthread_cond_broadcast(&vm->cond); /* a vCPU in AP reset hold or at a pause point waits on it */
+		pthread_mutex_unlock(&vm->lock);
+		struct timespec ts = deadline_in(JOIN_RETRY_NS);
+		if (pthread_timedjoin_np(v->thread, NULL, &ts) == 0)
+			return;
+	}
+}
+
+int vmm_vcpus_run(struct vmm_vm *vm)
+{
+	/* The engine needs every vCPU to exist before AP creation names it (KVM: kvm_get_vcpu_by_id). */
+	for (uint32_t i = 0; i < vm->nvcpus; i++) {
+		struct vmm_vcpu *v = &vm->vcpus[i];
+		v->vm = vm;
+		v->id = i;
+		int rc = v->hv ? 0 : hv_vcpu_create(vm->hv, i, &v->hv);
+		if (rc)
+			return rc;
+	}
+	int rc = vmm_vcpu_start(vm, 0);
+	if (rc) {
+		fprintf(vm->err, "snpemu: cannot start the BSP on the %s backend: %s\n", vm->backend->name,
+			strerror(-rc));
+		return rc;
+	}
+	pthread_mutex_lock(&vm->lock);
+	while (!atomic_load(&vm->stopping))
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+	/* No vCPU starts once `stopping` is set (vmm_vcpu_start checks it under the lock). */
+	for (uint32_t i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].started)
+			kick_and_join(vm, &vm->vcpus[i]);
+	return 0;
+}
+
+bool vmm_vcpu_pause_point(struct vmm_vcpu *v)
+{
+	struct vmm_vm *vm = v->vm;
+	if (atomic_load_explicit(&vm->pausing, memory_order_acquire)) {
+		pthread_mutex_lock(&vm->lock);
+		atomic_store(&v->paused, true);
+		pthread_cond_broadcast(&vm->cond);
+		while (atomic_load(&vm->pausing) && !atomic_load(&vm->stopping))
+			pthread_cond_wait(&vm->cond, &vm->lock);
+		atomic_store(&v->paused, false);
+		pthread_mutex_unlock(&vm->lock);
+	}
+	return !atomic_load(&vm->stopping);
+}
+
+/* Whether every started vCPU is held: at a pause point, in AP reset hold, or ended.  Under vm->lock. */
+static bool all_held(struct vmm_vm *vm)
+{
+	for (uint32_t i = 0; i < vm->nvcpus; i++) {
+		struct vmm_vcpu *v = &vm->vcpus[i];
+		int st = atomic_load(&v->ap_state);
+		if (v->started && st == VMM_AP_RUNNING && !atomic_load(&v->paused))
+			return false;
+	}
+	return true;
+}
+
+int vmm_vcpus_pause(struct vmm_vm *vm)
+{
+	atomic_store_explicit(&vm->pausing, true, memory_order_release);
+	uint64_t waited = 0;
+	int rc = 0;
+	pthread_mutex_lock(&vm->lock);
+	while (!all_held(vm)) {
+		if (atomic_load(&vm->stopping)) {
+			rc = -ECANCELED;
+			break;
+		}
+		if (waited >= PAUSE_TIMEOUT_NS) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		pthread_mutex_unlock(&vm->lock);
+		for (uint32_t i = 0; i < vm->nvcpus && vm->backend->kick; i++)
+			if (vm->vcpus[i].started)
+				vm->backend->kick(&vm->vcpus[i]);
+		pthread_mutex_lock(&vm->lock);
+		struct timespec ts = deadline_in(PAUSE_RETRY_NS);
+		pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
+		waited += PAUSE_RETRY_NS;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	if (rc)
+		vmm_vcpus_resume(vm);
+	return rc;
+}
+
+void vmm_vcpus_resume(struct vmm_vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	atomic_store(&vm->pausing, false);
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void vmm_vcpu_save_common(struct vmm_vcpu *v, struct vmm_vcpu_state *st)
+{
+	st->id = v->id;
+	st->ghcb_msr = v->hv ? hv_vcpu_get_ghcb_msr(v->hv) : 0;
+	st->ap_state = (uint32_t)atomic_load(&v->ap_state);
+	st->valid |= VMM_VCPU_STATE_GHCB_MSR | VMM_VCPU_STATE_AP;
+}
+
+int vmm_vcpu_restore_common(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
+{
+	if (st->id != v->id || st->ap_state > VMM_AP_ENDED)
+		return -EINVAL;
+	if (st->valid & VMM_VCPU_STATE_GHCB_MSR) {
+		if (!v->hv)
+			return -EINVAL;
+		int rc = hv_vcpu_set_ghcb_msr(v->hv, st->ghcb_msr);
+		if (rc)
+			return rc;
+	}
+	/* The AP state is where the vCPU's thread is; it is loaded by starting (or not) the vCPU, which the
+	 * caller does after restoring: here it is only checked. */
+	return 0;
+}
