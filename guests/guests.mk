@@ -40,7 +40,8 @@ KVM_PROGRAMS := $(GUEST_PROGRAMS)
 KVM_PROGRAM_DIR := $(O)/guests/programs
 KVM_PROGRAM_ELFS := $(KVM_PROGRAMS:%=$(KVM_PROGRAM_DIR)/%.elf)
 GUEST_LIB_FOR_KVM := src/guest/mem.c src/guest/msr.c src/guest/ghcb.c src/guest/nae.c src/guest/psc.c \
-	src/guest/msg_crypto.c src/guest/aes_gcm.c src/guest/guest_req.c src/guest/guest_msgs.c src/guest/platform_kvm.c guests/runtime.c
+	src/guest/msg_crypto.c src/guest/aes_gcm.c src/guest/guest_req.c src/guest/guest_msgs.c src/guest/platform_kvm.c guests/runtime.c \
+	guests/rt/program_main.c
 GUEST_LIB_FOR_KVM_OBJS := $(GUEST_LIB_FOR_KVM:%.c=$(O)/guests/obj/%.o)
 $(GUEST_LIB_FOR_KVM_OBJS): GUEST_CFLAGS += -fno-builtin
 

@@ -1,15 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The kvm entry of every guest program: one source for all, the program picked per ELF by -DKVM_PROGRAM=<name>
- * (guests/guests.mk).  Each vCPU arrives from guests/rt/start.S with its index and the VMM's boot argument (the
- * kvm backend's protocol, src/vmm/kvm_backend.c): bits [31:0] the GPA of the boot information page, bits [63:32]
- * the guest TSC frequency in kHz (0 if unknown).  It builds the guest library's kvm platform and runs the program
- * exactly as the sim backend does (gst_program_run).  The BSP's status ends the VM through rt_exit
- * (SNPEMU_PORT_EXIT); an AP whose program returns just stops, as on sim.  The VMM runs this code at CPL 3 and
- * emulates its privileged instructions (rt_abi.h, "CPL 3"); nothing here depends on the level.
+ * The kvm entry of every built-in guest program: one source for all, the program picked per ELF by
+ * -DKVM_PROGRAM=<name> (guests/guests.mk); the entry itself is the runtime's (guests/rt/program_main.c).
  */
-#include <snpemu/abi/boot_info.h>
-
 #include <snpemu/guest_program.h>
 #include "rt.h"
 
@@ -24,19 +17,5 @@ extern const struct gst_program KVM_THE_PROGRAM;
 
 int gst_rt_main(uint32_t cpu_id, uint64_t arg)
 {
-	uint64_t boot_gpa = arg & 0xFFFFFFFFu;
-	if (boot_gpa < SNPEMU_IMAGE_GPA || boot_gpa % 4096u)
-		return (int)SNPEMU_STATUS_BAD_BOOT;
-	const struct snpemu_boot_info *boot = (const struct snpemu_boot_info *)(uintptr_t)boot_gpa;
-	if (boot->magic != SNPEMU_BOOT_MAGIC || boot->mem_size <= boot_gpa)
-		return (int)SNPEMU_STATUS_BAD_BOOT;
-	struct gst_kvm_platform kp = {.ram_size = boot->mem_size, .tsc_khz = arg >> 32};
-	struct gst_platform plat;
-	if (gst_platform_kvm_init(&plat, &kp) != GST_OK)
-		return (int)SNPEMU_STATUS_BAD_BOOT;
-	int status = gst_program_run(&KVM_THE_PROGRAM, &plat, cpu_id, boot);
-	if (cpu_id != 0)
-		for (;;)
-			__asm__ volatile("cli; hlt" ::: "memory"); /* the VMM ends this vCPU's thread on HLT */
-	return status;
+	return gst_rt_program_main(&KVM_THE_PROGRAM, cpu_id, arg);
 }

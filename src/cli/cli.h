@@ -18,8 +18,9 @@ struct cli_command {
 
 /* Exit statuses shared by the subcommands. */
 #define CLI_EXIT_OK	 0
-#define CLI_EXIT_FAILURE 1 /* the operation ran and failed (a check failed, the guest failed) */
-#define CLI_EXIT_USAGE	 2 /* bad command line or input file */
+#define CLI_EXIT_FAILURE 1   /* the operation ran and failed (a check failed, the guest failed) */
+#define CLI_EXIT_USAGE	 2   /* bad command line or input file */
+#define CLI_EXIT_SETUP	 125 /* snpemu run: the guest program file cannot be run (as `docker run` uses 125) */
 
 /* Subcommands (one file each: src/cli/cmd_<name>.c). */
 int cli_cmd_verify(int argc, char **argv);

@@ -7,3 +7,4 @@ LIB_SRCS += src/vmm/kvm_vm.c src/vmm/kvm_vcpu.c src/vmm/kvm_x86.c src/vmm/kvm_el
 # kvm backend of the VMM: a program's ELF image (struct vmm_program) in a KVM VM, every exit mapped to the engine /
 # firmware model / exit handler.
 LIB_SRCS += src/vmm/kvm_backend.c
+LIB_SRCS += src/vmm/program_file.c # `snpemu run PATH`: guest programs from files (NAME.elf, NAME.so)
