@@ -10,6 +10,8 @@ FUZZERS += guest_hostile_hv
 # The guest library's AES-256-GCM against OpenSSL (differential).
 FUZZERS += guest_aes_gcm
 FUZZERS += vmm_elf
+# `snpemu run PATH`: the checks of a program file (ELF image, shared object) before anything loads it.
+FUZZERS += vmm_program_image
 # The VMM's whole exit path (vmm_vcpu_vmgexit + the exit handler, sim) under fuzzed GHCB MSRs, pages, page states.
 FUZZERS += vmm_exit_path
 FUZZERS += hv_psc
