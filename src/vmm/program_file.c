@@ -78,6 +78,12 @@ int vmm_program_image_check(const uint8_t *img, size_t len, enum vmm_program_ima
 		/* The kvm backend's rules: static, identity-mapped, every segment between the image floor and the
 		 * VMM's reserved pages (the boot page and what follows it), the entry in an executable segment. */
 		enum vmm_kvm_elf_error e = vmm_kvm_elf_check(img, len, SNPEMU_IMAGE_GPA, SNPEMU_BOOT_INFO_GPA, &info);
+		if (e == VMM_KVM_ELF_SEG_OUTSIDE_RAM)
+			return say(why, why_len, -ENOEXEC,
+				   "not a guest image: %s [0x%llx, 0x%llx) (guest RAM above the image floor, below the "
+				   "VMM's reserved pages)",
+				   vmm_kvm_elf_strerror(e), (unsigned long long)SNPEMU_IMAGE_GPA,
+				   (unsigned long long)SNPEMU_BOOT_INFO_GPA);
 		if (e != VMM_KVM_ELF_OK)
 			return say(why, why_len, -ENOEXEC, "not a guest image: %s", vmm_kvm_elf_strerror(e));
 		return 0;

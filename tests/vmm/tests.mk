@@ -15,6 +15,8 @@ $(O)/tests/vmm/test_kvm.o $(O)/tests/vmm/test_kvm_elf.o: CPPFLAGS += -DKVM_GUEST
 # bench/kvm_io runs the bench guest.
 $(O)/bench/kvm_io: $(O)/guests/tests/vmm/guest_bench.elf
 $(O)/bench/kvm_io.o: CPPFLAGS += -DKVM_GUEST_DIR=\"$(abspath $(O))/guests/tests/vmm\"
+# snpemu run PATH: program files on the ELF side (the .so side is tests/sdk/test_sdk.sh).
+TESTS += vmm/test_program_file
 # libsnpemu holds no guest program and no unprefixed symbol (nm over the built libraries).
 TESTS += vmm/test_lib_symbols
 $(O)/tests/vmm/test_lib_symbols: $(SHARED_LIB) $(PROGRAMS_LIB)
