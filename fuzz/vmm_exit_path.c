@@ -68,7 +68,7 @@ static void reset(struct vmm_vm *m)
 	m->stopped = false;
 	atomic_store(&m->stopping, false);
 	atomic_store(&m->vcpus[0].ap_state, VMM_AP_RUNNING);
-	m->export_len = 0;
+	m->exported_len = 0;
 	m->console_len[0] = 0;
 	hv_vcpu_reset(m->vcpus[0].hv);
 	struct fw_rmp *rmp = fw_guest_rmp(m->fw_guest);

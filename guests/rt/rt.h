@@ -37,7 +37,7 @@ static inline void rt_vmgexit(void)
 	__asm__ volatile("outb %%al, %0" : : "i"(SNPEMU_PORT_VMGEXIT) : "memory");
 }
 
-/* PVALIDATE doorbell: returns the PVALIDATE return code (RT_PVALIDATE_*); *no_update (may be NULL) receives
+/* PVALIDATE doorbell: returns the PVALIDATE return code (SNPEMU_PVALIDATE_*); *no_update (may be NULL) receives
  * RFLAGS.CF, set when the page's validated state did not change. */
 static inline uint32_t rt_pvalidate(uint64_t vaddr, uint32_t page_size, bool validate, bool *no_update)
 {

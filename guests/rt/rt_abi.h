@@ -6,9 +6,9 @@
  *
  * Memory map (guest physical = guest virtual, identity-mapped by the VMM's page tables):
  *   [0, 4 KiB)                 not present: a null dereference faults (#PF, vector 14)
- *   [4 KiB, RT_IMAGE_BASE)     the VMM's system area: page tables, GDT, IDT, exception stubs, TSS and exception
+ *   [4 KiB, SNPEMU_IMAGE_GPA)     the VMM's system area: page tables, GDT, IDT, exception stubs, TSS and exception
  *                              stacks (read-only to the guest except the exception stacks)
- *   [RT_IMAGE_BASE, RAM end)   the guest image at its link address, then free RAM
+ *   [SNPEMU_IMAGE_GPA, RAM end)   the guest image at its link address, then free RAM
  *   [RAM end, ...)             not present: any access faults (#PF)
  *
  * Entry (every vCPU the VMM starts at the ELF entry point): 64-bit long mode, CPL 0, interrupts off, paging on,
@@ -19,25 +19,25 @@
  * are below 0x100 so that the doorbell is one `out %al, $port` instruction that leaves every register free: some
  * hosts emulate each ring-0 guest instruction at microseconds apiece (bench/kvm_io), and the doorbell then costs
  * exactly what a bare IO exit does.
- *   RT_PORT_VMGEXIT    VMGEXIT: the VMM runs the GHCB protocol on the vCPU's GHCB MSR / GHCB page.  No registers.
- *   RT_PORT_PVALIDATE  PVALIDATE, with the instruction's registers: RAX = guest virtual address, RCX = page size
+ *   SNPEMU_PORT_VMGEXIT    VMGEXIT: the VMM runs the GHCB protocol on the vCPU's GHCB MSR / GHCB page.  No registers.
+ *   SNPEMU_PORT_PVALIDATE  PVALIDATE, with the instruction's registers: RAX = guest virtual address, RCX = page size
  *                      (0 = 4 KiB, 1 = 2 MiB), RDX = validate (1) or invalidate (0).  On return RAX = PVALIDATE
  *                      return code and RFLAGS.CF = 1 when the validated state did not change (APM vol 3, PVALIDATE).
  * Reports (plain IO exits, interpreted by the VMM, not by the backend):
- *   RT_PORT_CONSOLE    OUT 1 byte: a console character (COM1 data register).
- *   RT_PORT_EXIT       OUT 4 bytes: the program ends with this status; the VMM stops the VM.
- *   RT_PORT_DEBUG      OUT 4 bytes: a free-form diagnostic value (tests use it to tell the host an address).
+ *   SNPEMU_PORT_CONSOLE    OUT 1 byte: a console character (COM1 data register).
+ *   SNPEMU_PORT_EXIT       OUT 4 bytes: the program ends with this status; the VMM stops the VM.
+ *   SNPEMU_PORT_DEBUG      OUT 4 bytes: a free-form diagnostic value (tests use it to tell the host an address).
  * Exceptions: the VMM's IDT sends every exception vector 0..31 to a stub on a per-vCPU IST stack that pushes RDX,
- * RSI, RDI, R8..R12 (vmm_kvm_exception_regs() reads them back), then does an OUT to RT_PORT_EXCEPTION with
+ * RSI, RDI, R8..R12 (vmm_kvm_exception_regs() reads them back), then does an OUT to SNPEMU_PORT_EXCEPTION with
  * RSI = vector, RDI = error code (0 if the vector has none), R8 = faulting RIP, R9 = CS, R10 = RFLAGS, R11 = RSP at
  * the fault, R12 = CR2, then halts forever.
  *
- * CPL 3: RAM from RT_IMAGE_BASE is user-accessible and the GDT has user code/data segments
+ * CPL 3: RAM from SNPEMU_IMAGE_GPA is user-accessible and the GDT has user code/data segments
  * (vmm_kvm_user_sregs()).  The VMM's kvm backend starts the guest programs there, because hosts whose KVM emulates
  * ring-0 guest code (PVM) run CPL-3 code natively; their privileged instructions (OUT/IN, RDMSR/WRMSR, HLT, CLI)
  * then raise #GP and the VMM emulates them (src/vmm/kvm_backend.c), so the same code runs at either level.  The
- * TSS I/O permission bitmap opens RT_PORT_VMGEXIT, RT_PORT_PVALIDATE, RT_PORT_CONSOLE and the four bytes of
- * RT_PORT_EXIT and RT_PORT_DEBUG (0x5E2..0x5E6) to CPL 3: IN/OUT there exit directly to the VMM, with the same
+ * TSS I/O permission bitmap opens SNPEMU_PORT_VMGEXIT, SNPEMU_PORT_PVALIDATE, SNPEMU_PORT_CONSOLE and the four bytes of
+ * SNPEMU_PORT_EXIT and SNPEMU_PORT_DEBUG (0x5E2..0x5E6) to CPL 3: IN/OUT there exit directly to the VMM, with the same
  * registers and results as at CPL 0; every other port raises #GP.
  *
  * The numbers carry no C suffix so that assembly (guests/rt/start.S, the VMM's stubs) can use them too.

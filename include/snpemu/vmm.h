@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * snpemu VMM (`vmm`): launches a confidential guest program through the firmware model, runs it on a backend and
- * handles the engine's exits.  Backends: `sim` (each vCPU a host thread running guest code compiled into this
- * process; its VMGEXIT calls the engine synchronously) and `kvm` (real x86-64 guest code in a KVM VM; see
- * src/vmm/kvm.h).  One exit handler (src/vmm/exits.c) serves both.
+ * handles the engine's exits.  Backends, behind one interface (src/vmm/backend.h) chosen once per run: `sim` (each
+ * vCPU a host thread running the program's sim build; its VMGEXIT calls the engine synchronously) and `kvm` (the
+ * program's ELF as real x86-64 code in a KVM VM; see src/vmm/kvm.h).  One exit handler (src/vmm/exits.c) serves all.
  *
  * The guest physical map and the boot information a program receives are in <snpemu/abi/boot_info.h>, the runtime
  * ABI (ports, statuses) in <snpemu/abi/runtime.h>.  Guest programs are not part of this library: the caller passes

@@ -130,6 +130,14 @@ int vmm_kvm_vm_destroy(struct vmm_kvm_vm *vm);
 /* The RAM size in bytes. */
 uint64_t vmm_kvm_ram_size(const struct vmm_kvm_vm *vm);
 
+/* Dirty-page logging of the RAM (KVM_MEM_LOG_DIRTY_PAGES on every slot; kvm_dirty.c): enable starts it with every
+ * page clean, disable stops it.  Returns 0 or -errno. */
+int vmm_kvm_dirty_log(struct vmm_kvm_vm *vm, bool enable);
+
+/* The pages the guest wrote since logging started or the previous call, cleared (KVM_GET_DIRTY_LOG): bit i of
+ * bitmap[i / 64] for page i of RAM; words >= RAM pages / 64 (else -ENOSPC).  -ENOENT if logging is off. */
+int vmm_kvm_dirty_log_get(struct vmm_kvm_vm *vm, uint64_t *bitmap, size_t words);
+
 /* The number of KVM memory slots the RAM uses. */
 unsigned int vmm_kvm_slot_count(const struct vmm_kvm_vm *vm);
 

@@ -6,7 +6,7 @@
  *   VMGEXIT doorbell      -> vmm_vcpu_vmgexit(): the engine + the one exit handler (exits.c), as sim does
  *   RDMSR/WRMSR GHCB MSR  -> the engine vCPU's GHCB MSR (hv_vcpu_get/set_ghcb_msr): the engine keeps the only copy
  *   RDMSR SEV status MSR  -> SEV | SEV-ES (| SNP) as the VM type says (APM vol 2, SEV_STATUS 0xC0010131)
- *   PVALIDATE doorbell    -> fw_rmp_pvalidate(), with sim's mapping of its results
+ *   PVALIDATE doorbell    -> vmm_vcpu_pvalidate(): the firmware RMP, as on sim
  *   console/exit/debug/export port IO -> vmm_handle_port(), the engine's IO exits' handler
  *   exception report      -> "guest exception on vCPU n: <vector, error code, RIP>", the VM stops
  *                            (SNPEMU_STATUS_EXCEPTION + vector; statuses: <snpemu/abi/runtime.h>)
@@ -30,9 +30,11 @@
  * protocol of guests/rt/rt_abi.h and guests/kvm_main.c): RDI = vCPU index, RSI = SNPEMU_BOOT_INFO_GPA | guest TSC
  * kHz << 32.
  *
- * Stopping: vmm_vm_stop() wakes the run loop, which asks every started vCPU to stop
- * (vmm_kvm_vcpu_request_stop + a no-op signal that interrupts KVM_RUN; parked APs wake on the VM's condition)
- * and joins every thread before returning.
+ * The backend interface (src/vmm/backend.h): create = the KVM VM over vm->mem and the program's ELF loaded at its
+ * link address; start_vcpu = a KVM vCPU at the entry; run_vcpu = the KVM_RUN loop below; kick = a sticky stop
+ * request (vmm_kvm_vcpu_request_stop) plus a no-op signal that interrupts KVM_RUN, after which the vCPU stops at
+ * its pause point (vmm_vcpu_pause_point) or ends when the VM stops; save/restore_vcpu = KVM's registers plus the
+ * engine's GHCB MSR; the dirty log = KVM_GET_DIRTY_LOG (kvm_dirty.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -249,7 +251,7 @@ static int emulate_privileged(struct vmm_vm *vm, struct vmm_vcpu *v, const struc
 	struct vmm_sregs sr;
 	if ((e->exception.cs & 3) != 3 || vmm_kvm_exception_regs(kvcpu(v), e, &r))
 		return 0;
-	const uint8_t *ip = vmm_kvm_gpa(kvm_of(vm), r.rip, 3);
+	const uint8_t *ip = vmm_guest_ptr(vm, r.rip, 3, VMM_ACCESS_GUEST, NULL); /* identity-mapped: RIP is the GPA */
 	if (!ip)
 		return 0;
 	unsigned int i = ip[0] == 0x66 ? 1 : 0, len = i + 1, size = i ? 2 : 4;
@@ -491,21 +493,20 @@ static int kvm_restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 	return rc;
 }
 
-static int kvm_no_dirty_log(struct vmm_vm *vm)
+/* KVM's dirty log (kvm_dirty.c): the guest's writes; the VMM's own writes through vm->mem are not in it. */
+static int kvm_dirty_log_start(struct vmm_vm *vm)
 {
-	(void)vm;
-	return -ENOTSUP;
+	return vmm_kvm_dirty_log(kvm_of(vm), true);
 }
 
-static int kvm_no_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
+static int kvm_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
 {
-	(void)vm, (void)bitmap, (void)words;
-	return -ENOTSUP;
+	return vmm_kvm_dirty_log_get(kvm_of(vm), bitmap, words);
 }
 
-static void kvm_no_dirty_log_stop(struct vmm_vm *vm)
+static void kvm_dirty_log_stop(struct vmm_vm *vm)
 {
-	(void)vm;
+	vmm_kvm_dirty_log(kvm_of(vm), false);
 }
 
 const struct vmm_backend vmm_backend_kvm = {
@@ -524,7 +525,7 @@ const struct vmm_backend vmm_backend_kvm = {
     .resume_all = vmm_vcpus_resume,
     .save_vcpu = kvm_save_vcpu,
     .restore_vcpu = kvm_restore_vcpu,
-    .dirty_log_start = kvm_no_dirty_log,
-    .dirty_log_get = kvm_no_dirty_log_get,
-    .dirty_log_stop = kvm_no_dirty_log_stop,
+    .dirty_log_start = kvm_dirty_log_start,
+    .dirty_log_get = kvm_dirty_log_get,
+    .dirty_log_stop = kvm_dirty_log_stop,
 };

@@ -62,6 +62,7 @@ struct vmm_kvm_vm {
 	bool ram_owned; /* ram was mapped by vmm_kvm_vm_create() (not the caller's) */
 	uint64_t ram_size;
 	unsigned int slots;
+	uint64_t slot_size; /* bytes per slot (the last may be shorter) */
 	size_t run_size;
 	bool sync_regs; /* KVM_CAP_SYNC_REGS with KVM_SYNC_X86_REGS: registers come with every exit */
 	struct kvm_cpuid2 *cpuid;

@@ -114,6 +114,7 @@ static int set_memory(struct vmm_kvm_vm *vm, void *caller_ram, uint64_t slot_siz
 		vm->ram_owned = true;
 	}
 	vm->ram = ram;
+	vm->slot_size = slot_size;
 	for (uint64_t gpa = 0; gpa < vm->ram_size; gpa += slot_size) {
 		uint64_t size = vm->ram_size - gpa < slot_size ? vm->ram_size - gpa : slot_size;
 		struct kvm_userspace_memory_region region = {

@@ -124,6 +124,7 @@ static int sim_create(struct vmm_vm *vm, uint64_t *image_len)
 
 static void sim_destroy(struct vmm_vm *vm)
 {
+	vmm_sim_dirty_log_stop(vm);
 	for (uint32_t i = 0; i < SNPEMU_MAX_VCPUS; i++) {
 		free(vm->vcpus[i].backend_vcpu);
 		vm->vcpus[i].backend_vcpu = NULL;
@@ -172,23 +173,6 @@ static int sim_restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 	return vmm_vcpu_restore_common(v, st);
 }
 
-static int sim_no_dirty_log(struct vmm_vm *vm)
-{
-	(void)vm;
-	return -ENOTSUP;
-}
-
-static int sim_no_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
-{
-	(void)vm, (void)bitmap, (void)words;
-	return -ENOTSUP;
-}
-
-static void sim_no_dirty_log_stop(struct vmm_vm *vm)
-{
-	(void)vm;
-}
-
 const struct vmm_backend vmm_backend_sim = {
     .name = "sim",
     .kind = VMM_BACKEND_SIM,
@@ -203,7 +187,7 @@ const struct vmm_backend vmm_backend_sim = {
     .resume_all = vmm_vcpus_resume,
     .save_vcpu = sim_save_vcpu,
     .restore_vcpu = sim_restore_vcpu,
-    .dirty_log_start = sim_no_dirty_log,
-    .dirty_log_get = sim_no_dirty_log_get,
-    .dirty_log_stop = sim_no_dirty_log_stop,
+    .dirty_log_start = vmm_sim_dirty_log_start,
+    .dirty_log_get = vmm_sim_dirty_log_get,
+    .dirty_log_stop = vmm_sim_dirty_log_stop,
 };

@@ -72,7 +72,7 @@ static void kick_and_join(struct vmm_vm *vm, struct vmm_vcpu *v)
 	}
 }
 
-int vmm_vcpus_run(struct vmm_vm *vm)
+int vmm_vcpus_start(struct vmm_vm *vm)
 {
 	/* The engine needs every vCPU to exist before AP creation names it (KVM: kvm_get_vcpu_by_id). */
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
@@ -89,6 +89,11 @@ int vmm_vcpus_run(struct vmm_vm *vm)
 			strerror(-rc));
 		return rc;
 	}
+	return 0;
+}
+
+void vmm_vcpus_join(struct vmm_vm *vm)
+{
 	pthread_mutex_lock(&vm->lock);
 	while (!atomic_load(&vm->stopping))
 		pthread_cond_wait(&vm->cond, &vm->lock);
@@ -97,7 +102,14 @@ int vmm_vcpus_run(struct vmm_vm *vm)
 	for (uint32_t i = 0; i < vm->nvcpus; i++)
 		if (vm->vcpus[i].started)
 			kick_and_join(vm, &vm->vcpus[i]);
-	return 0;
+}
+
+int vmm_vcpus_run(struct vmm_vm *vm)
+{
+	int rc = vmm_vcpus_start(vm);
+	if (!rc)
+		vmm_vcpus_join(vm);
+	return rc;
 }
 
 bool vmm_vcpu_pause_point(struct vmm_vcpu *v)

@@ -103,38 +103,34 @@ static void print_hex(FILE *f, const uint8_t *p, size_t n)
 		fprintf(f, "%02x", p[i]);
 }
 
-int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
+int vmm_vm_prepare(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_result *res)
 {
-	struct vmm_vm *vm = calloc(1, sizeof(*vm));
-	if (!vm)
-		return -ENOMEM;
 	memset(res, 0, sizeof(*res));
 	int rc = vmm_vm_init(vm, cfg, res);
 	if (rc)
-		goto out;
+		return rc;
 	rc = vmm_backend_choose(cfg->backend, cfg->quiet ? NULL : vm->out, vm->err, &vm->backend);
 	if (rc)
-		goto out;
+		return rc;
 	if (vm->backend->runs_elf ? !vm->program->elf : !vm->program->sim_run) {
 		if (vm->backend->runs_elf)
 			fprintf(vm->err, "snpemu: guest program '%s' has no ELF image\n", vm->program->name);
 		else
 			fprintf(vm->err, "snpemu: guest program '%s' runs only on the kvm backend\n",
 				vm->program->name);
-		rc = -ENODEV;
-		goto out;
+		return -ENODEV;
 	}
 	res->backend = vm->backend->kind;
 	if ((rc = write_boot_info(vm)))
-		goto out;
+		return rc;
 	/* The backend puts the program's image in guest RAM; the launch measures it there. */
 	uint64_t image_len = 0;
 	if ((rc = vm->backend->create(vm, &image_len)) || (vm->snp && (rc = vmm_launch(vm, image_len))))
-		goto out;
+		return rc;
 	if (!cfg->quiet) {
 		fprintf(vm->out, "snpemu: %s guest '%s', %u vCPU(s), %llu MiB, backend %s\n",
 			vm->snp ? "SEV-SNP" : "SEV-ES", vm->program->name, vm->nvcpus,
-			(unsigned long long)(vm->mem_size >> 20), vmm_backend_name(res->backend));
+			(unsigned long long)(vm->mem_size >> 20), vm->backend->name);
 		if (vm->snp) {
 			fprintf(vm->out, "launch measurement: ");
 			print_hex(vm->out, res->measurement, 48);
@@ -143,11 +139,20 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 		fflush(vm->out);
 	}
 	vm->t0_ns = vmm_now_ns();
-	rc = vmm_vcpus_run(vm);
-	if (rc)
-		goto out;
-	uint64_t elapsed = vmm_now_ns() - vm->t0_ns;
-	pthread_mutex_lock(&vm->lock); /* every vCPU thread has been joined; the lock orders the record's fields */
+	return 0;
+}
+
+void vmm_vm_release(struct vmm_vm *vm)
+{
+	if (vm->backend)
+		vm->backend->destroy(vm);
+	vmm_vm_fini(vm);
+}
+
+/* What the run produced, once every vCPU thread has been joined. */
+static void collect(struct vmm_vm *vm, struct vmm_result *res)
+{
+	pthread_mutex_lock(&vm->lock); /* the lock orders the stop record's fields */
 	res->status = vm->stop.status;
 	res->terminated = vm->stop.terminated;
 	res->term_set = vm->stop.term_set;
@@ -170,19 +175,31 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	}
 	memcpy(res->exported, vm->exported, vm->exported_len);
 	res->exported_len = vm->exported_len;
-	if (cfg->stats)
-		vmm_stats_print(vm);
-	if (cfg->trace_file && vmm_trace_write(vm, cfg->trace_file))
-		fprintf(vm->err, "snpemu: could not write the trace to %s\n", cfg->trace_file);
-	if (!cfg->quiet)
-		fprintf(vm->out,
-			"snpemu: guest exited with status %d after %llu VMGEXITs, %llu exits to the VMM, %.3f s\n",
-			res->status, (unsigned long long)res->vmgexits, (unsigned long long)res->exits_to_vmm,
-			(double)elapsed / 1e9);
-out:
-	if (vm->backend)
-		vm->backend->destroy(vm);
-	vmm_vm_fini(vm);
+}
+
+int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
+{
+	struct vmm_vm *vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	int rc = vmm_vm_prepare(vm, cfg, res);
+	if (!rc)
+		rc = vmm_vcpus_run(vm);
+	if (!rc) {
+		uint64_t elapsed = vmm_now_ns() - vm->t0_ns;
+		collect(vm, res);
+		if (cfg->stats)
+			vmm_stats_print(vm);
+		if (cfg->trace_file && vmm_trace_write(vm, cfg->trace_file))
+			fprintf(vm->err, "snpemu: could not write the trace to %s\n", cfg->trace_file);
+		if (!cfg->quiet)
+			fprintf(vm->out,
+				"snpemu: guest exited with status %d after %llu VMGEXITs, %llu exits to the VMM, "
+				"%.3f s\n",
+				res->status, (unsigned long long)res->vmgexits, (unsigned long long)res->exits_to_vmm,
+				(double)elapsed / 1e9);
+	}
+	vmm_vm_release(vm);
 	free(vm);
 	return rc;
 }

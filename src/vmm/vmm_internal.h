@@ -69,6 +69,7 @@ struct vmm_vm {
 	atomic_bool pausing; /* pause_all holds the vCPUs at their pause points */
 	const struct vmm_backend *backend;
 	void *backend_vm;     /* the backend's VM (create sets it) */
+	void *dirty_log;      /* the backend's dirty-log state while tracking (sim) */
 	struct vmm_stop stop; /* why the VM stopped: the first vmm_vm_stop_for() wins (under lock) */
 	bool stopped;
 	uint64_t t0_ns;
@@ -111,6 +112,12 @@ void *vmm_guest_ptr(struct vmm_vm *vm, uint64_t gpa, uint64_t len, enum vmm_acce
 /* The reverse, for a pointer into guest RAM: false if p is not in it. */
 bool vmm_guest_gpa(const struct vmm_vm *vm, const void *p, uint64_t *gpa);
 
+/* vmm.c: vmm_run in steps, for callers that work on a running VM (tests, benchmarks, migration).
+ * vmm_vm_prepare: configuration, backend choice, boot page, the backend's VM, the launch (vm zeroed by the caller);
+ * then vmm_vcpus_run (or start / join); vmm_vm_release frees everything (also after a failed prepare). */
+int vmm_vm_prepare(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_result *res);
+void vmm_vm_release(struct vmm_vm *vm);
+
 /* vm.c: memory, firmware launch, engine set-up and tear-down. */
 int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_result *res);
 /* vm_snp.c: the SNP wiring of the engine (firmware, rate limit, AP creation, certificates). */
@@ -148,10 +155,20 @@ bool vmm_handle_req_certs(struct vmm_vm *vm, struct vmm_vcpu *v, struct snpemu_r
  * backends whose vCPUs reach a pause point after a kick; vmm_vcpu_save_common / restore_common the parts of a
  * vCPU's state the VMM holds (GHCB MSR, AP state). */
 int vmm_vcpus_run(struct vmm_vm *vm);
+/* The two halves of vmm_vcpus_run: create the engine vCPUs and start the BSP; wait until the VM stops, then kick
+ * and join every started vCPU (a caller that wants the VM to end calls vmm_vm_stop first). */
+int vmm_vcpus_start(struct vmm_vm *vm);
+void vmm_vcpus_join(struct vmm_vm *vm);
 int vmm_vcpus_pause(struct vmm_vm *vm);
 void vmm_vcpus_resume(struct vmm_vm *vm);
 void vmm_vcpu_save_common(struct vmm_vcpu *v, struct vmm_vcpu_state *st);
 int vmm_vcpu_restore_common(struct vmm_vcpu *v, const struct vmm_vcpu_state *st);
+
+/* sim_dirty.c: the sim backend's dirty log (struct vmm_backend dirty_log_*): userfaultfd asynchronous
+ * write-protect of guest RAM, read and re-armed with PAGEMAP_SCAN.  -ENOTSUP on kernels without them. */
+int vmm_sim_dirty_log_start(struct vmm_vm *vm);
+int vmm_sim_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words);
+void vmm_sim_dirty_log_stop(struct vmm_vm *vm);
 
 /* trace.c: --trace and --stats output. */
 int vmm_trace_write(struct vmm_vm *vm, const char *path);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The VMM's one checked accessor of guest memory (src/vmm/guest_mem.c): bounds, wrap-around, page ownership, and
  * the PROT_NONE guard regions around guest RAM. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -115,16 +116,22 @@ static void test_bounds_and_wrap(void **state)
 	assert_false(vmm_guest_gpa(vm, vm->mem - 1, &gpa));
 }
 
-/* SNP: the VMM's own accesses reach shared pages only; a private page is a PRIVATE memory fault; the guest's own
- * accesses and the launch see every page. */
-static void test_page_ownership(void **state)
+/* An SNP VM: a platform and a guest context, whose RMP the accessor consults. */
+static void with_firmware(struct vmm_vm *vm)
 {
-	struct vmm_vm *vm = *state;
 	struct fw_platform_config pc;
 	fw_platform_config_default(&pc, FW_PRODUCT_GENOA);
 	assert_int_equal(fw_platform_config_seed(&pc, (const uint8_t *)"guest mem", 9), 0);
 	assert_int_equal(fw_platform_create(&pc, &vm->fw_platform), 0);
 	assert_int_equal(fw_guest_create(vm->fw_platform, MEM_SIZE, &vm->fw_guest), 0);
+}
+
+/* SNP: the VMM's own accesses reach shared pages only; a private page is a PRIVATE memory fault; the guest's own
+ * accesses and the launch see every page. */
+static void test_page_ownership(void **state)
+{
+	struct vmm_vm *vm = *state;
+	with_firmware(vm);
 	assert_int_equal(fw_rmp_set_private(fw_guest_rmp(vm->fw_guest), 0x3000, 2, true), 0);
 
 	struct vmm_mem_fault f;
@@ -140,12 +147,62 @@ static void test_page_ownership(void **state)
 	assert_ptr_equal(vmm_guest_ptr(vm, 0x3000, 0x2000, VMM_ACCESS_LAUNCH, NULL), vm->mem + 0x3000);
 }
 
+/* SNP_REQ_CERTS: the certificates go only into the guest's shared pages; a private page is the memory fault the
+ * engine would give (the VM stops), outside RAM is EIO, too few pages ENOSPC with the count. */
+static void test_certificate_writes(void **state)
+{
+	struct vmm_vm *vm = *state;
+	struct vmm_result res;
+	memset(&res, 0, sizeof(res));
+	with_firmware(vm);
+	assert_int_equal(fw_rmp_set_private(fw_guest_rmp(vm->fw_guest), 0x10000, 1, true), 0);
+	vm->res = &res;
+	vm->out = vm->err = fopen("/dev/null", "w");
+	assert_non_null(vm->out);
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->cond, NULL);
+	struct vmm_vcpu *v = &vm->vcpus[0];
+	v->vm = vm;
+	struct snpemu_run run;
+
+	memset(&run, 0, sizeof(run));
+	run.snp_req_certs.gpa = 0x8000;
+	run.snp_req_certs.npages = 1;
+	assert_true(vmm_handle_req_certs(vm, v, &run));
+	assert_int_equal(run.snp_req_certs.ret, ENOSPC);
+	uint64_t need = run.snp_req_certs.npages;
+	assert_true(need >= 2);
+
+	run.snp_req_certs.ret = 0;
+	assert_true(vmm_handle_req_certs(vm, v, &run)); /* shared pages: written */
+	assert_int_equal(run.snp_req_certs.ret, 0);
+	assert_true(vm->mem[0x8000] || vm->mem[0x8001] || vm->mem[0x8010]); /* the first entry's GUID */
+	assert_false(vm->stopped);
+
+	run.snp_req_certs.gpa = MEM_SIZE - 0x1000; /* runs past the end of RAM */
+	assert_true(vmm_handle_req_certs(vm, v, &run));
+	assert_int_equal(run.snp_req_certs.ret, EIO);
+	assert_false(vm->stopped);
+
+	run.snp_req_certs.gpa = 0x10000 - (need - 1) * 0x1000; /* the last page is private */
+	memset(vm->mem + 0x10000, 0xA5, 16);
+	assert_false(vmm_handle_req_certs(vm, v, &run));
+	assert_true(vm->stopped);
+	assert_true(vm->stop.memory_fault);
+	assert_int_equal(vm->stop.status, SNPEMU_STATUS_MEMORY_FAULT);
+	assert_int_equal(vm->mem[0x10000], 0xA5); /* the private page was not written */
+	fclose(vm->out);
+	pthread_cond_destroy(&vm->cond);
+	pthread_mutex_destroy(&vm->lock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_guard_pages, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bounds_and_wrap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_ownership, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_certificate_writes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

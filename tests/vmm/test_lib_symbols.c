@@ -37,8 +37,8 @@ static void scan(const char *lib, struct symbols *s)
 		char addr[64], type[8], name[256];
 		if (sscanf(line, "%63s %7s %255s", addr, type, name) != 3)
 			continue; /* an archive member header or a blank line */
-		if (!strncmp(name, "__odr_asan.", 11))
-			continue; /* ASan's one-definition-rule indicator of a global (VARIANT=asan), not ours */
+		if (!strncmp(name, "__", 2))
+			continue; /* the compiler's and sanitizers' own (e.g. ASan's __odr_asan.*) */
 		s->total++;
 		bool prefixed = false;
 		for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)

@@ -21,3 +21,6 @@ TESTS += vmm/test_program_file
 TESTS += vmm/test_lib_symbols
 $(O)/tests/vmm/test_lib_symbols: $(SHARED_LIB) $(PROGRAMS_LIB)
 $(O)/tests/vmm/test_lib_symbols.o: CPPFLAGS += -DBUILD_DIR=\"$(abspath $(O))\"
+# The backend operations migration needs (pause/resume, save/restore vCPU, dirty log) on sim and kvm.
+TESTS += vmm/test_backend_ops
+TSAN_TESTS += vmm/test_backend_ops
