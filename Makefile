@@ -68,7 +68,7 @@ CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
-LIBS := $(CRYPTO_LIBS) $(JSON_LIBS) -lbearssl -lm
+LIBS := $(CRYPTO_LIBS) $(JSON_LIBS) -lm
 
 # Filled by the fragments.
 LIB_SRCS :=
@@ -89,6 +89,7 @@ include src/guest/sources.mk
 include src/vmm/sources.mk
 include src/cli/sources.mk
 include guests/guests.mk
+include src/guest/sdk.mk
 include tests/abi/tests.mk
 include tests/hv/tests.mk
 include tests/fw/tests.mk
@@ -97,6 +98,7 @@ include tests/guest/tests.mk
 include tests/vmm/tests.mk
 include tests/vmm/programs.mk
 include tests/cli/tests.mk
+include tests/sdk/tests.mk
 include fuzz/fuzz.mk
 include bench/bench.mk
 

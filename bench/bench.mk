@@ -22,3 +22,5 @@ BENCHES += vmm_dirty
 ifeq ($(HAVE_UNICORN),1)
 BENCHES += tcg_nae
 endif
+# The guest library's AES-256-GCM against OpenSSL's (issue 13).
+BENCHES += guest_aes_gcm

@@ -7,9 +7,18 @@ FUZZERS += fw_guest_msg
 FUZZERS += fw_cpuid
 FUZZERS += fw_cert_table
 FUZZERS += guest_hostile_hv
+# The guest library's AES-256-GCM against OpenSSL (differential).
+FUZZERS += guest_aes_gcm
 FUZZERS += vmm_elf
+# `snpemu run PATH`: the checks of a program file (ELF image, shared object) before anything loads it.
+FUZZERS += vmm_program_image
 # The VMM's whole exit path (vmm_vcpu_vmgexit + the exit handler, sim) under fuzzed GHCB MSRs, pages, page states.
 FUZZERS += vmm_exit_path
 FUZZERS += hv_psc
 FUZZERS += hv_guest_req
 $(O)/fuzz/hv_guest_req: $(O)/tests/fw/fw_fixture.o $(O)/tests/fw/guest_helper.o
+# AES-GCM is constant time: no comparison depends on its data, so libFuzzer's comparison tracing (most of the
+# target's time) guides nothing there.
+ifeq ($(VARIANT),fuzz)
+$(O)/src/guest/aes_gcm.o: CFLAGS += -fno-sanitize-coverage=trace-cmp
+endif

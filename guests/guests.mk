@@ -4,9 +4,11 @@
 # -mgeneral-regs-only: some KVM hosts run ring-0 guest code in KVM's instruction emulator (PVM, the nested "KVM"
 # of cloud sandboxes), which knows few SSE instructions; the VM enables SSE (CR4.OSFXSR) for code that wants it,
 # but compiler-generated SSE would make guests host-dependent.
-GUEST_CFLAGS := -std=c11 -O2 -ffreestanding -fno-pie -fno-pic -mno-red-zone -fno-stack-protector \
+# GUEST_ARCH_CFLAGS is also what the installed SDK gives users' guests (snpemu-guest.pc, src/guest/sdk.mk).
+GUEST_ARCH_CFLAGS := -ffreestanding -fno-pie -fno-pic -mno-red-zone -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables -fcf-protection=none -fno-omit-frame-pointer \
-	-mcmodel=small -mgeneral-regs-only $(WARN) -Iinclude -Iguests/rt -MMD -MP
+	-mcmodel=small -mgeneral-regs-only
+GUEST_CFLAGS := -std=c11 -O2 $(GUEST_ARCH_CFLAGS) $(WARN) -Iinclude -Iguests/rt -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -Wl,-T,guests/rt/guest.ld -Wl,--build-id=none \
 	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
 GUEST_RT_SRCS := guests/rt/start.S guests/rt/rt.c guests/rt/string.c
@@ -32,15 +34,14 @@ $(O)/guests/%.elf: $(O)/guests/obj/%.o $(GUEST_RT_OBJS) guests/rt/guest.ld
 GUEST_PROGRAMS := hello attest psc smp hostile storm fault bench memfault terminate ghcbmsr ticker
 
 # The kvm ELFs: the program, guests/runtime.c, the guest library (src/guest/, compiled here with the guest flags)
-# and guests/kvm_main.c compiled once per program with -DKVM_PROGRAM=<name>.  libbearssl.a (the library's AES-GCM)
-# is Debian's: built with the stack protector, which guests/kvm_main.c serves (FS.base canary block,
-# __stack_chk_fail, __memcpy_chk).
+# and guests/kvm_main.c compiled once per program with -DKVM_PROGRAM=<name>.  Nothing from a C library: the guest
+# library carries its own AES-GCM (src/guest/aes_gcm.c).
 KVM_PROGRAMS := $(GUEST_PROGRAMS)
 KVM_PROGRAM_DIR := $(O)/guests/programs
 KVM_PROGRAM_ELFS := $(KVM_PROGRAMS:%=$(KVM_PROGRAM_DIR)/%.elf)
 GUEST_LIB_FOR_KVM := src/guest/mem.c src/guest/msr.c src/guest/ghcb.c src/guest/nae.c src/guest/psc.c \
-	src/guest/msg_crypto.c src/guest/guest_req.c src/guest/guest_msgs.c src/guest/platform_kvm.c \
-	src/guest/platform_snp.c guests/runtime.c
+	src/guest/msg_crypto.c src/guest/aes_gcm.c src/guest/guest_req.c src/guest/guest_msgs.c \
+	src/guest/platform_kvm.c src/guest/platform_snp.c guests/runtime.c guests/rt/program_main.c
 GUEST_LIB_FOR_KVM_OBJS := $(GUEST_LIB_FOR_KVM:%.c=$(O)/guests/obj/%.o)
 $(GUEST_LIB_FOR_KVM_OBJS): GUEST_CFLAGS += -fno-builtin
 
@@ -53,7 +54,7 @@ $(KVM_PROGRAMS:%=$(O)/guests/obj/guests/kvm_main_%.o): $(O)/guests/obj/guests/kv
 $(KVM_PROGRAM_ELFS): $(KVM_PROGRAM_DIR)/%.elf: $(O)/guests/obj/guests/kvm_main_%.o $(O)/guests/obj/guests/%.o $(GUEST_LIB_FOR_KVM_OBJS) \
 		$(GUEST_RT_OBJS) guests/rt/guest.ld
 	@mkdir -p $(dir $@)
-	$(CC) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^) -lbearssl
+	$(CC) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
 
 # The sim builds (freestanding, like the guest library) and the registry, generated from GUEST_PROGRAMS.
 GUEST_PROGRAM_SRCS := guests/runtime.c $(GUEST_PROGRAMS:%=guests/%.c)

@@ -42,12 +42,6 @@ static struct vmm_program programs[NPROGRAMS];
 static const struct vmm_program *list[NPROGRAMS + 1];
 static pthread_once_t filled = PTHREAD_ONCE_INIT;
 
-static int sim_run(const void *program, const struct gst_platform *plat, uint32_t cpu,
-		   const struct snpemu_boot_info *boot)
-{
-	return gst_program_run(program, plat, cpu, boot);
-}
-
 /* The entries point into other objects (names, summaries): filled once, at the first look-up. */
 static void fill(void)
 {
@@ -56,7 +50,7 @@ static void fill(void)
 		programs[i] = (struct vmm_program){
 		    .name = p->name,
 		    .summary = p->summary,
-		    .sim_run = p->elf_only ? NULL : sim_run,
+		    .sim_run = p->elf_only ? NULL : gst_program_image_run,
 		    .sim_program = p,
 		    .elf = built_in[i].start,
 		    .elf_len = (size_t)(built_in[i].end - built_in[i].start),

@@ -134,6 +134,12 @@ int gst_program_run(const struct gst_program *p, const struct gst_platform *plat
 
 uint64_t gst_rt_entry_arg;
 
+int gst_program_image_run(const void *program, const struct gst_platform *plat, uint32_t cpu,
+			  const struct snpemu_boot_info *boot)
+{
+	return gst_program_run(program, plat, cpu, boot);
+}
+
 int gst_start_aps(struct gst_guest *g)
 {
 	for (uint32_t ap = 1; ap < g->boot->vcpus; ap++) {

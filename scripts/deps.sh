@@ -25,8 +25,6 @@ command -v openssl >/dev/null || need+=(openssl)
 have_header openssl/evp.h || need+=(libssl-dev)
 have_header linux/kvm.h || need+=(linux-libc-dev)
 have_header json-c/json.h || need+=(libjson-c-dev)
-# AES-256-GCM of the freestanding guest library (constant-time aes_ct64 + ghash_ctmul64).
-have_header bearssl.h || need+=(libbearssl-dev)
 # The tcg backend's CPU emulator (QEMU's TCG as a library); without it the build leaves the backend out.
 have_header unicorn/unicorn.h || need+=(libunicorn-dev)
 

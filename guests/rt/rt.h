@@ -19,6 +19,11 @@
  * argument, on a stack of RT_STACK_SIZE bytes.  Its return value ends the program through rt_exit(). */
 int gst_rt_main(uint32_t cpu_id, uint64_t arg);
 
+/* Runs guest program p (struct gst_program, <snpemu/guest_program.h>) on this vCPU as gst_rt_main's body:
+ * guests/rt/program_main.c. */
+struct gst_program;
+int gst_rt_program_main(const struct gst_program *p, uint32_t cpu_id, uint64_t arg);
+
 /* First and one-past-last byte of the loaded image (linker script); free RAM starts at rt_image_end. */
 extern char rt_image_start[], rt_image_end[];
 

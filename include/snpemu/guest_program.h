@@ -38,9 +38,46 @@ struct gst_program {
 	bool elf_only;			     /* no sim build: it runs only as an ELF (kvm, tcg; it faults on purpose) */
 };
 
-#define GST_PROGRAM(id, summary_, bsp, ap) const struct gst_program gst_program_##id = {#id, summary_, bsp, ap, false}
+/*
+ * A program built with the installed SDK (pkg-config snpemu-guest defines SNPEMU_GUEST_SDK) is one file of its own,
+ * NAME.elf for kvm/tcg or NAME.so for sim (`snpemu run ./NAME`).  GST_PROGRAM then also defines the image
+ * descriptor the VMM and the SDK's runtime look for: `snpemu_guest_program` (the symbol the VMM finds with dlsym in
+ * a .so; the ELF runtime's entry runs its program).  abi_version is checked at load: a .so built against another
+ * SDK (another struct gst_platform, boot page or descriptor) is refused rather than run.
+ */
+#define SNPEMU_SDK_ABI_VERSION	    1u
+#define SNPEMU_PROGRAM_IMAGE_MAGIC  0x474F5250554D4553ull /* "SEMUPROG" */
+#define SNPEMU_PROGRAM_IMAGE_SYMBOL "snpemu_guest_program"
+
+struct gst_platform;
+struct gst_program_image {
+	uint64_t magic;	      /* SNPEMU_PROGRAM_IMAGE_MAGIC */
+	uint32_t abi_version; /* SNPEMU_SDK_ABI_VERSION of the SDK it was built with */
+	uint32_t reserved;
+	const struct gst_program *program;
+	/* gst_program_run of the image's own runtime, for the VMM's sim vCPU threads (struct vmm_program.sim_run) */
+	int (*run)(const void *program, const struct gst_platform *plat, uint32_t cpu,
+		   const struct snpemu_boot_info *boot);
+};
+
+/* gst_program_run with the signature of gst_program_image.run. */
+int gst_program_image_run(const void *program, const struct gst_platform *plat, uint32_t cpu,
+			  const struct snpemu_boot_info *boot);
+
+#ifdef SNPEMU_GUEST_SDK
+#define GST_PROGRAM_IMAGE_(id)                                                                         \
+	extern const struct gst_program gst_program_##id;                                              \
+	__attribute__((visibility("default"))) const struct gst_program_image snpemu_guest_program = { \
+	    SNPEMU_PROGRAM_IMAGE_MAGIC, SNPEMU_SDK_ABI_VERSION, 0, &gst_program_##id, gst_program_image_run};
+#else
+#define GST_PROGRAM_IMAGE_(id)
+#endif
+extern const struct gst_program_image snpemu_guest_program;
+
+#define GST_PROGRAM(id, summary_, bsp, ap) \
+	GST_PROGRAM_IMAGE_(id) const struct gst_program gst_program_##id = {#id, summary_, bsp, ap, false}
 #define GST_PROGRAM_ELF_ONLY(id, summary_, bsp, ap) \
-	const struct gst_program gst_program_##id = {#id, summary_, bsp, ap, true}
+	GST_PROGRAM_IMAGE_(id) const struct gst_program gst_program_##id = {#id, summary_, bsp, ap, true}
 
 /* Map guest-physical memory through the platform (NULL if it cannot). */
 static inline void *gst_guest_map(struct gst_guest *g, uint64_t gpa, size_t len)

@@ -103,4 +103,32 @@ int vmm_parse_size(const char *s, uint64_t *out);
 /* Name of a backend ("sim", "kvm", "auto"). */
 const char *vmm_backend_name(enum vmm_backend_kind b);
 
+/* The backend `kind` resolves to on this host (AUTO: the one the chooser picks, silently; a named backend that
+ * cannot run here: its reason on err) and whether it runs ELF images (kvm) or in-process programs (sim).
+ * 0 or -errno. */
+int vmm_backend_resolve(enum vmm_backend_kind kind, FILE *err, enum vmm_backend_kind *out, bool *runs_elf);
+
+/* ---- Guest programs from files (`snpemu run PATH`, the guest SDK: <snpemu/guest_program.h>) ----
+ * One program source builds into NAME.elf (a freestanding image for the backends that run ELF images) and
+ * NAME.so (for sim, loaded with dlopen: its code then runs inside this process).  vmm_program_file_open opens
+ * the one the backend needs (elf): PATH itself when it ends in that extension or names a file, else PATH.elf /
+ * PATH.so; checks it (vmm_program_image_check; for a .so also its descriptor and SDK ABI version); and gives a
+ * struct vmm_program for vmm_config.program, valid until vmm_program_file_close.  Returns 0 or -errno with a
+ * one-line message naming the file in why[why_len] (-ENOENT, -EISDIR, -ENOEXEC not a guest program of this
+ * kind, -EFBIG, -ENOMEM). */
+struct vmm_program_file;
+int vmm_program_file_open(const char *path, bool elf, struct vmm_program_file **out, char *why, size_t why_len);
+const struct vmm_program *vmm_program_file_program(const struct vmm_program_file *f);
+const char *vmm_program_file_path(const struct vmm_program_file *f); /* the file opened */
+void vmm_program_file_close(struct vmm_program_file *f);	     /* NULL-safe */
+
+/* The checks of a program file's bytes before anything uses them (a parser of untrusted bytes: no allocation,
+ * no writes but why): ELF images by the kvm loader's rules (static x86-64, every segment between
+ * SNPEMU_IMAGE_GPA and the VMM's reserved pages from SNPEMU_BOOT_INFO_GPA, the entry in an executable segment);
+ * shared objects: ELF64 x86-64 ET_DYN with a dynamic section and no interpreter.  0 or -ENOEXEC with the
+ * problem in why. */
+enum vmm_program_image_kind { VMM_PROGRAM_IMAGE_ELF, VMM_PROGRAM_IMAGE_SO };
+int vmm_program_image_check(const uint8_t *img, size_t len, enum vmm_program_image_kind kind, char *why,
+			    size_t why_len);
+
 #endif

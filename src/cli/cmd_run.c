@@ -28,6 +28,7 @@ enum {
 	OPT_CERTS,
 	OPT_POLICY,
 	OPT_TRACE,
+	OPT_EXPORT,
 };
 
 static const struct cli_option run_options[] = {
@@ -43,6 +44,7 @@ static const struct cli_option run_options[] = {
     {"policy", OPT_POLICY, "HEX", "SNP guest policy: bit 17 set, bits 63:26 clear", "0x30000"},
     CLI_OPTION_REPORT_VERSION,
     {"trace", OPT_TRACE, "FILE", "write a Chrome trace-event JSON of the exits, one track per vCPU", "none"},
+    {"export", OPT_EXPORT, "FILE", "write what the guest exported (gst_export) to FILE", "none"},
     CLI_OPTION_STATS,
     CLI_OPTION_QUIET,
     {NULL, 0, NULL, NULL, NULL},
@@ -50,6 +52,9 @@ static const struct cli_option run_options[] = {
 
 static void run_programs_help(FILE *f)
 {
+	fprintf(f, "\nGUEST is a built-in program (below) or a program file built with the guest SDK (pkg-config "
+		   "snpemu-guest):\n./NAME runs NAME.so on the sim backend and NAME.elf on the others; NAME.so or "
+		   "NAME.elf names one.\n");
 	fprintf(f, "\nguest programs (ARGS after GUEST go to the program's argument block):\n");
 	for (const struct vmm_program *const *p = snpemu_programs(); *p; p++) {
 		bool marked = strstr((*p)->summary, "kvm only") != NULL;
@@ -73,9 +78,15 @@ static const struct cli_spec run_spec = {
     .extra_help = run_programs_help,
 };
 
+struct run_args {
+	struct vmm_config cfg;
+	const char *export_file;
+};
+
 static int run_option(void *ctx, int key, const char *v)
 {
-	struct vmm_config *cfg = ctx;
+	struct run_args *a = ctx;
+	struct vmm_config *cfg = &a->cfg;
 	uint64_t n;
 	switch (key) {
 	case OPT_VCPUS:
@@ -113,6 +124,9 @@ static int run_option(void *ctx, int key, const char *v)
 	case OPT_TRACE:
 		cfg->trace_file = v;
 		return 0;
+	case OPT_EXPORT:
+		a->export_file = v;
+		return 0;
 	}
 	int rc = cli_vm_option(&run_spec, cfg, key, v);
 	return rc != CLI_CONTINUE ? rc : cli_usage_error(&run_spec, NULL, "internal: unhandled option");
@@ -140,6 +154,46 @@ static int check_certs_file(const char *path)
 	return rc;
 }
 
+/* A program file rather than a built-in name: anything with a slash, or a NAME.elf / NAME.so. */
+static bool is_path(const char *guest)
+{
+	size_t n = strlen(guest);
+	return strchr(guest, '/') || (n > 4 && !strcmp(guest + n - 4, ".elf")) ||
+	       (n > 3 && !strcmp(guest + n - 3, ".so"));
+}
+
+/* Opens the file the chosen backend needs (an `auto` choice is made here, so that the file matches it) and says
+ * which.  0, or -1 after a message naming the file and its problem. */
+static int open_file(const char *path, struct vmm_config *cfg, struct vmm_program_file **file)
+{
+	enum vmm_backend_kind kind;
+	bool runs_elf;
+	char why[1024];
+	if (vmm_backend_resolve(cfg->backend, stderr, &kind, &runs_elf))
+		return -1;
+	if (vmm_program_file_open(path, runs_elf, file, why, sizeof(why))) {
+		cli_error("run", NULL, "%s", why);
+		return -1;
+	}
+	cfg->backend = kind;
+	cfg->program = vmm_program_file_program(*file);
+	if (!cfg->quiet)
+		fprintf(stderr, "snpemu: guest program %s ('%s') on the %s backend\n", vmm_program_file_path(*file),
+			cfg->program->name, vmm_backend_name(kind));
+	return 0;
+}
+
+/* --export: the bytes the guest exported, exactly (possibly none), to the reserved temporary file. */
+static int write_export(const char *tmp, const char *path, const struct vmm_result *res)
+{
+	FILE *f = fopen(tmp, "wb");
+	if (!f || fwrite(res->exported, 1, res->exported_len, f) != res->exported_len || fclose(f)) {
+		cli_error("run", path, "cannot write: %s", strerror(errno ? errno : EIO));
+		return -1;
+	}
+	return 0;
+}
+
 /* The guest's status as a process exit status that cannot be mistaken for success or for run's own 125. */
 static int guest_exit_status(int status)
 {
@@ -151,47 +205,60 @@ static int guest_exit_status(int status)
 
 int cli_cmd_run(int argc, char **argv)
 {
-	struct vmm_config cfg;
+	struct run_args a = {0};
+	struct vmm_config *cfg = &a.cfg;
 	int operands;
-	vmm_config_default(&cfg);
-	int rc = cli_parse_options(&run_spec, argc, argv, run_option, &cfg, &operands);
+	vmm_config_default(cfg);
+	int rc = cli_parse_options(&run_spec, argc, argv, run_option, &a, &operands);
 	if (rc != CLI_CONTINUE)
 		return rc;
 	if (operands >= argc)
 		return cli_usage_error(&run_spec, NULL, "expected a GUEST");
-	if (!(cfg.program = snpemu_program_find(argv[operands])))
-		return cli_usage_error(&run_spec, argv[operands], "no such guest program");
-	/* What follows GUEST (after an optional "--") is the program's argument block. */
-	int first = operands + 1 + (operands + 1 < argc && !strcmp(argv[operands + 1], "--"));
-	cfg.args = (const char *const *)(argv + first);
-	cfg.nargs = (uint32_t)(argc - first);
-	cfg.msg = stderr; /* the VMM's messages are diagnostics: stdout is the guest's console */
-	if (cfg.certs_file && check_certs_file(cfg.certs_file))
+	cfg->msg = stderr; /* the VMM's messages are diagnostics: stdout is the guest's console */
+	if (cfg->certs_file && check_certs_file(cfg->certs_file))
 		return CLI_EXIT_RUN_INTERNAL;
 
 	struct cli_output out;
 	cli_output_init(&out, "run");
-	const char *trace_path = cfg.trace_file;
+	const char *trace_path = cfg->trace_file, *export_tmp = NULL;
+	struct vmm_program_file *file = NULL;
 	struct vmm_result *res = NULL;
 	int status = CLI_EXIT_RUN_INTERNAL;
-	if (trace_path && !(cfg.trace_file = cli_output_reserve(&out, trace_path)))
+	if (is_path(argv[operands])) {
+		if (open_file(argv[operands], cfg, &file))
+			goto out;
+	} else if (!(cfg->program = snpemu_program_find(argv[operands]))) {
+		status = cli_usage_error(&run_spec, argv[operands],
+					 "no such guest program (a program file is a path: ./NAME)");
+		goto out;
+	}
+	/* What follows GUEST (after an optional "--") is the program's argument block. */
+	int first = operands + 1 + (operands + 1 < argc && !strcmp(argv[operands + 1], "--"));
+	cfg->args = (const char *const *)(argv + first);
+	cfg->nargs = (uint32_t)(argc - first);
+	if (trace_path && !(cfg->trace_file = cli_output_reserve(&out, trace_path)))
+		goto out;
+	if (a.export_file && !(export_tmp = cli_output_reserve(&out, a.export_file)))
 		goto out;
 	res = calloc(1, sizeof(*res));
 	if (!res) {
 		cli_error("run", NULL, "out of memory");
 		goto out;
 	}
-	if (vmm_run(&cfg, res))
+	if (vmm_run(cfg, res))
 		goto out; /* the VMM printed why */
 	if (res->trace_error) {
 		cli_error("run", trace_path, "cannot write the trace: %s", strerror(-res->trace_error));
 		goto out;
 	}
+	if (export_tmp && write_export(export_tmp, a.export_file, res))
+		goto out;
 	if (cli_output_commit(&out, false))
 		goto out;
 	status = guest_exit_status(res->status);
 out:
 	cli_output_abort(&out);
 	free(res);
+	vmm_program_file_close(file);
 	return status;
 }

@@ -49,6 +49,27 @@ static inline void *gst_map(struct gst_ctx *c, uint64_t gpa, size_t len)
 	return c->plat.ops->gpa_to_ptr(c->plat.ctx, gpa, len);
 }
 
+/* AES-256 (FIPS 197) and AES-256-GCM (NIST SP 800-38D, 96-bit IV, 128-bit tag), constant time and table-free
+ * (aes_gcm.c).  The expanded key is secret: callers wipe it (the GCM functions wipe theirs). */
+#define GST_AES256_KEY_LEN 32
+#define GST_GCM_IV_LEN	   12
+#define GST_GCM_TAG_LEN	   16
+struct gst_aes256 {
+	uint64_t rk[15][8]; /* round keys 0..14, bitsliced over a batch of four blocks (aes_gcm.c) */
+};
+void gst_aes256_init(struct gst_aes256 *k, const uint8_t key[GST_AES256_KEY_LEN]);
+void gst_aes256_encrypt(const struct gst_aes256 *k, const uint8_t in[16], uint8_t out[16]);
+
+/* Encrypt buf[0..len) in place and write the tag.  `aad` may be NULL when aad_len is 0. */
+void gst_aes256_gcm_seal(const uint8_t key[GST_AES256_KEY_LEN], const uint8_t iv[GST_GCM_IV_LEN], const uint8_t *aad,
+			 size_t aad_len, uint8_t *buf, size_t len, uint8_t tag[GST_GCM_TAG_LEN]);
+
+/* Check the tag (constant time) over the ciphertext in buf and only then decrypt it in place; false (buf left as
+ * it was: ciphertext, no plaintext released) when the tag does not verify.  buf is read twice, so it must be
+ * memory the hypervisor cannot change (a private copy), never a shared page. */
+bool gst_aes256_gcm_open(const uint8_t key[GST_AES256_KEY_LEN], const uint8_t iv[GST_GCM_IV_LEN], const uint8_t *aad,
+			 size_t aad_len, uint8_t *buf, size_t len, const uint8_t tag[GST_GCM_TAG_LEN]);
+
 /* AES-256-GCM on a guest-message page held privately: IV = le64 seqno || 0^4, AAD = page[0x30..0x60), payload at
  * 0x60 of `len` bytes, in place; tag at page[0..16).  gst_msg_seal writes the tag; gst_msg_open checks it
  * (constant time) and wipes the payload when it does not verify.  The key is read from `key` each call and the

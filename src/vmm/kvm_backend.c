@@ -92,64 +92,10 @@ static uint64_t tsc_khz(void)
 	return khz < 0xFFFFFFFFull ? khz : 0;
 }
 
-/*
- * What `auto` needs beyond vmm_kvm_probe(): SSE in the programs' code at CPL 3.  The guest library's AES-GCM
- * (Debian's libbearssl.a, compiled for the x86-64 baseline) uses SSE2; a host whose KVM could not run it would stop
- * the VM at every guest request.  The probe guest doubles RAX with SSE2 (movq, paddq, movq) at CPL 3 and then
- * executes an OUT, whose #GP report carries RAX back (the stub saves no SSE state and leaves RAX alone).
- */
-static int probe_sse(char *reason, size_t len)
-{
-	static const uint8_t code[] = {
-	    0x66, 0x48, 0x0F, 0x6E, 0xC0, /* movq %rax, %xmm0 */
-	    0x66, 0x0F, 0xD4, 0xC0,	  /* paddq %xmm0, %xmm0 */
-	    0x66, 0x48, 0x0F, 0x7E, 0xC0, /* movq %xmm0, %rax */
-	    0xE6, 0x80,			  /* out %al, $0x80: #GP at CPL 3 */
-	    0xEB, 0xFE,			  /* jmp . */
-	};
-	const uint64_t in = 0x1234;
-	struct vmm_kvm_vm_config cfg = {.ram_size = VMM_KVM_RAM_MIN};
-	struct vmm_kvm_vm *kvm;
-	struct vmm_kvm_vcpu *vcpu;
-	struct vmm_kvm_exit e;
-	struct vmm_sregs sregs;
-	struct vmm_regs out;
-	char what[VMM_KVM_REASON_LEN];
-	int rc = vmm_kvm_vm_create(&cfg, &kvm, reason, len);
-	if (rc)
-		return rc;
-	memcpy(vmm_kvm_gpa(kvm, SNPEMU_IMAGE_GPA, sizeof(code)), code, sizeof(code));
-	const struct vmm_regs regs = {
-	    .rip = SNPEMU_IMAGE_GPA, .rax = in, .rsp = SNPEMU_IMAGE_GPA + 0x1000, .rflags = 2};
-	rc = vmm_kvm_user_sregs(kvm, 0, &sregs);
-	if (!rc)
-		rc = vmm_kvm_vcpu_create(kvm, 0, &regs, &sregs, &vcpu);
-	if (rc) {
-		snprintf(reason, len, "kvm: creating the SSE probe's vCPU: %s", strerror(-rc));
-	} else {
-		rc = vmm_kvm_vcpu_run(vcpu, &e);
-		bool ok = rc == 0 && e.kind == VMM_KVM_EXIT_EXCEPTION && e.exception.vector == 13 &&
-			  e.exception.rip == SNPEMU_IMAGE_GPA + 14 && vmm_kvm_exception_regs(vcpu, &e, &out) == 0 &&
-			  out.rax == 2 * in;
-		if (rc == 0 && !ok) {
-			vmm_kvm_exit_describe(&e, what, sizeof(what));
-			snprintf(reason, len, "kvm: guest code cannot use SSE here (%s), the guest's AES-GCM needs it",
-				 what);
-			rc = -ENOTSUP;
-		} else if (rc) {
-			snprintf(reason, len, "kvm: KVM_RUN: %s", strerror(-rc));
-		}
-		vmm_kvm_vcpu_destroy(vcpu);
-	}
-	vmm_kvm_vm_destroy(kvm);
-	return rc;
-}
-
-/* Usable here: KVM runs a probe guest, and guest code may use SSE (the guest library's AES-GCM does). */
+/* Usable here: KVM runs a probe guest.  (Guest code uses general registers only, so nothing else is needed.) */
 static int kvm_probe(char *reason, size_t len)
 {
-	int rc = vmm_kvm_probe(reason, len);
-	return rc ? rc : probe_sse(reason, len);
+	return vmm_kvm_probe(reason, len);
 }
 
 static int kvm_create(struct vmm_vm *vm, uint64_t *image_len)

@@ -7,6 +7,7 @@ LIB_SRCS += src/vmm/kvm_vm.c src/vmm/kvm_vcpu.c src/vmm/kvm_x86.c src/vmm/kvm_el
 # kvm backend of the VMM: a program's ELF image (struct vmm_program) in a KVM VM, every exit mapped to the engine /
 # firmware model / exit handler.
 LIB_SRCS += src/vmm/kvm_backend.c src/vmm/x86_exits.c
+LIB_SRCS += src/vmm/program_file.c # `snpemu run PATH`: guest programs from files (NAME.elf, NAME.so)
 # tcg backend: the same guest programs on the Unicorn CPU emulator (contract src/vmm/tcg.h), where libunicorn-dev
 # is installed; without it the library builds without the backend and says so in one line.
 HAVE_UNICORN := $(shell pkg-config --exists unicorn 2>/dev/null && echo 1)

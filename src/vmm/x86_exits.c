@@ -113,13 +113,12 @@ static bool do_rmpadjust(const struct vmm_x86_cpu *c, struct vmm_vm *vm, struct 
 
 /*
  * The programs run at CPL 3 (where hosts that emulate ring-0 guest code, PVM, run them natively and with SSE), so
- * their privileged instructions (the doorbell and console OUTs, RDMSR/WRMSR of the GHCB, SEV status and FS.base
- * MSRs, HLT, CLI) raise #GP.  The VMM emulates them as a trap-and-emulate hypervisor does: it decodes the
+ * their privileged instructions (the doorbell and console OUTs, RDMSR/WRMSR of the GHCB and SEV status MSRs, HLT,
+ * CLI) raise #GP.  The VMM emulates them as a trap-and-emulate hypervisor does: it decodes the
  * instruction at the reported RIP, performs it exactly as the exit of the CPL-0 instruction would be served, and
  * resumes after it with the registers the exception stub saved.  Returns 1 (resume), 0 (not an instruction the
  * VMM emulates: report the #GP), -1 (the vCPU's thread ends).
  */
-#define MSR_FS_BASE 0xC0000100u /* AMD APM vol 2: FS.base */
 
 enum priv_op { OP_OUT, OP_IN, OP_RDMSR, OP_WRMSR, OP_HLT, OP_NOP };
 
@@ -205,8 +204,6 @@ static int emulate_privileged(const struct vmm_x86_cpu *c, struct vmm_vm *vm, st
 		else if (msr == MSR_AMD64_SEV)
 			value = MSR_AMD64_SEV_ENABLED | MSR_AMD64_SEV_ES_ENABLED |
 				(vm->snp ? MSR_AMD64_SEV_SNP_ENABLED : 0);
-		else if (msr == MSR_FS_BASE)
-			value = sr.fs.base;
 		else
 			return 0;
 		r.rax = value & 0xFFFFFFFFu;
@@ -217,8 +214,6 @@ static int emulate_privileged(const struct vmm_x86_cpu *c, struct vmm_vm *vm, st
 			if (hv_vcpu_set_ghcb_msr(v->hv, value))
 				return 0;
 			atomic_fetch_add(&vm->ghcb_msr_writes, 1);
-		} else if (msr == MSR_FS_BASE) {
-			sr.fs.base = value;
 		} else {
 			return 0;
 		}

@@ -2,7 +2,7 @@
 /*
  * A scripted fake hypervisor for the guest library's tests: a gst_platform whose VMGEXIT answers like KVM
  * (ghcb-hypervisor-kvm.md) by default, including an SNP firmware for guest requests built on OpenSSL (an AES-GCM
- * implementation independent of the library's BearSSL), and whose answers a test can override exit by exit from a
+ * implementation independent of the library's own AES-GCM), and whose answers a test can override exit by exit from a
  * script: wrong MSR codes, missing valid bits, SW_EXITINFO1/2 values, PSC partial progress, BUSY, INVALID_LEN,
  * tampered responses.  Host test code: uses libc and OpenSSL freely.
  */

@@ -4,10 +4,8 @@
  * status, console lines, the report against the launch measurement.  Plus what only kvm has: a guest that faults
  * is reported with its vector and RIP and ends with a non-zero status; `auto` picks kvm where it works.
  *
- * Where /dev/kvm cannot run guests, every test prints one skip line (cmocka skip()).  Where guest code could not
- * use SSE (the programs run at CPL 3, which every KVM host runs natively), the programs that need the guest
- * library's AES-GCM (Debian's libbearssl.a uses SSE2) are asserted to stop with KVM's emulation error, then
- * skipped saying so.
+ * Where /dev/kvm cannot run guests, every test prints one skip line (cmocka skip()).  Guest code uses general
+ * registers only (the guest library's AES-GCM included), so every program runs wherever the probe guest does.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,7 +31,6 @@
 
 struct kvm_host {
 	bool usable;
-	bool sse; /* ring-0 guest code may use SSE */
 	char reason[VMM_KVM_REASON_LEN];
 };
 
@@ -43,10 +40,7 @@ static int setup(void **state)
 	if (!h)
 		return -1;
 	h->usable = vmm_kvm_probe(h->reason, sizeof(h->reason)) == 0;
-	if (h->usable)
-		h->sse = vmm_backend_kvm.probe(h->reason, sizeof(h->reason)) == 0; /* + SSE */
-	print_message("kvm backend: %s%s\n", h->usable ? "usable" : h->reason,
-		      h->usable && !h->sse ? " (guest code cannot use SSE here)" : "");
+	print_message("kvm backend: %s\n", h->usable ? "usable" : h->reason);
 	*state = h;
 	return 0;
 }
@@ -72,24 +66,6 @@ static struct run *run_kvm(const char *program, uint32_t vm_type, uint32_t vcpus
 	assert_int_equal(r->rc, 0);
 	assert_int_equal(r->res.backend, VMM_BACKEND_KVM);
 	return r;
-}
-
-/* A program that needs SSE on a host that cannot run it: it must stop at KVM's emulation error inside the image
- * (not hang, not pass), then the test skips saying why. */
-static void sse_limited(void **state, struct run *r)
-{
-	const struct kvm_host *h = *state;
-	if (h->sse)
-		return;
-	expect_line(r, "KVM stopped the guest: INTERNAL_ERROR suberror 1");
-	const char *at = strstr(r->out, " at rip 0x");
-	assert_non_null(at);
-	unsigned long long rip = strtoull(at + strlen(" at rip 0x"), NULL, 16);
-	assert_in_range(rip, 0x100000, 0x1000000 - 1); /* in the guest image */
-	assert_int_not_equal(r->res.status, 0);
-	free_run(r);
-	print_message("[ SKIP     ] the guest's AES-GCM (libbearssl, SSE2) cannot run where guest code has no SSE\n");
-	skip();
 }
 
 static void test_kvm_hello_sev_es(void **state)
@@ -152,7 +128,6 @@ static void test_kvm_attest(void **state)
 {
 	REQUIRE_KVM(state);
 	struct run *r = run_kvm("attest", HV_VM_TYPE_SNP, 1, tweak_report_data);
-	sse_limited(state, r);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "attest: done");
 	/* The report carries the launch measurement and our REPORT_DATA. */
@@ -165,7 +140,6 @@ static void test_kvm_attest_ext(void **state)
 {
 	REQUIRE_KVM(state);
 	struct run *r = run_kvm("attest", HV_VM_TYPE_SNP, 1, tweak_attest_ext);
-	sse_limited(state, r);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "certificates: 3 in the table");
 	free_run(r);
@@ -214,7 +188,6 @@ static void test_kvm_storm(void **state)
 	skip();
 #endif
 	struct run *r = run_kvm("storm", HV_VM_TYPE_SNP, 4, tweak_storm_limited);
-	sse_limited(state, r);
 	assert_int_equal(r->res.status, 0);
 	expect_line(r, "storm: 4 vCPUs sent 40 report requests, 40 answered with a valid report");
 	assert_int_equal(r->res.fw_requests, 40);
@@ -271,8 +244,6 @@ static void test_kvm_fault(void **state)
 	free_run(r);
 }
 
-/* auto picks kvm where the probe works and ring-0 guest code has SSE (the guest's AES-GCM), else sim, and says
- * which in one line. */
 static void test_kvm_memfault(void **state)
 {
 	REQUIRE_KVM(state);
@@ -284,25 +255,15 @@ static void test_kvm_memfault(void **state)
 	free_run(r);
 }
 
+/* auto picks kvm where the probe works, and says so in one line. */
 static void test_kvm_auto(void **state)
 {
-	const struct kvm_host *h = *state;
 	REQUIRE_KVM(state);
 	struct run *r = run_program("hello", VMM_BACKEND_AUTO, HV_VM_TYPE_SNP, 1, NULL);
 	assert_int_equal(r->rc, 0);
 	assert_int_equal(r->res.status, 0);
-	if (h->sse) {
-		assert_int_equal(r->res.backend, VMM_BACKEND_KVM);
-		expect_line(r, "snpemu: backend auto: kvm");
-	} else {
-#ifdef SNPEMU_HAVE_TCG
-		assert_int_equal(r->res.backend, VMM_BACKEND_TCG); /* the next in auto's order */
-		expect_line(r, "snpemu: backend auto: tcg (kvm: guest code cannot use SSE here");
-#else
-		assert_int_equal(r->res.backend, VMM_BACKEND_SIM);
-		expect_line(r, "snpemu: backend auto: sim (kvm: guest code cannot use SSE here");
-#endif
-	}
+	assert_int_equal(r->res.backend, VMM_BACKEND_KVM);
+	expect_line(r, "snpemu: backend auto: kvm");
 	free_run(r);
 }
 

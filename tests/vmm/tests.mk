@@ -26,6 +26,8 @@ TSAN_TESTS += vmm/test_programs_tcg
 $(O)/tests/vmm/test_programs_tcg: $(O)/tests/vmm/program_run.o
 $(O)/tests/vmm/test_programs_tcg.o: CPPFLAGS += -Itests/vmm
 endif
+# snpemu run PATH: program files on the ELF side (the .so side is tests/sdk/test_sdk.sh).
+TESTS += vmm/test_program_file
 # libsnpemu holds no guest program and no unprefixed symbol (nm over the built libraries).
 TESTS += vmm/test_lib_symbols
 $(O)/tests/vmm/test_lib_symbols: $(SHARED_LIB) $(PROGRAMS_LIB)
