@@ -96,9 +96,22 @@ check "the exported report does not verify against another REPORT_DATA" \
 	bash -c "! '$snpemu' verify --report '$work/report.bin' --certs '$work/certs' --report-data ${data%??}00 >/dev/null"
 if [ -e /dev/kvm ] && "$snpemu" run --backend kvm --quiet hello >/dev/null 2>&1; then
 	check "snpemu run --backend kvm ./hello runs hello.elf" \
-		bash -c "'$snpemu' run --backend kvm '$g/hello' -- $data | grep -q 'hello.elf'"
+		bash -c "'$snpemu' run --backend kvm '$g/hello' -- $data 2>&1 | grep -q 'hello.elf'"
 else
 	echo "skip kvm: /dev/kvm does not run guests here"
+fi
+# The same program's ELF build on the tcg backend (real guest machine code, the SNP instructions trapped).
+if "$snpemu" run --help | grep -q 'sim|kvm|tcg|auto'; then
+	tcg_log=$("$snpemu" run --backend tcg --seed 5eed --export "$work/report-tcg.bin" "$g/hello" -- "$data" 2>&1)
+	rc=$?
+	check "snpemu run --backend tcg ./hello exits 0" test "$rc" -eq 0
+	check "snpemu run ./hello says it picked hello.elf for tcg" \
+		grep -q -F "snpemu: guest program $g/hello.elf ('hello') on the tcg backend" <<<"$tcg_log"
+	check "the tcg run's exported report verifies with its launch measurement and REPORT_DATA" \
+		"$snpemu" verify --report "$work/report-tcg.bin" --certs "$work/certs" --report-data "$data" \
+		--measurement "$(sed -n 's/^launch measurement: //p' <<<"$tcg_log")"
+else
+	echo "skip tcg: this snpemu is built without the tcg backend"
 fi
 
 # 5. What is not a guest program: a clear message naming the file, exit code 125, never a crash.
