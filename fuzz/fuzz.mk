@@ -10,4 +10,5 @@ FUZZERS += guest_hostile_hv
 FUZZERS += vmm_elf
 FUZZERS += hv_psc
 FUZZERS += hv_guest_req
+FUZZERS += kds_url
 $(O)/fuzz/hv_guest_req: $(O)/tests/fw/fw_fixture.o $(O)/tests/fw/guest_helper.o

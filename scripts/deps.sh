@@ -17,6 +17,10 @@ have_header linux/kvm.h || need+=(linux-libc-dev)
 have_header json-c/json.h || need+=(libjson-c-dev)
 # AES-256-GCM of the freestanding guest library (constant-time aes_ct64 + ghash_ctmul64).
 have_header bearssl.h || need+=(libbearssl-dev)
+# The local KDS: libmicrohttpd (server) and libcurl (the verifier's client, and curl for the shell tests).
+have_header microhttpd.h || need+=(libmicrohttpd-dev)
+have_header curl/curl.h || need+=(libcurl4-openssl-dev)
+command -v curl >/dev/null || need+=(curl)
 # libFuzzer and the sanitizer runtimes ship in clang's runtime package.
 if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
 	need+=(libclang-rt-dev)
