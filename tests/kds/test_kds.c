@@ -150,7 +150,8 @@ static int start(struct env *e, const uint64_t *revoked, size_t n, struct kds_se
 		 char *base)
 {
 	struct kds_service_config sc = {.n_revoked = n};
-	memcpy(sc.revoked, revoked, n * sizeof(*revoked));
+	if (n)
+		memcpy(sc.revoked, revoked, n * sizeof(*revoked));
 	struct kds_server_config cfg = {0};
 	if (kds_service_new(e->fx.p, &sc, svc) || kds_server_start(*svc, &cfg, srv))
 		return -1;
