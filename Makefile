@@ -4,15 +4,27 @@
 #   make check      install missing deps, build (gcc and clang, -Werror), run every suite + fuzz smoke
 #   make asan       the whole suite under ASan + UBSan          make tsan    multi-vCPU suites under TSan
 #   make fuzz       libFuzzer targets (clang)                   make fuzz-smoke  bounded runs of each target
-#   make demo       run the attest guest end to end             make format / format-check
+#   make demo       build only the CLI, run the attest guest    make format / format-check
 #   make install PREFIX=/usr/local
+#
+#   O=DIR           build root (default build); each variant builds in DIR/VARIANT, every sub-make included
+#   VARIANT=default|clang|asan|tsan|fuzz, CC=..., WERROR=0: objects rebuild when the compiler or flags change
 #
 # Parts append their sources in the fragments included below (explicit lists, one fragment per part), so that a
 # new file is one line in its part's fragment.
 
 VERSION := 0.1.0
 VARIANT ?= default
-O ?= build/$(VARIANT)
+# O names the build root on the command line or in the environment; inside the makefiles $(O) is this variant's
+# directory.  Sub-makes get the root back from the command line (MAKEOVERRIDES) and add their own variant.
+ifneq ($(filter command line environment,$(origin O)),)
+BUILD_ROOT := $(O)
+else
+BUILD_ROOT := build
+endif
+override O := $(BUILD_ROOT)/$(VARIANT)
+# Every object depends on this file (rule below), fragments' own compile rules included.
+FLAGS_STAMP := $(O)/.build-flags
 PREFIX ?= /usr/local
 WERROR ?= 1
 
@@ -68,40 +80,40 @@ CLI_SRCS :=
 TESTS :=
 FUZZERS :=
 BENCHES :=
--include src/common/sources.mk
--include src/hv/sources.mk
--include src/fw/sources.mk
--include src/attest/sources.mk
--include src/kds/sources.mk
--include src/guest/sources.mk
--include src/vmm/sources.mk
--include src/cli/sources.mk
--include guests/guests.mk
--include guests/guests_sim.mk
--include tests/abi/tests.mk
--include tests/hv/tests.mk
--include tests/fw/tests.mk
--include tests/attest/tests.mk
--include tests/kds/tests.mk
--include tests/guest/tests.mk
--include tests/snp/tests.mk
--include tests/vmm/tests.mk
--include tests/vmm/programs.mk
--include tests/cli/tests.mk
--include fuzz/fuzz.mk
--include bench/bench.mk
-
-LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o) $(GUEST_SRCS:%.c=$(O)/%.o)
-CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
+# Named before the fragments, whose rules use them as prerequisites (expanded when read).
 STATIC_LIB := $(O)/libsnpemu.a
 SHARED_LIB := $(O)/libsnpemu.so
 CLI := $(O)/snpemu
+include src/common/sources.mk
+include src/hv/sources.mk
+include src/fw/sources.mk
+include src/attest/sources.mk
+include src/kds/sources.mk
+include src/guest/sources.mk
+include src/vmm/sources.mk
+include src/cli/sources.mk
+include guests/guests.mk
+include guests/guests_sim.mk
+include tests/abi/tests.mk
+include tests/hv/tests.mk
+include tests/fw/tests.mk
+include tests/attest/tests.mk
+include tests/kds/tests.mk
+include tests/guest/tests.mk
+include tests/vmm/tests.mk
+include tests/vmm/programs.mk
+include tests/cli/tests.mk
+include fuzz/fuzz.mk
+include bench/bench.mk
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o) $(GUEST_SRCS:%.c=$(O)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 TEST_BINS := $(TESTS:%=$(O)/tests/%)
 BENCH_BINS := $(BENCHES:%=$(O)/bench/%)
 FUZZ_BINS := $(FUZZERS:%=$(O)/fuzz/%)
 
 .PHONY: all lib cli tests benches check asan tsan fuzz fuzz-smoke demo format format-check install clean deps \
-	run-tests conformance bench
+	deps-build run-tests conformance bench FORCE
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -111,7 +123,16 @@ cli: $(CLI)
 tests: $(TEST_BINS)
 benches: $(BENCH_BINS)
 
-$(O)/%.o: %.c
+# The compiler and flags of this build directory, rewritten only when they change: every object depends on it, so
+# `CC=clang make` after a gcc build (or WERROR=0, or new CFLAGS) rebuilds instead of mixing objects.
+BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $(LIBS)
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(subst ','\'',$(BUILD_FLAGS))' | cmp -s - $@ || \
+		printf '%s\n' '$(subst ','\'',$(BUILD_FLAGS))' >$@
+FORCE:
+
+$(O)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -137,14 +158,17 @@ $(O)/fuzz/%: $(O)/fuzz/%.o $(STATIC_LIB)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LIBS)
 
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh all
+
+deps-build:
+	@scripts/deps.sh build
 
 # The README's test command.
 check: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=clang all >/dev/null
 	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=fuzz fuzz-build
-	@scripts/check.sh $(O) build/fuzz "$(TESTS)" "$(FUZZERS)"
+	@scripts/check.sh $(O) $(BUILD_ROOT)/fuzz "$(TESTS)" "$(FUZZERS)"
 
 run-tests: all
 	@scripts/check.sh $(O) "" "$(TESTS)" ""
@@ -155,7 +179,7 @@ asan: deps
 
 tsan: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=tsan all
-	@scripts/check.sh build/tsan "" "$(TSAN_TESTS)" ""
+	@scripts/check.sh $(BUILD_ROOT)/tsan "" "$(TSAN_TESTS)" ""
 
 fuzz: deps
 	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-build
@@ -163,7 +187,7 @@ fuzz: deps
 fuzz-build: $(FUZZ_BINS)
 
 fuzz-smoke: fuzz
-	@scripts/check.sh build/fuzz build/fuzz "" "$(FUZZERS)"
+	@scripts/check.sh $(BUILD_ROOT)/fuzz $(BUILD_ROOT)/fuzz "" "$(FUZZERS)"
 
 conformance: all
 	@$(O)/tests/hv/conformance
@@ -171,8 +195,9 @@ conformance: all
 bench: all
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
 
-demo: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) all
+# Only what the demo runs: the CLI (which carries the guest programs); no tests, benchmarks, clang or cmocka.
+demo: deps-build
+	@$(MAKE) --no-print-directory -j$(JOBS) cli
 	@scripts/demo.sh $(O)
 
 FORMAT_FILES = $(shell find include src tests fuzz bench guests -name '*.[ch]' 2>/dev/null)
@@ -195,6 +220,6 @@ install: lib cli
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/snpemu.pc
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD_ROOT)
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

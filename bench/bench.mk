@@ -1,8 +1,20 @@
 # Benchmarks: bench/<name>.c, linked with the library; each prints ratios against the limit its issue names,
 # measured in the same process.  `make bench` runs them all.
-BENCHES += attest_verify hv_vmgexit fw_bench kvm_io hv_psc
+BENCHES += kvm_io
 # kvm backend: GHCB NAE / MSR-protocol round trips against a bare KVM IO exit, sim side by side (issue 7).
 BENCHES += kvm_nae
+# Suites (bench/bench.h): library functions that `snpemu bench` runs too; each program is the suite plus
+# bench/bench_main.c compiled with -DBENCH_SUITE=bench_<name>.
+BENCH_SUITES := hv_vmgexit hv_psc fw_bench attest_verify
+BENCHES += $(BENCH_SUITES)
+BENCH_SUITE_SRCS := bench/figures.c $(BENCH_SUITES:%=bench/%.c)
+CLI_SRCS += $(BENCH_SUITE_SRCS)
+BENCH_SUITE_FN_fw_bench := bench_fw
+$(BENCH_SUITES:%=$(O)/bench/main_%.o): $(O)/bench/main_%.o: bench/bench_main.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DBENCH_SUITE=$(or $(BENCH_SUITE_FN_$*),bench_$*) -c $< -o $@
+$(BENCH_SUITES:%=$(O)/bench/%): $(O)/bench/%: $(O)/bench/%.o $(O)/bench/main_%.o $(O)/bench/figures.o $(STATIC_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LIBS)
 # Local KDS: requests/s on loopback per route against the in-process answer rate (issue 16).
 BENCHES += kds
 $(O)/bench/kds: LIBS += $(NET_LIBS)

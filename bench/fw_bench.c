@@ -6,6 +6,7 @@
  *   - launch measurement (LAUNCH_UPDATE of NORMAL pages) MB/s against OpenSSL SHA-384 over 4 KiB pieces;
  *     target >= 80 %.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +15,8 @@
 #include <snpemu/abi/le.h>
 #include <snpemu/fw.h>
 
+#include "bench.h"
 #include "common/crypto.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static struct fw_guest *running_guest(struct fw_platform *p, uint64_t limit, uint8_t secrets[4096])
 {
@@ -32,7 +27,7 @@ static struct fw_guest *running_guest(struct fw_platform *p, uint64_t limit, uin
 	return g;
 }
 
-static int bench_reports(struct fw_platform *p)
+static int bench_reports(struct bench_report *r, struct fw_platform *p)
 {
 	enum { N = 1500 };
 	static uint8_t secrets[4096], resp[4096];
@@ -61,26 +56,25 @@ static int bench_reports(struct fw_platform *p)
 	uint8_t msg[0x2A0];
 	memset(msg, 0x3C, sizeof(msg));
 	double t_ours = 0, t_base = 0;
-	for (unsigned r = 0; r < ROUNDS; r++) {
-		double t0 = now_s();
-		for (unsigned i = r * (N / ROUNDS); i < (r + 1) * (N / ROUNDS); i++)
+	for (unsigned round = 0; round < ROUNDS; round++) {
+		double t0 = bench_now_s();
+		for (unsigned i = round * (N / ROUNDS); i < (round + 1) * (N / ROUNDS); i++)
 			if (fw_guest_request(g, reqs + (size_t)i * 4096, resp))
 				return 1;
-		double t1 = now_s();
+		double t1 = bench_now_s();
 		if (fw_bench_openssl_ecdsa_sign(msg, sizeof(msg), N / ROUNDS))
 			return 1;
 		t_ours += t1 - t0;
-		t_base += now_s() - t1;
+		t_base += bench_now_s() - t1;
 	}
 	double ours = (N / ROUNDS) * ROUNDS / t_ours, base = (N / ROUNDS) * ROUNDS / t_base;
-	printf("fw_bench: report requests %.0f/s, OpenSSL ECDSA P-384 sign %.0f/s: %.1f %% (target >= 90 %%) %s\n",
-	       ours, base, 100 * ours / base, ours >= 0.9 * base ? "met" : "MISSED");
+	bench_add_rate(r, ours, "reports/s", base, "OpenSSL P-384 signs/s", 0.9, "report requests (sign, encrypt)");
 	free(reqs);
 	fw_guest_destroy(g);
 	return 0;
 }
 
-static int bench_measure(struct fw_platform *p)
+static int bench_measure(struct bench_report *r, struct fw_platform *p)
 {
 	enum { PAGES = 16384 }; /* 64 MiB */
 	static uint8_t secrets[4096], digest[48];
@@ -92,39 +86,38 @@ static int bench_measure(struct fw_platform *p)
 		mem[i] = (uint8_t)(i * 31 + (i >> 12));
 	enum { ROUNDS = 8, PER = PAGES / ROUNDS };
 	double t_ours = 0, t_base = 0;
-	for (unsigned r = 0; r < ROUNDS; r++) {
-		double t0 = now_s();
-		for (unsigned i = r * PER; i < (r + 1) * PER; i++)
+	for (unsigned round = 0; round < ROUNDS; round++) {
+		double t0 = bench_now_s();
+		for (unsigned i = round * PER; i < (round + 1) * PER; i++)
 			if (fw_launch_update(g, SNP_PAGE_TYPE_NORMAL, (uint64_t)(i + 1) << 12, mem + (size_t)i * 4096,
 					     NULL))
 				return 1;
-		double t1 = now_s();
-		if (fw_bench_openssl_sha384(mem + (size_t)r * PER * 4096, (size_t)PER * 4096, 4096, digest))
+		double t1 = bench_now_s();
+		if (fw_bench_openssl_sha384(mem + (size_t)round * PER * 4096, (size_t)PER * 4096, 4096, digest))
 			return 1;
 		t_ours += t1 - t0;
-		t_base += now_s() - t1;
+		t_base += bench_now_s() - t1;
 	}
 	double ours = PAGES * 4096.0 / t_ours / 1e6, base = PAGES * 4096.0 / t_base / 1e6;
-	printf("fw_bench: launch measurement %.0f MB/s, OpenSSL SHA-384 %.0f MB/s: %.1f %% (target >= 80 %%) %s\n",
-	       ours, base, 100 * ours / base, ours >= 0.8 * base ? "met" : "MISSED");
+	bench_add_rate(r, ours, "MB/s", base, "OpenSSL SHA-384 MB/s", 0.8, "launch measurement (LAUNCH_UPDATE)");
 	free(mem);
 	fw_guest_destroy(g);
 	return 0;
 }
 
-int main(void)
+int bench_fw(struct bench_report *r)
 {
 	struct fw_platform_config cfg;
 	struct fw_platform *p;
 	fw_platform_config_default(&cfg, FW_PRODUCT_GENOA);
 	fw_platform_config_seed(&cfg, (const uint8_t *)"bench", 5);
 	if (fw_platform_create(&cfg, &p)) {
-		fprintf(stderr, "fw_bench: cannot create the platform\n");
-		return 1;
+		fprintf(stderr, "bench fw: cannot create the platform\n");
+		return -ENOMEM;
 	}
-	int rc = bench_reports(p) || bench_measure(p);
+	int rc = bench_reports(r, p) || bench_measure(r, p);
 	fw_platform_destroy(p);
 	if (rc)
-		fprintf(stderr, "fw_bench: a firmware command failed\n");
-	return rc;
+		fprintf(stderr, "bench fw: a firmware command failed\n");
+	return rc ? -EIO : 0;
 }

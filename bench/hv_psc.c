@@ -7,6 +7,7 @@
  * page-state memory per 4 KiB page against the 2-bit limit, and the 4 KiB-entry throughput in pages per second
  * (coalesced, and with every entry its own exit).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include <snpemu/abi/svm_exit.h>
 #include <snpemu/fw.h>
 #include <snpemu/hv.h>
+
+#include "bench.h"
 
 #define GUEST_BYTES (1ull << 40)
 #define GHCB_GPA    0x1000ull
@@ -32,13 +35,6 @@ struct bench {
 	uint8_t *mem;
 	uint64_t exits, failures;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* One PSC NAE of `n` entries (already in the shared buffer), with the VMM handling every exit. */
 static int psc_nae(struct bench *b, unsigned int n)
@@ -69,7 +65,7 @@ static double convert_2m(struct bench *b, unsigned int op)
 {
 	uint8_t *d = b->mem + GHCB_GPA + GHCB_OFF_SHARED_BUFFER;
 	const uint64_t end = GUEST_BYTES >> 12;
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	for (uint64_t gfn = FIRST_GFN; gfn < end;) {
 		unsigned int n = 0;
 		for (; n < VMGEXIT_PSC_MAX_ENTRY && gfn < end; n++, gfn += 512)
@@ -77,14 +73,14 @@ static double convert_2m(struct bench *b, unsigned int op)
 		if (psc_nae(b, n))
 			break;
 	}
-	return now_s() - t0;
+	return bench_now_s() - t0;
 }
 
 /* 4 KiB entries over `pages` pages from gfn 0x100000; `split` alternates operations so no entries coalesce. */
 static double convert_4k(struct bench *b, uint64_t pages, int split)
 {
 	uint8_t *d = b->mem + GHCB_GPA + GHCB_OFF_SHARED_BUFFER;
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	for (uint64_t i = 0; i < pages;) {
 		unsigned int n = 0;
 		for (; n < VMGEXIT_PSC_MAX_ENTRY && i < pages; n++, i++) {
@@ -94,24 +90,25 @@ static double convert_4k(struct bench *b, uint64_t pages, int split)
 		if (psc_nae(b, n))
 			break;
 	}
-	return now_s() - t0;
+	return bench_now_s() - t0;
 }
 
-int main(void)
+int bench_hv_psc(struct bench_report *r)
 {
 	struct bench b = {0};
+	int rc = -ENOMEM;
 	struct hv_vm_config cfg = {.type = HV_VM_TYPE_SNP, .cbit = 51};
 	b.mem = aligned_alloc(4096, MEM_BYTES);
 	if (!b.mem || hv_vm_create(&cfg, &b.vm) || fw_rmp_create(GUEST_BYTES, &b.rmp)) {
 		fprintf(stderr, "bench hv_psc: setup failed\n");
-		return 1;
+		goto out;
 	}
 	memset(b.mem, 0, MEM_BYTES);
 	if (hv_vm_add_memslot(b.vm, 0, 0, MEM_BYTES, b.mem) ||
 	    hv_vm_set_host_access(b.vm, hv_fw_rmp_host_access, b.rmp) ||
 	    hv_vm_enable_hypercall_exits(b.vm, HV_HYPERCALL_EXIT_VALID_MASK) || hv_vcpu_create(b.vm, 0, &b.v)) {
 		fprintf(stderr, "bench hv_psc: setup failed\n");
-		return 1;
+		goto out;
 	}
 	b.run = hv_vcpu_run(b.v);
 	hv_vcpu_set_ghcb_msr(b.v, ghcb_msr_reg_gpa_req(GHCB_GPA >> 12));
@@ -130,25 +127,30 @@ int main(void)
 		fprintf(stderr, "bench hv_psc: conversion incomplete (%llu failures, %llu/%llu private, %llu left)\n",
 			(unsigned long long)b.failures, (unsigned long long)priv, (unsigned long long)pages,
 			(unsigned long long)shared_left);
-		return 1;
+		rc = -EIO;
+		goto out;
 	}
 	double bits = 8.0 * (double)mem_bytes / (double)(GUEST_BYTES >> 12);
-	printf("hv_psc: 1 TiB guest, %llu 2 MiB entries, %llu exits per direction (PSC NAE -> HYPERCALL -> fw RMP)\n",
-	       (unsigned long long)(pages / 512), (unsigned long long)exits_dir);
-	printf("hv_psc: private->shared %.3f s, shared->private %.3f s, first private %.3f s; limit 1 s: ratio %.2f\n",
-	       t_shared, t_priv2, t_priv, (t_shared > t_priv2 ? t_shared : t_priv2) / 1.0);
-	printf("hv_psc: page-state memory %zu bytes = %.4f bits per 4 KiB page; limit 2 bits: ratio %.4f\n", mem_bytes,
-	       bits, bits / 2.0);
-
+	bench_add(r, t_shared, "s", 1.0, "s limit", 1.0, "1 TiB private->shared, 2M entries (%llu exits)",
+		  (unsigned long long)exits_dir);
+	bench_add(r, t_priv2, "s", 1.0, "s limit", 1.0, "1 TiB shared->private, 2M entries");
+	bench_add(r, t_priv, "s", 1.0, "s limit", 1.0, "1 TiB first private (map grows), 2M entries");
+	bench_add(r, bits, "bits/page", 2.0, "bits limit", 1.0, "page-state memory per 4 KiB page");
 	const uint64_t n4k = 253ull * 2000;
 	double t4 = convert_4k(&b, n4k, 0);
 	uint64_t e0 = b.exits;
 	double t4s = convert_4k(&b, n4k, 1);
-	printf("hv_psc: 4 KiB entries coalesced: %.0f pages/s; one exit per entry: %.0f pages/s (%llu exits)\n",
-	       (double)n4k / t4, (double)n4k / t4s, (unsigned long long)(b.exits - e0));
-	hv_vcpu_destroy(b.v);
-	hv_vm_destroy(b.vm);
-	fw_rmp_destroy(b.rmp);
+	bench_add_rate(r, (double)n4k / t4, "pages/s", 0, "", 0, "4 KiB entries, coalesced");
+	bench_add_rate(r, (double)n4k / t4s, "pages/s", 0, "", 0, "4 KiB entries, one exit each (%llu exits)",
+		       (unsigned long long)(b.exits - e0));
+	rc = b.failures ? -EIO : 0;
+out:
+	if (b.v)
+		hv_vcpu_destroy(b.v);
+	if (b.vm)
+		hv_vm_destroy(b.vm);
+	if (b.rmp)
+		fw_rmp_destroy(b.rmp);
 	free(b.mem);
-	return b.failures ? 1 : 0;
+	return rc;
 }

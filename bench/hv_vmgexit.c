@@ -5,6 +5,7 @@
  * same loop without the engine call is subtracted.  Printed as a ratio against 3.2 us (a VMGEXIT round trip on
  * SNP hardware); the CPUID NAE also against its 100 ns target (issue 3).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 #include <snpemu/abi/msr_proto.h>
 #include <snpemu/abi/svm_exit.h>
 #include <snpemu/hv.h>
+
+#include "bench.h"
 
 #define HW_ROUND_TRIP_NS 3200.0
 #define CPUID_TARGET_NS	 100.0
@@ -68,7 +71,7 @@ static double run(struct hv_vcpu *v, struct ghcb *g, enum kind k, int call_engin
 }
 
 /* One VM (with or without exit timing): the three figures.  Returns the CPUID NAE figure, or -1. */
-static double measure(uint8_t flags, const char *mode)
+static double measure(struct bench_report *r, uint8_t flags, const char *mode)
 {
 	struct hv_vm *vm;
 	struct hv_vcpu *v;
@@ -107,8 +110,7 @@ static double measure(uint8_t flags, const char *mode)
 		double ns = with > without ? with - without : 0;
 		if (cases[i].k == K_CPUID_NAE)
 			cpuid_ns = ns;
-		printf("hv_vmgexit %-26s %-18s %7.1f ns/VMGEXIT  ratio vs 3.2 us: %.4f\n", cases[i].name, mode, ns,
-		       ns / HW_ROUND_TRIP_NS);
+		bench_add(r, ns, "ns", HW_ROUND_TRIP_NS, "ns hardware round trip", 1.0, "%s %s", cases[i].name, mode);
 	}
 	hv_vcpu_destroy(v);
 	hv_vm_destroy(vm);
@@ -116,13 +118,15 @@ static double measure(uint8_t flags, const char *mode)
 	return cpuid_ns;
 }
 
-int main(void)
+int bench_hv_vmgexit(struct bench_report *r)
 {
-	double timed = measure(0, "(exit timing on)");
-	double untimed = measure(HV_VM_FLAG_NO_EXIT_TIMING, "(exit timing off)");
-	if (timed < 0 || untimed < 0)
-		return 1;
-	printf("hv_vmgexit CPUID NAE vs 100 ns target: ratio %.3f with exit timing, %.3f without\n",
-	       timed / CPUID_TARGET_NS, untimed / CPUID_TARGET_NS);
+	double timed = measure(r, 0, "(exit timing)");
+	double untimed = measure(r, HV_VM_FLAG_NO_EXIT_TIMING, "(no exit timing)");
+	if (timed < 0 || untimed < 0) {
+		fprintf(stderr, "bench hv_vmgexit: setup failed\n");
+		return -ENOMEM;
+	}
+	bench_add(r, timed, "ns", CPUID_TARGET_NS, "ns target", 1.0, "CPUID NAE vs its target (exit timing)");
+	bench_add(r, untimed, "ns", CPUID_TARGET_NS, "ns target", 1.0, "CPUID NAE vs its target (no exit timing)");
 	return 0;
 }

@@ -13,11 +13,11 @@ GUEST_RT_SRCS := guests/rt/start.S guests/rt/rt.c guests/rt/string.c
 GUEST_RT_OBJS := $(patsubst %,$(O)/guests/obj/%.o,$(basename $(GUEST_RT_SRCS)))
 KVM_GUESTS :=
 
-$(O)/guests/obj/%.o: %.c
+$(O)/guests/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -c $< -o $@
 
-$(O)/guests/obj/%.o: %.S
+$(O)/guests/obj/%.o: %.S $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -c $< -o $@
 
@@ -39,7 +39,7 @@ $(GUEST_LIB_FOR_KVM_OBJS): GUEST_CFLAGS += -fno-builtin
 
 # Static patterns: a plain pattern rule would also offer itself (through make's built-in `%: %.o`) for the .d files
 # that make tries to remake.
-$(KVM_PROGRAMS:%=$(O)/guests/obj/guests/kvm_main_%.o): $(O)/guests/obj/guests/kvm_main_%.o: guests/kvm_main.c
+$(KVM_PROGRAMS:%=$(O)/guests/obj/guests/kvm_main_%.o): $(O)/guests/obj/guests/kvm_main_%.o: guests/kvm_main.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -DKVM_PROGRAM=$* -c $< -o $@
 

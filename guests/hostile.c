@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * hostile: a guest that sends every class of malformed request the engine's conformance table covers, through the
- * raw GHCB, and checks that each comes back as the right GHCB error while it keeps running (DESIGN rule 1).
+ * raw GHCB, and checks that each comes back as the right GHCB error while it keeps running
+ * (docs/architecture.md rule 1).
  */
 #include <snpemu/abi/msr_proto.h>
 #include <snpemu/abi/psc.h>

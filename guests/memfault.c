@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * memfault: a guest request whose pages the guest never made shared.  The host may not touch private pages, so
- * the engine exits to the VMM with a MEMORY_FAULT {PRIVATE, gpa, size} (DESIGN rule 3) instead of blaming the
- * guest, and the VMM prints it and stops the VM cleanly.  Returning here at all is a failure.
+ * the engine exits to the VMM with a MEMORY_FAULT {PRIVATE, gpa, size} (docs/architecture.md rule 3) instead of
+ * blaming the guest, and the VMM prints it and stops the VM cleanly.  Returning here at all is a failure.
  */
 #include <snpemu/abi/svm_exit.h>
 

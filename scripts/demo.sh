@@ -12,7 +12,8 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "snpemu report: launch, measure, run the attest guest (GHCB, guest request, certificates), write the report"
 report_data=$(printf 'snpemu demo %s' "$(date -u +%F)" | od -An -tx1 | tr -d ' \n')
-"$snpemu" report --backend auto --ext --stats --report-data "$report_data" --out "$out" | tee "$out/transcript.txt"
+"$snpemu" report --backend auto --ext --stats --report-data "$report_data" --out "$out" 2>&1 |
+	tee "$out/transcript.txt"
 # The launch measurement the VMM computed before the guest ran (not read back from the report).
 measurement=$(sed -n 's/^launch measurement: \([0-9a-f]*\)$/\1/p' "$out/transcript.txt")
 [ ${#measurement} -eq 96 ] || { echo "demo: no launch measurement in the transcript" >&2; exit 1; }

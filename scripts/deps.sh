@@ -1,29 +1,45 @@
 #!/usr/bin/env bash
 # Installs from Debian's archive whatever snpemu needs and the machine lacks.  As root it runs apt-get; otherwise it
 # prints the exact command to run.  Quiet when everything is present.
+#   usage: deps.sh build   what building the library and the CLI needs, and what `make demo` runs (openssl)
+#          deps.sh all     that, plus the test, fuzz and format tools (`make check`, `make asan`, ...)
 set -euo pipefail
+
+what=${1:-all}
+case $what in
+build | all) ;;
+*)
+	echo "usage: deps.sh build|all" >&2
+	exit 2
+	;;
+esac
 
 need=()
 have_header() { [ -e "/usr/include/$1" ] || [ -e "/usr/include/x86_64-linux-gnu/$1" ]; }
+
+# The library, the CLI and the guest programs it carries; openssl is the demo's independent checker.
 command -v make >/dev/null || need+=(make)
 command -v gcc >/dev/null || need+=(gcc)
-command -v clang >/dev/null || need+=(clang)
 command -v pkg-config >/dev/null || need+=(pkg-config)
-command -v clang-format >/dev/null || need+=(clang-format)
 command -v openssl >/dev/null || need+=(openssl)
 have_header openssl/evp.h || need+=(libssl-dev)
-have_header cmocka.h || need+=(libcmocka-dev)
 have_header linux/kvm.h || need+=(linux-libc-dev)
 have_header json-c/json.h || need+=(libjson-c-dev)
 # AES-256-GCM of the freestanding guest library (constant-time aes_ct64 + ghash_ctmul64).
 have_header bearssl.h || need+=(libbearssl-dev)
-# The local KDS: libmicrohttpd (server) and libcurl (the verifier's client, and curl for the shell tests).
+# The local KDS: libmicrohttpd (server) and libcurl (the verifier's client).
 have_header microhttpd.h || need+=(libmicrohttpd-dev)
 have_header curl/curl.h || need+=(libcurl4-openssl-dev)
-command -v curl >/dev/null || need+=(curl)
-# libFuzzer and the sanitizer runtimes ship in clang's runtime package.
-if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
-	need+=(libclang-rt-dev)
+
+if [ "$what" = all ]; then
+	command -v clang >/dev/null || need+=(clang)
+	command -v clang-format >/dev/null || need+=(clang-format)
+	have_header cmocka.h || need+=(libcmocka-dev)
+	command -v curl >/dev/null || need+=(curl) # tests/cli/test_kds.sh
+	# libFuzzer and the sanitizer runtimes ship in clang's runtime package.
+	if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
+		need+=(libclang-rt-dev)
+	fi
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -2,7 +2,7 @@
 /*
  * snpemu guest library: a freestanding client of the GHCB protocol (GHCB spec 56421) and of SNP guest messages
  * (SNP firmware ABI 56860 §7), for guest programs.  It plays the part of Linux arch/x86/coco/sev/core.c, the
- * sev-guest driver and OVMF CcExitLib, and it trusts nothing the hypervisor writes (DESIGN.md rule 7):
+ * sev-guest driver and OVMF CcExitLib, and it trusts nothing the hypervisor writes (docs/architecture.md rule 7):
  *   - a response field is read only if its valid bit is set in the response, each field exactly once;
  *   - SW_EXITINFO1 != 0 is always a failure (1 = exception to inject, 2 = malformed input + GHCB_ERR reason);
  *   - MSR-protocol responses must carry the expected response code (and echo what the spec says they echo);

@@ -29,23 +29,20 @@
  *                     hv_vcpu_reset drops a hold that an INIT ends instead.
  *   INTERNAL_ERROR (17) NAE UNSUPPORTED_EVENT 0x8000FFFF: suberror HV_INTERNAL_ERROR_UNSUPPORTED_EVENT, ndata 3,
  *                     data[] = {SW_EXITCODE, SW_EXITINFO1, SW_EXITINFO2}.  KVM fails KVM_RUN with -EINVAL here;
- *                     we give the VMM a defined exit (DESIGN rule 2).  Calling again resumes the guest with
- *                     SW_EXITINFO1 = 0.
- *   MEMORY_FAULT (39) memory_fault.{flags,gpa,size}: a host access the engine needs failed: a GPA no slot backs
- *                     (flags 0), or a page the host-access hook calls private (flags =
- *                     SNPEMU_MEMORY_EXIT_FLAG_PRIVATE).  KVM resumes silently (unmappable GHCB) or fails KVM_RUN
- *                     (-EFAULT); we exit with the metadata (DESIGN rule 3).  Calling again retries the failed step.
- *                     A failed host allocation is not this exit: hv_vcpu_vmgexit returns -ENOMEM (below).
- *   HYPERCALL (3)     also for SNP page-state changes (spec §8): MSR PSC and NAE PSC (0x80000010) exit with nr 12,
- *                     args[0] = gpa, args[1] = 4 KiB pages, args[2] = ENCRYPTED (private) or DECRYPTED (shared) |
- *                     PAGE_SZ_2M when the range comes from 2 MiB entries; flags = 0 (KVM leaves it unwritten).
- *                     Adjacent NAE entries with the same operation and page size coalesce into one exit.  The VMM
- *                     converts the range (its page-state map and the firmware RMP: hv_map_gpa_range_apply) and
- *                     sets ret: 0 = done, anything else fails the rest of the request (MSR: PSC_RESP_ERROR; NAE:
- *                     VMGEXIT_PSC_ERROR_GENERIC).  Only when bit 12 is enabled (hv_vm_enable_hypercall_exits).
- *   SNP_REQ_CERTS (42) EXT_GUEST_REQUEST carrying MSG_REPORT_REQ, certificates enabled (hv_vm_enable_req_certs):
- *                     snp_req_certs.{gpa = RAX, npages = RBX, ret = 0}.  The VMM writes the certificate table into
- *                     the guest's pages [gpa, gpa + npages*4096) and sets ret: 0 (in place: the request goes to the
+ *                     we give the VMM a defined exit (docs/architecture.md rule 2).  Calling again resumes the guest
+ * with SW_EXITINFO1 = 0. MEMORY_FAULT (39) memory_fault.{flags,gpa,size}: a host access the engine needs failed: a GPA
+ * no slot backs (flags 0), or a page the host-access hook calls private (flags = SNPEMU_MEMORY_EXIT_FLAG_PRIVATE).  KVM
+ * resumes silently (unmappable GHCB) or fails KVM_RUN
+ *                     (-EFAULT); we exit with the metadata (docs/architecture.md rule 3).  Calling again retries the
+ * failed step. A failed host allocation is not this exit: hv_vcpu_vmgexit returns -ENOMEM (below). HYPERCALL (3) also
+ * for SNP page-state changes (spec §8): MSR PSC and NAE PSC (0x80000010) exit with nr 12, args[0] = gpa, args[1] = 4
+ * KiB pages, args[2] = ENCRYPTED (private) or DECRYPTED (shared) | PAGE_SZ_2M when the range comes from 2 MiB entries;
+ * flags = 0 (KVM leaves it unwritten). Adjacent NAE entries with the same operation and page size coalesce into one
+ * exit.  The VMM converts the range (its page-state map and the firmware RMP: hv_map_gpa_range_apply) and sets ret: 0 =
+ * done, anything else fails the rest of the request (MSR: PSC_RESP_ERROR; NAE: VMGEXIT_PSC_ERROR_GENERIC).  Only when
+ * bit 12 is enabled (hv_vm_enable_hypercall_exits). SNP_REQ_CERTS (42) EXT_GUEST_REQUEST carrying MSG_REPORT_REQ,
+ * certificates enabled (hv_vm_enable_req_certs): snp_req_certs.{gpa = RAX, npages = RBX, ret = 0}.  The VMM writes the
+ * certificate table into the guest's pages [gpa, gpa + npages*4096) and sets ret: 0 (in place: the request goes to the
  *                     firmware), ENOSPC (npages = the pages needed: the guest gets INVALID_LEN with RBX = npages),
  *                     EAGAIN (guest gets BUSY), EIO (guest gets GENERIC); any other ret gives INTERNAL_ERROR
  *                     (suberror HV_INTERNAL_ERROR_BAD_COMPLETION, data[0] = exit reason, data[1] = ret), after
@@ -54,18 +51,17 @@
  * SNP events (spec §7, §8, §10, §12).
  *   GHCB registration: an SNP vCPU must register its GHCB with the MSR REG_GPA request; a NAE through any other GPA
  *     is answered SW_EXITINFO1 = 2, SW_EXITINFO2 = GHCB_ERR_NOT_REGISTERED in that page (KVM fails KVM_RUN with
- *     -EINVAL and the guest hears nothing; DESIGN rule 1).  The page must be shared (else MEMORY_FAULT PRIVATE).
- *   PSC: see HYPERCALL above.  Header/entry errors are answered in SW_EXITINFO2 (SW_EXITINFO1 = 0):
- *     INVALID_HDR (end_entry >= 253), INVALID_ENTRY (cur_page > page count, gfn not aligned to the page size),
- *     GENERIC (hypercall exits disabled, VMM ret != 0).  PSMASH/UNSMASH and unknown operations complete without
- *     an exit (KVM).  The descriptor is read once through the scratch rules, sized by its header, updated
- *     (cur_entry, cur_page) and written back.
+ *     -EINVAL and the guest hears nothing; docs/architecture.md rule 1).  The page must be shared (else MEMORY_FAULT
+ * PRIVATE). PSC: see HYPERCALL above.  Header/entry errors are answered in SW_EXITINFO2 (SW_EXITINFO1 = 0): INVALID_HDR
+ * (end_entry >= 253), INVALID_ENTRY (cur_page > page count, gfn not aligned to the page size), GENERIC (hypercall exits
+ * disabled, VMM ret != 0).  PSMASH/UNSMASH and unknown operations complete without an exit (KVM).  The descriptor is
+ * read once through the scratch rules, sized by its header, updated (cur_entry, cur_page) and written back.
  *   AP_CREATION: see hv_vm_set_ap_handler.  Failures are INVALID_INPUT.
  *   GUEST_REQUEST / EXT_GUEST_REQUEST: see hv_vm_set_firmware and hv_vm_set_guest_req_limit.
  *
- * Page-state contract (DESIGN rule 5).  The engine never changes page ownership.  On HYPERCALL nr 12 (PSC or
- * KVM_HC_MAP_GPA_RANGE) the VMM updates its page-state map and the firmware RMP (fw_rmp_set_private), then sets
- * ret; the host-access hook reports that same map back to the engine.  A VMM whose map is the firmware RMP uses
+ * Page-state contract (docs/architecture.md rule 5).  The engine never changes page ownership.  On HYPERCALL nr 12 (PSC
+ * or KVM_HC_MAP_GPA_RANGE) the VMM updates its page-state map and the firmware RMP (fw_rmp_set_private), then sets ret;
+ * the host-access hook reports that same map back to the engine.  A VMM whose map is the firmware RMP uses
  * hv_map_gpa_range_apply for the first and hv_fw_rmp_host_access as the hook.  PVALIDATE is a guest primitive served by
  * the firmware model (fw_rmp_pvalidate) that backends route; the engine takes no part in it.
  *
@@ -80,8 +76,8 @@
  *   - only produced registers are written back and marked valid (KVM writes RAX..RDX back on every NAE);
  *   - a scratch area inside the GHCB is copied like one outside it, so handlers never read guest memory twice;
  *   - KVM_HC_MAP_GPA_RANGE is refused (-KVM_ENOSYS) unless the guest's CPUID advertises
- *     KVM_FEATURE_HC_MAP_GPA_RANGE (bit 16 of EAX of the KVM features leaf) (DESIGN rule 5).  The KVM leaves are
- *     found as KVM and Linux find them (kvm_get_hypervisor_cpuid, cpuid_base_hypervisor): the first base in
+ *     KVM_FEATURE_HC_MAP_GPA_RANGE (bit 16 of EAX of the KVM features leaf) (docs/architecture.md rule 5).  The KVM
+ * leaves are found as KVM and Linux find them (kvm_get_hypervisor_cpuid, cpuid_base_hypervisor): the first base in
  *     0x40000000..0x4000FF00, step 0x100, whose EBX:ECX:EDX read "KVMKVMKVM\0\0\0"; the features leaf is
  *     base + 1 (0x40000101 behind Hyper-V's leaves).  No KVM signature, no feature.  HV_VM_FLAG_MAP_GPA_RANGE_UNGATED
  *     turns the gate off, as mainline KVM;
@@ -122,7 +118,7 @@ struct hv_vcpu;
 #define HV_VM_FLAG_NO_EXIT_TIMING	 (1u << 0) /* statistics count events but do not time them (saves two TSC reads) */
 /* KVM_HC_MAP_GPA_RANGE without the PV CPUID gate, as mainline KVM (which checks only that the VMM enabled the exit):
  * the hypercall exits whether or not the guest's CPUID advertises KVM_FEATURE_HC_MAP_GPA_RANGE.  Without the flag
- * (the default) the gate is on, as DESIGN rule 5 documents. */
+ * (the default) the gate is on, as docs/architecture.md rule 5 documents. */
 #define HV_VM_FLAG_MAP_GPA_RANGE_UNGATED (1u << 1)
 
 struct hv_vm_config {
@@ -265,14 +261,17 @@ int hv_map_gpa_range_apply(struct fw_rmp *rmp, const struct snpemu_run *run);
  * written back; SW_EXITINFO1 = 0, SW_EXITINFO2 = SNP_GUEST_ERR(0, firmware status). */
 int hv_vm_set_firmware(struct hv_vm *vm, struct fw_guest *fw);
 
-/* Guest-request rate limit (DESIGN rule 6): a per-VM token bucket holding up to `burst` requests, refilled at
- * `rate` per second, checked before the firmware sees a message (and before a certificate exit).  A refused
+/* Guest-request rate limit (docs/architecture.md rule 6): a per-VM token bucket holding up to `burst` requests,
+ * refilled at `rate` per second, checked before the firmware sees a message (and before a certificate exit).  A refused
  * request gets SW_EXITINFO1 = 0, SW_EXITINFO2 = SNP_GUEST_ERR(BUSY, 0) and reaches neither the VMM nor the
  * firmware, so the guest's identical resend keeps its sequence number in step.  rate 0 = unlimited (the default,
  * as KVM has no limiter: the policy is the VMM's).  The bucket starts full.  -EINVAL: rate > 0 with burst 0, or
  * rate or burst above HV_GUEST_REQ_LIMIT_MAX. */
 #define HV_GUEST_REQ_LIMIT_MAX 1000000u
 int hv_vm_set_guest_req_limit(struct hv_vm *vm, uint32_t rate, uint32_t burst);
+/* The same with the rate in milli-requests per second (500: one request every 2 s), for fractional rates;
+ * -EINVAL above 1000 * HV_GUEST_REQ_LIMIT_MAX. */
+int hv_vm_set_guest_req_limit_milli(struct hv_vm *vm, uint64_t millirate, uint32_t burst);
 /* Monotonic clock in nanoseconds used by the rate limit (tests inject a controlled one).  NULL restores
  * CLOCK_MONOTONIC.  Called with the limiter's lock held, once per rate-limited request.  Resets the bucket to
  * full. */

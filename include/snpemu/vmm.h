@@ -40,8 +40,9 @@ struct vmm_config {
 	const char *trace_file;	 /* Chrome trace-event JSON output (NULL: none) */
 	bool stats;		 /* print per-exit statistics at the end */
 	bool quiet;		 /* no banner/summary lines (console output only) */
-	FILE *out;		 /* console and messages (NULL = stdout) */
+	FILE *out;		 /* the guest's console (NULL = stdout) */
 	FILE *err;		 /* errors (NULL = stderr) */
+	FILE *msg;		 /* VMM messages: banner, launch measurement, statistics, faults (NULL = out) */
 	const char *report_out;	 /* attest: write the report the guest printed here (NULL: none) */
 };
 
@@ -64,6 +65,7 @@ struct vmm_result {
 	uint64_t pages_validated;     /* and validated pages, over the guest's RAM */
 	uint8_t report[0x4A0];	      /* attest: the report the guest exported on SNPEMU_PORT_EXPORT */
 	bool have_report;
+	int trace_error; /* cfg->trace_file could not be written: -errno (0: written, or none asked) */
 };
 
 /* Fill `cfg` with defaults (program NULL, SNP, 1 vCPU, 64 MiB, auto backend). */
@@ -78,6 +80,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res);
 const char *const *vmm_program_names(void);
 /* One-line description of a program, or NULL. */
 const char *vmm_program_summary(const char *name);
+/* Whether a program runs only on the kvm backend (false for unknown names). */
+bool vmm_program_kvm_only(const char *name);
 
 /* The firmware platform configuration a run with `cfg` uses (product, seed; a fixed default seed when none is
  * given), so that tools can re-create the same platform (its certificates) after the run.  Returns 0 or -EINVAL. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * X.509 parsing, RSASSA-PSS chain signatures, ECDSA P-384 report signatures and the AMD KDS extensions, with
- * OpenSSL 3 libcrypto.  The only file of the attestation verifier that calls libcrypto (DESIGN.md).
+ * OpenSSL 3 libcrypto.  The only file of the attestation verifier that calls libcrypto (docs/architecture.md).
  */
 #include <errno.h>
 #include <stdlib.h>

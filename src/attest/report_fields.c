@@ -191,8 +191,7 @@ size_t attest_report_describe(const struct attest_report *r, struct snpemu_text 
 	size_t start = out->len, n;
 	const struct attest_report_field *fields = attest_report_fields(&n);
 	snpemu_text_printf(out, "ATTESTATION_REPORT version %u, product %s, TCB layout %s\n", r->version,
-			   attest_product_name(r->product),
-			   r->tcb_layout == SNP_TCB_LAYOUT_TURIN ? "Turin" : "Milan/Genoa");
+			   attest_product_name(r->product), snp_tcb_layout_name(r->tcb_layout));
 	for (size_t i = 0; i < n; i++) {
 		const struct attest_report_field *f = &fields[i];
 		if (!attest_report_field_in_version(f, r->version))
@@ -330,8 +329,7 @@ char *attest_report_json(const struct attest_report *r)
 	if (!root)
 		return NULL;
 	json_object_object_add(root, "product", json_object_new_string(attest_product_name(r->product)));
-	json_object_object_add(root, "tcb_layout",
-			       json_object_new_string(r->tcb_layout == SNP_TCB_LAYOUT_TURIN ? "turin" : "legacy"));
+	json_object_object_add(root, "tcb_layout", json_object_new_string(snp_tcb_layout_name(r->tcb_layout)));
 	for (size_t i = 0; i < n; i++) {
 		const struct attest_report_field *f = &fields[i];
 		/* Reserved ranges appear only when they break the rules, so report.json stays readable. */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* File and argument helpers of `snpemu verify` and `snpemu decode`. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <snpemu/attest.h>
 
@@ -13,20 +15,28 @@ int cli_read_file(const char *path, uint8_t **buf, size_t *len)
 {
 	*buf = NULL;
 	*len = 0;
-	FILE *f = fopen(path, "rb");
+	bool std_in = !strcmp(path, "-");
+	FILE *f = std_in ? stdin : fopen(path, "rb");
 	if (!f)
 		return -errno;
+	struct stat st;
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return -EISDIR;
+	}
 	uint8_t *b = malloc(CLI_FILE_MAX + 1);
 	if (!b) {
-		fclose(f);
+		if (!std_in)
+			fclose(f);
 		return -ENOMEM;
 	}
 	size_t n = fread(b, 1, CLI_FILE_MAX + 1, f);
-	int err = ferror(f);
-	fclose(f);
+	int err = ferror(f) ? (errno ? -errno : -EIO) : 0;
+	if (!std_in)
+		fclose(f);
 	if (err) {
 		free(b);
-		return -EIO;
+		return err;
 	}
 	if (n > CLI_FILE_MAX) {
 		free(b);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * File and argument helpers of the attestation subcommands (`verify`, `decode`).  Every function validates its
+ * File and argument helpers of the subcommands.  Every function validates its
  * input and returns 0 or a negative errno; messages are the caller's to print.
  */
 #ifndef SNPEMU_CLI_ATTEST_IO_H
@@ -11,7 +11,8 @@
 
 #define CLI_FILE_MAX (1u << 20) /* no attestation input is larger than 1 MiB */
 
-/* Read a whole file (at most CLI_FILE_MAX bytes) into a malloc'd buffer.  -ENOENT, -EFBIG, other -errno. */
+/* Read a whole file (at most CLI_FILE_MAX bytes; "-" is stdin) into a malloc'd buffer.  -ENOENT, -EISDIR,
+ * -EFBIG, other -errno. */
 int cli_read_file(const char *path, uint8_t **buf, size_t *len);
 
 /* Parse hex (optional 0x prefix) into exactly `n` bytes, or, if `pad`, into at most `n` bytes padded with zeros.

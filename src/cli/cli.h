@@ -2,42 +2,188 @@
 /*
  * The snpemu command-line tool: one file per subcommand, each exporting one `cli_cmd_<name>` function that
  * main.c lists in its command table.  Subcommands return the process exit status; only main() exits.
+ *
+ * Conventions every subcommand follows (docs/cli.md):
+ *   - exit status 0 success, 1 the operation ran and failed, 2 bad command line or unusable input; `run` exits
+ *     with the guest's status and uses 125 for its own usage and setup errors;
+ *   - options are parsed by cli_parse_options() from one table per command, so `--opt=value` and `--opt value`
+ *     both work and `--help` lists every option with its meaning and default;
+ *   - messages go to stderr in one shape, "snpemu CMD: [FILE: ]reason" (cli_error); results and the guest's
+ *     console go to stdout;
+ *   - `-` names stdin where a file is read (cli_read_file);
+ *   - files are written all-or-nothing (struct cli_output): to a temporary name in the target directory, renamed
+ *     when every file is complete, removed on failure.
  */
 #ifndef SNPEMU_CLI_H
 #define SNPEMU_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct cli_command {
 	const char *name;
-	const char *usage;		   /* one line: arguments */
 	const char *summary;		   /* one line: what it does */
-	int (*run)(int argc, char **argv); /* NULL: not built yet; argv[0] is the subcommand name */
+	int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
 };
 
 /* Exit statuses shared by the subcommands. */
-#define CLI_EXIT_OK	 0
-#define CLI_EXIT_FAILURE 1 /* the operation ran and failed (a check failed, the guest failed) */
-#define CLI_EXIT_USAGE	 2 /* bad command line or input file */
+#define CLI_EXIT_OK	      0
+#define CLI_EXIT_FAILURE      1	  /* the operation ran and failed (a check failed, a write failed) */
+#define CLI_EXIT_USAGE	      2	  /* bad command line or unusable input file */
+#define CLI_EXIT_RUN_INTERNAL 125 /* `run`: its own usage or setup error (as `docker run` and `env`) */
 
 /* Subcommands (one file each: src/cli/cmd_<name>.c). */
 int cli_cmd_verify(int argc, char **argv);
 int cli_cmd_decode(int argc, char **argv);
-int cli_cmd_certs(int argc, char **argv); /* src/cli/cmd_certs.c */
+int cli_cmd_certs(int argc, char **argv);
 int cli_cmd_report(int argc, char **argv);
 int cli_cmd_run(int argc, char **argv);
 int cli_cmd_measure(int argc, char **argv);
+int cli_cmd_bench(int argc, char **argv);
+int cli_cmd_kds(int argc, char **argv);
+
+/* ---- Option tables (cli_opts.c) ---------------------------------------------------------------------------- */
+
+/* One option of a command.  `key` is what the command's handler receives: a short letter (then `-k` works too)
+ * or a value >= 256.  `arg` is the value's name for the help (NULL: a flag without value).  `help` says what it
+ * means and `def` its default (NULL: none to show). */
+struct cli_option {
+	const char *name;
+	int key;
+	const char *arg;
+	const char *help;
+	const char *def;
+};
+
+struct cli_spec {
+	const char *cmd;	       /* "run" */
+	const char *synopsis;	       /* what follows "snpemu CMD " in the usage line */
+	const char *description;       /* one paragraph */
+	const struct cli_option *opts; /* terminated by {NULL} */
+	const int (*exclusive)[2];     /* pairs of keys that cannot be given together, terminated by {0, 0} */
+	const char *epilog;	       /* printed after the options (lists, exit statuses), or NULL */
+	int usage_status;	       /* status of a usage error: CLI_EXIT_USAGE or, for run, 125 */
+	void (*extra_help)(FILE *out); /* prints generated lists (guest programs, vCPU types), or NULL */
+};
+
+/* Called for each option in command-line order; returns 0, or an exit status after printing (cli_usage_error). */
+typedef int (*cli_option_fn)(void *ctx, int key, const char *value);
+
+#define CLI_CONTINUE (-1)
+/* Parse argv (argv[0] is the command) against `spec`: --help prints the help and returns CLI_EXIT_OK; unknown
+ * options, missing values and exclusive pairs return spec->usage_status after one message.  Returns CLI_CONTINUE
+ * when the command should go on, with *operands set to the index of the first operand in argv. */
+int cli_parse_options(const struct cli_spec *spec, int argc, char **argv, cli_option_fn fn, void *ctx, int *operands);
+/* The long name of option `key` of `spec` ("?" if none). */
+const char *cli_option_name(const struct cli_spec *spec, int key);
+/* Print the help generated from `spec`. */
+void cli_print_help(const struct cli_spec *spec, FILE *out);
+
+/* "snpemu CMD: [WHAT: ]reason" on stderr.  `what` (a file, an option) may be NULL. */
+__attribute__((format(printf, 3, 4))) void cli_error(const char *cmd, const char *what, const char *fmt, ...);
+/* cli_error, then "(see snpemu CMD --help)"; returns spec->usage_status. */
+__attribute__((format(printf, 3, 4))) int cli_usage_error(const struct cli_spec *spec, const char *what,
+							  const char *fmt, ...);
+
+/* Options shared by the subcommands that run a VM or create a platform (run, report, certs): one key, one table
+ * row and one handler each, so they read and behave the same everywhere. */
+enum {
+	CLI_OPT_BACKEND = 'b',
+	CLI_OPT_QUIET = 'q',
+	CLI_OPT_PRODUCT = 512,
+	CLI_OPT_SEED,
+	CLI_OPT_REPORT_DATA,
+	CLI_OPT_EXT,
+	CLI_OPT_STATS,
+	CLI_OPT_REPORT_VERSION,
+};
+#define CLI_OPTION_BACKEND                                                                \
+	{                                                                                 \
+		"backend", CLI_OPT_BACKEND, "sim|kvm|auto",                               \
+		    "where the guest runs (auto: kvm where /dev/kvm runs guests)", "auto" \
+	}
+#define CLI_OPTION_PRODUCT                                                                              \
+	{                                                                                               \
+		"product", CLI_OPT_PRODUCT, "genoa|milan|turin", "the platform's product line", "genoa" \
+	}
+#define CLI_OPTION_SEED                                                                             \
+	{                                                                                           \
+		"seed", CLI_OPT_SEED, "HEX", "platform seed, 1 to 64 bytes of hex (keys, chip ID)", \
+		    "one fixed seed, the same for certs, report and run"                            \
+	}
+#define CLI_OPTION_REPORT_DATA                                                                                        \
+	{                                                                                                             \
+		"report-data", CLI_OPT_REPORT_DATA, "HEX", "attest: REPORT_DATA, up to 64 bytes of hex, zero-padded", \
+		    "zeros"                                                                                           \
+	}
+#define CLI_OPTION_EXT                                                                                    \
+	{                                                                                                 \
+		"ext", CLI_OPT_EXT, NULL, "attest: extended request, certificates with the report", "off" \
+	}
+#define CLI_OPTION_STATS                                                                      \
+	{                                                                                     \
+		"stats", CLI_OPT_STATS, NULL, "print per-exit counts and mean latency", "off" \
+	}
+#define CLI_OPTION_REPORT_VERSION                                                                                   \
+	{                                                                                                           \
+		"report-version", CLI_OPT_REPORT_VERSION, "2|3|5", "attestation report version the firmware emits", \
+		    "5"                                                                                             \
+	}
+#define CLI_OPTION_QUIET                                                                                    \
+	{                                                                                                   \
+		"quiet", CLI_OPT_QUIET, NULL, "no banner or summary lines, only the guest's console", "off" \
+	}
+
+struct vmm_config;
+/* Apply one of the CLI_OPT_* keys above to `cfg`: 0, spec->usage_status after a message, or CLI_CONTINUE when
+ * `key` is not one of them. */
+int cli_vm_option(const struct cli_spec *spec, struct vmm_config *cfg, int key, const char *value);
+
+/* Option values. */
+enum vmm_backend;
+/* "sim" | "kvm" | "auto" -> *out; 0 or -1. */
+int cli_parse_backend(const char *s, enum vmm_backend *out);
+/* 1..64 bytes of hex (optional 0x) -> seed[*len]; 0 or -1. */
+int cli_parse_seed(const char *s, uint8_t seed[64], size_t *len);
+/* An SNP guest policy (spec/snp-firmware-abi.md §3.3 "Guest POLICY bits"): reserved bit 17 set, bits 63:26 zero.
+ * 0 or -1. */
+int cli_parse_policy(const char *s, uint64_t *policy);
+/* A rate limit "R[/BURST]": R > 0 requests per second (fractional allowed, at least 0.001), BURST 1..1000000.
+ * 0 or -1. */
+int cli_parse_rate(const char *s, double *rate, uint32_t *burst);
+
+/* ---- All-or-nothing output files (cli_output.c) ------------------------------------------------------------ */
+
+struct cli_output_file {
+	char *tmp, *path;
+};
+
+struct cli_output {
+	const char *cmd;
+	char *dir_created; /* the directory cli_output_dir created (removed again on abort), or NULL */
+	unsigned int count, cap;
+	struct cli_output_file *files;
+};
+
+void cli_output_init(struct cli_output *o, const char *cmd);
+/* Make sure DIR exists (created if missing) and is a writable directory.  0, or -errno after a message. */
+int cli_output_dir(struct cli_output *o, const char *dir);
+/* Reserve PATH: an empty temporary file in PATH's directory (proving it writable) whose name is returned for a
+ * writer (e.g. the VMM's trace).  NULL after a message. */
+const char *cli_output_reserve(struct cli_output *o, const char *path);
+/* Write DIR/NAME (dir NULL: NAME is the path) under a temporary name.  0, or -errno after a message. */
+int cli_output_write(struct cli_output *o, const char *dir, const char *name, const void *data, size_t len);
+/* Rename every file to its name and print each path on stdout (if `list`).  0, or -errno after a message (then
+ * the files not yet renamed are removed). */
+int cli_output_commit(struct cli_output *o, bool list);
+/* Remove every temporary file, and the directory if cli_output_dir created it and it is empty.  Idempotent. */
+void cli_output_abort(struct cli_output *o);
 
 struct fw_platform;
-enum vmm_backend;
-/* cli_opts.c: "sim" | "kvm" | "auto" -> *out; 0 or -1. */
-int cli_parse_backend(const char *s, enum vmm_backend *out);
-/* cli_opts.c: 1..64 bytes of hex (optional 0x) -> seed[*len]; 0 or -1. */
-int cli_parse_seed(const char *s, uint8_t seed[64], size_t *len);
-/* cmd_certs.c: write `data` to DIR/NAME (prints the path); 0 or -1 with a message naming `cmd`. */
-int cli_write_file(const char *cmd, const char *dir, const char *name, const void *data, size_t len);
-/* cmd_certs.c: write ark/ask/vcek as .der and .pem and cert_table.bin of platform `p` into DIR. 0 or -1. */
-int cli_write_platform_certs(const char *cmd, const char *dir, struct fw_platform *p);
+/* ark/ask/vcek as .der and .pem and cert_table.bin of platform `p`, into `o` under DIR.  0 or -1 after a
+ * message. */
+int cli_output_platform_certs(struct cli_output *o, const char *dir, struct fw_platform *p);
 
 #endif

@@ -1,154 +1,86 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * snpemu certs --out DIR [--product genoa|milan|turin] [--seed HEX]: the platform's ARK, ASK and VCEK as PEM and
- * DER, and the extended-request certificate table (cert_table.bin), as a VMM would serve them.
+ * DER, and the extended-request certificate table (cert_table.bin), as a VMM would serve them.  The platform is
+ * the one `snpemu report` and `snpemu run` use for the same --product and --seed (vmm_platform_config), so a
+ * chain written here verifies their reports.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <snpemu/fw.h>
+#include <snpemu/vmm.h>
 
 #include "cli/cli.h"
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr,
-		"snpemu certs: %s%s%s\nusage: snpemu certs --out DIR [--product genoa|milan|turin] [--seed HEX]\n", msg,
-		arg ? ": " : "", arg ? arg : "");
-	return CLI_EXIT_USAGE;
-}
+struct certs_args {
+	const char *out;
+	struct vmm_config cfg; /* only product and seed: the platform's identity */
+};
 
-int cli_write_file(const char *cmd, const char *dir, const char *name, const void *data, size_t len)
-{
-	char path[4096];
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
-		fprintf(stderr, "snpemu %s: path too long: %s/%s\n", cmd, dir, name);
-		return -1;
-	}
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-		fprintf(stderr, "snpemu %s: cannot write %s: %s\n", cmd, path, strerror(errno));
-		if (f)
-			fclose(f);
-		return -1;
-	}
-	printf("%s\n", path);
-	return 0;
-}
+enum { OPT_OUT = 'o' };
 
-int cli_write_platform_certs(const char *cmd, const char *out, struct fw_platform *p)
+static const struct cli_option certs_options[] = {
+    {"out", OPT_OUT, "DIR", "directory to write ark/ask/vcek .pem and .der and cert_table.bin into (created)", NULL},
+    CLI_OPTION_PRODUCT,
+    CLI_OPTION_SEED,
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+static const struct cli_spec certs_spec = {
+    .cmd = "certs",
+    .synopsis = "--out DIR [--product P] [--seed HEX]",
+    .description = "Write the platform's certificate chain (ARK, ASK, VCEK) as PEM and DER, and the certificate "
+		   "table an\nextended guest request returns, as AMD's KDS and a VMM serve them.  All files are "
+		   "written, or none.",
+    .opts = certs_options,
+    .epilog = "\nexit status: 0 written, 1 the platform or a file could not be made, 2 usage error\n",
+    .usage_status = CLI_EXIT_USAGE,
+};
+
+static int certs_option(void *ctx, int key, const char *v)
 {
-	static const struct {
-		enum fw_cert_kind kind;
-		const char *name;
-	} files[] = {{FW_CERT_ARK, "ark"}, {FW_CERT_ASK, "ask"}, {FW_CERT_VCEK, "vcek"}};
-	int rc, status = -1;
-	uint8_t *table = NULL;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		const uint8_t *der;
-		size_t len, pem_len;
-		char *pem, name[32];
-		if ((rc = fw_platform_cert(p, files[i].kind, &der, &len)) ||
-		    (rc = fw_cert_der_to_pem(der, len, &pem, &pem_len))) {
-			fprintf(stderr, "snpemu %s: cannot build the %s certificate: %s\n", cmd, files[i].name,
-				strerror(-rc));
-			goto out;
-		}
-		snprintf(name, sizeof(name), "%s.der", files[i].name);
-		int w = cli_write_file(cmd, out, name, der, len);
-		snprintf(name, sizeof(name), "%s.pem", files[i].name);
-		w = w ? w : cli_write_file(cmd, out, name, pem, pem_len);
-		free(pem);
-		if (w)
-			goto out;
+	struct certs_args *a = ctx;
+	if (key == OPT_OUT) {
+		a->out = v;
+		return 0;
 	}
-	size_t need = 0;
-	if (fw_cert_table_build(p, NULL, 0, &need) != -ENOSPC || !(table = malloc(need)) ||
-	    fw_cert_table_build(p, table, need, &need)) {
-		fprintf(stderr, "snpemu %s: cannot build the certificate table\n", cmd);
-		goto out;
-	}
-	if (cli_write_file(cmd, out, "cert_table.bin", table, need))
-		goto out;
-	status = 0;
-out:
-	free(table);
-	return status;
+	int rc =
+	    key == CLI_OPT_PRODUCT || key == CLI_OPT_SEED ? cli_vm_option(&certs_spec, &a->cfg, key, v) : CLI_CONTINUE;
+	return rc != CLI_CONTINUE ? rc : cli_usage_error(&certs_spec, NULL, "internal: unhandled option");
 }
 
 int cli_cmd_certs(int argc, char **argv)
 {
-	static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
-					     {"product", required_argument, NULL, 'p'},
-					     {"seed", required_argument, NULL, 's'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const char *out = NULL;
-	enum fw_product product = FW_PRODUCT_GENOA;
-	uint8_t seed[FW_SEED_MAX];
-	size_t seed_len = 0;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:p:s:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 'p':
-			if (fw_product_parse(optarg, &product))
-				return usage_error("unknown product (genoa, milan or turin)", optarg);
-			break;
-		case 's':
-			if (cli_parse_seed(optarg, seed, &seed_len))
-				return usage_error("--seed wants 1 to 64 bytes of hex", optarg);
-			break;
-		case 'h':
-			printf("usage: snpemu certs --out DIR [--product genoa|milan|turin] [--seed HEX]\n");
-			return CLI_EXIT_OK;
-		case ':':
-			return usage_error("option needs an argument", argv[optind - 1]);
-		default:
-			return usage_error("unknown option", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument", argv[optind]);
-	if (!out)
-		return usage_error("--out DIR is required", NULL);
-	if (mkdir(out, 0755) && errno != EEXIST) {
-		fprintf(stderr, "snpemu certs: cannot create %s: %s\n", out, strerror(errno));
-		return CLI_EXIT_FAILURE;
-	}
-	struct stat st;
-	if (stat(out, &st) || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "snpemu certs: %s is not a directory\n", out);
-		return CLI_EXIT_FAILURE;
-	}
+	struct certs_args a = {0};
+	int operands;
+	vmm_config_default(&a.cfg);
+	int rc = cli_parse_options(&certs_spec, argc, argv, certs_option, &a, &operands);
+	if (rc != CLI_CONTINUE)
+		return rc;
+	if (operands < argc)
+		return cli_usage_error(&certs_spec, argv[operands], "unexpected argument");
+	if (!a.out)
+		return cli_usage_error(&certs_spec, NULL, "--out DIR is required");
 
-	struct fw_platform_config cfg;
+	struct fw_platform_config pc;
 	struct fw_platform *p = NULL;
-	fw_platform_config_default(&cfg, product);
-	if (seed_len)
-		fw_platform_config_seed(&cfg, seed, seed_len);
-	int rc = fw_platform_create(&cfg, &p);
-	if (rc) {
-		fprintf(stderr, "snpemu certs: cannot create the platform: %s\n", strerror(-rc));
+	struct cli_output out;
+	cli_output_init(&out, "certs");
+	if ((rc = vmm_platform_config(&a.cfg, &pc)) || (rc = fw_platform_create(&pc, &p))) {
+		cli_error("certs", NULL, "cannot create the platform: %s", strerror(-rc));
 		return CLI_EXIT_FAILURE;
 	}
 	int status = CLI_EXIT_FAILURE;
-	if (cli_write_platform_certs("certs", out, p))
+	if (cli_output_dir(&out, a.out) || cli_output_platform_certs(&out, a.out, p) || cli_output_commit(&out, true))
 		goto out;
-	printf("product %s, chip ID ", fw_product_name(product));
+	printf("product %s, chip ID ", fw_product_name(a.cfg.product));
 	for (int i = 0; i < 64; i++)
 		printf("%02x", fw_platform_chip_id(p)[i]);
 	printf("\n");
 	status = CLI_EXIT_OK;
 out:
+	cli_output_abort(&out);
 	fw_platform_destroy(p);
 	return status;
 }

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,24 +32,75 @@ struct file_buf {
 	size_t len;
 };
 
-static void usage(FILE *out)
+enum {
+	OPT_MODE = 256,
+	OPT_OVMF,
+	OPT_KERNEL,
+	OPT_INITRD,
+	OPT_APPEND,
+	OPT_VCPUS,
+	OPT_TYPE,
+	OPT_SIG,
+	OPT_FAMILY,
+	OPT_MODEL,
+	OPT_STEPPING,
+	OPT_VMM,
+	OPT_VMMVER,
+	OPT_FEATURES,
+	OPT_HASH,
+	OPT_FORMAT,
+	OPT_DUMP,
+	OPT_VERBOSE = 'v',
+};
+
+static const struct cli_option measure_options[] = {
+    {"mode", OPT_MODE, "snp|snp:ovmf-hash", "the launch digest, or only the OVMF hash to pass as --snp-ovmf-hash",
+     "snp"},
+    {"ovmf", OPT_OVMF, "FILE", "the OVMF image (its SEV metadata and reset vector); - for stdin", NULL},
+    {"vcpus", OPT_VCPUS, "N", "vCPUs, 1..4096 (one VMSA each)", NULL},
+    {"vcpu-type", OPT_TYPE, "T", "vCPU model name (list below), for the VMSA's signature", NULL},
+    {"vcpu-sig", OPT_SIG, "SIG", "vCPU signature (CPUID 1 EAX) as a number", NULL},
+    {"vcpu-family", OPT_FAMILY, "F", "vCPU family (with --vcpu-model and --vcpu-stepping)", NULL},
+    {"vcpu-model", OPT_MODEL, "M", "vCPU model", NULL},
+    {"vcpu-stepping", OPT_STEPPING, "S", "vCPU stepping", NULL},
+    {"vmm-type", OPT_VMM, "qemu|ec2|gce", "the VMM whose VMSA layout to use", "qemu"},
+    {"vmm-version", OPT_VMMVER, "N", "the VMM's VMSA variant (EC2: 1 or 2; QEMU, GCE: 1)", "the latest"},
+    {"guest-features", OPT_FEATURES, "HEX", "SEV_FEATURES of the VMSA", "0x1 (SNPActive)"},
+    {"kernel", OPT_KERNEL, "FILE", "kernel measured through OVMF's hash table", "none"},
+    {"initrd", OPT_INITRD, "FILE", "initrd (with --kernel)", "none"},
+    {"append", OPT_APPEND, "CMDLINE", "kernel command line (with --kernel)", "none"},
+    {"snp-ovmf-hash", OPT_HASH, "HEX", "start from this OVMF hash (96 hex digits) instead of hashing --ovmf", "none"},
+    {"output-format", OPT_FORMAT, "hex|base64", "how to print the digest", "hex"},
+    {"dump-vmsa", OPT_DUMP, "DIR", "also write each vCPU's VMSA page as DIR/vmsaN.bin", "none"},
+    {"verbose", OPT_VERBOSE, NULL, "label the printed digest", "off"},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+static void measure_vcpu_types(FILE *out)
 {
-	fprintf(out, "usage: snpemu measure [--mode snp|snp:ovmf-hash] --ovmf FILE --vcpus N\n"
-		     "         (--vcpu-type T | --vcpu-sig SIG | --vcpu-family F --vcpu-model M --vcpu-stepping S)\n"
-		     "         [--vmm-type qemu|ec2|gce] [--vmm-version N] [--guest-features HEX]\n"
-		     "         [--kernel FILE [--initrd FILE] [--append CMDLINE]] [--snp-ovmf-hash HEX]\n"
-		     "         [--output-format hex|base64] [--dump-vmsa DIR] [-v|--verbose]\n"
-		     "vCPU types:");
+	fprintf(out, "\nvCPU types:");
 	for (size_t i = 0; attest_vcpu_type_name(i); i++)
-		fprintf(out, " %s", attest_vcpu_type_name(i));
+		fprintf(out, "%s %s", i % 8 ? "" : "\n ", attest_vcpu_type_name(i));
 	fprintf(out, "\n");
 }
+
+static const struct cli_spec measure_spec = {
+    .cmd = "measure",
+    .synopsis = "--ovmf FILE --vcpus N (--vcpu-type T | --vcpu-sig SIG | --vcpu-family F ...) [options]",
+    .description = "Compute the SNP launch digest a QEMU/OVMF launch produces, with the options of "
+		   "sev-snp-measure.",
+    .opts = measure_options,
+    .epilog = "\nexit status: 0 printed, 1 a VMSA could not be written, 2 usage error or an unreadable or "
+	      "malformed input\n",
+    .usage_status = CLI_EXIT_USAGE,
+    .extra_help = measure_vcpu_types,
+};
 
 static int bad_usage(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "snpemu measure: ");
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see snpemu measure --help)\n");
+	fprintf(stderr, " (see snpemu %s --help)\n", measure_spec.cmd);
 	return CLI_EXIT_USAGE;
 }
 
@@ -68,11 +118,44 @@ static int parse_number(const char *text, unsigned long long max, unsigned long 
 	return 0;
 }
 
-/* Read a whole file; at most `max` bytes (-EFBIG beyond). */
+/* stdin to its end, growing the buffer; at most `max` bytes (-EFBIG beyond). */
+static int read_stdin(uint64_t max, struct file_buf *out)
+{
+	size_t cap = 0;
+	for (;;) {
+		if (out->len == cap) {
+			size_t grow = cap ? 2 * cap : 1u << 20;
+			uint8_t *p = cap > max ? NULL : realloc(out->data, grow);
+			if (!p) {
+				free(out->data);
+				out->data = NULL;
+				return cap > max ? -EFBIG : -ENOMEM;
+			}
+			out->data = p;
+			cap = grow;
+		}
+		ssize_t n = read(0, out->data + out->len, cap - out->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? -errno : out->len > max ? -EFBIG : 0;
+			if (err) {
+				free(out->data);
+				out->data = NULL;
+			}
+			return err;
+		}
+		out->len += (size_t)n;
+	}
+}
+
+/* Read a whole file ("-": stdin); at most `max` bytes (-EFBIG beyond). */
 static int read_file(const char *path, uint64_t max, struct file_buf *out)
 {
 	out->data = NULL;
 	out->len = 0;
+	if (!strcmp(path, "-"))
+		return read_stdin(max, out);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -157,29 +240,28 @@ static void print_digest(const uint8_t *d, size_t n, int base64, const char *lab
 static int dump_vmsas(const char *dir, const struct attest_ovmf_info *info, const struct attest_vmsa_params *params,
 		      unsigned vcpus)
 {
-	if (mkdir(dir, 0755) && errno != EEXIST) {
-		fprintf(stderr, "snpemu measure: cannot create %s: %s\n", dir, strerror(errno));
-		return CLI_EXIT_FAILURE;
-	}
+	struct cli_output out;
+	int rc = CLI_EXIT_FAILURE;
+	cli_output_init(&out, "measure");
+	if (cli_output_dir(&out, dir))
+		goto out;
 	for (unsigned i = 0; i < vcpus; i++) {
 		uint8_t page[ATTEST_PAGE_SIZE];
-		char path[PATH_MAX];
+		char name[32];
 		int err = attest_measure_vmsa_page(info, params, i, page);
 		if (err) {
-			fprintf(stderr, "snpemu measure: %s\n", attest_measure_strerror(err));
-			return CLI_EXIT_FAILURE;
+			cli_error("measure", NULL, "%s", attest_measure_strerror(err));
+			goto out;
 		}
-		if (snprintf(path, sizeof(path), "%s/vmsa%u.bin", dir, i) >= (int)sizeof(path)) {
-			fprintf(stderr, "snpemu measure: path too long: %s\n", dir);
-			return CLI_EXIT_USAGE;
-		}
-		FILE *f = fopen(path, "wb");
-		if (!f || fwrite(page, 1, sizeof(page), f) != sizeof(page) || fclose(f)) {
-			fprintf(stderr, "snpemu measure: cannot write %s: %s\n", path, strerror(errno));
-			return CLI_EXIT_FAILURE;
-		}
+		snprintf(name, sizeof(name), "vmsa%u.bin", i);
+		if (cli_output_write(&out, dir, name, page, sizeof(page)))
+			goto out;
 	}
-	return CLI_EXIT_OK;
+	if (!cli_output_commit(&out, false))
+		rc = CLI_EXIT_OK;
+out:
+	cli_output_abort(&out);
+	return rc;
 }
 
 /* The vCPU signature from exactly one of the three ways to give it (sev-snp-measure cli.py get_vcpu_sig). */
@@ -259,7 +341,7 @@ static int run_measure(const struct measure_opts *o)
 	}
 
 	if ((err = read_file(o->ovmf, OVMF_MAX_LEN, &ovmf))) {
-		fprintf(stderr, "snpemu measure: cannot read %s: %s\n", o->ovmf, strerror(-err));
+		cli_error("measure", o->ovmf, "cannot read: %s", strerror(-err));
 		goto out;
 	}
 	if (ovmf_hash_only) {
@@ -269,8 +351,7 @@ static int run_measure(const struct measure_opts *o)
 	if (o->kernel) {
 		if ((err = read_file(o->kernel, SIZE_MAX, &kernel)) ||
 		    (o->initrd && (err = read_file(o->initrd, SIZE_MAX, &initrd)))) {
-			fprintf(stderr, "snpemu measure: cannot read %s: %s\n", kernel.data ? o->initrd : o->kernel,
-				strerror(-err));
+			cli_error("measure", kernel.data ? o->initrd : o->kernel, "cannot read: %s", strerror(-err));
 			goto out;
 		}
 		err = attest_kernel_hashes_compute(&hashes, kernel.data, kernel.len, o->initrd ? initrd.data : NULL,
@@ -285,7 +366,7 @@ static int run_measure(const struct measure_opts *o)
 	err = attest_measure_snp(&in, digest, &info);
 done:
 	if (err) {
-		fprintf(stderr, "snpemu measure: %s: %s\n", o->ovmf, attest_measure_strerror(err));
+		cli_error("measure", o->ovmf, "%s", attest_measure_strerror(err));
 		goto out;
 	}
 	if (o->dump_dir && !ovmf_hash_only && (rc = dump_vmsas(o->dump_dir, &info, &in.vmsa, in.vcpus)))
@@ -302,82 +383,38 @@ out:
 	return rc;
 }
 
+static int measure_option(void *ctx, int key, const char *v)
+{
+	struct measure_opts *o = ctx;
+	const char **slot[] = {
+	    [OPT_MODE - OPT_MODE] = &o->mode,	       [OPT_OVMF - OPT_MODE] = &o->ovmf,
+	    [OPT_KERNEL - OPT_MODE] = &o->kernel,      [OPT_INITRD - OPT_MODE] = &o->initrd,
+	    [OPT_APPEND - OPT_MODE] = &o->append,      [OPT_VCPUS - OPT_MODE] = &o->vcpus,
+	    [OPT_TYPE - OPT_MODE] = &o->vcpu_type,     [OPT_SIG - OPT_MODE] = &o->vcpu_sig,
+	    [OPT_FAMILY - OPT_MODE] = &o->family,      [OPT_MODEL - OPT_MODE] = &o->model,
+	    [OPT_STEPPING - OPT_MODE] = &o->stepping,  [OPT_VMM - OPT_MODE] = &o->vmm_type,
+	    [OPT_VMMVER - OPT_MODE] = &o->vmm_version, [OPT_FEATURES - OPT_MODE] = &o->features,
+	    [OPT_HASH - OPT_MODE] = &o->ovmf_hash,     [OPT_FORMAT - OPT_MODE] = &o->format,
+	    [OPT_DUMP - OPT_MODE] = &o->dump_dir,
+	};
+	if (key == OPT_VERBOSE) {
+		o->verbose = 1;
+		return 0;
+	}
+	if (key < OPT_MODE || key > OPT_DUMP)
+		return cli_usage_error(&measure_spec, NULL, "internal: unhandled option");
+	*slot[key - OPT_MODE] = v;
+	return 0;
+}
+
 int cli_cmd_measure(int argc, char **argv)
 {
-	enum {
-		OPT_MODE = 256,
-		OPT_OVMF,
-		OPT_KERNEL,
-		OPT_INITRD,
-		OPT_APPEND,
-		OPT_VCPUS,
-		OPT_TYPE,
-		OPT_SIG,
-		OPT_FAMILY,
-		OPT_MODEL,
-		OPT_STEPPING,
-		OPT_VMM,
-		OPT_VMMVER,
-		OPT_FEATURES,
-		OPT_HASH,
-		OPT_FORMAT,
-		OPT_DUMP
-	};
-	static const struct option longopts[] = {
-	    {"mode", required_argument, NULL, OPT_MODE},
-	    {"ovmf", required_argument, NULL, OPT_OVMF},
-	    {"kernel", required_argument, NULL, OPT_KERNEL},
-	    {"initrd", required_argument, NULL, OPT_INITRD},
-	    {"append", required_argument, NULL, OPT_APPEND},
-	    {"vcpus", required_argument, NULL, OPT_VCPUS},
-	    {"vcpu-type", required_argument, NULL, OPT_TYPE},
-	    {"vcpu-sig", required_argument, NULL, OPT_SIG},
-	    {"vcpu-family", required_argument, NULL, OPT_FAMILY},
-	    {"vcpu-model", required_argument, NULL, OPT_MODEL},
-	    {"vcpu-stepping", required_argument, NULL, OPT_STEPPING},
-	    {"vmm-type", required_argument, NULL, OPT_VMM},
-	    {"vmm-version", required_argument, NULL, OPT_VMMVER},
-	    {"guest-features", required_argument, NULL, OPT_FEATURES},
-	    {"snp-ovmf-hash", required_argument, NULL, OPT_HASH},
-	    {"output-format", required_argument, NULL, OPT_FORMAT},
-	    {"dump-vmsa", required_argument, NULL, OPT_DUMP},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct measure_opts o = {.mode = "snp", .format = "hex"};
-	const char **slot[] = {
-	    [OPT_MODE - OPT_MODE] = &o.mode,	      [OPT_OVMF - OPT_MODE] = &o.ovmf,
-	    [OPT_KERNEL - OPT_MODE] = &o.kernel,      [OPT_INITRD - OPT_MODE] = &o.initrd,
-	    [OPT_APPEND - OPT_MODE] = &o.append,      [OPT_VCPUS - OPT_MODE] = &o.vcpus,
-	    [OPT_TYPE - OPT_MODE] = &o.vcpu_type,     [OPT_SIG - OPT_MODE] = &o.vcpu_sig,
-	    [OPT_FAMILY - OPT_MODE] = &o.family,      [OPT_MODEL - OPT_MODE] = &o.model,
-	    [OPT_STEPPING - OPT_MODE] = &o.stepping,  [OPT_VMM - OPT_MODE] = &o.vmm_type,
-	    [OPT_VMMVER - OPT_MODE] = &o.vmm_version, [OPT_FEATURES - OPT_MODE] = &o.features,
-	    [OPT_HASH - OPT_MODE] = &o.ovmf_hash,     [OPT_FORMAT - OPT_MODE] = &o.format,
-	    [OPT_DUMP - OPT_MODE] = &o.dump_dir,
-	};
-	int c;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
-		if (c == 'v') {
-			o.verbose = 1;
-			continue;
-		}
-		if (c == 'h') {
-			usage(stdout);
-			return CLI_EXIT_OK;
-		}
-		if (c < OPT_MODE || c > OPT_DUMP) {
-			fprintf(stderr, "snpemu measure: bad option '%s'\n", argv[optind - 1]);
-			usage(stderr);
-			return CLI_EXIT_USAGE;
-		}
-		*slot[c - OPT_MODE] = optarg;
-	}
-	if (optind < argc)
-		return bad_usage("unexpected argument '%s'", argv[optind]);
+	int operands;
+	int rc = cli_parse_options(&measure_spec, argc, argv, measure_option, &o, &operands);
+	if (rc != CLI_CONTINUE)
+		return rc;
+	if (operands < argc)
+		return bad_usage("unexpected argument '%s'", argv[operands]);
 	return run_measure(&o);
 }

@@ -3,14 +3,13 @@
  * snpemu report: launch the attest guest through the whole stack (launch and measurement, GHCB, guest request
  * through the rate limit, certificates) and write what an attestation verifier needs: report.bin (the raw
  * 0x4A0-byte ATTESTATION_REPORT as snpguest and go-sev-guest read it), the certificate chain (ark/ask/vcek as PEM
- * and DER, cert_table.bin) and report.json.
+ * and DER, cert_table.bin) and report.json.  The output directory is checked before the guest launches, and the
+ * files appear only all together.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <snpemu/abi/report.h>
 #include <snpemu/fw.h>
@@ -21,163 +20,156 @@
 #include "cli/attest_io.h"
 #include "cli/cli.h"
 
-static int usage_error(const char *msg, const char *arg)
+enum { OPT_OUT = 'o', OPT_REPORT_DATA_FILE = 256, OPT_VMPL };
+
+static const struct cli_option report_options[] = {
+    {"out", OPT_OUT, "DIR", "directory for report.bin, report.json and the chain (created)", NULL},
+    CLI_OPTION_BACKEND,
+    CLI_OPTION_REPORT_DATA,
+    {"report-data-file", OPT_REPORT_DATA_FILE, "FILE", "REPORT_DATA from a file of up to 64 bytes (- for stdin)", NULL},
+    {"vmpl", OPT_VMPL, "N", "VMPL the report is requested for, 0..3", "0"},
+    CLI_OPTION_EXT,
+    CLI_OPTION_REPORT_VERSION,
+    CLI_OPTION_PRODUCT,
+    CLI_OPTION_SEED,
+    CLI_OPTION_STATS,
+    CLI_OPTION_QUIET,
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+static const int report_exclusive[][2] = {{CLI_OPT_REPORT_DATA, OPT_REPORT_DATA_FILE}, {0, 0}};
+
+static const struct cli_spec report_spec = {
+    .cmd = "report",
+    .synopsis = "--out DIR [options]",
+    .description = "Launch the attest guest, have it request a signed attestation report from the firmware "
+		   "model, and write\nreport.bin, report.json and the certificate chain (ark/ask/vcek .pem and "
+		   ".der, cert_table.bin).\nAll files are written, or none.",
+    .opts = report_options,
+    .exclusive = report_exclusive,
+    .epilog = "\nexit status: 0 written, 1 the guest, the platform or a write failed, 2 usage error\n",
+    .usage_status = CLI_EXIT_USAGE,
+};
+
+static int report_data_file(struct vmm_config *cfg, const char *path)
 {
-	fprintf(stderr, "snpemu report: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-	return CLI_EXIT_USAGE;
+	uint8_t *buf;
+	size_t len;
+	int rc = cli_read_file(path, &buf, &len);
+	if (rc)
+		return cli_usage_error(&report_spec, path, "cannot read: %s", strerror(-rc));
+	if (len > sizeof(cfg->report_data)) {
+		free(buf);
+		return cli_usage_error(&report_spec, path, "holds %zu bytes, REPORT_DATA is at most 64", len);
+	}
+	memset(cfg->report_data, 0, sizeof(cfg->report_data));
+	memcpy(cfg->report_data, buf, len);
+	free(buf);
+	return 0;
 }
 
-static void report_usage(FILE *f)
+struct report_args {
+	struct vmm_config cfg;
+	const char *out;
+};
+
+static int report_option(void *ctx, int key, const char *v)
 {
-	fprintf(f,
-		"usage: snpemu report --out DIR [--backend sim|kvm|auto] [--report-data HEX | --report-data-file F]\n"
-		"                     [--vmpl N] [--ext] [--product genoa|milan|turin] [--report-version 2|3|5]\n"
-		"                     [--seed HEX] [--stats] [--quiet]\n");
+	struct report_args *a = ctx;
+	struct vmm_config *cfg = &a->cfg;
+	uint64_t n;
+	switch (key) {
+	case OPT_OUT:
+		a->out = v;
+		return 0;
+	case OPT_REPORT_DATA_FILE:
+		return report_data_file(cfg, v);
+	case OPT_VMPL:
+		if (cli_parse_u64(v, 3, &n))
+			return cli_usage_error(&report_spec, v, "--vmpl wants 0..3");
+		cfg->vmpl = (uint32_t)n;
+		return 0;
+	}
+	int rc = cli_vm_option(&report_spec, cfg, key, v);
+	return rc != CLI_CONTINUE ? rc : cli_usage_error(&report_spec, NULL, "internal: unhandled option");
+}
+
+/* The files of a completed run, into `out`. */
+static int write_outputs(struct cli_output *out, const char *dir, const struct vmm_config *cfg,
+			 const struct vmm_result *res)
+{
+	struct fw_platform *p = NULL;
+	struct fw_platform_config pc;
+	struct attest_report parsed;
+	char *json = NULL;
+	int rc = -1;
+	if (cli_output_write(out, dir, "report.bin", res->report, SNP_REPORT_SIZE))
+		goto out;
+	/* The platform is re-created from the same configuration: its keys and certificates are those that signed. */
+	int err;
+	if ((err = vmm_platform_config(cfg, &pc)) || (err = fw_platform_create(&pc, &p))) {
+		cli_error("report", NULL, "cannot re-create the platform: %s", strerror(-err));
+		goto out;
+	}
+	if (cli_output_platform_certs(out, dir, p))
+		goto out;
+	enum attest_parse_status ps = attest_report_parse(res->report, SNP_REPORT_SIZE, &parsed);
+	if (ps != ATTEST_PARSE_OK || !(json = attest_report_json(&parsed))) {
+		cli_error("report", NULL, "cannot describe the report: %s", attest_parse_status_str(ps));
+		goto out;
+	}
+	rc = cli_output_write(out, dir, "report.json", json, strlen(json));
+out:
+	free(json);
+	fw_platform_destroy(p);
+	return rc;
 }
 
 int cli_cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"out", required_argument, 0, 'o'},
-	    {"backend", required_argument, 0, 'b'},
-	    {"report-data", required_argument, 0, 'd'},
-	    {"report-data-file", required_argument, 0, 'D'},
-	    {"vmpl", required_argument, 0, 'v'},
-	    {"ext", no_argument, 0, 'e'},
-	    {"product", required_argument, 0, 'p'},
-	    {"seed", required_argument, 0, 's'},
-	    {"report-version", required_argument, 0, 'V'},
-	    {"stats", no_argument, 0, 'S'},
-	    {"quiet", no_argument, 0, 'q'},
-	    {"help", no_argument, 0, 'h'},
-	    {0, 0, 0, 0},
-	};
-	struct vmm_config cfg;
-	vmm_config_default(&cfg);
-	cfg.program = "attest";
-	const char *out = NULL;
-	uint64_t v;
-	size_t len;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 'b':
-			if (cli_parse_backend(optarg, &cfg.backend))
-				return usage_error("--backend wants sim, kvm or auto", optarg);
-			break;
-		case 'd':
-			if (cli_parse_hex(optarg, cfg.report_data, sizeof(cfg.report_data), 1))
-				return usage_error("--report-data wants up to 64 bytes of hex", optarg);
-			break;
-		case 'D': {
-			uint8_t *buf;
-			int rc = cli_read_file(optarg, &buf, &len);
-			if (rc)
-				return usage_error(rc == -ENOENT ? "cannot read --report-data-file"
-								 : "bad --report-data-file",
-						   optarg);
-			if (len > sizeof(cfg.report_data)) {
-				free(buf);
-				return usage_error("--report-data-file holds more than 64 bytes", optarg);
-			}
-			memset(cfg.report_data, 0, sizeof(cfg.report_data));
-			memcpy(cfg.report_data, buf, len);
-			free(buf);
-			break;
-		}
-		case 'v':
-			if (cli_parse_u64(optarg, 3, &v))
-				return usage_error("--vmpl wants 0..3", optarg);
-			cfg.vmpl = (uint32_t)v;
-			break;
-		case 'e':
-			cfg.ext_report = true;
-			break;
-		case 'p':
-			if (fw_product_parse(optarg, &cfg.product))
-				return usage_error("unknown product (genoa, milan or turin)", optarg);
-			break;
-		case 's':
-			if (cli_parse_seed(optarg, cfg.seed, &cfg.seed_len))
-				return usage_error("--seed wants 1 to 64 bytes of hex", optarg);
-			break;
-		case 'V':
-			if (cli_parse_u64(optarg, 5, &v) || !fw_report_version_supported((uint32_t)v))
-				return usage_error("--report-version wants 2, 3 or 5", optarg);
-			cfg.report_version = (uint32_t)v;
-			break;
-		case 'S':
-			cfg.stats = true;
-			break;
-		case 'q':
-			cfg.quiet = true;
-			break;
-		case 'h':
-			report_usage(stdout);
-			return CLI_EXIT_OK;
-		case ':':
-			return usage_error("option needs an argument", argv[optind - 1]);
-		default:
-			report_usage(stderr);
-			return usage_error("unknown option", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument", argv[optind]);
-	if (!out)
-		return usage_error("--out DIR is required", NULL);
-	struct stat st;
-	if (mkdir(out, 0755) && errno != EEXIST)
-		return usage_error("cannot create the output directory", out);
-	if (stat(out, &st) || !S_ISDIR(st.st_mode))
-		return usage_error("not a directory", out);
+	struct report_args a;
+	int operands;
+	vmm_config_default(&a.cfg);
+	a.cfg.program = "attest";
+	a.cfg.msg = stderr; /* stdout: the guest's console and the files written */
+	a.out = NULL;
+	int rc = cli_parse_options(&report_spec, argc, argv, report_option, &a, &operands);
+	if (rc != CLI_CONTINUE)
+		return rc;
+	if (operands < argc)
+		return cli_usage_error(&report_spec, argv[operands], "unexpected argument");
+	if (!a.out)
+		return cli_usage_error(&report_spec, NULL, "--out DIR is required");
 
-	struct vmm_result *res = calloc(1, sizeof(*res));
-	if (!res)
-		return CLI_EXIT_FAILURE;
+	struct cli_output out;
+	cli_output_init(&out, "report");
+	struct vmm_result *res = NULL;
 	int status = CLI_EXIT_FAILURE;
-	struct fw_platform *p = NULL;
-	char *json = NULL;
-	int rc = vmm_run(&cfg, res);
+	if (cli_output_dir(&out, a.out))
+		goto out;
+	res = calloc(1, sizeof(*res));
+	if (!res) {
+		cli_error("report", NULL, "out of memory");
+		goto out;
+	}
+	rc = vmm_run(&a.cfg, res);
 	if (rc) {
 		status = rc == -ENOENT || rc == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
 		goto out;
 	}
 	if (res->status || !res->have_report) {
-		fprintf(stderr, "snpemu report: the attest guest failed (status %d); no report written\n", res->status);
+		cli_error("report", NULL, "the attest guest failed (status %d); no report written", res->status);
 		goto out;
 	}
 	if (memcmp(res->report + SNP_REPORT_OFF_MEASUREMENT, res->measurement, 48)) {
-		fprintf(stderr, "snpemu report: the report's measurement differs from the launch measurement\n");
+		cli_error("report", NULL, "the report's measurement differs from the launch measurement");
 		goto out;
 	}
-	if (cli_write_file("report", out, "report.bin", res->report, SNP_REPORT_SIZE))
-		goto out;
-	/* The platform is re-created from the same configuration: its keys and certificates are those that signed. */
-	struct fw_platform_config pc;
-	if ((rc = vmm_platform_config(&cfg, &pc)) || (rc = fw_platform_create(&pc, &p))) {
-		fprintf(stderr, "snpemu report: cannot re-create the platform: %s\n", strerror(-rc));
-		goto out;
-	}
-	if (cli_write_platform_certs("report", out, p))
-		goto out;
-	struct attest_report parsed;
-	enum attest_parse_status ps = attest_report_parse(res->report, SNP_REPORT_SIZE, &parsed);
-	if (ps != ATTEST_PARSE_OK || !(json = attest_report_json(&parsed))) {
-		fprintf(stderr, "snpemu report: cannot describe the report: %s\n", attest_parse_status_str(ps));
-		goto out;
-	}
-	if (cli_write_file("report", out, "report.json", json, strlen(json)))
+	if (write_outputs(&out, a.out, &a.cfg, res) || cli_output_commit(&out, true))
 		goto out;
 	status = CLI_EXIT_OK;
 out:
-	free(json);
-	fw_platform_destroy(p);
+	cli_output_abort(&out);
 	free(res);
 	return status;
 }

@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * snpemu verify --report FILE [--report FILE...] --certs DIR [--ark FILE] [policy options] [--json]
+ * snpemu verify --report FILE [--report FILE...] --certs DIR|--kds URL [--ark FILE] [policy options] [--json]
  *
- * Verifies an ATTESTATION_REPORT against AMD's certificate chain and a policy (include/snpemu/attest.h).  The
+ * Verifies ATTESTATION_REPORTs against AMD's certificate chain and a policy (include/snpemu/attest.h).  The
  * certificates directory holds ark/ask/asvk/vcek/vlek as .pem, .der, .crt or .cer (snpguest's names), and/or a
  * cert_table.bin (the extended-request certificate table).  Exit 0 only if every check passes; 1 if a check
  * fails (the first failing one is named); 2 for a bad command line or an unreadable or malformed file.  With several
- * reports, each is verified against the same certificates (the chain once) and the status is the first non-zero
- * one; --json prints an array of results.
+ * reports, each is verified against the same certificates (each distinct chain once, through the library's chain
+ * cache) and the status is the first non-zero one; --json prints an array of results.  With --kds URL the certificates
+ * come from a Key Distribution Service instead (attest_kds_fetch: each report's VCEK by its CHIP_ID and REPORTED_TCB,
+ * the chain and the ARK's CRL, which adds the not_revoked check); a fetch that fails is a failure (1).  The root of
+ * trust is --ark, else AMD's genuine ARK of the product built in; without either, ark_trusted fails unless
+ * --insecure-no-root.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <snpemu/attest.h>
 
@@ -26,32 +31,69 @@ struct verify_inputs {
 	size_t len[ROLE_COUNT];
 	uint8_t *trusted;
 	size_t trusted_len;
-	const char **reports; /* the --report files */
+	const char **reports; /* the --report files (freed with the inputs) */
 };
 
 static const char *const role_files[ROLE_COUNT] = {"ark", "ask", "asvk", "vcek", "vlek"};
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: snpemu verify --report FILE [--report FILE...] --certs DIR [--ark FILE] [options] [--json]\n"
-		"  --report FILE          a report to verify; repeat for several (the chain is verified once)\n"
-		"  --certs DIR            ark/ask/asvk/vcek/vlek .pem|.der|.crt|.cer and/or cert_table.bin\n"
-		"  --ark FILE             trusted AMD root certificate (PEM or DER)\n"
-		"  --allow-debug          accept a guest policy with DEBUG set (default: fail)\n"
-		"  --deny-smt             fail if the guest policy allows SMT\n"
-		"  --allow-migrate-ma     accept a policy allowing a migration agent (default: fail)\n"
-		"  --min-tcb SPEC         0xTCB_VERSION or bl=N,tee=N,snp=N,ucode=N[,fmc=N]\n"
-		"  --min-fw MAJ.MIN[.BUILD]  minimum firmware version\n"
-		"  --measurement HEX      expected MEASUREMENT (48 bytes)\n"
-		"  --report-data HEX      expected REPORT_DATA (up to 64 bytes, zero-padded)\n"
-		"  --host-data HEX        expected HOST_DATA (32 bytes)\n"
-		"  --id-key-digest HEX    expected ID_KEY_DIGEST (48 bytes)\n"
-		"  --vmpl N               expected VMPL\n"
-		"  --report-version N     expected report VERSION\n"
-		"  --time EPOCH           check certificate dates at this time (default: now)\n"
-		"  --json                 print the result as a JSON object\n");
-}
+enum {
+	OPT_REPORT = 'r',
+	OPT_CERTS = 'c',
+	OPT_ARK = 256,
+	OPT_ALLOW_DEBUG,
+	OPT_DENY_SMT,
+	OPT_ALLOW_MIGRATE_MA,
+	OPT_MIN_TCB,
+	OPT_MIN_FW,
+	OPT_MEASUREMENT,
+	OPT_REPORT_DATA,
+	OPT_HOST_DATA,
+	OPT_ID_KEY_DIGEST,
+	OPT_VMPL,
+	OPT_REPORT_VERSION,
+	OPT_TIME,
+	OPT_JSON,
+	OPT_KDS,
+	OPT_INSECURE_NO_ROOT,
+};
+
+static const struct cli_option verify_options[] = {
+    {"report", OPT_REPORT, "FILE", "an ATTESTATION_REPORT to verify (- for stdin); repeat for several", NULL},
+    {"certs", OPT_CERTS, "DIR", "ark/ask/asvk/vcek/vlek .pem|.der|.crt|.cer and/or cert_table.bin", NULL},
+    {"kds", OPT_KDS, "URL", "fetch VCEK, chain and CRL from this Key Distribution Service (http://host:port)", NULL},
+    {"ark", OPT_ARK, "FILE", "trusted root certificate (PEM or DER) the chain's ARK must equal",
+     "AMD's genuine ARK of the product, built in"},
+    {"insecure-no-root", OPT_INSECURE_NO_ROOT, NULL, "accept a chain anchored at an ARK nobody vouched for", "fail"},
+    {"allow-debug", OPT_ALLOW_DEBUG, NULL, "accept a guest policy with DEBUG set", "fail"},
+    {"deny-smt", OPT_DENY_SMT, NULL, "fail if the guest policy allows SMT", "accept"},
+    {"allow-migrate-ma", OPT_ALLOW_MIGRATE_MA, NULL, "accept a policy allowing a migration agent", "fail"},
+    {"min-tcb", OPT_MIN_TCB, "SPEC", "minimum TCB: 0xTCB_VERSION or bl=N,tee=N,snp=N,ucode=N[,fmc=N]", "none"},
+    {"min-fw", OPT_MIN_FW, "MAJ.MIN[.BUILD]", "minimum firmware version", "none"},
+    {"measurement", OPT_MEASUREMENT, "HEX", "expected MEASUREMENT (48 bytes)", "not checked"},
+    {"report-data", OPT_REPORT_DATA, "HEX", "expected REPORT_DATA (up to 64 bytes, zero-padded)", "not checked"},
+    {"host-data", OPT_HOST_DATA, "HEX", "expected HOST_DATA (32 bytes)", "not checked"},
+    {"id-key-digest", OPT_ID_KEY_DIGEST, "HEX", "expected ID_KEY_DIGEST (48 bytes)", "not checked"},
+    {"vmpl", OPT_VMPL, "N", "expected VMPL, 0..3", "not checked"},
+    {"report-version", OPT_REPORT_VERSION, "N", "expected report VERSION", "not checked"},
+    {"time", OPT_TIME, "EPOCH", "check certificate dates at this time (seconds since 1970)", "now"},
+    {"json", OPT_JSON, NULL, "print the result as a JSON object", "text"},
+    {NULL, 0, NULL, NULL, NULL},
+};
+
+static const int verify_exclusive[][2] = {{OPT_KDS, OPT_CERTS}, {0, 0}};
+
+static const struct cli_spec verify_spec = {
+    .cmd = "verify",
+    .synopsis = "--report FILE [--report FILE...] --certs DIR|--kds URL [options]",
+    .exclusive = verify_exclusive,
+    .description = "Verify an SNP attestation report: the AMD chain ARK -> ASK -> VCEK (RSASSA-PSS), the report's "
+		   "ECDSA P-384\nsignature, the VCEK's extensions against the report, and the policy options "
+		   "below.  Every check is\nlisted; the first failing one is named.",
+    .opts = verify_options,
+    .epilog = "\nexit status: 0 every check passed, 1 a check failed, 2 usage error or an unreadable or "
+	      "malformed input\n",
+    .usage_status = CLI_EXIT_USAGE,
+};
 
 /* bl=N,tee=N,snp=N,ucode=N[,fmc=N], every SPL 0..255 and bl, tee, snp and ucode required. */
 static int parse_tcb_parts(const char *s, struct snp_tcb *t)
@@ -106,9 +148,9 @@ static int load_role(const char *dir, int role, struct verify_inputs *in)
 		if (rc == -ENOENT)
 			continue;
 		if (rc) {
-			fprintf(stderr, "snpemu verify: %s: %s\n", path,
-				rc == -EINVAL ? "malformed certificate (not one X.509 certificate in PEM or DER)"
-					      : strerror(-rc));
+			cli_error("verify", path, "%s",
+				  rc == -EINVAL ? "malformed certificate (not one X.509 certificate in PEM or DER)"
+						: strerror(-rc));
 			return rc;
 		}
 		return 0;
@@ -135,11 +177,11 @@ static int load_cert_table(const char *dir, struct verify_inputs *in)
 	if (rc == -ENOENT)
 		return 0;
 	if (rc) {
-		fprintf(stderr, "snpemu verify: %s: %s\n", path, strerror(-rc));
+		cli_error("verify", path, "%s", strerror(-rc));
 		return rc;
 	}
 	if (attest_cert_table_parse(buf, len, &t)) {
-		fprintf(stderr, "snpemu verify: %s: malformed certificate table: %s\n", path, t.error);
+		cli_error("verify", path, "malformed certificate table: %s", t.error);
 		free(buf);
 		return -EINVAL;
 	}
@@ -149,8 +191,8 @@ static int load_cert_table(const char *dir, struct verify_inputs *in)
 		if (!e || in->der[role])
 			continue;
 		if (attest_cert_parse_check(buf + e->offset, e->length)) {
-			fprintf(stderr, "snpemu verify: %s: the %s entry is not an X.509 certificate\n", path,
-				attest_cert_kind_name(map[i].kind));
+			cli_error("verify", path, "the %s entry is not an X.509 certificate",
+				  attest_cert_kind_name(map[i].kind));
 			free(buf);
 			return -EINVAL;
 		}
@@ -185,38 +227,123 @@ static void print_human(const char *report_path, const struct attest_report *r, 
 		       res->checks[res->first_failure].detail);
 }
 
-/* Verify one report file against the loaded certificates; prints its result.  A CLI exit status. */
-static int verify_one(const char *report_path, const char *min_tcb, const struct attest_verify_policy *policy,
-		      const struct verify_inputs *in, struct attest_verify_cache *cache, int json, bool not_first)
+struct verify_args {
+	const char **reports; /* --report, as often as given */
+	int n_reports;
+	const char *certs_dir, *ark_path, *min_tcb, *kds_url;
+	int json;
+	struct attest_verify_policy pol;
+};
+
+static int verify_option(void *ctx, int key, const char *v)
+{
+	struct verify_args *a = ctx;
+	struct attest_verify_policy *pol = &a->pol;
+	uint64_t n;
+	int bad = 0;
+	switch (key) {
+	case OPT_REPORT:
+		a->reports[a->n_reports++] = v; /* sized for argc: never more than the arguments */
+		break;
+	case OPT_CERTS:
+		a->certs_dir = v;
+		break;
+	case OPT_ARK:
+		a->ark_path = v;
+		break;
+	case OPT_ALLOW_DEBUG:
+		pol->allow_debug = true;
+		break;
+	case OPT_DENY_SMT:
+		pol->deny_smt = true;
+		break;
+	case OPT_ALLOW_MIGRATE_MA:
+		pol->allow_migrate_ma = true;
+		break;
+	case OPT_MIN_TCB:
+		a->min_tcb = v;
+		break;
+	case OPT_MIN_FW:
+		bad = parse_fw_version(v, pol) != 0;
+		break;
+	case OPT_MEASUREMENT:
+		bad = cli_parse_hex(v, pol->measurement, sizeof(pol->measurement), 0) != 0;
+		pol->has_measurement = true;
+		break;
+	case OPT_REPORT_DATA:
+		bad = cli_parse_hex(v, pol->report_data, sizeof(pol->report_data), 1) != 0;
+		pol->has_report_data = true;
+		break;
+	case OPT_HOST_DATA:
+		bad = cli_parse_hex(v, pol->host_data, sizeof(pol->host_data), 0) != 0;
+		pol->has_host_data = true;
+		break;
+	case OPT_ID_KEY_DIGEST:
+		bad = cli_parse_hex(v, pol->id_key_digest, sizeof(pol->id_key_digest), 0) != 0;
+		pol->has_id_key_digest = true;
+		break;
+	case OPT_VMPL:
+		bad = cli_parse_u64(v, 3, &n) != 0;
+		pol->vmpl = (uint32_t)n, pol->has_vmpl = true;
+		break;
+	case OPT_REPORT_VERSION:
+		bad = cli_parse_u64(v, UINT32_MAX, &n) != 0;
+		pol->version = (uint32_t)n, pol->has_version = true;
+		break;
+	case OPT_TIME:
+		bad = cli_parse_u64(v, INT64_MAX, &n) != 0 || n == 0;
+		pol->now = (int64_t)n;
+		break;
+	case OPT_JSON:
+		a->json = 1;
+		break;
+	case OPT_KDS:
+		a->kds_url = v;
+		break;
+	case OPT_INSECURE_NO_ROOT:
+		pol->insecure_no_root = true;
+		break;
+	default:
+		return cli_usage_error(&verify_spec, NULL, "internal: unhandled option");
+	}
+	return bad ? cli_usage_error(&verify_spec, v, "invalid value for --%s", cli_option_name(&verify_spec, key)) : 0;
+}
+
+/* Verify one report file against the loaded certificates and print its result.  A CLI exit status. */
+static int verify_one(const char *report_path, const struct verify_args *a, const struct verify_inputs *in,
+		      struct attest_verify_cache *cache, bool not_first)
 {
 	uint8_t *buf;
 	size_t len;
 	struct attest_report report;
-	struct attest_verify_policy pol = *policy;
+	struct attest_verify_policy pol = a->pol;
 	int rc = cli_read_file(report_path, &buf, &len);
 	if (rc) {
-		fprintf(stderr, "snpemu verify: %s: %s\n", report_path, strerror(-rc));
+		cli_error("verify", report_path, "%s", strerror(-rc));
 		return CLI_EXIT_USAGE;
 	}
 	enum attest_parse_status ps = attest_report_parse(buf, len, &report);
 	free(buf);
 	if (ps != ATTEST_PARSE_OK) {
-		fprintf(stderr, "snpemu verify: %s: %s (got %zu bytes)\n", report_path, attest_parse_status_str(ps),
-			len);
+		cli_error("verify", report_path, "%s (got %zu bytes)", attest_parse_status_str(ps), len);
 		return CLI_EXIT_USAGE;
 	}
-	if (min_tcb) {
+	if (a->min_tcb) {
 		uint64_t raw;
 		pol.has_min_tcb = true;
-		if (!strncmp(min_tcb, "0x", 2) && !cli_parse_u64(min_tcb, UINT64_MAX, &raw)) {
+		if (!strncmp(a->min_tcb, "0x", 2) && !cli_parse_u64(a->min_tcb, UINT64_MAX, &raw)) {
 			pol.min_tcb = snp_tcb_decode(raw, report.tcb_layout);
-		} else if (parse_tcb_parts(min_tcb, &pol.min_tcb)) {
-			fprintf(stderr,
-				"snpemu verify: --min-tcb: expected 0xTCB or bl=N,tee=N,snp=N,ucode=N[,fmc=N]\n");
-			return CLI_EXIT_USAGE;
+		} else if (parse_tcb_parts(a->min_tcb, &pol.min_tcb)) {
+			return cli_usage_error(&verify_spec, a->min_tcb,
+					       "--min-tcb wants 0xTCB or bl=N,tee=N,snp=N,ucode=N[,fmc=N]");
 		}
 	}
-
+	struct attest_kds_fetch fetched = {0};
+	if (a->kds_url && (rc = attest_kds_fetch(a->kds_url, &report, &fetched))) {
+		cli_error("verify", report_path, "%s", fetched.error);
+		attest_kds_fetch_free(&fetched);
+		return CLI_EXIT_FAILURE;
+	}
 	bool vlek = snp_signer_signing_key(report.signer_info) == SNP_SIGNING_KEY_VLEK;
 	int ask_role = vlek && in->der[ROLE_ASVK] ? ROLE_ASVK : ROLE_ASK;
 	struct attest_verify_certs certs = {
@@ -231,16 +358,23 @@ static int verify_one(const char *report_path, const char *min_tcb, const struct
 	    .trusted_ark = in->trusted,
 	    .trusted_ark_len = in->trusted_len,
 	};
+	if (a->kds_url) {
+		certs.ark = fetched.ark, certs.ark_len = fetched.ark_len;
+		certs.ask = fetched.ask, certs.ask_len = fetched.ask_len;
+		certs.vcek = fetched.vcek, certs.vcek_len = fetched.vcek_len;
+		certs.crl = fetched.crl, certs.crl_len = fetched.crl_len;
+	}
 	struct attest_verify_result res;
 	rc = attest_verify_cached(cache, &report, &certs, &pol, &res);
+	attest_kds_fetch_free(&fetched);
 	if (rc < 0) {
-		fprintf(stderr, "snpemu verify: %s\n", strerror(-rc));
+		cli_error("verify", report_path, "%s", strerror(-rc));
 		return CLI_EXIT_FAILURE;
 	}
-	if (json) {
+	if (a->json) {
 		char *s = attest_verify_result_json(&res);
 		if (!s) {
-			fprintf(stderr, "snpemu verify: out of memory\n");
+			cli_error("verify", NULL, "out of memory");
 			return CLI_EXIT_FAILURE;
 		}
 		printf("%s%s", not_first ? ",\n" : "", s);
@@ -251,113 +385,86 @@ static int verify_one(const char *report_path, const char *min_tcb, const struct
 	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 
+static int load_certs_dir(const char *certs_dir, struct verify_inputs *in);
+static int verify_all(const struct verify_args *a, const struct verify_inputs *in);
+
 static int run(int argc, char **argv, struct verify_inputs *in)
 {
-	const char *certs_dir = NULL, *ark_path = NULL, *min_tcb = NULL;
-	const char **reports = calloc((size_t)argc, sizeof(*reports)); /* --report, as often as given */
-	int n_reports = 0;
-	if (!reports) {
-		fprintf(stderr, "snpemu verify: out of memory\n");
+	struct verify_args a = {0};
+	int operands;
+	a.reports = in->reports = calloc((size_t)argc + 1, sizeof(*a.reports));
+	if (!a.reports) {
+		cli_error("verify", NULL, "out of memory");
 		return CLI_EXIT_FAILURE;
 	}
-	in->reports = reports;
-	int json = 0;
-	struct attest_verify_policy pol;
-	attest_verify_policy_default(&pol);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		uint64_t n;
-		int bad = 0, takes = 1;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return CLI_EXIT_OK;
-		} else if (!strcmp(a, "--json")) {
-			json = 1, takes = 0;
-		} else if (!strcmp(a, "--allow-debug")) {
-			pol.allow_debug = true, takes = 0;
-		} else if (!strcmp(a, "--deny-smt")) {
-			pol.deny_smt = true, takes = 0;
-		} else if (!strcmp(a, "--allow-migrate-ma")) {
-			pol.allow_migrate_ma = true, takes = 0;
-		} else if (!v) {
-			bad = 1;
-		} else if (!strcmp(a, "--report")) {
-			reports[n_reports++] = v;
-		} else if (!strcmp(a, "--certs")) {
-			certs_dir = v;
-		} else if (!strcmp(a, "--ark")) {
-			ark_path = v;
-		} else if (!strcmp(a, "--min-tcb")) {
-			min_tcb = v;
-		} else if (!strcmp(a, "--min-fw")) {
-			bad = parse_fw_version(v, &pol) != 0;
-		} else if (!strcmp(a, "--measurement")) {
-			bad = cli_parse_hex(v, pol.measurement, sizeof(pol.measurement), 0) != 0;
-			pol.has_measurement = true;
-		} else if (!strcmp(a, "--report-data")) {
-			bad = cli_parse_hex(v, pol.report_data, sizeof(pol.report_data), 1) != 0;
-			pol.has_report_data = true;
-		} else if (!strcmp(a, "--host-data")) {
-			bad = cli_parse_hex(v, pol.host_data, sizeof(pol.host_data), 0) != 0;
-			pol.has_host_data = true;
-		} else if (!strcmp(a, "--id-key-digest")) {
-			bad = cli_parse_hex(v, pol.id_key_digest, sizeof(pol.id_key_digest), 0) != 0;
-			pol.has_id_key_digest = true;
-		} else if (!strcmp(a, "--vmpl")) {
-			bad = cli_parse_u64(v, UINT32_MAX, &n) != 0;
-			pol.vmpl = (uint32_t)n, pol.has_vmpl = true;
-		} else if (!strcmp(a, "--report-version")) {
-			bad = cli_parse_u64(v, UINT32_MAX, &n) != 0;
-			pol.version = (uint32_t)n, pol.has_version = true;
-		} else if (!strcmp(a, "--time")) {
-			bad = cli_parse_u64(v, INT64_MAX, &n) != 0 || n == 0;
-			pol.now = (int64_t)n;
-		} else {
-			fprintf(stderr, "snpemu verify: unknown option '%s'\n", a);
-			usage(stderr);
-			return CLI_EXIT_USAGE;
-		}
-		if (bad) {
-			fprintf(stderr, "snpemu verify: %s: %s\n", a, v ? "invalid value" : "missing value");
-			return CLI_EXIT_USAGE;
-		}
-		i += takes;
-	}
-	if (!n_reports || !certs_dir) {
-		fprintf(stderr, "snpemu verify: --report and --certs are required\n");
-		usage(stderr);
+	attest_verify_policy_default(&a.pol);
+	int rc = cli_parse_options(&verify_spec, argc, argv, verify_option, &a, &operands);
+	if (rc != CLI_CONTINUE)
+		return rc;
+	if (operands < argc)
+		return cli_usage_error(&verify_spec, argv[operands], "unexpected argument");
+	if (!a.n_reports || (!a.certs_dir && !a.kds_url))
+		return cli_usage_error(&verify_spec, NULL, "--report and --certs (or --kds) are required");
+	const char *certs_dir = a.certs_dir, *ark_path = a.ark_path;
+	if (ark_path && (rc = cli_load_cert(ark_path, &in->trusted, &in->trusted_len))) {
+		cli_error("verify", ark_path, "%s", rc == -EINVAL ? "malformed certificate" : strerror(-rc));
 		return CLI_EXIT_USAGE;
 	}
+	if (!a.kds_url && (rc = load_certs_dir(certs_dir, in)))
+		return rc;
+	return verify_all(&a, in);
+}
 
+/* The certificates of DIR into `in`.  0, or an exit status after a message. */
+static int load_certs_dir(const char *certs_dir, struct verify_inputs *in)
+{
+	struct stat st;
+	if (stat(certs_dir, &st)) {
+		cli_error("verify", certs_dir, "%s", strerror(errno));
+		return CLI_EXIT_USAGE;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		cli_error("verify", certs_dir, "not a directory");
+		return CLI_EXIT_USAGE;
+	}
 	for (int role = 0; role < ROLE_COUNT; role++)
 		if (load_role(certs_dir, role, in))
 			return CLI_EXIT_USAGE;
 	if (load_cert_table(certs_dir, in))
 		return CLI_EXIT_USAGE;
-	int rc;
-	if (ark_path && (rc = cli_load_cert(ark_path, &in->trusted, &in->trusted_len))) {
-		fprintf(stderr, "snpemu verify: %s: %s\n", ark_path,
-			rc == -EINVAL ? "malformed certificate" : strerror(-rc));
+	int found = 0;
+	for (int role = 0; role < ROLE_COUNT; role++)
+		found += in->der[role] != NULL;
+	if (!found) {
+		cli_error("verify", certs_dir,
+			  "no certificate found (ark/ask/vcek .pem|.der|.crt|.cer or cert_table.bin)");
 		return CLI_EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* Verify every report; the first non-zero status. */
+static int verify_all(const struct verify_args *a, const struct verify_inputs *in)
+{
 	/* Several reports share the chain: each distinct chain is verified once (the library's chain cache). */
 	struct attest_verify_cache *cache;
 	if (attest_verify_cache_new(&cache)) {
-		fprintf(stderr, "snpemu verify: out of memory\n");
+		cli_error("verify", NULL, "out of memory");
 		return CLI_EXIT_FAILURE;
 	}
 	int status = CLI_EXIT_OK;
-	if (json && n_reports > 1)
+	bool array = a->json && a->n_reports > 1;
+	if (array)
 		printf("[\n");
-	for (int i = 0; i < n_reports; i++) {
-		int st = verify_one(reports[i], min_tcb, &pol, in, cache, json, i > 0);
-		if (st != CLI_EXIT_OK && status == CLI_EXIT_OK)
-			status = st;
-		if (st == CLI_EXIT_USAGE) /* an unreadable or malformed report stops the run */
+	for (int i = 0; i < a->n_reports; i++) {
+		int one = verify_one(a->reports[i], a, in, cache, i > 0);
+		if (one != CLI_EXIT_OK && status == CLI_EXIT_OK)
+			status = one;
+		if (one == CLI_EXIT_USAGE) /* an unreadable or malformed report stops the run */
 			break;
 	}
-	if (json && n_reports > 1)
-		printf("\n]\n");
+	if (a->json)
+		printf(array ? "\n]\n" : "\n");
 	attest_verify_cache_free(cache);
 	return status;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Page ownership, the RMP model (AMD APM vol. 2 §15.36.3; DESIGN.md "Engine model"): 2 bits per 4 KiB page -
+ * Page ownership, the RMP model (AMD APM vol. 2 §15.36.3; docs/architecture.md "Engine model"): 2 bits per 4 KiB page -
  * shared, private, validated, or "special" - in 1 GiB chunks (64 KiB each) allocated on the first non-shared
  * write, so a 1 TiB guest costs an 8 KiB chunk table up front and at most 0.25 byte per page.  The rare
  * firmware-owned and VMSA pages are "special" and their exact state is in a small sorted table.

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * SNP guest requests (spec §10; KVM snp_handle_guest_req, snp_handle_ext_guest_req, snp_complete_req_certs):
- * bounce pages, the per-VM rate limit before the firmware (DESIGN rule 6), one request at the firmware per VM, the
- * SNP_REQ_CERTS exit for extended report requests.  Every step that can need the VMM (a memory fault, the
+ * bounce pages, the per-VM rate limit before the firmware (docs/architecture.md rule 6), one request at the firmware
+ * per VM, the SNP_REQ_CERTS exit for extended report requests.  Every step that can need the VMM (a memory fault, the
  * certificate exit) is a continuation, so a retry never sends a message to the firmware twice.
  */
 #include <errno.h>

@@ -215,8 +215,9 @@ struct hv_vm {
 	pthread_mutex_t guest_req_lock; /* one guest request at the firmware per VM (KVM guest_req_mutex) */
 	struct hv_rate_limit {
 		pthread_mutex_t lock;
-		uint32_t rate, burst;
-		uint64_t level; /* tokens x 1e9 */
+		uint64_t millirate; /* requests per 1000 s (0: unlimited) */
+		uint32_t burst;
+		uint64_t level; /* tokens x 1e12: one ns at one milli-request/s adds exactly 1 */
 		uint64_t last_ns;
 		hv_clock_fn clock;
 		void *clock_ctx;

@@ -33,7 +33,7 @@ int hv_nae_vmmcall(struct hv_vcpu *v)
 	if (!(v->vm->hypercall_exits & HV_HYPERCALL_EXIT_VALID_MASK))
 		return answer(v, -KVM_ENOSYS);
 	/* Beyond mainline KVM, which has no PV-CPUID check on this hypercall: the hypercall exists for the guest only
-	 * if its CPUID advertises it (DESIGN rule 5), unless the VM turned the gate off. */
+	 * if its CPUID advertises it (docs/architecture.md rule 5), unless the VM turned the gate off. */
 	if (!(v->vm->cfg.flags & HV_VM_FLAG_MAP_GPA_RANGE_UNGATED) &&
 	    !hv_cpuid_has_pv_feature(v, KVM_FEATURE_HC_MAP_GPA_RANGE))
 		return answer(v, -KVM_ENOSYS);

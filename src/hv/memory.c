@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one checked accessor for host access to guest memory (DESIGN "Engine model"): overflow, slot lookup and the
- * page-state hook.  Every failure is recorded in vcpu->fault for a MEMORY_FAULT exit; none is blamed on the guest.
- * The caller holds vm->cfg_lock (read) for the whole VMGEXIT, so slots cannot change under it.
+ * The one checked accessor for host access to guest memory (docs/architecture.md "Engine model"): overflow, slot
+ * lookup and the page-state hook.  Every failure is recorded in vcpu->fault for a MEMORY_FAULT exit; none is blamed on
+ * the guest. The caller holds vm->cfg_lock (read) for the whole VMGEXIT, so slots cannot change under it.
  */
 #include <errno.h>
 #include <stdatomic.h>

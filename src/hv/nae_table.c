@@ -219,14 +219,14 @@ int hv_nae_begin(struct hv_vcpu *v)
 	v->row = NULL;
 	v->scratch.active = false;
 	uint8_t *page = hv_mem_map(v, v->snap.ghcb_gpa, GHCB_PAGE_SIZE);
-	if (!page) /* KVM resumes silently here; DESIGN rule 3 asks for a MEMORY_FAULT exit. */
+	if (!page) /* KVM resumes silently here; docs/architecture.md rule 3 asks for a MEMORY_FAULT exit. */
 		return hv_exit_memory_fault(v, hv_nae_begin);
 	v->ghcb_page = page;
 	snapshot(v, (struct ghcb *)page);
 	/* svm_vmgexit_success(svm, 0): SW_EXITINFO1 = SW_EXITINFO2 = 0 preset (spec §1 step 7). */
 	v->resp = (struct hv_resp){.fields = F(INFO1) | F(INFO2)};
 	/* SNP: only the GHCB registered with REG_GPA may carry NAEs (spec §1 step 5, after the snapshot).  KVM fails
-	 * KVM_RUN with -EINVAL; we answer the guest in the page it used (DESIGN rule 1). */
+	 * KVM_RUN with -EINVAL; we answer the guest in the page it used (docs/architecture.md rule 1). */
 	if (hv_vm_is_snp(v->vm) && (!v->ghcb_registered || v->registered_ghcb_gpa != v->snap.ghcb_gpa))
 		return hv_nae_error(v, GHCB_ERR_NOT_REGISTERED);
 	uint64_t reason = validate(v);

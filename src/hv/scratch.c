@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Scratch area (KVM setup_vmgexit_scratch, spec §5).  Guest mistakes are answered INVALID_SCRATCH_AREA; a GPA no
- * slot backs or a private page becomes a MEMORY_FAULT exit, where KVM fails KVM_RUN with -EFAULT (DESIGN rule 3); a
- * failed allocation returns -ENOMEM as KVM does, retried by the next hv_vcpu_vmgexit.  Unlike KVM, an area inside the
- * GHCB is copied too, so handlers never read guest memory twice.
+ * slot backs or a private page becomes a MEMORY_FAULT exit, where KVM fails KVM_RUN with -EFAULT (docs/architecture.md
+ * rule 3); a failed allocation returns -ENOMEM as KVM does, retried by the next hv_vcpu_vmgexit.  Unlike KVM, an area
+ * inside the GHCB is copied too, so handlers never read guest memory twice.
  */
 #include "hv_internal.h"
 

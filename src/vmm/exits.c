@@ -158,7 +158,7 @@ void vmm_print_termination(struct vmm_vm *vm, uint32_t set, uint32_t code)
 	else if (set == SEV_TERM_SET_LINUX && code < 10)
 		code_name = linux_term_codes[code];
 	pthread_mutex_lock(&vm->lock);
-	fprintf(vm->out, "guest requested termination: set %u (%s), code %u (%s)\n", set, set_name, code, code_name);
+	fprintf(vm->msg, "guest requested termination: set %u (%s), code %u (%s)\n", set, set_name, code, code_name);
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -201,7 +201,7 @@ bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v)
 		return handle_system_event(vm, run);
 	case SNPEMU_EXIT_MEMORY_FAULT:
 		pthread_mutex_lock(&vm->lock);
-		fprintf(vm->out, "memory fault on vCPU %u: gpa 0x%llx size 0x%llx flags 0x%llx%s; stopping the VM\n",
+		fprintf(vm->msg, "memory fault on vCPU %u: gpa 0x%llx size 0x%llx flags 0x%llx%s; stopping the VM\n",
 			v->id, (unsigned long long)run->memory_fault.gpa, (unsigned long long)run->memory_fault.size,
 			(unsigned long long)run->memory_fault.flags,
 			run->memory_fault.flags & SNPEMU_MEMORY_EXIT_FLAG_PRIVATE ? " (private)" : "");
@@ -220,7 +220,7 @@ bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v)
 		return vmm_handle_req_certs(vm, run);
 	case SNPEMU_EXIT_INTERNAL_ERROR:
 		pthread_mutex_lock(&vm->lock);
-		fprintf(vm->out, "engine internal-error exit on vCPU %u: suberror %u data 0x%llx 0x%llx 0x%llx\n",
+		fprintf(vm->msg, "engine internal-error exit on vCPU %u: suberror %u data 0x%llx 0x%llx 0x%llx\n",
 			v->id, run->internal.suberror, (unsigned long long)run->internal.data[0],
 			(unsigned long long)run->internal.data[1], (unsigned long long)run->internal.data[2]);
 		pthread_mutex_unlock(&vm->lock);

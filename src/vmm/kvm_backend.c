@@ -203,8 +203,8 @@ static void say(struct vmm_vm *vm, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	pthread_mutex_lock(&vm->lock);
-	vfprintf(vm->out, fmt, ap);
-	fflush(vm->out);
+	vfprintf(vm->msg, fmt, ap);
+	fflush(vm->msg);
 	pthread_mutex_unlock(&vm->lock);
 	va_end(ap);
 }

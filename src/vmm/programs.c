@@ -35,3 +35,9 @@ const char *vmm_program_summary(const char *name)
 	const struct guest_program *p = vmm_program_find(name);
 	return p ? p->summary : NULL;
 }
+
+bool vmm_program_kvm_only(const char *name)
+{
+	const struct guest_program *p = vmm_program_find(name);
+	return p && p->kvm_only;
+}

@@ -52,7 +52,7 @@ static int sim_pvalidate(void *ctx, uint64_t gpa, void *va, bool size2m, bool va
 	case FW_PVALIDATE_RMP_FAULT:
 	default:
 		/* Hardware raises #NPF (RMP violation) here; the VMM reports it and stops the VM. */
-		fprintf(v->vm->out, "guest fault on vCPU %u: PVALIDATE of a hypervisor-owned page at gpa 0x%llx\n",
+		fprintf(v->vm->msg, "guest fault on vCPU %u: PVALIDATE of a hypervisor-owned page at gpa 0x%llx\n",
 			v->id, (unsigned long long)gpa);
 		vmm_vm_stop(v->vm, 126);
 		longjmp(v->stop_jmp, 1);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* --stats (per-exit-code counts and mean latency, like kvm_stat) and --trace (Chrome trace-event JSON: one track
  * per vCPU, one slice per VMGEXIT named by its exit code; opens in Perfetto). */
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 
@@ -14,7 +15,7 @@ void vmm_stats_print(struct vmm_vm *vm)
 	size_t n = hv_vm_get_stats(vm->hv, st, 128);
 	if (n > 128)
 		n = 128;
-	fprintf(vm->out, "%-28s %10s %12s\n", "event", "count", "mean ns");
+	fprintf(vm->msg, "%-28s %10s %12s\n", "event", "count", "mean ns");
 	for (size_t i = 0; i < n; i++) {
 		if (!st[i].count)
 			continue;
@@ -23,11 +24,11 @@ void vmm_stats_print(struct vmm_vm *vm)
 								      : "other:";
 		char name[64];
 		snprintf(name, sizeof(name), "%s%s", kind, st[i].name ? st[i].name : "?");
-		fprintf(vm->out, "%-28s %10llu %12.0f\n", name, (unsigned long long)st[i].count,
+		fprintf(vm->msg, "%-28s %10llu %12.0f\n", name, (unsigned long long)st[i].count,
 			(double)st[i].total_ns / (double)st[i].count);
 	}
-	fprintf(vm->out, "%-28s %10llu\n", "exits to the VMM", (unsigned long long)atomic_load(&vm->exits_to_vmm));
-	fprintf(vm->out, "%-28s %10llu\n", "GHCB MSR writes", (unsigned long long)atomic_load(&vm->ghcb_msr_writes));
+	fprintf(vm->msg, "%-28s %10llu\n", "exits to the VMM", (unsigned long long)atomic_load(&vm->exits_to_vmm));
+	fprintf(vm->msg, "%-28s %10llu\n", "GHCB MSR writes", (unsigned long long)atomic_load(&vm->ghcb_msr_writes));
 }
 
 static const char *event_name(uint64_t code, char *buf, size_t len)
@@ -49,7 +50,7 @@ int vmm_trace_write(struct vmm_vm *vm, const char *path)
 {
 	json_object *root = json_object_new_object(), *events = json_object_new_array();
 	if (!root || !events)
-		return -1;
+		return -ENOMEM;
 	json_object_object_add(root, "traceEvents", events);
 	json_object_object_add(root, "displayTimeUnit", json_object_new_string("ns"));
 	for (uint32_t c = 0; c < vm->nvcpus; c++) {
@@ -78,7 +79,9 @@ int vmm_trace_write(struct vmm_vm *vm, const char *path)
 			json_object_array_add(events, e);
 		}
 	}
-	int rc = json_object_to_file_ext(path, root, JSON_C_TO_STRING_PLAIN) ? -1 : 0;
+	/* json-c reports failure without errno for short writes (a full disk): -EIO then. */
+	errno = 0;
+	int rc = json_object_to_file_ext(path, root, JSON_C_TO_STRING_PLAIN) ? (errno ? -errno : -EIO) : 0;
 	json_object_put(root);
 	return rc;
 }

@@ -50,6 +50,7 @@ int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_resu
 	vm->cfg = *cfg;
 	vm->res = res;
 	vm->out = cfg->out ? cfg->out : stdout;
+	vm->msg = cfg->msg ? cfg->msg : vm->out;
 	vm->err = cfg->err ? cfg->err : stderr;
 	vm->mem_size = cfg->mem_size ? cfg->mem_size : 64ull << 20;
 	vm->nvcpus = cfg->vcpus ? cfg->vcpus : 1;

@@ -37,12 +37,16 @@ static int ap_handler(void *ctx, const struct hv_ap_request *req)
 int vmm_vm_init_snp(struct vmm_vm *vm)
 {
 	int rc;
-	uint32_t rate = 0, burst = 0;
+	uint64_t millirate = 0;
+	uint32_t burst = 0;
 	if (vm->cfg.rate > 0) {
-		rate = vm->cfg.rate < 1 ? 1 : (uint32_t)lround(vm->cfg.rate);
+		/* Fractional rates are honoured to a thousandth of a request per second, never rounded to 0. */
+		millirate = (uint64_t)llround(vm->cfg.rate * 1000.0);
+		millirate = millirate ? millirate : 1;
 		burst = vm->cfg.burst ? vm->cfg.burst : 1;
 	}
-	if ((rc = hv_vm_set_firmware(vm->hv, vm->fw_guest)) || (rc = hv_vm_set_guest_req_limit(vm->hv, rate, burst)) ||
+	if ((rc = hv_vm_set_firmware(vm->hv, vm->fw_guest)) ||
+	    (rc = hv_vm_set_guest_req_limit_milli(vm->hv, millirate, burst)) ||
 	    (rc = hv_vm_enable_req_certs(vm->hv, 1)) || (rc = hv_vm_set_ap_handler(vm->hv, ap_handler, vm)))
 		return rc;
 	if (vm->cfg.certs_file) {

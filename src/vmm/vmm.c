@@ -112,7 +112,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 			goto out;
 		}
 		if (backend == VMM_BACKEND_AUTO && !cfg->quiet)
-			fprintf(vm->out, "snpemu: backend auto: %s (%s)\n", probe ? "sim" : "kvm",
+			fprintf(vm->msg, "snpemu: backend auto: %s (%s)\n", probe ? "sim" : "kvm",
 				probe ? reason : "/dev/kvm runs guests");
 		backend = probe ? VMM_BACKEND_SIM : VMM_BACKEND_KVM;
 	}
@@ -140,15 +140,15 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 			goto out;
 	}
 	if (!cfg->quiet) {
-		fprintf(vm->out, "snpemu: %s guest '%s', %u vCPU(s), %llu MiB, backend %s\n",
+		fprintf(vm->msg, "snpemu: %s guest '%s', %u vCPU(s), %llu MiB, backend %s\n",
 			vm->snp ? "SEV-SNP" : "SEV-ES", vm->program->name, vm->nvcpus,
 			(unsigned long long)(vm->mem_size >> 20), vmm_backend_name(res->backend));
 		if (vm->snp) {
-			fprintf(vm->out, "launch measurement: ");
-			print_hex(vm->out, res->measurement, 48);
-			fprintf(vm->out, "\n");
+			fprintf(vm->msg, "launch measurement: ");
+			print_hex(vm->msg, res->measurement, 48);
+			fprintf(vm->msg, "\n");
 		}
-		fflush(vm->out);
+		fflush(vm->msg);
 	}
 	vm->t0_ns = vmm_now_ns();
 	rc = backend == VMM_BACKEND_KVM ? vmm_kvm_backend_run(vm) : vmm_sim_run(vm);
@@ -176,10 +176,10 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	}
 	if (cfg->stats)
 		vmm_stats_print(vm);
-	if (cfg->trace_file && vmm_trace_write(vm, cfg->trace_file))
+	if (cfg->trace_file && (res->trace_error = vmm_trace_write(vm, cfg->trace_file)))
 		fprintf(vm->err, "snpemu: could not write the trace to %s\n", cfg->trace_file);
 	if (!cfg->quiet)
-		fprintf(vm->out,
+		fprintf(vm->msg,
 			"snpemu: guest exited with status %d after %llu VMGEXITs, %llu exits to the VMM, %.3f s\n",
 			res->status, (unsigned long long)res->vmgexits, (unsigned long long)res->exits_to_vmm,
 			(double)elapsed / 1e9);

@@ -48,8 +48,8 @@ struct vmm_vm {
 	struct vmm_config cfg;
 	struct vmm_result *res;
 	const struct guest_program *program;
-	FILE *out, *err;
-	uint8_t *mem; /* guest RAM, [0, mem_size) */
+	FILE *out, *err, *msg; /* console, errors, VMM messages (vmm.h) */
+	uint8_t *mem;	       /* guest RAM, [0, mem_size) */
 	uint64_t mem_size;
 	bool snp;
 	struct fw_platform *fw_platform;
@@ -131,7 +131,7 @@ int vmm_kvm_probe_sse(char *reason, size_t len);
 /* kvm_images.c: the ELF image of guest program `name` (NULL if none). */
 const uint8_t *vmm_kvm_program_image(const char *name, size_t *len);
 
-/* trace.c: --trace and --stats output. */
+/* trace.c: --trace and --stats output; vmm_trace_write returns 0 or -errno (-EIO for a short write). */
 int vmm_trace_write(struct vmm_vm *vm, const char *path);
 void vmm_stats_print(struct vmm_vm *vm);
 

@@ -588,6 +588,11 @@ static void test_cli_digests(void **state)
 	to_hex(oh, 48, ohex);
 	assert_int_equal(run_cli("--mode snp:ovmf-hash --ovmf %s", ovmf), 0);
 	assert_int_equal(strncmp(cli_out, ohex, 96), 0);
+	/* The image from stdin (`-`): the same hash. */
+	char piped[600];
+	snprintf(piped, sizeof(piped), "--mode snp:ovmf-hash --ovmf=- < %s", ovmf);
+	assert_int_equal(run_cli("%s", piped), 0);
+	assert_int_equal(strncmp(cli_out, ohex, 96), 0);
 	assert_int_equal(run_cli("-v --mode snp:ovmf-hash --ovmf %s", ovmf), 0);
 	assert_int_equal(strncmp(cli_out, "Calculated SNP OVMF hash: ", 26), 0);
 	assert_int_equal(strncmp(cli_out + 26, ohex, 96), 0);
@@ -672,7 +677,7 @@ static void test_cli_errors(void **state)
 	expect_cli_error(2, "bad --guest-features", "--vcpus 1 --vcpu-type EPYC --guest-features -1 --ovmf %s", ovmf);
 	expect_cli_error(2, "bad --output-format", "--vcpus 1 --vcpu-type EPYC --output-format json --ovmf %s", ovmf);
 	expect_cli_error(2, "unsupported --mode", "--mode sev --ovmf %s", ovmf);
-	expect_cli_error(2, "bad option", "--vcpus 1 --frobnicate --ovmf %s", ovmf);
+	expect_cli_error(2, "--frobnicate: unknown option", "--vcpus 1 --frobnicate --ovmf %s", ovmf);
 	expect_cli_error(2, "cannot read", "--vcpus 1 --vcpu-type EPYC --ovmf %s/missing.fd", tmpdir);
 	expect_cli_error(2, "truncated", "--vcpus 1 --vcpu-type EPYC --ovmf %s", cut);
 	expect_cli_error(2, "bad signature", "--vcpus 1 --vcpu-type EPYC --ovmf %s", bad);
@@ -685,7 +690,7 @@ static void test_cli_errors(void **state)
 		expect_cli_error(2, "too large", "--vcpus 1 --vcpu-type EPYC --ovmf %s", big);
 	/* --dump-vmsa into a regular file fails after the measurement ran. */
 	assert_int_equal(run_cli("--vcpus 1 --vcpu-type EPYC --ovmf %s --dump-vmsa /dev/null", ovmf), 1);
-	assert_non_null(strstr(cli_err, "cannot write"));
+	assert_non_null(strstr(cli_err, "snpemu measure: /dev/null: not a directory"));
 	/* --help is not an error. */
 	assert_int_equal(run_cli("--help%s", ""), 0);
 	assert_non_null(strstr(cli_out, "EPYC-Genoa"));

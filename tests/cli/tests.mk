@@ -7,3 +7,14 @@ TESTS += cli/test_roundtrip
 TESTS += cli/test_report_cli
 $(O)/tests/cli/test_report_cli.o: CPPFLAGS += -DSNPEMU_CLI=\"$(abspath $(CLI))\"
 $(O)/tests/cli/test_report_cli: $(CLI)
+# Shell table runners: $(O)/tests/cli/<name> runs tests/cli/<name>.sh in the source tree against this build's CLI.
+CLI_SHELL_TESTS := test_build test_cli_table test_kds
+TESTS += $(CLI_SHELL_TESTS:%=cli/%)
+$(CLI_SHELL_TESTS:%=$(O)/tests/cli/%): $(O)/tests/cli/%: tests/cli/%.sh $(CLI)
+	@mkdir -p $(dir $@)
+	@printf '#!/bin/sh\nSNPEMU_SRCDIR=%s SNPEMU_CLI=%s exec %s/%s "$$@"\n' $(CURDIR) $(abspath $(CLI)) \
+		$(CURDIR) $< >$@ && chmod +x $@
+# All-or-nothing outputs, linked with the CLI's objects (no main).
+TESTS += cli/test_cli_output
+$(O)/tests/cli/test_cli_output: $(O)/src/cli/cmd_certs.o $(O)/src/cli/cli_opts.o $(O)/src/cli/attest_io.o \
+	$(O)/src/cli/cli_output.o

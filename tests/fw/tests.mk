@@ -12,5 +12,6 @@ TESTS += fw/test_launch
 TESTS += fw/test_rmp
 TSAN_TESTS += fw/test_rmp
 TESTS += fw/test_cli_certs
-$(O)/tests/fw/test_cli_certs: $(O)/src/cli/cmd_certs.o $(O)/src/cli/cli_opts.o $(O)/src/cli/attest_io.o
+$(O)/tests/fw/test_cli_certs: $(O)/src/cli/cmd_certs.o $(O)/src/cli/cli_opts.o $(O)/src/cli/attest_io.o \
+	$(O)/src/cli/cli_output.o
 TESTS += fw/test_rmp_range

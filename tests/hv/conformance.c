@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Conformance suite of the engine: a table, one row per rule of shared/spec/ghcb-hypervisor-kvm.md and DESIGN.md.
- * Each row sets up a fresh VM and a GHCB (or GHCB MSR value), calls the entry point, optionally completes the exit
- * as a VMM would, and checks the exit, SW_EXITINFO1/2, the GHCB MSR and the exact set of valid bits the engine
- * produced.  The "missing required field" rows are generated from an independent list of KVM's per-code
+ * Conformance suite of the engine: a table, one row per rule of shared/spec/ghcb-hypervisor-kvm.md and
+ * docs/architecture.md. Each row sets up a fresh VM and a GHCB (or GHCB MSR value), calls the entry point, optionally
+ * completes the exit as a VMM would, and checks the exit, SW_EXITINFO1/2, the GHCB MSR and the exact set of valid bits
+ * the engine produced.  The "missing required field" rows are generated from an independent list of KVM's per-code
  * requirements (spec §3).  Prints one line per row and "N passed, M failed".
  */
 #include <stdio.h>

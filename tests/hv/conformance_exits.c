@@ -279,7 +279,7 @@ const struct row conf_rows_exits[] = {
      .check = c_enosys},
     {"unknown hypercall -> -KVM_ENOSYS", ES, ENV_CPUID_PV | ENV_HC_ENABLE, .code = SVM_EXIT_VMMCALL,
      .in = V_RAX | V_CPL, .rax = 1, .evalid = V_I1 | V_I2 | V_RAX, .check = c_enosys},
-    /* Termination (spec §11, DESIGN rule 4). */
+    /* Termination (spec §11, docs/architecture.md rule 4). */
     {"NAE TERM_REQUEST -> SEV_TERM {gpa, set, code, info2}", ES, .code = SVM_VMGEXIT_TERM_REQUEST,
      .info1 = SVM_VMGEXIT_TERM_REASON(1, 0x23), .info2 = 0xDEAD, .exit = SNPEMU_EXIT_SYSTEM_EVENT, .check1 = c_term_nae,
      .chk = CHK_NONE},

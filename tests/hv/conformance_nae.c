@@ -355,7 +355,7 @@ const struct row conf_rows_nae[] = {
      .exit = SNPEMU_EXIT_AP_RESET_HOLD, .respond = resp_plain, .e2 = 1},
     {"UNSUPPORTED_EVENT -> INTERNAL_ERROR exit", ES, .code = SVM_VMGEXIT_UNSUPPORTED_EVENT, .info1 = 7, .info2 = 9,
      .exit = SNPEMU_EXIT_INTERNAL_ERROR, .check1 = c1_unsupported, .respond = resp_plain},
-    /* GHCB mapping (spec §1; DESIGN rule 3). */
+    /* GHCB mapping (spec §1; docs/architecture.md rule 3). */
     {"GHCB GPA no slot backs -> MEMORY_FAULT", ES, .code = SVM_EXIT_RDTSC, .prep = prep_ghcb_unbacked,
      .exit = SNPEMU_EXIT_MEMORY_FAULT, .check1 = c1_mf_ghcb, .chk = CHK_NONE},
     {"GHCB GPA unbacked -> slot added -> handled", ES, .code = SVM_EXIT_RDTSC, .prep = prep_ghcb_unbacked,

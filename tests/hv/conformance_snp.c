@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SNP rows of the engine's conformance suite (spec §7, §8, §10, §12; DESIGN rules 1, 5, 6): GHCB registration,
- * page-state changes (MSR and NAE), AP creation, guest requests with the rate limit and certificates.  Each row
- * sets up a fresh SNP VM (tests/hv/env.c) with its own page-state hook, runs one VMGEXIT, walks a script of the
- * exits it must produce (checking their data and answering as the VMM), then checks the GHCB response, the exact
+ * SNP rows of the engine's conformance suite (spec §7, §8, §10, §12; docs/architecture.md rules 1, 5, 6): GHCB
+ * registration, page-state changes (MSR and NAE), AP creation, guest requests with the rate limit and certificates.
+ * Each row sets up a fresh SNP VM (tests/hv/env.c) with its own page-state hook, runs one VMGEXIT, walks a script of
+ * the exits it must produce (checking their data and answering as the VMM), then checks the GHCB response, the exact
  * set of valid bits, and row-specific effects.  Guest messages are encrypted and checked by the independent test
  * helper of tests/fw against one seeded firmware guest, so every admitted request must keep the sequence numbers in
  * step for the following rows to pass.
@@ -348,7 +348,7 @@ static void prep_busy_then_refill(struct senv *s)
 
 /* ---- the table ---- */
 static const struct srow rows[] = {
-    /* GHCB registration (spec §1 step 5, §7; DESIGN rule 1). */
+    /* GHCB registration (spec §1 step 5, §7; docs/architecture.md rule 1). */
     {"SNP NAE without REG_GPA -> NOT_REGISTERED", .opts = S_NOREG, .code = SVM_VMGEXIT_HV_FEATURES,
      MALF(GHCB_ERR_NOT_REGISTERED)},
     {"SNP NAE through another page than the registered one -> NOT_REGISTERED", .code = SVM_VMGEXIT_HV_FEATURES,
@@ -403,7 +403,7 @@ static const struct srow rows[] = {
      .info2 = VMSA_GPA, .rax_valid = true, .rax = 0, MALF(GHCB_ERR_INVALID_INPUT), .check = c_ap_untouched},
     {"MSR AP reset hold: MSR reads 0x007 while held, INIT drops it", .msr = GHCB_MSR_AP_RESET_HOLD_REQ,
      .steps = {{SNPEMU_EXIT_AP_RESET_HOLD, {0}, 0, 0, NULL}}, .no_check = true, .check = c_hold_msr_pending},
-    /* Guest requests (spec §10; DESIGN rule 6). */
+    /* Guest requests (spec §10; docs/architecture.md rule 6). */
     {"GUEST_REQUEST report -> firmware status 0, response decrypts", .opts = S_FW, SNP_GR(SVM_VMGEXIT_GUEST_REQUEST),
      .prep = prep_report, OK_GR, .check = c_report_ok},
     {"GUEST_REQUEST key -> success", .opts = S_FW, SNP_GR(SVM_VMGEXIT_GUEST_REQUEST), .prep = prep_key, OK_GR,

@@ -111,6 +111,37 @@ static void test_token_bucket(void **state)
 	env_fini(&e);
 }
 
+/* A fractional rate (0.5/s: one request every 2 s) is honoured exactly, including across many short refills. */
+static void test_token_bucket_fractional(void **state)
+{
+	(void)state;
+	struct env e;
+	assert_int_equal(env_init(&e, HV_VM_TYPE_SNP, 0, 0), 0);
+	fake_ns = 10000000000ull;
+	assert_int_equal(hv_vm_set_clock(e.vm, fake_clock, NULL), 0);
+	assert_int_equal(hv_vm_set_guest_req_limit_milli(e.vm, 500, 1), 0);
+	assert_int_equal(request(&e), GR_GENERIC);
+	assert_int_equal(request(&e), GR_BUSY);
+	/* 1 s later: half a token, still refused (a 1/s bucket would admit here). */
+	fake_ns += 1000000000ull;
+	assert_int_equal(request(&e), GR_BUSY);
+	/* Refills of 1 ns each add up to the same 2 s, with nothing lost to rounding. */
+	for (int i = 0; i < 999; i++) {
+		fake_ns += 1000000ull - 1;
+		assert_int_equal(request(&e), GR_BUSY);
+	}
+	fake_ns += 1000000000ull - 999ull * (1000000ull - 1) - 1;
+	assert_int_equal(request(&e), GR_BUSY);
+	fake_ns += 1;
+	assert_int_equal(request(&e), GR_GENERIC);
+	assert_int_equal(request(&e), GR_BUSY);
+	/* Limits: above 1000 x HV_GUEST_REQ_LIMIT_MAX or without a burst. */
+	assert_int_equal(hv_vm_set_guest_req_limit_milli(e.vm, 1000ull * HV_GUEST_REQ_LIMIT_MAX + 1, 1), -EINVAL);
+	assert_int_equal(hv_vm_set_guest_req_limit_milli(e.vm, 1, 0), -EINVAL);
+	assert_int_equal(hv_vm_set_clock(e.vm, NULL, NULL), 0);
+	env_fini(&e);
+}
+
 /* PSC and MAP_GPA_RANGE exits applied to a firmware RMP that is also the engine's page-state hook. */
 static void test_rmp_helpers(void **state)
 {
@@ -207,9 +238,8 @@ static void test_vmsa_kept_across_reset(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_config_checks),
-	    cmocka_unit_test(test_token_bucket),
-	    cmocka_unit_test(test_rmp_helpers),
+	    cmocka_unit_test(test_config_checks),	    cmocka_unit_test(test_token_bucket),
+	    cmocka_unit_test(test_token_bucket_fractional), cmocka_unit_test(test_rmp_helpers),
 	    cmocka_unit_test(test_vmsa_kept_across_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Guest-request storm (DESIGN rule 6): 16 vCPU threads send 200 report requests each through the engine against a
- * limit of 50/s with a burst of 5.  The limiter runs on a controlled clock that advances 1 ms per rate-limit check,
- * so the admitted count must equal rate x elapsed + burst (within 10 %) whatever the scheduling.  Every refused
+ * Guest-request storm (docs/architecture.md rule 6): 16 vCPU threads send 200 report requests each through the engine
+ * against a limit of 50/s with a burst of 5.  The limiter runs on a controlled clock that advances 1 ms per rate-limit
+ * check, so the admitted count must equal rate x elapsed + burst (within 10 %) whatever the scheduling.  Every refused
  * request is answered BUSY without reaching the firmware (its own counter proves it) and is resent identically;
  * every admitted one decrypts with the independent test helper and carries its report data; afterwards the guest's
  * and the firmware's sequence numbers agree.  Half the threads use EXT_GUEST_REQUEST and answer the certificate

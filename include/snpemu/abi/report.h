@@ -159,6 +159,12 @@ struct snp_tcb {
 };
 enum snp_tcb_layout { SNP_TCB_LAYOUT_LEGACY = 0, SNP_TCB_LAYOUT_TURIN = 1 };
 
+/* The one label of a layout, in text and JSON alike: the product lines that use it. */
+static inline const char *snp_tcb_layout_name(enum snp_tcb_layout layout)
+{
+	return layout == SNP_TCB_LAYOUT_TURIN ? "Turin" : "Milan/Genoa";
+}
+
 static inline uint64_t snp_tcb_encode(const struct snp_tcb *t, enum snp_tcb_layout layout)
 {
 	if (layout == SNP_TCB_LAYOUT_TURIN) /* fmc, bl, tee, snp, 3 reserved, ucode */
