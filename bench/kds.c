@@ -93,11 +93,20 @@ int main(void)
 	};
 	CURL *c = curl_easy_init();
 	int rc = c ? 0 : 1;
-	printf("kds on 127.0.0.1:%u, one keep-alive client (libcurl)\n", kds_server_port(srv));
+	printf("kds on 127.0.0.1:%u, one keep-alive client (libcurl), best of 3\n", kds_server_port(srv));
 	for (size_t i = 0; !rc && i < sizeof(routes) / sizeof(routes[0]); i++) {
 		char url[512];
 		snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", kds_server_port(srv), routes[i].target);
-		double h = http_rate(c, url, 1.0), l = local_rate(svc, routes[i].target, 0.5);
+		double h = 0, l = 0;
+		for (int round = 0; round < 3; round++) { /* best of three: the machine is shared */
+			double hr = http_rate(c, url, 0.5), lr = local_rate(svc, routes[i].target, 0.3);
+			h = hr > h ? hr : h;
+			l = lr > l ? lr : l;
+			if (hr <= 0 || lr <= 0)
+				h = l = 0;
+			if (h <= 0)
+				break;
+		}
 		if (h <= 0 || l <= 0) {
 			fprintf(stderr, "kds: %s failed\n", routes[i].name);
 			rc = 1;
