@@ -401,6 +401,39 @@ static void test_verify_round_trips(void **state)
 	assert_int_equal(frc, -EIO);
 }
 
+/* Turin: the hwID is CHIP_ID's first 8 bytes and the query carries fmcSPL; the whole round trip on a Turin platform. */
+static void test_turin_round_trip(void **state)
+{
+	struct fixture t;
+	struct fw_platform_config cfg;
+	fw_platform_config_default(&cfg, FW_PRODUCT_TURIN);
+	fw_platform_config_seed(&cfg, (const uint8_t *)"turin", 5);
+	assert_int_equal(fixture_start(&t, &cfg), 0);
+	uint8_t rd[64] = {9}, report[SNP_REPORT_SIZE];
+	assert_int_equal(fw_guest_report(t.g, rd, 0, SNP_KEY_SEL_VCEK, report), 0);
+	struct kds_service *svc;
+	struct kds_server *srv;
+	struct kds_service_config sc = {0};
+	struct kds_server_config cfg_srv = {0};
+	assert_int_equal(kds_service_new(t.p, &sc, &svc), 0);
+	assert_int_equal(kds_server_start(svc, &cfg_srv, &srv), 0);
+	char base[64];
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u", kds_server_port(srv));
+	struct env *e = *state;
+	const char *path = vcek_path(e, report);
+	assert_non_null(strstr(path, "/vcek/v1/Turin/"));
+	assert_non_null(strstr(path, "?fmcSPL="));
+	assert_int_equal(strchr(path, '?') - strrchr(path, '/'), 17); /* 16 hex digits */
+	struct attest_verify_result res;
+	int frc;
+	assert_int_equal(verify_from(base, report, &res, &frc), 0);
+	assert_int_equal(res.checks[ATTEST_CHECK_VCEK_TCB].status, ATTEST_CHECK_PASS);
+	assert_int_equal(res.checks[ATTEST_CHECK_NOT_REVOKED].status, ATTEST_CHECK_PASS);
+	kds_server_stop(srv);
+	kds_service_free(svc);
+	fixture_stop(&t);
+}
+
 /* A CRL that the ARK did not sign (another platform's) is refused; without a root, ark_trusted fails unless allowed. */
 static void test_crl_and_root(void **state)
 {
@@ -451,6 +484,7 @@ int main(void)
 	    cmocka_unit_test(test_vcek_good),	       cmocka_unit_test(test_vcek_other_tcb),
 	    cmocka_unit_test(test_status_codes),       cmocka_unit_test(test_chain_and_crl),
 	    cmocka_unit_test(test_verify_round_trips), cmocka_unit_test(test_crl_and_root),
+	    cmocka_unit_test(test_turin_round_trip),
 	};
 	return cmocka_run_group_tests_name("kds_parser", parser, NULL, NULL) |
 	       cmocka_run_group_tests_name("kds_server", server, setup, teardown);
