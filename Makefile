@@ -69,6 +69,9 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 LIBS := $(CRYPTO_LIBS) $(JSON_LIBS) -lm
+# The KDS server (libmicrohttpd) and client (libcurl): linked only into the binaries that use them (the shared library,
+# the CLI, and the tests and benchmarks that name them with `$(O)/...: LIBS += $(NET_LIBS)`).
+NET_LIBS := $(shell pkg-config --libs libmicrohttpd libcurl 2>/dev/null || echo -lmicrohttpd -lcurl)
 
 # Filled by the fragments.
 LIB_SRCS :=
@@ -85,6 +88,7 @@ include src/common/sources.mk
 include src/hv/sources.mk
 include src/fw/sources.mk
 include src/attest/sources.mk
+include src/kds/sources.mk
 include src/guest/sources.mk
 include src/vmm/sources.mk
 include src/cli/sources.mk
@@ -94,6 +98,7 @@ include tests/abi/tests.mk
 include tests/hv/tests.mk
 include tests/fw/tests.mk
 include tests/attest/tests.mk
+include tests/kds/tests.mk
 include tests/guest/tests.mk
 include tests/vmm/tests.mk
 include tests/vmm/programs.mk
@@ -137,11 +142,11 @@ $(STATIC_LIB): $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(SHARED_LIB): $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libsnpemu.so.0 $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) -shared -Wl,-soname,libsnpemu.so.0 $(LDFLAGS) -o $@ $^ $(LIBS) $(NET_LIBS)
 
 # The CLI and the tests link the built-in guest programs (guests/guests.mk), which are not part of the library.
 $(CLI): $(CLI_OBJS) $(PROGRAMS_LIB) $(STATIC_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(PROGRAMS_LIB) $(STATIC_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(PROGRAMS_LIB) $(STATIC_LIB) $(LIBS) $(NET_LIBS)
 
 # A test is tests/<name>.c plus the objects its fragment lists in TEST_EXTRA_<name>, linked with the library.
 .SECONDEXPANSION:

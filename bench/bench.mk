@@ -24,3 +24,6 @@ BENCHES += tcg_nae
 endif
 # The guest library's AES-256-GCM against OpenSSL's (issue 13).
 BENCHES += guest_aes_gcm
+# Local KDS: requests/s on loopback per route against the in-process answer rate (issue 16).
+BENCHES += kds
+$(O)/bench/kds: LIBS += $(NET_LIBS)

@@ -16,6 +16,7 @@ FUZZERS += vmm_program_image
 FUZZERS += vmm_exit_path
 FUZZERS += hv_psc
 FUZZERS += hv_guest_req
+FUZZERS += kds_url
 $(O)/fuzz/hv_guest_req: $(O)/tests/fw/fw_fixture.o $(O)/tests/fw/guest_helper.o
 # AES-GCM is constant time: no comparison depends on its data, so libFuzzer's comparison tracing (most of the
 # target's time) guides nothing there.

@@ -27,11 +27,15 @@ have_header linux/kvm.h || need+=(linux-libc-dev)
 have_header json-c/json.h || need+=(libjson-c-dev)
 # The tcg backend's CPU emulator (QEMU's TCG as a library); without it the build leaves the backend out.
 have_header unicorn/unicorn.h || need+=(libunicorn-dev)
+# The local KDS: libmicrohttpd (server) and libcurl (the verifier's client).
+have_header microhttpd.h || need+=(libmicrohttpd-dev)
+have_header curl/curl.h || need+=(libcurl4-openssl-dev)
 
 if [ "$what" = all ]; then
 	command -v clang >/dev/null || need+=(clang)
 	command -v clang-format >/dev/null || need+=(clang-format)
 	have_header cmocka.h || need+=(libcmocka-dev)
+	command -v curl >/dev/null || need+=(curl) # tests/cli/test_kds.sh
 	# libFuzzer and the sanitizer runtimes ship in clang's runtime package.
 	if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
 		need+=(libclang-rt-dev)

@@ -191,6 +191,8 @@ enum attest_check_id {
 	ATTEST_CHECK_ID_KEY_DIGEST,	/* id_key_digest: ID_KEY_DIGEST = expected */
 	ATTEST_CHECK_VMPL,		/* vmpl: VMPL = expected */
 	ATTEST_CHECK_REPORT_VERSION,	/* report_version: VERSION = expected */
+	ATTEST_CHECK_NOT_REVOKED, /* not_revoked: the ARK's CRL verifies and lists neither ASK nor VCEK (with a CRL)
+				   */
 	ATTEST_CHECK_COUNT
 };
 
@@ -228,16 +230,52 @@ struct attest_verify_policy {
 	uint8_t id_key_digest[SNP_REPORT_DIGEST_SIZE];
 	uint32_t vmpl, version;
 	int64_t now; /* seconds since the epoch for the validity dates; 0 = the current time */
+	/* Without a root of trust (no trusted ARK given, and the chain's ARK is not one of AMD's genuine ARKs built
+	 * in), ark_trusted fails; with this set it is skipped instead (`snpemu verify --insecure-no-root`). */
+	bool insecure_no_root;
 };
 void attest_verify_policy_default(struct attest_verify_policy *p);
 
 /* The certificates, DER-encoded.  Any may be absent (NULL/0); the checks that need one then fail.  `ask` is the
  * ASVK for a VLEK chain.  `trusted_ark`, if given, is the root of trust: the chain's ARK must carry its key, and
- * it stands in for a missing `ark`. */
+ * it stands in for a missing `ark`.  Without it the root is AMD's genuine ARK of the chain's product line, built in
+ * (attest_builtin_ark), if the chain's ARK carries its key.  `crl`, if given, is the DER CRL of the ARK
+ * (KDS /vcek/v1/{product}/crl): not_revoked checks its signature by the ARK and the ASK's and VCEK's serials. */
 struct attest_verify_certs {
-	const uint8_t *ark, *ask, *vcek, *vlek, *trusted_ark;
-	size_t ark_len, ask_len, vcek_len, vlek_len, trusted_ark_len;
+	const uint8_t *ark, *ask, *vcek, *vlek, *trusted_ark, *crl;
+	size_t ark_len, ask_len, vcek_len, vlek_len, trusted_ark_len, crl_len;
 };
+
+/* AMD's genuine ARK whose subject CN is `cn` ("ARK-Milan", "ARK-Genoa", "ARK-Turin"), built in (trust_anchors.c):
+ * 0 and the DER certificate, or -ENOENT. */
+int attest_builtin_ark(const char *cn, const uint8_t **der, size_t *len);
+
+/* ---- Fetching from a Key Distribution Service (kds_client.c, libcurl) ------------------------------------------ */
+
+#define ATTEST_KDS_BODY_MAX (64u * 1024u) /* larger answers are refused (a chain is ~4 KiB, a CRL ~1-2 KiB) */
+
+/* The KDS path of the VCEK of a report: "/vcek/v1/{product}/{hwid}?[fmcSPL=&]blSPL=&teeSPL=&snpSPL=&ucodeSPL=" with
+ * the report's CHIP_ID (Turin: its first 8 bytes) and REPORTED_TCB.  Returns the length, or -EINVAL when the report
+ * does not name its product (v2 reports) or -ENOSPC. */
+int attest_kds_vcek_path(const struct attest_report *r, char *out, size_t cap);
+
+/* GET `url`: 0 with the HTTP status and the body (malloc'd, NUL-terminated, the caller frees it) for any status;
+ * -EIO (no answer; `err` says why), -EFBIG (body over ATTEST_KDS_BODY_MAX), -ENOMEM. */
+int attest_kds_get(const char *url, uint8_t **body, size_t *len, long *status, char *err, size_t err_cap);
+
+/* What attest_kds_fetch brings: DER certificates and CRL, malloc'd. */
+struct attest_kds_fetch {
+	uint8_t *vcek, *ask, *ark, *crl;
+	size_t vcek_len, ask_len, ark_len, crl_len;
+	char error[200]; /* why the fetch failed */
+};
+/* Fetch from the KDS at `base_url` ("http://127.0.0.1:8080", no trailing path) the VCEK for the report's CHIP_ID and
+ * REPORTED_TCB, the chain (ASK, ARK) and the CRL of the report's product.  Returns 0; -ENOENT (the KDS does not know
+ * this chip: 404 for the VCEK); -EPROTO (another status, or a body that is not what the route serves); -EINVAL (the
+ * report names no product, or is VLEK-signed: a VLEK is not fetched by hwID); -EIO, -ENOMEM.  out->error says
+ * which.  Free with attest_kds_fetch_free (also after a failure). */
+int attest_kds_fetch(const char *base_url, const struct attest_report *r, struct attest_kds_fetch *out);
+void attest_kds_fetch_free(struct attest_kds_fetch *f);
 
 /* Run every check on a parsed report against the certificates and the policy; fills `res`.  Returns 0 if every
  * check passed or was skipped, 1 if a check failed, -ENOMEM if the cryptographic library ran out of memory. */

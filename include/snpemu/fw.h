@@ -121,13 +121,32 @@ uint64_t fw_platform_tcb(const struct fw_platform *p, int which);
 /* ---- Certificates (snp-firmware-abi.md §4) ----------------------------------------------------------------- */
 
 enum fw_cert_kind { FW_CERT_ARK = 0, FW_CERT_ASK = 1, FW_CERT_VCEK = 2, FW_CERT_VLEK = 3, FW_CERT_ASVK = 4 };
-#define FW_CERT_KIND_COUNT 5
+#define FW_CERT_KIND_COUNT  5
+/* Serial numbers of the platform's certificates: the genuine Genoa ARK's and ASK's (tests/fixtures), the ASVK next
+ * to them; VCEKs and VLEKs carry serial 0 as KDS issues them (so a CRL entry for serial 0 revokes every one). */
+#define FW_CERT_SERIAL_ARK  0x20000u
+#define FW_CERT_SERIAL_ASK  0x20002u
+#define FW_CERT_SERIAL_ASVK 0x20003u
+#define FW_CERT_SERIAL_VCEK 0u
 
 /* The DER certificate of `kind` as AMD's KDS issues it: ARK (self-signed RSA-4096, RSASSA-PSS SHA-384), ASK
  * (signed by the ARK), VCEK (P-384, signed by the ASK, KDS extensions); ASVK/VLEK only when cfg.vlek.  Built on
  * first use (RSA-4096 key derivation takes about a second) and cached in the platform.  `*der` stays valid until
  * the platform is destroyed.  Returns 0, -ENOENT (no VLEK on this platform), -ENOMEM. */
 int fw_platform_cert(struct fw_platform *p, enum fw_cert_kind kind, const uint8_t **der, size_t *len);
+
+/* The VCEK that AMD's KDS issues for this platform's chip at another reported TCB (`tcb`, in the product's layout:
+ * fmc only on Turin): the key derives from the chip secret and the TCB exactly as the firmware derives the VCEK it
+ * signs with at that TCB, so a report of this chip at that TCB verifies under it.  *der is malloc'ed (the caller
+ * frees it).  Returns 0, -EINVAL (an SPL the VCEK cannot carry: bl/tee/snp/fmc above 127, fmc off Turin), -ENOMEM,
+ * -EIO. */
+int fw_platform_vcek_cert_for_tcb(struct fw_platform *p, const struct snp_tcb *tcb, uint8_t **der, size_t *len);
+
+/* A DER certificate revocation list (RFC 5280 §5, version 2) as KDS serves at /vcek/v1/{product}/crl: issued and
+ * signed by the platform's ARK with RSASSA-PSS SHA-384, listing `n` revoked serial numbers, each revoked at
+ * `this_update` (Unix time); nextUpdate is 7 days later.  *der is malloc'ed.  Returns 0, -ENOMEM, -EIO. */
+int fw_platform_crl(struct fw_platform *p, const uint64_t *serials, size_t n, int64_t this_update, uint8_t **der,
+		    size_t *len);
 
 /* PEM ("-----BEGIN CERTIFICATE-----") text of a DER certificate, NUL-terminated and malloc'ed.  Returns 0,
  * -EINVAL (not a certificate), -ENOMEM. */

@@ -65,6 +65,31 @@ static void check_signed_by(struct attest_verify_result *res, enum attest_check_
 	}
 }
 
+/* ark_trusted without a given root: AMD's genuine ARK of the chain's product line, if the chain's ARK carries its key.
+ * SKIP otherwise (attest_verify turns it into a failure unless the policy allows no root). */
+static void check_builtin_root(struct attest_verify_result *res, const struct attest_chain_cert *a)
+{
+	const uint8_t *der;
+	size_t len;
+	struct attest_cv_cert *anchor = NULL;
+	struct attest_cv_cert_info info;
+	if (!a->cert || attest_builtin_ark(a->info.subject_cn, &der, &len) ||
+	    attest_cv_cert_load(der, len, &anchor, &info)) {
+		attest_result_set(res, ATTEST_CHECK_ARK_TRUSTED, ATTEST_CHECK_SKIP,
+				  "no trusted ARK given and no built-in root for CN=%s",
+				  a->cert ? a->info.subject_cn : "?");
+		return;
+	}
+	if (attest_cv_cert_same_key(a->cert, anchor))
+		attest_result_set(res, ATTEST_CHECK_ARK_TRUSTED, ATTEST_CHECK_PASS,
+				  "the ARK is AMD's genuine %s (built-in root)", info.subject_cn);
+	else
+		attest_result_set(res, ATTEST_CHECK_ARK_TRUSTED, ATTEST_CHECK_SKIP,
+				  "no trusted ARK given, and the ARK (CN=%s) is not AMD's genuine one",
+				  a->info.subject_cn);
+	attest_cv_cert_free(anchor);
+}
+
 /* Load the certificates into `ch` and run the chain checks. */
 static void chain_build(struct attest_chain *ch, const struct attest_verify_certs *certs, bool vlek)
 {
@@ -93,8 +118,7 @@ static void chain_build(struct attest_chain *ch, const struct attest_verify_cert
 	else
 		check_signed_by(&res, ATTEST_CHECK_ARK_SIGNATURE, a, a);
 	if (t->load_rc == -ENOENT)
-		attest_result_set(&res, ATTEST_CHECK_ARK_TRUSTED, ATTEST_CHECK_SKIP,
-				  "no trusted ARK given: the chain is anchored at its ARK");
+		check_builtin_root(&res, a);
 	else if (!t->cert)
 		attest_result_set(&res, ATTEST_CHECK_ARK_TRUSTED, ATTEST_CHECK_FAIL, "trusted ARK: %s",
 				  attest_load_error(t));

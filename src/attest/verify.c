@@ -229,6 +229,7 @@ static const char *const check_names[ATTEST_CHECK_COUNT] = {
     [ATTEST_CHECK_ID_KEY_DIGEST] = "id_key_digest",
     [ATTEST_CHECK_VMPL] = "vmpl",
     [ATTEST_CHECK_REPORT_VERSION] = "report_version",
+    [ATTEST_CHECK_NOT_REVOKED] = "not_revoked",
 };
 
 const char *attest_check_name(enum attest_check_id id)
@@ -548,6 +549,39 @@ static void check_policy(struct attest_verify_result *res, const struct attest_r
 				  "VERSION %u, expected %u", r->version, p->version);
 }
 
+/* not_revoked: the CRL must be the ARK's (signature), and list neither the ASK (ASVK) nor the VCEK (VLEK). */
+static void check_revocation(struct attest_verify_result *res, const struct attest_verify_certs *certs,
+			     const struct attest_chain_cert *chain)
+{
+	if (!certs->crl || !certs->crl_len) {
+		attest_result_set(res, ATTEST_CHECK_NOT_REVOKED, ATTEST_CHECK_SKIP, "no CRL given");
+		return;
+	}
+	const uint8_t *ark = certs->ark ? certs->ark : certs->trusted_ark;
+	size_t ark_len = certs->ark ? certs->ark_len : certs->trusted_ark_len;
+	bool vlek = chain[2].role && !strcmp(chain[2].role, "VLEK");
+	const uint8_t *const list[2] = {certs->ask, vlek ? certs->vlek : certs->vcek};
+	const size_t lens[2] = {certs->ask_len, vlek ? certs->vlek_len : certs->vcek_len};
+	bool revoked[2] = {false, false};
+	if (!ark || !list[0] || !list[1]) {
+		attest_result_set(res, ATTEST_CHECK_NOT_REVOKED, ATTEST_CHECK_FAIL,
+				  "the CRL cannot be checked without the ARK, %s and %s", chain[1].role, chain[2].role);
+		return;
+	}
+	int rc = attest_cv_crl_check(certs->crl, certs->crl_len, ark, ark_len, list, lens, 2, revoked);
+	if (rc == -EBADMSG)
+		attest_result_set(res, ATTEST_CHECK_NOT_REVOKED, ATTEST_CHECK_FAIL,
+				  "the CRL is not issued and signed by the ARK");
+	else if (rc)
+		attest_result_set(res, ATTEST_CHECK_NOT_REVOKED, ATTEST_CHECK_FAIL, "the CRL is not a valid DER CRL");
+	else if (revoked[0] || revoked[1])
+		attest_result_set(res, ATTEST_CHECK_NOT_REVOKED, ATTEST_CHECK_FAIL, "the ARK's CRL revokes the %s",
+				  revoked[0] ? chain[1].role : chain[2].role);
+	else
+		attest_result_set(res, ATTEST_CHECK_NOT_REVOKED, ATTEST_CHECK_PASS,
+				  "the ARK's CRL lists neither the %s nor the %s", chain[1].role, chain[2].role);
+}
+
 int attest_verify(const struct attest_report *r, const struct attest_verify_certs *certs,
 		  const struct attest_verify_policy *policy, struct attest_verify_result *res)
 {
@@ -592,6 +626,12 @@ int attest_verify_cached(struct attest_verify_cache *cache, const struct attest_
 				  chain[2].info.ext_error);
 	check_format(res, r);
 	check_policy(res, r, policy);
+	check_revocation(res, certs, chain);
+	/* No root of trust: a chain anchored at an ARK nobody vouched for proves nothing (issue 16). */
+	if (res->checks[ATTEST_CHECK_ARK_TRUSTED].status == ATTEST_CHECK_SKIP && !policy->insecure_no_root)
+		attest_result_set(res, ATTEST_CHECK_ARK_TRUSTED, ATTEST_CHECK_FAIL,
+				  "no root of trust: the ARK is not AMD's genuine ARK and no trusted ARK was given "
+				  "(give the ARK to trust, or allow this with --insecure-no-root)");
 
 	attest_chain_release(&scratch, ch);
 	if (rc)

@@ -42,6 +42,7 @@ int cli_cmd_report(int argc, char **argv);
 int cli_cmd_run(int argc, char **argv);
 int cli_cmd_measure(int argc, char **argv);
 int cli_cmd_bench(int argc, char **argv);
+int cli_cmd_kds(int argc, char **argv);
 
 /* ---- Option tables (cli_opts.c) ---------------------------------------------------------------------------- */
 

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * snpemu verify --report FILE [--report FILE...] --certs DIR [--ark FILE] [policy options] [--json]
+ * snpemu verify --report FILE [--report FILE...] --certs DIR|--kds URL [--ark FILE] [policy options] [--json]
  *
  * Verifies ATTESTATION_REPORTs against AMD's certificate chain and a policy (include/snpemu/attest.h).  The
  * certificates directory holds ark/ask/asvk/vcek/vlek as .pem, .der, .crt or .cer (snpguest's names), and/or a
  * cert_table.bin (the extended-request certificate table).  Exit 0 only if every check passes; 1 if a check
  * fails (the first failing one is named); 2 for a bad command line or an unreadable or malformed file.  With several
  * reports, each is verified against the same certificates (each distinct chain once, through the library's chain
- * cache) and the status is the first non-zero one; --json prints an array of results.
+ * cache) and the status is the first non-zero one; --json prints an array of results.  With --kds URL the certificates
+ * come from a Key Distribution Service instead (attest_kds_fetch: each report's VCEK by its CHIP_ID and REPORTED_TCB,
+ * the chain and the ARK's CRL, which adds the not_revoked check); a fetch that fails is a failure (1).  The root of
+ * trust is --ark, else AMD's genuine ARK of the product built in; without either, ark_trusted fails unless
+ * --insecure-no-root.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,13 +53,17 @@ enum {
 	OPT_REPORT_VERSION,
 	OPT_TIME,
 	OPT_JSON,
+	OPT_KDS,
+	OPT_INSECURE_NO_ROOT,
 };
 
 static const struct cli_option verify_options[] = {
     {"report", OPT_REPORT, "FILE", "an ATTESTATION_REPORT to verify (- for stdin); repeat for several", NULL},
     {"certs", OPT_CERTS, "DIR", "ark/ask/asvk/vcek/vlek .pem|.der|.crt|.cer and/or cert_table.bin", NULL},
-    {"ark", OPT_ARK, "FILE", "trusted AMD root certificate (PEM or DER) the chain's ARK must equal",
-     "the ARK in DIR, self-signed"},
+    {"kds", OPT_KDS, "URL", "fetch VCEK, chain and CRL from this Key Distribution Service (http://host:port)", NULL},
+    {"ark", OPT_ARK, "FILE", "trusted root certificate (PEM or DER) the chain's ARK must equal",
+     "AMD's genuine ARK of the product, built in"},
+    {"insecure-no-root", OPT_INSECURE_NO_ROOT, NULL, "accept a chain anchored at an ARK nobody vouched for", "fail"},
     {"allow-debug", OPT_ALLOW_DEBUG, NULL, "accept a guest policy with DEBUG set", "fail"},
     {"deny-smt", OPT_DENY_SMT, NULL, "fail if the guest policy allows SMT", "accept"},
     {"allow-migrate-ma", OPT_ALLOW_MIGRATE_MA, NULL, "accept a policy allowing a migration agent", "fail"},
@@ -72,9 +80,12 @@ static const struct cli_option verify_options[] = {
     {NULL, 0, NULL, NULL, NULL},
 };
 
+static const int verify_exclusive[][2] = {{OPT_KDS, OPT_CERTS}, {0, 0}};
+
 static const struct cli_spec verify_spec = {
     .cmd = "verify",
-    .synopsis = "--report FILE [--report FILE...] --certs DIR [options]",
+    .synopsis = "--report FILE [--report FILE...] --certs DIR|--kds URL [options]",
+    .exclusive = verify_exclusive,
     .description = "Verify an SNP attestation report: the AMD chain ARK -> ASK -> VCEK (RSASSA-PSS), the report's "
 		   "ECDSA P-384\nsignature, the VCEK's extensions against the report, and the policy options "
 		   "below.  Every check is\nlisted; the first failing one is named.",
@@ -219,7 +230,7 @@ static void print_human(const char *report_path, const struct attest_report *r, 
 struct verify_args {
 	const char **reports; /* --report, as often as given */
 	int n_reports;
-	const char *certs_dir, *ark_path, *min_tcb;
+	const char *certs_dir, *ark_path, *min_tcb, *kds_url;
 	int json;
 	struct attest_verify_policy pol;
 };
@@ -286,6 +297,12 @@ static int verify_option(void *ctx, int key, const char *v)
 	case OPT_JSON:
 		a->json = 1;
 		break;
+	case OPT_KDS:
+		a->kds_url = v;
+		break;
+	case OPT_INSECURE_NO_ROOT:
+		pol->insecure_no_root = true;
+		break;
 	default:
 		return cli_usage_error(&verify_spec, NULL, "internal: unhandled option");
 	}
@@ -321,6 +338,12 @@ static int verify_one(const char *report_path, const struct verify_args *a, cons
 					       "--min-tcb wants 0xTCB or bl=N,tee=N,snp=N,ucode=N[,fmc=N]");
 		}
 	}
+	struct attest_kds_fetch fetched = {0};
+	if (a->kds_url && (rc = attest_kds_fetch(a->kds_url, &report, &fetched))) {
+		cli_error("verify", report_path, "%s", fetched.error);
+		attest_kds_fetch_free(&fetched);
+		return CLI_EXIT_FAILURE;
+	}
 	bool vlek = snp_signer_signing_key(report.signer_info) == SNP_SIGNING_KEY_VLEK;
 	int ask_role = vlek && in->der[ROLE_ASVK] ? ROLE_ASVK : ROLE_ASK;
 	struct attest_verify_certs certs = {
@@ -335,8 +358,15 @@ static int verify_one(const char *report_path, const struct verify_args *a, cons
 	    .trusted_ark = in->trusted,
 	    .trusted_ark_len = in->trusted_len,
 	};
+	if (a->kds_url) {
+		certs.ark = fetched.ark, certs.ark_len = fetched.ark_len;
+		certs.ask = fetched.ask, certs.ask_len = fetched.ask_len;
+		certs.vcek = fetched.vcek, certs.vcek_len = fetched.vcek_len;
+		certs.crl = fetched.crl, certs.crl_len = fetched.crl_len;
+	}
 	struct attest_verify_result res;
 	rc = attest_verify_cached(cache, &report, &certs, &pol, &res);
+	attest_kds_fetch_free(&fetched);
 	if (rc < 0) {
 		cli_error("verify", report_path, "%s", strerror(-rc));
 		return CLI_EXIT_FAILURE;
@@ -355,6 +385,9 @@ static int verify_one(const char *report_path, const struct verify_args *a, cons
 	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 
+static int load_certs_dir(const char *certs_dir, struct verify_inputs *in);
+static int verify_all(const struct verify_args *a, const struct verify_inputs *in);
+
 static int run(int argc, char **argv, struct verify_inputs *in)
 {
 	struct verify_args a = {0};
@@ -370,9 +403,21 @@ static int run(int argc, char **argv, struct verify_inputs *in)
 		return rc;
 	if (operands < argc)
 		return cli_usage_error(&verify_spec, argv[operands], "unexpected argument");
-	if (!a.n_reports || !a.certs_dir)
-		return cli_usage_error(&verify_spec, NULL, "--report and --certs are required");
+	if (!a.n_reports || (!a.certs_dir && !a.kds_url))
+		return cli_usage_error(&verify_spec, NULL, "--report and --certs (or --kds) are required");
 	const char *certs_dir = a.certs_dir, *ark_path = a.ark_path;
+	if (ark_path && (rc = cli_load_cert(ark_path, &in->trusted, &in->trusted_len))) {
+		cli_error("verify", ark_path, "%s", rc == -EINVAL ? "malformed certificate" : strerror(-rc));
+		return CLI_EXIT_USAGE;
+	}
+	if (!a.kds_url && (rc = load_certs_dir(certs_dir, in)))
+		return rc;
+	return verify_all(&a, in);
+}
+
+/* The certificates of DIR into `in`.  0, or an exit status after a message. */
+static int load_certs_dir(const char *certs_dir, struct verify_inputs *in)
+{
 	struct stat st;
 	if (stat(certs_dir, &st)) {
 		cli_error("verify", certs_dir, "%s", strerror(errno));
@@ -395,10 +440,12 @@ static int run(int argc, char **argv, struct verify_inputs *in)
 			  "no certificate found (ark/ask/vcek .pem|.der|.crt|.cer or cert_table.bin)");
 		return CLI_EXIT_USAGE;
 	}
-	if (ark_path && (rc = cli_load_cert(ark_path, &in->trusted, &in->trusted_len))) {
-		cli_error("verify", ark_path, "%s", rc == -EINVAL ? "malformed certificate" : strerror(-rc));
-		return CLI_EXIT_USAGE;
-	}
+	return 0;
+}
+
+/* Verify every report; the first non-zero status. */
+static int verify_all(const struct verify_args *a, const struct verify_inputs *in)
+{
 	/* Several reports share the chain: each distinct chain is verified once (the library's chain cache). */
 	struct attest_verify_cache *cache;
 	if (attest_verify_cache_new(&cache)) {
@@ -406,17 +453,17 @@ static int run(int argc, char **argv, struct verify_inputs *in)
 		return CLI_EXIT_FAILURE;
 	}
 	int status = CLI_EXIT_OK;
-	bool array = a.json && a.n_reports > 1;
+	bool array = a->json && a->n_reports > 1;
 	if (array)
 		printf("[\n");
-	for (int i = 0; i < a.n_reports; i++) {
-		int one = verify_one(a.reports[i], &a, in, cache, i > 0);
+	for (int i = 0; i < a->n_reports; i++) {
+		int one = verify_one(a->reports[i], a, in, cache, i > 0);
 		if (one != CLI_EXIT_OK && status == CLI_EXIT_OK)
 			status = one;
 		if (one == CLI_EXIT_USAGE) /* an unreadable or malformed report stops the run */
 			break;
 	}
-	if (a.json)
+	if (a->json)
 		printf(array ? "\n]\n" : "\n");
 	attest_verify_cache_free(cache);
 	return status;

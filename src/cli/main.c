@@ -11,6 +11,7 @@ static const struct cli_command commands[] = {
     {"report", "launch the attest guest and write its signed report, certificates and report.json", cli_cmd_report},
     {"verify", "verify a report and its certificate chain against a policy", cli_cmd_verify},
     {"measure", "compute the expected SNP launch digest of a QEMU/OVMF launch", cli_cmd_measure},
+    {"kds", "serve AMD's Key Distribution Service (VCEKs, chains, CRLs) for the platform", cli_cmd_kds},
     {"decode", "decode GHCB, report, MSR, PSC and certificate-table data", cli_cmd_decode},
     {"bench", "run the in-process benchmarks and print each figure against its limit", cli_cmd_bench},
 };

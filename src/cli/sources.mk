@@ -3,6 +3,8 @@ CLI_SRCS += src/cli/cmd_measure.c
 CLI_SRCS += src/cli/cmd_run.c
 CLI_SRCS += src/cli/cmd_verify.c src/cli/cmd_decode.c src/cli/attest_io.c
 CLI_SRCS += src/cli/cmd_certs.c
+# snpemu kds: the local Key Distribution Service (src/kds; the CLI links $(NET_LIBS)).
+CLI_SRCS += src/cli/cmd_kds.c
 CLI_SRCS += src/cli/cmd_report.c
 CLI_SRCS += src/cli/cli_opts.c
 CLI_SRCS += src/cli/cli_output.c

@@ -120,6 +120,19 @@ struct fw_cert_spec {
 int fw_cert_build(const struct fw_cert_spec *spec, const struct fw_key *subject, const struct fw_key *issuer,
 		  uint8_t **der, size_t *der_len);
 
+/* Build a DER CRL issued by the certificate `issuer_der` (its subject names the issuer) and signed by `issuer` with
+ * RSASSA-PSS SHA-384 (MGF1 SHA-384, salt 48) (crypto_crl.c).  *der is malloc'ed.  0, -EINVAL (issuer_der is no
+ * certificate), -ENOMEM or -EIO. */
+int fw_crl_build(const struct fw_key *issuer, const uint8_t *issuer_der, size_t issuer_der_len, const uint64_t *serials,
+		 size_t n, int64_t this_update, int64_t next_update, uint8_t **der, size_t *der_len);
+
+/* Check a DER CRL against its issuer's certificate (src/attest/crypto_crl.c): the CRL must be one DER object, name
+ * the issuer and carry a signature that verifies with the issuer's key.  Then, for each of `n` certificates (DER),
+ * sets revoked[i] if the CRL lists its serial number.  Returns 0, -EINVAL (not a CRL, or a certificate that does not
+ * parse), -EBADMSG (issuer name or signature wrong), -ENOMEM. */
+int attest_cv_crl_check(const uint8_t *crl, size_t crl_len, const uint8_t *issuer_der, size_t issuer_len,
+			const uint8_t *const *certs, const size_t *cert_lens, size_t n, bool *revoked);
+
 /* ---- Certificate and signature verification (src/attest/crypto_verify.c, for the verifier) ---- */
 
 /* An X.509 certificate parsed by OpenSSL (opaque). */

@@ -94,16 +94,22 @@ static bool tcb_ok(const struct snp_tcb *t, enum snp_tcb_layout layout)
 	       (layout == SNP_TCB_LAYOUT_TURIN ? t->fmc < 0x80 : t->fmc == 0);
 }
 
-static int derive_vcek(struct fw_platform *p)
+/* The VCEK of this chip at reported TCB `t`: a VCEK belongs to one chip and one reported TCB (KDS looks it up by
+ * hwID and TCB). */
+static int derive_vcek_at(const struct fw_platform *p, const struct snp_tcb *t, struct fw_key **out)
 {
-	/* A VCEK belongs to one chip and one reported TCB (KDS looks it up by hwID and TCB). */
 	uint8_t tcb[8], secret[48];
-	le64_store(tcb, fw_platform_tcb(p, FW_TCB_REPORTED));
+	le64_store(tcb, snp_tcb_encode(t, p->layout));
 	int rc = fw_hkdf_sha384(p->chip_root, sizeof(p->chip_root), "vcek", tcb, sizeof(tcb), secret, sizeof(secret));
 	if (!rc)
-		rc = fw_key_derive_p384(secret, &p->vcek);
+		rc = fw_key_derive_p384(secret, out);
 	memset(secret, 0, sizeof(secret));
 	return rc;
+}
+
+static int derive_vcek(struct fw_platform *p)
+{
+	return derive_vcek_at(p, &p->cfg.reported_tcb, &p->vcek);
 }
 
 bool fw_report_version_supported(uint32_t version)
@@ -226,6 +232,28 @@ static int64_t add_years(int64_t t, int years)
 	return (int64_t)timegm(&tm);
 }
 
+/* The VCEK certificate of this chip at TCB `t`, issued by the ASK named `ask_cn`.  Serial 0 as KDS issues them. */
+static void vcek_spec(const struct fw_platform *p, const struct snp_tcb *t, const char *ask_cn,
+		      struct fw_cert_spec *spec)
+{
+	const char *line = products[p->cfg.product].name;
+	*spec = (struct fw_cert_spec){.profile = FW_PROFILE_VCEK,
+				      .serial = FW_CERT_SERIAL_VCEK,
+				      .issuer_cn = ask_cn,
+				      .subject_cn = "SEV-VCEK",
+				      .product_line = line,
+				      .product_name = line,
+				      .not_before = p->cfg.vcek_not_before,
+				      .not_after = add_years(p->cfg.vcek_not_before, 7), /* as KDS issues them */
+				      .bl_spl = t->bootloader,
+				      .tee_spl = t->tee,
+				      .snp_spl = t->snp,
+				      .ucode_spl = t->microcode,
+				      .fmc_spl = t->fmc,
+				      .has_fmc = p->layout == SNP_TCB_LAYOUT_TURIN,
+				      .hwid = p->chip_id};
+}
+
 static int build_certs(struct fw_platform *p)
 {
 	const char *line = products[p->cfg.product].name;
@@ -238,35 +266,21 @@ static int build_certs(struct fw_platform *p)
 		return rc;
 	/* Validity and serials of the genuine Genoa ARK and ASK: 25 years from 2022. */
 	struct fw_cert_spec ark = {.profile = FW_PROFILE_ARK,
-				   .serial = 0x20000,
+				   .serial = FW_CERT_SERIAL_ARK,
 				   .issuer_cn = ark_cn,
 				   .subject_cn = ark_cn,
 				   .product_line = line,
 				   .not_before = 1643211277,
 				   .not_after = 2432129677};
 	struct fw_cert_spec ask = {.profile = FW_PROFILE_ASK,
-				   .serial = 0x20002,
+				   .serial = FW_CERT_SERIAL_ASK,
 				   .issuer_cn = ark_cn,
 				   .subject_cn = ask_cn,
 				   .product_line = line,
 				   .not_before = 1667223228,
 				   .not_after = 2456141628};
-	const struct snp_tcb *t = &p->cfg.reported_tcb;
-	struct fw_cert_spec vcek = {.profile = FW_PROFILE_VCEK,
-				    .serial = 0,
-				    .issuer_cn = ask_cn,
-				    .subject_cn = "SEV-VCEK",
-				    .product_line = line,
-				    .product_name = line,
-				    .not_before = p->cfg.vcek_not_before,
-				    .not_after = add_years(p->cfg.vcek_not_before, 7), /* as KDS issues them */
-				    .bl_spl = t->bootloader,
-				    .tee_spl = t->tee,
-				    .snp_spl = t->snp,
-				    .ucode_spl = t->microcode,
-				    .fmc_spl = t->fmc,
-				    .has_fmc = p->layout == SNP_TCB_LAYOUT_TURIN,
-				    .hwid = p->chip_id};
+	struct fw_cert_spec vcek;
+	vcek_spec(p, &p->cfg.reported_tcb, ask_cn, &vcek);
 	if ((rc = fw_cert_build(&ark, p->ark, p->ark, &p->der[FW_CERT_ARK], &p->der_len[FW_CERT_ARK])) ||
 	    (rc = fw_cert_build(&ask, p->ask, p->ark, &p->der[FW_CERT_ASK], &p->der_len[FW_CERT_ASK])) ||
 	    (rc = fw_cert_build(&vcek, p->vcek, p->ask, &p->der[FW_CERT_VCEK], &p->der_len[FW_CERT_VCEK])))
@@ -276,7 +290,7 @@ static int build_certs(struct fw_platform *p)
 	/* VLEK chain: ARK -> ASVK (CN SEV-VLEK-<line>) -> VLEK (§4.3). */
 	struct fw_cert_spec asvk = ask;
 	asvk.subject_cn = asvk_cn;
-	asvk.serial = 0x20003;
+	asvk.serial = FW_CERT_SERIAL_ASVK;
 	struct fw_cert_spec vlek = vcek;
 	vlek.profile = FW_PROFILE_VLEK;
 	vlek.issuer_cn = asvk_cn;
@@ -317,4 +331,36 @@ int fw_platform_cert(struct fw_platform *p, enum fw_cert_kind kind, const uint8_
 	}
 	pthread_mutex_unlock(&p->cert_lock);
 	return rc;
+}
+
+int fw_platform_vcek_cert_for_tcb(struct fw_platform *p, const struct snp_tcb *tcb, uint8_t **der, size_t *len)
+{
+	if (!tcb_ok(tcb, p->layout))
+		return -EINVAL;
+	const uint8_t *ask_der;
+	size_t ask_len;
+	int rc = fw_platform_cert(p, FW_CERT_ASK, &ask_der, &ask_len); /* builds the ASK key once */
+	if (rc)
+		return rc;
+	char ask_cn[32];
+	snprintf(ask_cn, sizeof(ask_cn), "SEV-%s", products[p->cfg.product].name);
+	struct fw_cert_spec spec;
+	vcek_spec(p, tcb, ask_cn, &spec);
+	struct fw_key *key = NULL;
+	if ((rc = derive_vcek_at(p, tcb, &key)))
+		return rc;
+	rc = fw_cert_build(&spec, key, p->ask, der, len);
+	fw_key_free(key);
+	return rc;
+}
+
+int fw_platform_crl(struct fw_platform *p, const uint64_t *serials, size_t n, int64_t this_update, uint8_t **der,
+		    size_t *len)
+{
+	const uint8_t *ark_der;
+	size_t ark_len;
+	int rc = fw_platform_cert(p, FW_CERT_ARK, &ark_der, &ark_len);
+	if (rc)
+		return rc;
+	return fw_crl_build(p->ark, ark_der, ark_len, serials, n, this_update, this_update + 7 * 86400, der, len);
 }

@@ -2,3 +2,5 @@
 # and the cache of verified chains.
 TESTS += attest/test_ovmf attest/test_measure
 TESTS += attest/test_verify_cache
+# The built-in roots of trust (AMD ARKs).
+TESTS += attest/test_trust

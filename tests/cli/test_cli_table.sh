@@ -46,7 +46,7 @@ check "--version prints the version" grep -qE '^snpemu [0-9]+\.[0-9]+' "$D/out"
 row 0 "" -- -V
 check "-V prints the version" grep -qE '^snpemu [0-9]+\.[0-9]+' "$D/out"
 row 2 "snpemu: nosuch: unknown command" -- nosuch
-for cmd in run certs report verify measure decode bench; do
+for cmd in run certs report verify measure decode bench kds; do
 	row 0 "" -- "$cmd" --help
 	# Every long option the command's table declares is in its help, with its meaning.
 	src=src/cli/cmd_$cmd.c
@@ -75,7 +75,7 @@ row 2 "snpemu decode: $D: Is a directory" -- decode report "$D"
 row 2 "snpemu decode: zzz: unknown kind" -- decode zzz x
 row 2 "snpemu measure: --ovmf FILE is required" -- measure --vcpus 1
 row 2 "snpemu bench: nosuch: no such suite" -- bench --only nosuch
-row 2 "snpemu verify: --report and --certs are required" -- verify
+row 2 "snpemu verify: --report and --certs \(or --kds\) are required" -- verify
 row 2 "snpemu verify: $D/nosuch: No such file or directory" -- verify --report "$fixtures/genoa-report.bin" --certs "$D/nosuch"
 check "verify --certs nosuch: one message" test "$(wc -l <"$D/err")" -eq 1
 
@@ -115,7 +115,7 @@ check "decode certs --json: epoch seconds and UTC" grep -qE '"not_after":[0-9]+,
 
 # --- one default platform (item 6): a chain from `certs` verifies a default `report`
 row 0 "" -- report --backend sim --quiet --out "$D/r1"
-row 0 "" -- verify --report "$D/r1/report.bin" --certs "$D/c1"
+row 0 "" -- verify --report "$D/r1/report.bin" --certs "$D/c1" --ark "$D/c1/ark.pem"
 check "certs and report: identical default chain" cmp -s "$D/c1/vcek.der" "$D/r1/vcek.der"
 
 # --- outputs checked before launch, all or nothing (item 2)

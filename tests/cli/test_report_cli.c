@@ -101,7 +101,9 @@ static void test_report_versions(void **state)
 		assert_int_equal(fread(rep, 1, sizeof(rep), f), sizeof(rep));
 		fclose(f);
 		assert_int_equal(rep[0] | rep[1] << 8 | rep[2] << 16 | (uint32_t)rep[3] << 24, v);
-		assert_int_equal(cli("verify --report %s --certs %s/v%zu --report-version %u", path, dir, i, v), 0);
+		assert_int_equal(cli("verify --report %s --certs %s/v%zu --ark %s/v%zu/ark.pem --report-version %u",
+				     path, dir, i, dir, i, v),
+				 0);
 		assert_non_null(strstr(out, "report_format      pass"));
 		assert_int_equal(cli("decode report %s", path), 0);
 		assert_int_equal(strstr(out, "current_mit_vector") != NULL, v >= 5);
@@ -118,16 +120,19 @@ static void test_verify_several_reports(void **state)
 	(void)state;
 	assert_int_equal(cli("report --backend sim --quiet --out %s/m1", dir), 0);
 	assert_int_equal(cli("report --backend sim --quiet --report-data 0x11 --out %s/m2", dir), 0);
-	assert_int_equal(cli("verify --report %s/m1/report.bin --report %s/m2/report.bin --certs %s/m1", dir, dir, dir),
-			 0);
+	assert_int_equal(
+	    cli("verify --report %s/m1/report.bin --report %s/m2/report.bin --certs %s/m1 --ark %s/m1/ark.pem", dir,
+		dir, dir, dir),
+	    0);
 	const char *second = strstr(out, "m2/report.bin");
 	assert_non_null(strstr(out, "m1/report.bin"));
 	assert_non_null(second);
 	assert_non_null(strstr(second, "OK:"));
 	/* REPORT_DATA 0x11... is only the second report's: the run fails (1), naming the first report's check. */
 	assert_int_equal(
-	    cli("verify --report %s/m1/report.bin --report %s/m2/report.bin --certs %s/m1 --report-data 11", dir, dir,
-		dir),
+	    cli("verify --report %s/m1/report.bin --report %s/m2/report.bin --certs %s/m1 --ark %s/m1/ark.pem "
+		"--report-data 11",
+		dir, dir, dir, dir),
 	    1);
 	assert_non_null(strstr(out, "first failing check: report_data"));
 	second = strstr(out, "m2/report.bin");
@@ -135,13 +140,17 @@ static void test_verify_several_reports(void **state)
 	assert_non_null(strstr(second, "OK:"));
 	/* --json: an array with one result per report. */
 	assert_int_equal(
-	    cli("verify --report %s/m1/report.bin --report %s/m2/report.bin --certs %s/m1 --json", dir, dir, dir), 0);
+	    cli("verify --report %s/m1/report.bin --report %s/m2/report.bin --certs %s/m1 --ark %s/m1/ark.pem --json",
+		dir, dir, dir, dir),
+	    0);
 	assert_int_equal(out[0], '[');
 	const char *ok1 = strstr(out, "\"ok\":true");
 	assert_non_null(ok1);
 	assert_non_null(strstr(ok1 + 1, "\"ok\":true"));
 	/* An unreadable report is a usage error (2). */
-	assert_int_equal(cli("verify --report %s/m1/report.bin --report %s/nosuch --certs %s/m1", dir, dir, dir), 2);
+	assert_int_equal(cli("verify --report %s/m1/report.bin --report %s/nosuch --certs %s/m1 --ark %s/m1/ark.pem",
+			     dir, dir, dir, dir),
+			 2);
 }
 
 static void test_certs_file(void **state)

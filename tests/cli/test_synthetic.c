@@ -44,6 +44,7 @@ static struct attest_verify_certs vcek_chain(void)
 {
 	struct attest_verify_certs c = {0};
 	c.ark = sy.ark, c.ark_len = sy.ark_len;
+	c.trusted_ark = sy.ark, c.trusted_ark_len = sy.ark_len; /* the synthetic root, trusted explicitly */
 	c.ask = sy.ask, c.ask_len = sy.ask_len;
 	c.vcek = sy.vcek, c.vcek_len = sy.vcek_len;
 	return c;
@@ -53,6 +54,7 @@ static struct attest_verify_certs vlek_chain(void)
 {
 	struct attest_verify_certs c = {0};
 	c.ark = sy.ark, c.ark_len = sy.ark_len;
+	c.trusted_ark = sy.ark, c.trusted_ark_len = sy.ark_len;
 	c.ask = sy.asvk, c.ask_len = sy.asvk_len;
 	c.vlek = sy.vlek, c.vlek_len = sy.vlek_len;
 	return c;
@@ -191,6 +193,7 @@ static void test_mixed_product_lines(void **state)
 	struct attest_verify_certs c = vcek_chain();
 	c.ark = genoa.ark, c.ark_len = genoa.ark_len;
 	c.ask = genoa.ask, c.ask_len = genoa.ask_len;
+	c.trusted_ark = NULL, c.trusted_ark_len = 0; /* the genuine Genoa ARK: the built-in root */
 	assert_int_equal(verify_file("synthetic/turin-report.bin", &c, &p, &res, -1, 0), 1);
 	assert_int_equal(res.first_failure, ATTEST_CHECK_VCEK_SIGNATURE);
 	/* the genuine Genoa report with the Turin chain: the VCEK is not the signer, and its product differs */

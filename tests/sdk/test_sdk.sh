@@ -90,10 +90,10 @@ check "--export wrote the 1184-byte report" test "$(stat -c %s "$work/report.bin
 measurement=$(sed -n 's/^launch measurement: //p' <<<"$run_log")
 check "snpemu certs for the same platform seed" "$snpemu" certs --seed 5eed --out "$work/certs"
 check "the exported report verifies: chain, signature, this launch's measurement, the REPORT_DATA given" \
-	"$snpemu" verify --report "$work/report.bin" --certs "$work/certs" --measurement "$measurement" \
+	"$snpemu" verify --report "$work/report.bin" --certs "$work/certs" --ark "$work/certs/ark.pem" --measurement "$measurement" \
 	--report-data "$data"
 check "the exported report does not verify against another REPORT_DATA" \
-	bash -c "! '$snpemu' verify --report '$work/report.bin' --certs '$work/certs' --report-data ${data%??}00 >/dev/null"
+	bash -c "! '$snpemu' verify --report '$work/report.bin' --certs '$work/certs' --ark '$work/certs/ark.pem' --report-data ${data%??}00 >/dev/null"
 if [ -e /dev/kvm ] && "$snpemu" run --backend kvm --quiet hello >/dev/null 2>&1; then
 	check "snpemu run --backend kvm ./hello runs hello.elf" \
 		bash -c "'$snpemu' run --backend kvm '$g/hello' -- $data 2>&1 | grep -q 'hello.elf'"
@@ -108,7 +108,7 @@ if "$snpemu" run --help | grep -q 'sim|kvm|tcg|auto'; then
 	check "snpemu run ./hello says it picked hello.elf for tcg" \
 		grep -q -F "snpemu: guest program $g/hello.elf ('hello') on the tcg backend" <<<"$tcg_log"
 	check "the tcg run's exported report verifies with its launch measurement and REPORT_DATA" \
-		"$snpemu" verify --report "$work/report-tcg.bin" --certs "$work/certs" --report-data "$data" \
+		"$snpemu" verify --report "$work/report-tcg.bin" --certs "$work/certs" --ark "$work/certs/ark.pem" --report-data "$data" \
 		--measurement "$(sed -n 's/^launch measurement: //p' <<<"$tcg_log")"
 else
 	echo "skip tcg: this snpemu is built without the tcg backend"
