@@ -11,3 +11,4 @@ FUZZERS += vmm_elf
 FUZZERS += hv_psc
 FUZZERS += hv_guest_req
 $(O)/fuzz/hv_guest_req: $(O)/tests/fw/fw_fixture.o $(O)/tests/fw/guest_helper.o
+FUZZERS += migrate_stream fw_migrate_import

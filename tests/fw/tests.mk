@@ -17,3 +17,4 @@ $(O)/tests/fw/test_cli_certs: $(O)/src/cli/cmd_certs.o $(O)/src/cli/cli_opts.o $
 TESTS += fw/test_rmp_range
 TESTS += fw/test_migrate
 $(O)/tests/fw/test_migrate: $(FW_TEST_HELPERS)
+TESTS += fw/test_migrate_stream
