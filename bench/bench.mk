@@ -15,3 +15,6 @@ $(BENCH_SUITES:%=$(O)/bench/main_%.o): $(O)/bench/main_%.o: bench/bench_main.c $
 	$(CC) $(CPPFLAGS) $(CFLAGS) -DBENCH_SUITE=$(or $(BENCH_SUITE_FN_$*),bench_$*) -c $< -o $@
 $(BENCH_SUITES:%=$(O)/bench/%): $(O)/bench/%: $(O)/bench/%.o $(O)/bench/main_%.o $(O)/bench/figures.o $(STATIC_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LIBS)
+# Live migration, firmware side: private-page export+import vs OpenSSL AES-256-GCM, trust exchange (issue 15).
+BENCHES += migrate
+$(O)/bench/migrate: $(O)/bench/figures.o
