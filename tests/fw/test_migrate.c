@@ -6,6 +6,7 @@
  * sequence and attests with B's chain.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -371,6 +372,52 @@ static void test_context_refusals(void **state)
 	fw_guest_destroy(f.g);
 }
 
+struct requester {
+	struct fixture *f;
+	unsigned done;
+	uint32_t last;
+};
+
+static void *request_loop(void *arg)
+{
+	struct requester *q = arg;
+	uint8_t rep[SNP_REPORT_SIZE];
+	while ((q->last = report(q->f, rep)) == 0)
+		q->done++;
+	return NULL;
+}
+
+/* The context export is atomic against guest requests in flight on another thread: whatever the interleaving, the
+ * counters sent are the counters the guest last used, and the guest continues on B without a sequence desync. */
+static void test_export_while_requesting(void **state)
+{
+	struct fixture f, fb;
+	struct fw_guest *gb;
+	struct pair p;
+	uint8_t ctx[FW_MIGRATE_CONTEXT_RECORD], rep[SNP_REPORT_SIZE];
+	size_t len;
+	pthread_t th;
+	launch(&f, pa, POLICY_MIGRATE);
+	assert_int_equal(fw_guest_create(pb, GPA_LIMIT, &gb), 0);
+	assert_int_equal(handshake(f.g, pb, &p), 0);
+	send_pages(&f, &p, gb, false);
+	struct requester q = {.f = &f};
+	assert_int_equal(pthread_create(&th, NULL, request_loop, &q), 0);
+	assert_int_equal(fw_migrate_context_export(p.src, ctx, sizeof(ctx), &len), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(q.last, SEV_RET_INVALID_GUEST_STATE);
+	assert_int_equal(f.t.seqno[0], 2ull * q.done);
+	assert_int_equal(fw_migrate_context_import(p.dst, gb, ctx, len), 0);
+	assert_int_equal(fw_migrate_source_finish(p.src), 0);
+	fb = f;
+	fb.p = pb;
+	fb.g = gb;
+	assert_int_equal(report(&fb, rep), 0);
+	pair_free(&p);
+	fw_guest_destroy(gb);
+	fw_guest_destroy(f.g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +426,7 @@ int main(void)
 	    cmocka_unit_test(test_pages),
 	    cmocka_unit_test(test_guest_moves),
 	    cmocka_unit_test(test_context_refusals),
+	    cmocka_unit_test(test_export_while_requesting),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

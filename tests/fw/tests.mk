@@ -18,3 +18,4 @@ TESTS += fw/test_rmp_range
 TESTS += fw/test_migrate
 $(O)/tests/fw/test_migrate: $(FW_TEST_HELPERS)
 TESTS += fw/test_migrate_stream
+TSAN_TESTS += fw/test_migrate
