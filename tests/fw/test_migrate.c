@@ -18,6 +18,7 @@
 #include <snpemu/abi/le.h>
 #include <snpemu/attest.h>
 #include <snpemu/fw.h>
+#include <snpemu/migrate.h>
 
 #include "fw_fixture.h"
 
@@ -25,13 +26,14 @@
 #define GPA_LIMIT      (64ull << 20)
 #define DATA_GPA       0x200000ull /* a 2 MiB-aligned private range */
 
-static struct fw_platform *pa, *pb, *pc;
+static struct fw_platform *pa, *pb, *pc, *pd;
 
-static struct fw_platform *platform(const char *seed, const char *amd)
+static struct fw_platform *platform(const char *seed, const char *amd, unsigned sockets)
 {
 	struct fw_platform_config cfg;
 	struct fw_platform *p = NULL;
 	fw_platform_config_default(&cfg, FW_PRODUCT_GENOA);
+	cfg.sockets = sockets;
 	fw_platform_config_seed(&cfg, (const uint8_t *)seed, strlen(seed));
 	if (amd)
 		fw_platform_config_amd_seed(&cfg, (const uint8_t *)amd, strlen(amd));
@@ -40,10 +42,11 @@ static struct fw_platform *platform(const char *seed, const char *amd)
 
 static int group_setup(void **state)
 {
-	pa = platform("platform-A", "amd-root");
-	pb = platform("platform-B", "amd-root");
-	pc = platform("platform-C", NULL);
-	return pa && pb && pc ? 0 : -1;
+	pa = platform("platform-A", "amd-root", 1);
+	pb = platform("platform-B", "amd-root", 1);
+	pc = platform("platform-C", NULL, 1);
+	pd = platform("platform-D", "amd-root", 2); /* cannot honour SINGLE_SOCKET */
+	return pa && pb && pc && pd ? 0 : -1;
 }
 
 static int group_teardown(void **state)
@@ -51,6 +54,7 @@ static int group_teardown(void **state)
 	fw_platform_destroy(pa);
 	fw_platform_destroy(pb);
 	fw_platform_destroy(pc);
+	fw_platform_destroy(pd);
 	return 0;
 }
 
@@ -333,6 +337,13 @@ static void test_guest_moves(void **state)
 	/* The context is the last record. */
 	assert_int_equal(fw_migrate_context_import(p.dst, gb, ctx, len), -EINVAL);
 	pair_free(&p);
+	/* Moving on from B is this guest's second migration; the guest left behind on A can no longer move. */
+	struct pair q;
+	assert_int_equal(handshake(gb, pa, &q), 0);
+	assert_int_equal(fw_migrate_epoch(q.src), 2);
+	pair_free(&q);
+	assert_int_equal(handshake(f.g, pb, &q), -EINVAL);
+	pair_free(&q);
 	fw_guest_destroy(gb);
 	fw_guest_destroy(f.g);
 }
@@ -369,6 +380,18 @@ static void test_context_refusals(void **state)
 	fw_guest_destroy(gb);
 
 	assert_int_equal(report(&f, tmp), 0); /* still running at the source */
+	fw_guest_destroy(f.g);
+
+	/* A destination platform that cannot honour the policy (single socket on a two-socket machine). */
+	launch(&f, pa, POLICY_MIGRATE | SNP_POLICY_SINGLE_SOCKET);
+	assert_int_equal(fw_guest_create(pd, GPA_LIMIT, &gb), 0);
+	assert_int_equal(handshake(f.g, pd, &p), 0);
+	send_pages(&f, &p, gb, false);
+	assert_int_equal(fw_migrate_context_export(p.src, ctx, sizeof(ctx), &len), 0);
+	assert_int_equal(fw_migrate_context_import(p.dst, gb, ctx, len), -EPERM);
+	pair_free(&p);
+	fw_guest_destroy(gb);
+	assert_int_equal(report(&f, tmp), 0);
 	fw_guest_destroy(f.g);
 }
 
@@ -418,6 +441,103 @@ static void test_export_while_requesting(void **state)
 	fw_guest_destroy(f.g);
 }
 
+struct membuf {
+	uint8_t *data;
+	size_t len;
+};
+
+static int mem_sink(void *opaque, const void *buf, size_t len)
+{
+	struct membuf *m = opaque;
+	m->data = realloc(m->data, m->len + len);
+	assert_non_null(m->data);
+	memcpy(m->data + m->len, buf, len);
+	m->len += len;
+	return 0;
+}
+
+/* The firmware's messages and records inside the stream: the accept in TRUST, pages in PRIVATE_PAGE, the context in
+ * FW_CONTEXT; the destination reads it in 1000-byte pieces and the guest continues on B. */
+static void test_over_stream(void **state)
+{
+	static uint8_t offer[FW_MIGRATE_MSG_MAX], accept[FW_MIGRATE_MSG_MAX], ctx[FW_MIGRATE_CONTEXT_RECORD];
+	struct fixture f, fb;
+	struct fw_guest *gb;
+	struct fw_migrate_session *s, *d;
+	struct membuf m = {0};
+	struct mig_writer w;
+	size_t olen, alen, len;
+	uint8_t rep[SNP_REPORT_SIZE];
+	launch(&f, pa, POLICY_MIGRATE);
+	assert_int_equal(report(&f, rep), 0);
+	assert_int_equal(fw_guest_create(pb, GPA_LIMIT, &gb), 0);
+	assert_int_equal(fw_migrate_offer(pb, offer, sizeof(offer), &olen, &d), 0); /* the back channel */
+	assert_int_equal(fw_migrate_accept(f.g, offer, olen, accept, sizeof(accept), &alen, &s), 0);
+
+	assert_int_equal(mig_writer_begin(&w, mem_sink, &m), 0);
+	struct mig_piece piece = {accept, alen};
+	assert_int_equal(mig_writer_section(&w, MIG_SEC_TRUST, &piece, 1), 0);
+	static const uint64_t gpas[] = {0x1000, FIX_SECRETS};
+	for (size_t i = 0; i < 2; i++) {
+		memset(plain, 0x30 + (int)i, 4096);
+		assert_int_equal(fw_migrate_page_export(s, gpas[i], 4096, plain, rec, sizeof(rec), &len), 0);
+		piece = (struct mig_piece){rec, len};
+		assert_int_equal(mig_writer_section(&w, MIG_SEC_PRIVATE_PAGE, &piece, 1), 0);
+	}
+	memset(plain, 0, FW_MIGRATE_PAGE_2M);
+	assert_int_equal(fw_migrate_page_export(s, DATA_GPA, FW_MIGRATE_PAGE_2M, plain, rec, sizeof(rec), &len), 0);
+	piece = (struct mig_piece){rec, len};
+	assert_int_equal(mig_writer_section(&w, MIG_SEC_PRIVATE_PAGE, &piece, 1), 0);
+	assert_int_equal(fw_migrate_context_export(s, ctx, sizeof(ctx), &len), 0);
+	piece = (struct mig_piece){ctx, len};
+	assert_int_equal(mig_writer_section(&w, MIG_SEC_FW_CONTEXT, &piece, 1), 0);
+	assert_int_equal(mig_writer_end(&w), 0);
+
+	struct mig_reader r;
+	struct mig_section sec;
+	struct fw_migrate_record_info info;
+	size_t start = 0, have = 0, used, need;
+	unsigned pages = 0, contexts = 0;
+	int rc = MIG_MORE;
+	assert_int_equal(mig_reader_init(&r), 0);
+	while (rc != MIG_DONE) {
+		have = m.len - start < have + 1000 ? m.len - start : have + 1000;
+		while ((rc = mig_reader_next(&r, m.data + start, have, &used, &need, &sec)) == MIG_SECTION) {
+			start += used;
+			have -= used;
+			if (sec.id == MIG_SEC_TRUST) {
+				assert_int_equal(fw_migrate_complete(d, sec.payload, sec.len), 0);
+			} else if (sec.id == MIG_SEC_PRIVATE_PAGE) {
+				assert_int_equal(fw_migrate_record_info(sec.payload, sec.len, &info), 0);
+				assert_int_equal(fw_migrate_page_import(d, gb, sec.payload, sec.len, out, info.size),
+						 0);
+				pages++;
+			} else {
+				assert_int_equal(sec.id, MIG_SEC_FW_CONTEXT);
+				assert_int_equal(fw_migrate_context_import(d, gb, sec.payload, sec.len), 0);
+				contexts++;
+			}
+		}
+		assert_true(rc == MIG_MORE || rc == MIG_DONE);
+		start += used;
+		have -= used;
+	}
+	assert_int_equal(mig_reader_finish(&r), 0);
+	mig_reader_release(&r);
+	assert_int_equal(pages, 3);
+	assert_int_equal(contexts, 1);
+	assert_int_equal(fw_migrate_source_finish(s), 0);
+	fb = f;
+	fb.p = pb;
+	fb.g = gb;
+	assert_int_equal(report(&fb, rep), 0);
+	fw_migrate_session_free(s);
+	fw_migrate_session_free(d);
+	free(m.data);
+	fw_guest_destroy(gb);
+	fw_guest_destroy(f.g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +547,7 @@ int main(void)
 	    cmocka_unit_test(test_guest_moves),
 	    cmocka_unit_test(test_context_refusals),
 	    cmocka_unit_test(test_export_while_requesting),
+	    cmocka_unit_test(test_over_stream),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
