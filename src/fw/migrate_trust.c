@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <snpemu/abi/le.h>
 
@@ -72,6 +73,11 @@ static int load(const uint8_t *der, size_t len, struct attest_cv_cert **c, struc
 	return rc == -ENOMEM ? rc : rc ? -EACCES : 0;
 }
 
+static bool valid_now(const struct attest_cv_cert_info *i, int64_t now)
+{
+	return i->not_before <= now && now <= i->not_after;
+}
+
 /* Check a peer credential against this platform: same AMD root (the ARK carries our ARK's key), ASK signed by it,
  * VCEK signed by the ASK and naming the credential's chip, the migration key signed by that VCEK. */
 static int cred_verify(struct fw_platform *p, const uint8_t *c, size_t len, struct peer *out)
@@ -107,6 +113,9 @@ static int cred_verify(struct fw_platform *p, const uint8_t *c, size_t len, stru
 	    attest_cv_cert_verify(ask, ark) || !attest_cv_cert_names_issuer(vcek, ask) ||
 	    attest_cv_cert_verify(vcek, ask) || !info_vcek.key_is_p384 || !info_vcek.has_hwid ||
 	    memcmp(info_vcek.hwid, c + 0x68, 64))
+		goto out;
+	int64_t now = (int64_t)time(NULL); /* an expired (or not yet valid) certificate certifies nothing */
+	if (!valid_now(&info_ark, now) || !valid_now(&info_ask, now) || !valid_now(&info_vcek, now))
 		goto out;
 	if ((rc = fw_ecdsa_sig_der(c + 0xB0, c + 0xE0, sig, sizeof(sig), &sig_len)))
 		goto out;

@@ -26,7 +26,7 @@
 #define GPA_LIMIT      (64ull << 20)
 #define DATA_GPA       0x200000ull /* a 2 MiB-aligned private range */
 
-static struct fw_platform *pa, *pb, *pc, *pd;
+static struct fw_platform *pa, *pb, *pc, *pd, *pe;
 
 static struct fw_platform *platform(const char *seed, const char *amd, unsigned sockets)
 {
@@ -34,6 +34,10 @@ static struct fw_platform *platform(const char *seed, const char *amd, unsigned 
 	struct fw_platform *p = NULL;
 	fw_platform_config_default(&cfg, FW_PRODUCT_GENOA);
 	cfg.sockets = sockets;
+	if (sockets == 0) { /* a platform whose VCEK expired in 2017 */
+		cfg.sockets = 1;
+		cfg.vcek_not_before = 1262304000;
+	}
 	fw_platform_config_seed(&cfg, (const uint8_t *)seed, strlen(seed));
 	if (amd)
 		fw_platform_config_amd_seed(&cfg, (const uint8_t *)amd, strlen(amd));
@@ -46,7 +50,8 @@ static int group_setup(void **state)
 	pb = platform("platform-B", "amd-root", 1);
 	pc = platform("platform-C", NULL, 1);
 	pd = platform("platform-D", "amd-root", 2); /* cannot honour SINGLE_SOCKET */
-	return pa && pb && pc && pd ? 0 : -1;
+	pe = platform("platform-E", "amd-root", 0); /* expired VCEK */
+	return pa && pb && pc && pd && pe ? 0 : -1;
 }
 
 static int group_teardown(void **state)
@@ -55,6 +60,7 @@ static int group_teardown(void **state)
 	fw_platform_destroy(pb);
 	fw_platform_destroy(pc);
 	fw_platform_destroy(pd);
+	fw_platform_destroy(pe);
 	return 0;
 }
 
@@ -136,6 +142,11 @@ static void test_trust_refusals(void **state)
 	assert_int_equal(fw_migrate_offer(pc, offer, sizeof(offer), &olen, &d), 0);
 	assert_int_equal(fw_migrate_accept(f.g, offer, olen, accept, sizeof(accept), &alen, &s), -EACCES);
 	assert_null(s);
+	fw_migrate_session_free(d);
+
+	/* A destination of the right root whose VCEK has expired. */
+	assert_int_equal(fw_migrate_offer(pe, offer, sizeof(offer), &olen, &d), 0);
+	assert_int_equal(fw_migrate_accept(f.g, offer, olen, accept, sizeof(accept), &alen, &s), -EACCES);
 	fw_migrate_session_free(d);
 
 	/* A credential whose migration key was swapped (VCEK signature no longer matches). */
