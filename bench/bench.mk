@@ -27,3 +27,6 @@ BENCHES += guest_aes_gcm
 # Local KDS: requests/s on loopback per route against the in-process answer rate (issue 16).
 BENCHES += kds
 $(O)/bench/kds: LIBS += $(NET_LIBS)
+# Live migration, firmware side: private-page export+import vs OpenSSL AES-256-GCM, trust exchange (issue 15).
+BENCHES += migrate
+$(O)/bench/migrate: $(O)/bench/figures.o

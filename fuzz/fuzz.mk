@@ -23,3 +23,4 @@ $(O)/fuzz/hv_guest_req: $(O)/tests/fw/fw_fixture.o $(O)/tests/fw/guest_helper.o
 ifeq ($(VARIANT),fuzz)
 $(O)/src/guest/aes_gcm.o: CFLAGS += -fno-sanitize-coverage=trace-cmp
 endif
+FUZZERS += migrate_stream fw_migrate_import

@@ -90,6 +90,11 @@ struct fw_platform_config {
 	 * LAUNCH_MIT_VECTOR.  Default 0 (no mitigation bits). */
 	uint64_t current_mit_vector;
 	int64_t vcek_not_before; /* VCEK validity start (Unix time); the VCEK is valid 7 years */
+	/* The AMD root keys (ARK, ASK, ASVK) derive from `amd_seed` when amd_seed_len > 0, so that platforms of one
+	 * product line share one AMD root as real chips do (live migration checks it); otherwise from the platform's
+	 * own root (each platform its own AMD: the default, and what every single-platform use needs). */
+	uint8_t amd_seed[FW_SEED_MAX];
+	size_t amd_seed_len;
 };
 
 /* An SNP platform: product, chip ID, TCBs, keys and the certificates.  Immutable after creation except for the
@@ -100,6 +105,8 @@ struct fw_platform;
 void fw_platform_config_default(struct fw_platform_config *cfg, enum fw_product product);
 /* Set `cfg` to derive everything from `seed` (1..FW_SEED_MAX bytes).  Returns 0 or -EINVAL. */
 int fw_platform_config_seed(struct fw_platform_config *cfg, const uint8_t *seed, size_t len);
+/* Set `cfg`'s AMD root seed (1..FW_SEED_MAX bytes).  Returns 0 or -EINVAL. */
+int fw_platform_config_amd_seed(struct fw_platform_config *cfg, const uint8_t *seed, size_t len);
 /* Create a platform: chip ID and VCEK/VLEK keys derived (from the seed, or random).  Returns 0, -EINVAL for an
  * inconsistent configuration (unknown product, report version not 2, 3 or 5, TCB values not encodable), -ENOMEM. */
 int fw_platform_create(const struct fw_platform_config *cfg, struct fw_platform **out);
@@ -220,11 +227,24 @@ enum fw_pvalidate_rc fw_rmp_pvalidate(struct fw_rmp *rmp, uint64_t gpa, bool hug
 uint64_t fw_rmp_count(struct fw_rmp *rmp, enum fw_page_state state);
 /* Bytes of memory the model uses now, and the bound per 4 KiB page when fully populated (0.25 + overhead). */
 size_t fw_rmp_memory_bytes(struct fw_rmp *rmp);
+/* The model's GPA limit. */
+uint64_t fw_rmp_gpa_limit(struct fw_rmp *rmp);
+/* The GPA of the first page at or after `gpa` that is not shared, or fw_rmp_gpa_limit() if there is none (walks
+ * only allocated chunks and non-zero words: cheap on sparse models). */
+uint64_t fw_rmp_next_owned(struct fw_rmp *rmp, uint64_t gpa);
 double fw_rmp_bytes_per_page(struct fw_rmp *rmp);
 
 /* ---- Guest contexts and launch (SNP ABI 56860 §8.16-8.18) -------------------------------------------------- */
 
-enum fw_guest_state { FW_GUEST_INIT = 0, FW_GUEST_LAUNCH = 1, FW_GUEST_RUNNING = 2 };
+/* SENDING: the context was exported for migration; guest requests are refused until the migration is aborted
+ * (back to RUNNING) or finished (SENT: the keys are wiped; the guest lives on at the destination). */
+enum fw_guest_state {
+	FW_GUEST_INIT = 0,
+	FW_GUEST_LAUNCH = 1,
+	FW_GUEST_RUNNING = 2,
+	FW_GUEST_SENDING = 3,
+	FW_GUEST_SENT = 4,
+};
 
 /* Everything the firmware knows about one guest, as a plain structure so it can be exported and imported
  * (live migration).  Keys are secret. */
@@ -247,6 +267,7 @@ struct fw_guest_context {
 	uint64_t guest_tsc_scale, guest_tsc_offset;
 	uint64_t launch_tcb;	    /* committed TCB at LAUNCH_START */
 	uint64_t launch_mit_vector; /* the firmware's mitigation vector at LAUNCH_START (report v5) */
+	uint64_t migrate_epoch;	    /* migrations this guest has completed (0 for a guest launched here) */
 };
 
 /* LAUNCH_START parameters besides the policy. */
@@ -339,4 +360,91 @@ void fw_guest_stats(struct fw_guest *g, struct fw_guest_stats *out);
  * INVALID_KEY). */
 uint32_t fw_guest_report(struct fw_guest *g, const uint8_t report_data[64], uint32_t vmpl, uint32_t key_sel,
 			 uint8_t report[SNP_REPORT_SIZE]);
+
+/* ---- Live migration (docs/migration.md) ------------------------------------------------------------------- */
+
+/* Trust.  Every platform holds a migration key (ECDH P-384, derived from its chip secret) and certifies it with its
+ * VCEK: a credential {version, product, public key, CHIP_ID, REPORTED_TCB, VCEK signature, ARK/ASK/VCEK DER}.
+ * The VCEK is the one key a chip can sign with whose chain goes to AMD (the ARK and ASK are AMD's, not the chip's),
+ * and a verifier already knows how to check it against the ARK.  Three messages, in this order:
+ *   destination: fw_migrate_offer()  -> offer  {credential, fresh nonce}
+ *   source:      fw_migrate_accept() <- offer; checks the destination's chain ends at the source's own ARK and the
+ *                guest's policy allows migration (SNP_POLICY_MIGRATE_MA, bit 18); -> accept {credential, epoch,
+ *                nonce, key confirmation}
+ *   destination: fw_migrate_complete() <- accept; checks the source's chain the same way and the confirmation.
+ * Both derive the AES-256-GCM transport key by HKDF-SHA-384 over the ECDH secret, with both public keys, the
+ * migration epoch (the guest's completed migrations + 1) and both nonces as context.  Nothing secret leaves the
+ * source before its checks pass, and a destination accepts state only from a platform certified by its own root. */
+
+#define FW_MIGRATE_MSG_MAX	  16384u /* an offer or accept message (three certificates) */
+#define FW_MIGRATE_RECORD_HDR	  40u	 /* record header before the ciphertext */
+#define FW_MIGRATE_PAGE_4K	  4096u
+#define FW_MIGRATE_PAGE_2M	  (2u * 1024 * 1024)
+#define FW_MIGRATE_CONTEXT_RECORD (FW_MIGRATE_RECORD_HDR + 616u)
+
+/* One migration, on one side.  Not thread-safe: one thread uses a session at a time. */
+struct fw_migrate_session;
+
+/* Destination: start a session on `dst` and write the offer.  0, -ENOSPC (cap), -ENOMEM, -EIO. */
+int fw_migrate_offer(struct fw_platform *dst, uint8_t *offer, size_t cap, size_t *len, struct fw_migrate_session **out);
+/* Source: check the offer for guest `src` and start a keyed session; writes the accept message.  0, -EINVAL (a
+ * malformed offer, or a guest not RUNNING), -EACCES (the destination's chain does not verify to this platform's
+ * ARK, or its credential's signature is bad), -EPERM (the guest's policy has MIGRATE_MA clear), -ENOSPC, -ENOMEM,
+ * -EIO. */
+int fw_migrate_accept(struct fw_guest *src, const uint8_t *offer, size_t offer_len, uint8_t *accept, size_t cap,
+		      size_t *len, struct fw_migrate_session **out);
+/* Destination: check the accept message; the session is then keyed.  0, -EINVAL, -EACCES (as above), -EBADMSG
+ * (the key confirmation does not match), -ENOMEM, -EIO. */
+int fw_migrate_complete(struct fw_migrate_session *s, const uint8_t *accept, size_t len);
+/* Free a session (NULL is fine).  A source session whose context was exported but not finished is aborted: the
+ * guest is RUNNING again at the source. */
+void fw_migrate_session_free(struct fw_migrate_session *s);
+/* The migration epoch the session agreed (0 before it is keyed). */
+uint64_t fw_migrate_epoch(const struct fw_migrate_session *s);
+
+/* Records.  A record is a 40-byte header {u64 GPA, u64 sequence, u8 kind (1 page, 2 context), u8 page size (0
+ * 4 KiB, 1 2 MiB), u8 page state, u8 flags (bit 0: all-zero page, no ciphertext), u32 ciphertext length, tag[16]}
+ * and the AES-256-GCM ciphertext.  The IV is "SNPM" and the big-endian sequence number, which counts from 1 over
+ * every record of the session (never reused); the associated data is the header's first 24 bytes and the epoch.
+ * The destination imports records in order, each exactly one after the previous: a replayed record (-ESTALE), a
+ * missing one (-EPROTO), a tampered one or one under another key (-EBADMSG) are refused with nothing written. */
+
+/* Source: export the guest-owned page(s) at `gpa` (4 KiB, or 2 MiB whose 512 pages share one state) whose
+ * plaintext is `plain` (`size` bytes: the source VMM's view of the guest's memory, which the firmware may read).
+ * The RMP state must be private, validated or VMSA.  Writes the record (at most FW_MIGRATE_RECORD_HDR + size
+ * bytes).  0, -EINVAL (size, alignment, range, a shared or mixed-state page, a guest not RUNNING, session not
+ * keyed or context already exported), -ENOSPC, -EOVERFLOW (sequence exhausted), -EIO. */
+int fw_migrate_page_export(struct fw_migrate_session *s, uint64_t gpa, size_t size, const uint8_t *plain, uint8_t *rec,
+			   size_t cap, size_t *len);
+/* Parse a record header without keys (for the destination VMM to find the target): 0 or -EINVAL. */
+struct fw_migrate_record_info {
+	uint64_t gpa, seq;
+	uint8_t kind, state, flags;
+	size_t size; /* page bytes (pages), 0 (context) */
+};
+#define FW_MIGRATE_KIND_PAGE	1u
+#define FW_MIGRATE_KIND_CONTEXT 2u
+#define FW_MIGRATE_FLAG_ZERO	1u
+int fw_migrate_record_info(const uint8_t *rec, size_t len, struct fw_migrate_record_info *out);
+/* Destination: import a page record into guest `dst` (created on the session's platform, not launched): the tag is
+ * checked in a private buffer, then `size` bytes go to `out` (the destination VMM's view of that guest memory)
+ * and the RMP pages take the record's state (no PVALIDATE needed).  The first import binds `dst` to the session.
+ * 0, -EINVAL (malformed, outside the guest, `out_len` not the page size, wrong guest or state), -ESTALE, -EPROTO,
+ * -EBADMSG, -ENOMEM. */
+int fw_migrate_page_import(struct fw_migrate_session *s, struct fw_guest *dst, const uint8_t *rec, size_t len,
+			   uint8_t *out, size_t out_len);
+
+/* Source: seal the guest context (VMPCKs, message counters, measurement, policy, HOST_DATA, ID block digests,
+ * REPORT_ID(_MA), launch TCB and mitigation vector, TSC values, the number of page records sent and a digest of
+ * the RMP) into a FW_MIGRATE_CONTEXT_RECORD-byte record, the session's last.  The guest enters SENDING: guest
+ * requests are refused until fw_migrate_source_finish (SENT) or an abort (session freed: RUNNING again).
+ * 0, -EINVAL (session, guest not RUNNING), -EBUSY (a page is firmware-owned), -ENOSPC, -ENOMEM, -EIO. */
+int fw_migrate_context_export(struct fw_migrate_session *s, uint8_t *rec, size_t cap, size_t *len);
+/* Destination: import the context into `dst` (the guest the pages went to), which becomes RUNNING with the
+ * source's identity, reporting through this platform's VCEK.  Refused (-EPROTO) unless every page record arrived
+ * and the RMP matches the source's; -EPERM if this platform cannot honour the policy; else as page import. */
+int fw_migrate_context_import(struct fw_migrate_session *s, struct fw_guest *dst, const uint8_t *rec, size_t len);
+/* Source: the destination confirmed; wipe the guest's keys (state SENT).  0 or -EINVAL (no context exported). */
+int fw_migrate_source_finish(struct fw_migrate_session *s);
+
 #endif

@@ -189,4 +189,35 @@ int attest_cv_ecdsa_p384_verify(const struct attest_cv_cert *signer, const uint8
 /* First PEM "CERTIFICATE" block of `pem` as DER in a malloc'd buffer.  Returns 0, -EINVAL or -ENOMEM. */
 int attest_cv_pem_to_der(const uint8_t *pem, size_t pem_len, uint8_t **der, size_t *der_len);
 
+/* ---- Live migration (crypto_migrate.c) ---- */
+
+/* ECDH P-384: the X coordinate of k·peer.  The peer point (big-endian X, Y) is checked to be on the curve.
+ * 0, -EINVAL (not a valid point), -ENOMEM, -EIO. */
+int fw_ecdh_p384(const struct fw_key *k, const uint8_t peer_x[48], const uint8_t peer_y[48], uint8_t secret[48]);
+/* An ECDSA signature (r, s big-endian) as a DER ECDSA-Sig-Value.  0, -ENOSPC, -ENOMEM. */
+int fw_ecdsa_sig_der(const uint8_t r[48], const uint8_t s[48], uint8_t *der, size_t cap, size_t *len);
+
+/* Incremental SHA-384; peek gives the digest of what was hashed so far and lets hashing continue. */
+struct fw_sha384_inc;
+int fw_sha384_inc_new(struct fw_sha384_inc **out);
+void fw_sha384_inc_free(struct fw_sha384_inc *h);
+int fw_sha384_inc_update(struct fw_sha384_inc *h, const void *data, size_t len) FW_MUST_CHECK;
+int fw_sha384_inc_peek(const struct fw_sha384_inc *h, uint8_t out[FW_SHA384_SIZE]) FW_MUST_CHECK;
+
+/* AES-256-GCM (12-byte IV, 16-byte tag) with the key expanded once.  Not thread-safe: one user at a time.
+ * fw_gcm_open verifies the tag and wipes `pt` when it does not match (-EBADMSG); callers decrypt into private
+ * buffers.  0, -EINVAL (over 2 GiB), -EIO, -ENOMEM. */
+struct fw_gcm;
+int fw_gcm_new(const uint8_t key[32], struct fw_gcm **out);
+void fw_gcm_free(struct fw_gcm *g);
+int fw_gcm_seal(struct fw_gcm *g, const uint8_t iv[12], const uint8_t *aad, size_t aad_len, const uint8_t *pt,
+		size_t len, uint8_t *ct, uint8_t tag[16]);
+int fw_gcm_open(struct fw_gcm *g, const uint8_t iv[12], const uint8_t *aad, size_t aad_len, const uint8_t *ct,
+		size_t len, uint8_t *pt, const uint8_t tag[16]);
+
+/* Benchmark baseline: plain OpenSSL AES-256-GCM sealing then opening each of `n` pages of `page_len` bytes in
+ * place (through `scratch`, page_len + 16 bytes), `rounds` times.  0, -ENOMEM, -EIO. */
+int fw_bench_openssl_gcm_pages(const uint8_t key[32], uint8_t *pages, uint8_t *scratch, size_t page_len, size_t n,
+			       unsigned rounds);
+
 #endif

@@ -18,6 +18,7 @@ struct fw_platform {
 	uint8_t vlek_root[48];
 	uint8_t chip_id[64];
 	struct fw_key *vcek, *vlek;
+	struct fw_key *migrate_key;	     /* ECDH P-384, certified by the VCEK (migrate.c) */
 	atomic_uint_fast64_t guests_created; /* index of per-guest secrets */
 	pthread_mutex_t cert_lock;	     /* guards the lazily built certificates below */
 	struct fw_key *ark, *ask, *asvk;
@@ -37,6 +38,22 @@ struct fw_guest {
 	atomic_uint_fast64_t received, processed, rejected;
 };
 
+/* One side of a live migration (migrate_trust.c sets it up, migrate.c moves the records). */
+enum fw_migrate_phase { FW_MIG_OFFERED = 0, FW_MIG_KEYED, FW_MIG_CLOSED };
+struct fw_migrate_session {
+	bool source;
+	enum fw_migrate_phase phase;
+	struct fw_platform *platform;
+	struct fw_guest *guest; /* source: the guest sent; destination: bound by the first import */
+	uint8_t dst_nonce[32];
+	uint64_t epoch;
+	uint64_t seq;	       /* source: last sequence used; destination: last accepted */
+	uint64_t page_records; /* page records sent / accepted */
+	bool context_exported;
+	struct fw_gcm *gcm;
+	uint8_t *bounce; /* destination: plaintext lands here until its tag verified (2 MiB) */
+};
+
 /* fw_launch_digest_update through a reusable SHA-384 context (NULL: one-shot hashing). */
 int fw_launch_digest_update_with(struct fw_launch_digest *ld, struct fw_sha384_ctx *h, enum snp_page_type type,
 				 uint64_t gpa, const uint8_t *page, const struct fw_page_perms *perms);
@@ -47,6 +64,10 @@ int fw_platform_derive(const struct fw_platform *p, const char *label, const voi
 /* The key that signs reports for key selection `key_sel` (SNP_KEY_SEL_*); NULL if that key is absent.  `*which` is
  * SNP_SIGNING_KEY_VCEK or _VLEK. */
 const struct fw_key *fw_platform_signing_key(const struct fw_platform *p, uint32_t key_sel, uint32_t *which);
+
+/* LAUNCH_START's policy check against a platform (guest.c): SUCCESS, INVALID_PARAM or POLICY_FAILURE.  Live
+ * migration runs it again on the destination. */
+uint32_t fw_policy_check(const struct fw_platform_config *c, uint64_t policy);
 
 /* Check and sanitize a CPUID table (SNP_CPUID_TABLE_SIZE bytes, cpuid.c): -1 malformed (table untouched), 0 within
  * the policy, 1 entries corrected in place. */

@@ -87,7 +87,7 @@ static const struct policy_rule {
     {SNP_POLICY_CIPHERTEXT_HIDING, true, ciphertext_hiding},
 };
 
-static uint32_t policy_check(const struct fw_platform_config *c, uint64_t policy)
+uint32_t fw_policy_check(const struct fw_platform_config *c, uint64_t policy)
 {
 	if ((policy & SNP_POLICY_MBZ_MASK) || !(policy & SNP_POLICY_RSVD_MBO))
 		return SEV_RET_INVALID_PARAM;
@@ -112,7 +112,7 @@ uint32_t fw_launch_start(struct fw_guest *g, uint64_t policy, const struct fw_la
 		st = SEV_RET_INVALID_GUEST_STATE;
 		goto out;
 	}
-	if ((st = policy_check(&p->cfg, policy)))
+	if ((st = fw_policy_check(&p->cfg, policy)))
 		goto out;
 	/* Per-guest secrets: from the seed (guest index as context) or from the RNG. */
 	int rc;
@@ -295,7 +295,7 @@ void fw_guest_export(struct fw_guest *g, struct fw_guest_context *out)
 
 int fw_guest_import(struct fw_guest *g, const struct fw_guest_context *in)
 {
-	if ((unsigned)in->state > FW_GUEST_RUNNING)
+	if ((unsigned)in->state > FW_GUEST_SENT)
 		return -EINVAL;
 	pthread_mutex_lock(&g->lock);
 	g->ctx = *in;

@@ -81,6 +81,16 @@ int fw_platform_config_seed(struct fw_platform_config *cfg, const uint8_t *seed,
 	return 0;
 }
 
+int fw_platform_config_amd_seed(struct fw_platform_config *cfg, const uint8_t *seed, size_t len)
+{
+	if (!seed || len == 0 || len > FW_SEED_MAX)
+		return -EINVAL;
+	memset(cfg->amd_seed, 0, sizeof(cfg->amd_seed));
+	memcpy(cfg->amd_seed, seed, len);
+	cfg->amd_seed_len = len;
+	return 0;
+}
+
 int fw_platform_derive(const struct fw_platform *p, const char *label, const void *ctx, size_t ctx_len, uint8_t *out,
 		       size_t len)
 {
@@ -112,6 +122,17 @@ static int derive_vcek(struct fw_platform *p)
 	return derive_vcek_at(p, &p->cfg.reported_tcb, &p->vcek);
 }
 
+static int derive_migrate_key(struct fw_platform *p)
+{
+	/* The chip's ECDH key for live migration, certified by its VCEK (migrate.c). */
+	uint8_t secret[48];
+	int rc = fw_hkdf_sha384(p->chip_root, sizeof(p->chip_root), "migrate-key", NULL, 0, secret, sizeof(secret));
+	if (!rc)
+		rc = fw_key_derive_p384(secret, &p->migrate_key);
+	memset(secret, 0, sizeof(secret));
+	return rc;
+}
+
 bool fw_report_version_supported(uint32_t version)
 {
 	/* VERSION 4 exists only between 3 and 5 in virtee's history; no firmware emits it (§3.1). */
@@ -121,7 +142,8 @@ bool fw_report_version_supported(uint32_t version)
 int fw_platform_create(const struct fw_platform_config *cfg, struct fw_platform **out)
 {
 	if ((unsigned)cfg->product >= FW_PRODUCT_COUNT || !fw_report_version_supported(cfg->report_version) ||
-	    (cfg->seeded && (cfg->seed_len == 0 || cfg->seed_len > FW_SEED_MAX)) || cfg->sockets == 0)
+	    (cfg->seeded && (cfg->seed_len == 0 || cfg->seed_len > FW_SEED_MAX)) || cfg->sockets == 0 ||
+	    cfg->amd_seed_len > FW_SEED_MAX)
 		return -EINVAL;
 	enum snp_tcb_layout layout = fw_product_tcb_layout(cfg->product);
 	if (!tcb_ok(&cfg->current_tcb, layout) || !tcb_ok(&cfg->committed_tcb, layout) ||
@@ -145,7 +167,7 @@ int fw_platform_create(const struct fw_platform_config *cfg, struct fw_platform 
 		goto fail;
 	if (layout == SNP_TCB_LAYOUT_TURIN) /* Turin: only CHIP_ID[0..7] is non-zero (§3.1) */
 		memset(p->chip_id + 8, 0, sizeof(p->chip_id) - 8);
-	if ((rc = derive_vcek(p)))
+	if ((rc = derive_vcek(p)) || (rc = derive_migrate_key(p)))
 		goto fail;
 	if (cfg->vlek && (rc = fw_key_derive_p384(p->vlek_root, &p->vlek)))
 		goto fail;
@@ -162,6 +184,7 @@ void fw_platform_destroy(struct fw_platform *p)
 		return;
 	fw_key_free(p->vcek);
 	fw_key_free(p->vlek);
+	fw_key_free(p->migrate_key);
 	fw_key_free(p->ark);
 	fw_key_free(p->ask);
 	fw_key_free(p->asvk);
@@ -215,7 +238,10 @@ static int derive_rsa(struct fw_platform *p, const char *label, struct fw_key **
 {
 	uint8_t secret[48];
 	const char *line = products[p->cfg.product].name;
-	int rc = fw_platform_derive(p, label, line, strlen(line), secret, sizeof(secret));
+	/* AMD's keys belong to AMD, not to the chip: with an AMD seed, every platform of the line has the same. */
+	int rc = p->cfg.amd_seed_len ? fw_hkdf_sha384(p->cfg.amd_seed, p->cfg.amd_seed_len, label, line, strlen(line),
+						      secret, sizeof(secret))
+				     : fw_platform_derive(p, label, line, strlen(line), secret, sizeof(secret));
 	if (!rc)
 		rc = fw_key_derive_rsa(secret, 4096, out);
 	memset(secret, 0, sizeof(secret));

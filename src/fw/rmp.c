@@ -376,3 +376,30 @@ double fw_rmp_bytes_per_page(struct fw_rmp *r)
 {
 	return (double)fw_rmp_memory_bytes(r) / (double)r->pages;
 }
+
+uint64_t fw_rmp_gpa_limit(struct fw_rmp *r)
+{
+	return r->pages << PAGE_SHIFT;
+}
+
+uint64_t fw_rmp_next_owned(struct fw_rmp *r, uint64_t gpa)
+{
+	/* Skip unallocated chunks and all-shared words, so a sparse 1 TiB model is walked in microseconds. */
+	for (uint64_t gfn = gpa >> PAGE_SHIFT; gfn < r->pages;) {
+		_Atomic uint64_t *c = chunk_get(r, gfn, false);
+		if (!c) {
+			gfn = ((gfn >> CHUNK_SHIFT) + 1) << CHUNK_SHIFT;
+			continue;
+		}
+		uint64_t i = gfn & (CHUNK_PAGES - 1);
+		uint64_t w =
+		    atomic_load_explicit(&c[i / PAGES_PER_WORD], memory_order_acquire) >> ((i % PAGES_PER_WORD) * 2);
+		if (!w) {
+			gfn += PAGES_PER_WORD - i % PAGES_PER_WORD;
+			continue;
+		}
+		gfn += (uint64_t)__builtin_ctzll(w) / 2;
+		return gfn < r->pages ? gfn << PAGE_SHIFT : r->pages << PAGE_SHIFT;
+	}
+	return r->pages << PAGE_SHIFT;
+}

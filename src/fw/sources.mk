@@ -5,3 +5,4 @@ LIB_SRCS += src/fw/cert_table.c src/fw/rmp.c
 LIB_SRCS += src/fw/cpuid.c src/fw/guest.c
 LIB_SRCS += src/fw/guest_msg.c src/fw/msg_payload.c
 LIB_SRCS += src/fw/crypto_bench.c
+LIB_SRCS += src/fw/crypto_migrate.c src/fw/migrate_trust.c src/fw/migrate.c

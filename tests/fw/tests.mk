@@ -15,3 +15,7 @@ TESTS += fw/test_cli_certs
 $(O)/tests/fw/test_cli_certs: $(O)/src/cli/cmd_certs.o $(O)/src/cli/cli_opts.o $(O)/src/cli/attest_io.o \
 	$(O)/src/cli/cli_output.o
 TESTS += fw/test_rmp_range
+TESTS += fw/test_migrate
+$(O)/tests/fw/test_migrate: $(FW_TEST_HELPERS)
+TESTS += fw/test_migrate_stream
+TSAN_TESTS += fw/test_migrate
