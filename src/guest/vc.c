@@ -47,11 +47,16 @@ static int decode(const uint8_t *p, struct vc_insn *in)
 		else if (b != 0x2E && b != 0x36 && b != 0x3E && b != 0x26 && (b & 0xF0) != 0x40)
 			break;
 	}
-	if (i + 2 > INSN_MAX)
+	if (i >= INSN_MAX)
 		return GST_EINVAL;
 	in->op = p[i];
-	in->op2 = p[i + 1];
 	in->len = i + 1;
+	/* a second byte only where there is one: the 0F map, IN/OUT's imm8 */
+	if (in->op == 0x0F || (in->op >= 0xE4 && in->op <= 0xE7)) {
+		if (i + 2 > INSN_MAX)
+			return GST_EINVAL;
+		in->op2 = p[i + 1];
+	}
 	return GST_OK;
 }
 
