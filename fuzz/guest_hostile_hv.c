@@ -485,6 +485,31 @@ static void run_greq(struct hv *h, struct gst_ctx *c, struct gst_greq *g, uint8_
 		      rc == GST_EINVAL);
 }
 
+/* The #VC handler (gst_vc_handle) on fuzzed instruction bytes, exit code and registers: it either refuses, leaving
+ * the registers as they were, or completes one instruction of at most 15 bytes.  String IO stays inside sbuf (at
+ * most 8 elements of 4 bytes from the middle, either direction). */
+static void run_vc(struct hv *h, struct gst_ctx *c)
+{
+	static const uint64_t codes[] = {SVM_EXIT_CPUID, SVM_EXIT_IOIO, SVM_EXIT_MSR, 0x78};
+	static uint8_t sbuf[64];
+	uint8_t insn[16];
+	for (unsigned int i = 0; i < sizeof(insn); i++)
+		insn[i] = arg8(h);
+	struct gst_vc_regs r = {.error_code = codes[arg8(h) % 4],
+				.rip = (uint64_t)(uintptr_t)insn,
+				.rax = arg64(h),
+				.rcx = arg8(h) % 9,
+				.rdx = arg64(h),
+				.rflags = 2 | (arg8(h) & 1u) << 10,
+				.rsi = (uint64_t)(uintptr_t)(sbuf + 32),
+				.rdi = (uint64_t)(uintptr_t)(sbuf + 32)};
+	struct gst_vc_regs before = r;
+	if (gst_vc_handle(c, &r) == GST_OK)
+		CHECK(r.rip > before.rip && r.rip <= before.rip + 15);
+	else
+		CHECK(r.rip == before.rip);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t *mem;
@@ -654,6 +679,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			rc = gst_pvalidate_range(&c, (0x10 + arg8(&h) % 0x200) << 12, 1 + arg8(&h), arg8(&h) & 1,
 						 arg8(&h) & 1);
 			(void)rc;
+			break;
+		case 19:
+			run_vc(&h, &c);
 			break;
 		default:
 			run_greq(&h, &c, &g, op);

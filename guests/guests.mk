@@ -31,7 +31,7 @@ $(O)/guests/%.elf: $(O)/guests/obj/%.o $(GUEST_RT_OBJS) guests/rt/guest.ld
 # Adding one is its file plus one word here.  They are not part of libsnpemu: each is built twice from the same
 # source, into libsnpemu_programs.a for the sim backend (with the registry, guests/registry.c, which also carries
 # the ELF images) and as a freestanding ELF for the kvm backend; the CLI and the tests link the archive.
-GUEST_PROGRAMS := hello attest psc smp hostile storm fault bench memfault terminate ghcbmsr ticker
+GUEST_PROGRAMS := hello attest psc smp hostile storm fault bench memfault terminate ghcbmsr ticker vc
 
 # The kvm ELFs: the program, guests/runtime.c, the guest library (src/guest/, compiled here with the guest flags)
 # and guests/kvm_main.c compiled once per program with -DKVM_PROGRAM=<name>.  Nothing from a C library: the guest
@@ -41,7 +41,7 @@ KVM_PROGRAM_DIR := $(O)/guests/programs
 KVM_PROGRAM_ELFS := $(KVM_PROGRAMS:%=$(KVM_PROGRAM_DIR)/%.elf)
 GUEST_LIB_FOR_KVM := src/guest/mem.c src/guest/msr.c src/guest/ghcb.c src/guest/nae.c src/guest/psc.c \
 	src/guest/msg_crypto.c src/guest/aes_gcm.c src/guest/guest_req.c src/guest/guest_msgs.c \
-	src/guest/platform_kvm.c src/guest/platform_snp.c guests/runtime.c guests/rt/program_main.c
+	src/guest/platform_kvm.c src/guest/platform_snp.c src/guest/vc.c guests/runtime.c guests/rt/program_main.c
 GUEST_LIB_FOR_KVM_OBJS := $(GUEST_LIB_FOR_KVM:%.c=$(O)/guests/obj/%.o)
 $(GUEST_LIB_FOR_KVM_OBJS): GUEST_CFLAGS += -fno-builtin
 

@@ -127,6 +127,14 @@ int gst_program_run(const struct gst_program *p, const struct gst_platform *plat
 		gst_msr_terminate(&g.c, SEV_TERM_SET_LINUX, GHCB_TERM_REGISTER);
 		return 0xE2000000u | (unsigned int)-rc;
 	}
+	if (boot->flags & SNPEMU_BOOT_VC) {
+		/* From here CPUID, port IO and MSRs raise #VC (`--vc`, tcg): the library's handler serves them. */
+		rc = gst_vc_install(&g.c);
+		if (rc) {
+			gst_terminate(&g.c, SEV_TERM_SET_GEN, GHCB_SEV_ES_GEN_REQ);
+			return 0xE3000000u | (unsigned int)-rc;
+		}
+	}
 	if (cpu != 0)
 		return p->ap_main ? p->ap_main(&g) : 0;
 	return p->bsp_main(&g);

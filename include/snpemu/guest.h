@@ -375,6 +375,33 @@ struct gst_tsc_info {
 int gst_get_tsc_info(struct gst_ctx *c, struct gst_greq *g, struct gst_tsc_info *out);
 
 /* ---------------------------------------------------------------------------------------------------------------
+ * #VC: the VMM Communication exception handler of an SEV-ES guest (src/guest/vc.c).  The CPU raises #VC (vector
+ * 29, error code = the SVM exit code) for an intercepted instruction; the handler turns CPUID (0x72), IN/OUT in
+ * each width with an imm8 or DX port and (REP) INS/OUTS through the GHCB shared buffer (0x7B), and RDMSR/WRMSR
+ * (0x7C) into the NAE event of that code with the wrappers above (so the response is validated as everywhere),
+ * writes the results into the interrupted registers, advances RIP past the instruction and returns with IRETQ.  A
+ * #VC it cannot serve (another exit code, a bad response, an FS/GS override on string IO) ends the guest with a
+ * termination request (set 0, code 0, as Linux's sev_es_terminate) instead of returning to the instruction.
+ * One handler context: the vCPU that installs it first (the runtime's BSP); other vCPUs get GST_ENOTSUP.
+ * ------------------------------------------------------------------------------------------------------------- */
+/* The interrupted state: the general registers the entry saved, then the CPU's exception frame. */
+struct gst_vc_regs {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t error_code, rip, cs, rflags, rsp, ss;
+};
+/* Serve one #VC on c for the state r (RIP names the instruction): GST_OK with r updated, or the error. */
+int gst_vc_handle(struct gst_ctx *c, struct gst_vc_regs *r);
+/* x86-64: load an IDT whose vector 29 is the handler's entry (LIDT), serving #VCs from now on with a copy of c (the
+ * handler outlives the caller's frame).  GST_ENOTSUP elsewhere or when it is already installed. */
+int gst_vc_install(struct gst_ctx *c);
+/* #VCs served so far with the given exit code. */
+uint64_t gst_vc_count(uint32_t exit_code);
+/* The next RDMSR/WRMSR whose NAE answer is a #GP is skipped instead of terminating (rdmsr_safe style); then
+ * gst_vc_gp_seen() says whether it happened (and disarms). */
+void gst_vc_allow_gp(void);
+bool gst_vc_gp_seen(void);
+
+/* ---------------------------------------------------------------------------------------------------------------
  * Freestanding byte helpers (the library's own; no libc).
  * ------------------------------------------------------------------------------------------------------------- */
 void gst_memcpy(void *dst, const void *src, size_t n);

@@ -57,10 +57,11 @@ struct vmm_config {
 	uint32_t report_version; /* ATTESTATION_REPORT version the firmware emits: 2, 3 or 5 (0 = the firmware's 5) */
 	const char *trace_file;	 /* Chrome trace-event JSON output (NULL: none) */
 	bool stats;		 /* print per-exit statistics at the end */
-	bool quiet;		 /* no banner/summary lines (console output only) */
-	FILE *out;		 /* the guest's console (NULL = stdout) */
-	FILE *err;		 /* errors (NULL = stderr) */
-	FILE *msg;		 /* VMM messages: banner, launch measurement, statistics, faults (NULL = out) */
+	bool vc;    /* tcg only: CPUID, port IO and MSRs raise #VC in the guest (its own handler serves them) */
+	bool quiet; /* no banner/summary lines (console output only) */
+	FILE *out;  /* the guest's console (NULL = stdout) */
+	FILE *err;  /* errors (NULL = stderr) */
+	FILE *msg;  /* VMM messages: banner, launch measurement, statistics, faults (NULL = out) */
 };
 
 /* What a run produced. */

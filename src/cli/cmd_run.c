@@ -29,6 +29,7 @@ enum {
 	OPT_POLICY,
 	OPT_TRACE,
 	OPT_EXPORT,
+	OPT_VC,
 };
 
 static const struct cli_option run_options[] = {
@@ -45,6 +46,9 @@ static const struct cli_option run_options[] = {
     CLI_OPTION_REPORT_VERSION,
     {"trace", OPT_TRACE, "FILE", "write a Chrome trace-event JSON of the exits, one track per vCPU", "none"},
     {"export", OPT_EXPORT, "FILE", "write what the guest exported (gst_export) to FILE", "none"},
+#ifdef SNPEMU_HAVE_TCG
+    {"vc", OPT_VC, NULL, "tcg only: CPUID, port IO and MSRs raise #VC, served by the guest's own #VC handler", "off"},
+#endif
     CLI_OPTION_STATS,
     CLI_OPTION_QUIET,
     {NULL, 0, NULL, NULL, NULL},
@@ -126,6 +130,9 @@ static int run_option(void *ctx, int key, const char *v)
 		return 0;
 	case OPT_EXPORT:
 		a->export_file = v;
+		return 0;
+	case OPT_VC:
+		cfg->vc = true;
 		return 0;
 	}
 	int rc = cli_vm_option(&run_spec, cfg, key, v);

@@ -12,7 +12,7 @@ LIB_SRCS += src/vmm/program_file.c # `snpemu run PATH`: guest programs from file
 # is installed; without it the library builds without the backend and says so in one line.
 HAVE_UNICORN := $(shell pkg-config --exists unicorn 2>/dev/null && echo 1)
 ifeq ($(HAVE_UNICORN),1)
-LIB_SRCS += src/vmm/tcg_vm.c src/vmm/tcg_vcpu.c src/vmm/tcg_backend.c
+LIB_SRCS += src/vmm/tcg_vm.c src/vmm/tcg_vcpu.c src/vmm/tcg_vc.c src/vmm/tcg_backend.c
 CPPFLAGS += -DSNPEMU_HAVE_TCG=1
 LIBS += $(shell pkg-config --libs unicorn)
 else

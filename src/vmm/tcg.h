@@ -39,6 +39,11 @@
  * and answered inside this layer from a virtual TSC that advances by a fixed step per read; with one vCPU, two runs
  * then execute the same instructions and produce the same exits.
  *
+ * #VC mode (`vc`, tcg_vc.c): as an SEV-ES guest lives it, CPUID, IN/OUT/INS/OUTS and RDMSR/WRMSR of an MSR other
+ * than the GHCB MSR and SEV_STATUS raise #VC (vector 29, error code = SVM exit code 0x72/0x7B/0x7C) delivered through
+ * the IDT the guest loaded with LIDT (emulated), with a 64-bit exception frame and no ring change (all guest code is
+ * CPL 3 here); a #VC with no guest handler ends the run as the exception exit of vector 29.
+ *
  * Errors: host failures and invalid arguments return -errno (never exit).  Threads: as kvm.h.
  */
 #ifndef SNPEMU_VMM_TCG_H
@@ -69,6 +74,7 @@ struct vmm_tcg_vm_config {
 	uint64_t ram_size;  /* bytes; 0 = VMM_KVM_RAM_DEFAULT; a multiple of 2 MiB in [RAM_MIN, RAM_MAX] (as kvm) */
 	void *ram;	    /* NULL = the VM maps its own RAM; else the caller's mapping, as vmm_kvm_vm_config.ram */
 	bool deterministic; /* virtual TSC (see above) */
+	bool vc;	    /* #VC mode: CPUID, port IO and intercepted MSRs raise #VC in the guest (see below) */
 };
 
 /* Can this host run the tcg backend?  Opens a Unicorn x86-64 instance and checks the library is 2.x.  Returns 0,

@@ -60,8 +60,12 @@ static int tcg_create(struct vmm_vm *vm, uint64_t *image_len)
 	if (!tb)
 		return -ENOMEM;
 	vm->backend_vm = tb;
-	struct vmm_tcg_vm_config tc = {
-	    .ram_size = vm->mem_size, .ram = vm->mem, .deterministic = true, .io = tcg_port_io, .io_ctx = vm};
+	struct vmm_tcg_vm_config tc = {.ram_size = vm->mem_size,
+				       .ram = vm->mem,
+				       .deterministic = true,
+				       .vc = vm->cfg.vc,
+				       .io = tcg_port_io,
+				       .io_ctx = vm};
 	int rc = vmm_tcg_vm_create(&tc, &tb->tcg, reason, sizeof(reason));
 	if (rc) {
 		tb->tcg = NULL;

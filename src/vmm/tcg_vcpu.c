@@ -35,22 +35,22 @@ static const uint8_t insn_pvalidate[INSN_LEN_SNP] = {0xF2, 0x0F, 0x01, 0xFF}; /*
 static const uint8_t insn_rmpadjust[INSN_LEN_SNP] = {0xF3, 0x0F, 0x01, 0xFE}; /* rmpadjust */
 static const uint8_t insn_rdtsc[2] = {0x0F, 0x31};
 
-static uint64_t reg(struct vmm_tcg_vcpu *vcpu, int id)
+uint64_t vmm_tcg_reg(struct vmm_tcg_vcpu *vcpu, int id)
 {
 	uint64_t v = 0;
 	uc_reg_read(vcpu->uc, id, &v);
 	return v;
 }
 
-static void set_reg(struct vmm_tcg_vcpu *vcpu, int id, uint64_t v)
+void vmm_tcg_set_reg(struct vmm_tcg_vcpu *vcpu, int id, uint64_t v)
 {
 	uc_reg_write(vcpu->uc, id, &v);
 }
 
 /* Reads up to n bytes of code at virtual address va through the guest's page tables; returns the bytes read. */
-static unsigned int read_code(struct vmm_tcg_vcpu *vcpu, uint64_t va, uint8_t *out, unsigned int n)
+unsigned int vmm_tcg_read_code(struct vmm_tcg_vcpu *vcpu, uint64_t va, uint8_t *out, unsigned int n)
 {
-	uint64_t cr3 = reg(vcpu, UC_X86_REG_CR3);
+	uint64_t cr3 = vmm_tcg_reg(vcpu, UC_X86_REG_CR3);
 	for (unsigned int i = 0; i < n; i++) {
 		struct vmm_tcg_walk w;
 		const uint8_t *p;
@@ -70,18 +70,18 @@ static void stop_with(struct vmm_tcg_vcpu *vcpu, enum vmm_kvm_exit_kind kind)
 
 static unsigned int cpl(struct vmm_tcg_vcpu *vcpu)
 {
-	return (unsigned int)(reg(vcpu, UC_X86_REG_CS) & 3u);
+	return (unsigned int)(vmm_tcg_reg(vcpu, UC_X86_REG_CS) & 3u);
 }
 
-static void exception(struct vmm_tcg_vcpu *vcpu, uint32_t vector, uint64_t error_code, uint64_t cr2)
+void vmm_tcg_exception(struct vmm_tcg_vcpu *vcpu, uint32_t vector, uint64_t error_code, uint64_t cr2)
 {
 	struct vmm_kvm_exit *e = vcpu->exit;
 	e->exception.vector = vector;
 	e->exception.error_code = error_code;
-	e->exception.rip = reg(vcpu, UC_X86_REG_RIP);
-	e->exception.cs = reg(vcpu, UC_X86_REG_CS);
-	e->exception.rflags = reg(vcpu, UC_X86_REG_RFLAGS);
-	e->exception.rsp = reg(vcpu, UC_X86_REG_RSP);
+	e->exception.rip = vmm_tcg_reg(vcpu, UC_X86_REG_RIP);
+	e->exception.cs = vmm_tcg_reg(vcpu, UC_X86_REG_CS);
+	e->exception.rflags = vmm_tcg_reg(vcpu, UC_X86_REG_RFLAGS);
+	e->exception.rsp = vmm_tcg_reg(vcpu, UC_X86_REG_RSP);
 	e->exception.cr2 = cr2;
 	stop_with(vcpu, VMM_KVM_EXIT_EXCEPTION);
 }
@@ -92,7 +92,7 @@ static void exception(struct vmm_tcg_vcpu *vcpu, uint32_t vector, uint64_t error
 static bool stores_to_memory(struct vmm_tcg_vcpu *vcpu, uint64_t rip)
 {
 	uint8_t b[16];
-	unsigned int n = read_code(vcpu, rip, b, sizeof(b)), i = 0;
+	unsigned int n = vmm_tcg_read_code(vcpu, rip, b, sizeof(b)), i = 0;
 	while (i < n &&
 	       (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xF2 || b[i] == 0xF3 || b[i] == 0xF0 || (b[i] & 0xF0) == 0x40))
 		i++;
@@ -110,9 +110,9 @@ static bool stores_to_memory(struct vmm_tcg_vcpu *vcpu, uint64_t rip)
 static uint64_t pf_error_code(struct vmm_tcg_vcpu *vcpu, uint64_t va, bool write, bool fetch)
 {
 	struct vmm_tcg_walk w;
-	uint64_t rip = reg(vcpu, UC_X86_REG_RIP);
+	uint64_t rip = vmm_tcg_reg(vcpu, UC_X86_REG_RIP);
 	uint64_t code = cpl(vcpu) == 3 ? PF_U : 0;
-	bool present = vmm_tcg_walk(vcpu->vm, reg(vcpu, UC_X86_REG_CR3), va, &w) == 0 && w.present;
+	bool present = vmm_tcg_walk(vcpu->vm, vmm_tcg_reg(vcpu, UC_X86_REG_CR3), va, &w) == 0 && w.present;
 	fetch = fetch || va == rip;
 	if (present)
 		code |= PF_P | (!w.writable && (!(code & PF_U) || w.user) ? PF_W : 0);
@@ -128,33 +128,33 @@ static bool hook_invalid(uc_engine *uc, void *user)
 	struct vmm_tcg_vcpu *vcpu = user;
 	struct vmm_kvm_exit *e = vcpu->exit;
 	uint8_t b[INSN_READ_MAX];
-	uint64_t rip = reg(vcpu, UC_X86_REG_RIP);
-	unsigned int n = read_code(vcpu, rip, b, INSN_LEN_SNP);
+	uint64_t rip = vmm_tcg_reg(vcpu, UC_X86_REG_RIP);
+	unsigned int n = vmm_tcg_read_code(vcpu, rip, b, INSN_LEN_SNP);
 	(void)uc;
 
 	if (n == INSN_LEN_SNP && !memcmp(b, insn_vmgexit, INSN_LEN_SNP)) {
-		set_reg(vcpu, UC_X86_REG_RIP, rip + INSN_LEN_SNP);
+		vmm_tcg_set_reg(vcpu, UC_X86_REG_RIP, rip + INSN_LEN_SNP);
 		stop_with(vcpu, VMM_KVM_EXIT_VMGEXIT);
 	} else if (n == INSN_LEN_SNP && !memcmp(b, insn_pvalidate, INSN_LEN_SNP)) {
 		/* rAX = virtual address, ECX = page size, EDX = validate (APM vol 3, PVALIDATE) */
-		e->pvalidate.vaddr = reg(vcpu, UC_X86_REG_RAX);
-		e->pvalidate.page_size = (uint32_t)reg(vcpu, UC_X86_REG_RCX);
-		e->pvalidate.validate = (uint32_t)reg(vcpu, UC_X86_REG_RDX);
+		e->pvalidate.vaddr = vmm_tcg_reg(vcpu, UC_X86_REG_RAX);
+		e->pvalidate.page_size = (uint32_t)vmm_tcg_reg(vcpu, UC_X86_REG_RCX);
+		e->pvalidate.validate = (uint32_t)vmm_tcg_reg(vcpu, UC_X86_REG_RDX);
 		vcpu->pending = VMM_TCG_PENDING_PVALIDATE;
 		vcpu->pv_rc = SNPEMU_PVALIDATE_FAIL_INPUT;
 		vcpu->pv_no_update = false;
-		set_reg(vcpu, UC_X86_REG_RIP, rip + INSN_LEN_SNP);
+		vmm_tcg_set_reg(vcpu, UC_X86_REG_RIP, rip + INSN_LEN_SNP);
 		stop_with(vcpu, VMM_KVM_EXIT_PVALIDATE);
 	} else if (n == INSN_LEN_SNP && !memcmp(b, insn_rmpadjust, INSN_LEN_SNP)) {
-		e->rmpadjust.vaddr = reg(vcpu, UC_X86_REG_RAX);
-		e->rmpadjust.page_size = reg(vcpu, UC_X86_REG_RCX);
-		e->rmpadjust.attrs = reg(vcpu, UC_X86_REG_RDX);
+		e->rmpadjust.vaddr = vmm_tcg_reg(vcpu, UC_X86_REG_RAX);
+		e->rmpadjust.page_size = vmm_tcg_reg(vcpu, UC_X86_REG_RCX);
+		e->rmpadjust.attrs = vmm_tcg_reg(vcpu, UC_X86_REG_RDX);
 		vcpu->pending = VMM_TCG_PENDING_RMPADJUST;
 		vcpu->pv_rc = SNPEMU_PVALIDATE_FAIL_INPUT;
-		set_reg(vcpu, UC_X86_REG_RIP, rip + INSN_LEN_SNP);
+		vmm_tcg_set_reg(vcpu, UC_X86_REG_RIP, rip + INSN_LEN_SNP);
 		stop_with(vcpu, VMM_KVM_EXIT_RMPADJUST);
 	} else {
-		exception(vcpu, VEC_UD, 0, reg(vcpu, UC_X86_REG_CR2));
+		vmm_tcg_exception(vcpu, VEC_UD, 0, vmm_tcg_reg(vcpu, UC_X86_REG_CR2));
 	}
 	return true;
 }
@@ -162,19 +162,27 @@ static bool hook_invalid(uc_engine *uc, void *user)
 static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 {
 	struct vmm_tcg_vcpu *vcpu = user;
-	uint64_t cr2 = reg(vcpu, UC_X86_REG_CR2);
+	uint64_t cr2 = vmm_tcg_reg(vcpu, UC_X86_REG_CR2);
 	(void)uc;
 
 	vcpu->faulted = true;
+	if (intno == VEC_GP && vcpu->vm->vc && vmm_tcg_vc_gp_ours(vcpu)) {
+		/* served by vmm_tcg_vcpu_run() once emulation stopped: a RIP written in a hook resumes emulation at
+		 * once, before the exception state is reset (a later #GP would then be a #DF) */
+		vcpu->vc_gp = true;
+		uc_emu_stop(vcpu->uc);
+		return;
+	}
 	if (intno == VEC_GP && vcpu->vm->deterministic) {
 		uint8_t b[2];
-		if (read_code(vcpu, reg(vcpu, UC_X86_REG_RIP), b, 2) == 2 && !memcmp(b, insn_rdtsc, 2)) {
+		if (vmm_tcg_read_code(vcpu, vmm_tcg_reg(vcpu, UC_X86_REG_RIP), b, 2) == 2 &&
+		    !memcmp(b, insn_rdtsc, 2)) {
 			vcpu->rdtsc = true; /* answered by vmm_tcg_vcpu_run() */
 			uc_emu_stop(vcpu->uc);
 			return;
 		}
 	}
-	exception(vcpu, intno, intno == VEC_PF ? pf_error_code(vcpu, cr2, false, false) : 0, cr2);
+	vmm_tcg_exception(vcpu, intno, intno == VEC_PF ? pf_error_code(vcpu, cr2, false, false) : 0, cr2);
 }
 
 /* Port IO, served here and now (tcg.h says why): the hook cannot stop emulation at the instruction. */
@@ -210,7 +218,7 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int
 	bool write = type == UC_MEM_WRITE_UNMAPPED, fetch = type == UC_MEM_FETCH_UNMAPPED;
 	(void)uc;
 
-	if (vmm_tcg_walk(vcpu->vm, reg(vcpu, UC_X86_REG_CR3), address, &w) == 0 && w.present && !fetch) {
+	if (vmm_tcg_walk(vcpu->vm, vmm_tcg_reg(vcpu, UC_X86_REG_CR3), address, &w) == 0 && w.present && !fetch) {
 		e->mmio.gpa = w.gpa;
 		e->mmio.len = size > 0 && size <= 8 ? (uint32_t)size : 8u;
 		e->mmio.write = write;
@@ -219,7 +227,7 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int
 		stop_with(vcpu, VMM_KVM_EXIT_MMIO);
 		return false;
 	}
-	exception(vcpu, VEC_PF, pf_error_code(vcpu, address, write, fetch), address);
+	vmm_tcg_exception(vcpu, VEC_PF, pf_error_code(vcpu, address, write, fetch), address);
 	e->exception.cr2 = address;
 	return false;
 }
@@ -256,6 +264,9 @@ static int add_hooks(struct vmm_tcg_vcpu *vcpu)
 	if (!e)
 		e = uc_hook_add(uc, &vcpu->hooks[vcpu->nhooks++], UC_HOOK_MEM_UNMAPPED, (void *)hook_unmapped, vcpu, 1,
 				0);
+	if (!e && vcpu->vm->vc)
+		e = uc_hook_add(uc, &vcpu->hooks[vcpu->nhooks++], UC_HOOK_CODE, (void *)vmm_tcg_vc_hook_code, vcpu, 1,
+				0);
 	return uc_to_errno(e);
 }
 
@@ -283,7 +294,8 @@ static void segment_from_gdt(struct vmm_tcg_vcpu *vcpu, uint64_t gdt, uint16_t s
 	struct vmm_tcg_walk w;
 	memset(s, 0, sizeof(*s));
 	s->selector = sel;
-	if (!(sel & ~7u) || vmm_tcg_walk(vcpu->vm, reg(vcpu, UC_X86_REG_CR3), gdt + (sel & ~7u), &w) || !w.present)
+	if (!(sel & ~7u) || vmm_tcg_walk(vcpu->vm, vmm_tcg_reg(vcpu, UC_X86_REG_CR3), gdt + (sel & ~7u), &w) ||
+	    !w.present)
 		return;
 	const uint8_t *p = vmm_tcg_gpa(vcpu->vm, w.gpa, 8);
 	if (!p)
@@ -333,23 +345,23 @@ int vmm_tcg_vcpu_get_sregs(struct vmm_tcg_vcpu *vcpu, struct vmm_sregs *s)
 	uc_reg_read(vcpu->uc, UC_X86_REG_TR, &tr);
 	uc_reg_read(vcpu->uc, UC_X86_REG_LDTR, &ldtr);
 	memset(s, 0, sizeof(*s));
-	segment_from_gdt(vcpu, gdtr.base, (uint16_t)reg(vcpu, UC_X86_REG_CS), &s->cs);
-	segment_from_gdt(vcpu, gdtr.base, (uint16_t)reg(vcpu, UC_X86_REG_SS), &s->ss);
-	segment_from_gdt(vcpu, gdtr.base, (uint16_t)reg(vcpu, UC_X86_REG_DS), &s->ds);
-	segment_from_gdt(vcpu, gdtr.base, (uint16_t)reg(vcpu, UC_X86_REG_ES), &s->es);
-	segment_from_gdt(vcpu, gdtr.base, (uint16_t)reg(vcpu, UC_X86_REG_FS), &s->fs);
-	segment_from_gdt(vcpu, gdtr.base, (uint16_t)reg(vcpu, UC_X86_REG_GS), &s->gs);
-	s->fs.base = reg(vcpu, UC_X86_REG_FS_BASE);
-	s->gs.base = reg(vcpu, UC_X86_REG_GS_BASE);
+	segment_from_gdt(vcpu, gdtr.base, (uint16_t)vmm_tcg_reg(vcpu, UC_X86_REG_CS), &s->cs);
+	segment_from_gdt(vcpu, gdtr.base, (uint16_t)vmm_tcg_reg(vcpu, UC_X86_REG_SS), &s->ss);
+	segment_from_gdt(vcpu, gdtr.base, (uint16_t)vmm_tcg_reg(vcpu, UC_X86_REG_DS), &s->ds);
+	segment_from_gdt(vcpu, gdtr.base, (uint16_t)vmm_tcg_reg(vcpu, UC_X86_REG_ES), &s->es);
+	segment_from_gdt(vcpu, gdtr.base, (uint16_t)vmm_tcg_reg(vcpu, UC_X86_REG_FS), &s->fs);
+	segment_from_gdt(vcpu, gdtr.base, (uint16_t)vmm_tcg_reg(vcpu, UC_X86_REG_GS), &s->gs);
+	s->fs.base = vmm_tcg_reg(vcpu, UC_X86_REG_FS_BASE);
+	s->gs.base = vmm_tcg_reg(vcpu, UC_X86_REG_GS_BASE);
 	s->tr = (struct vmm_segment){tr.selector, (uint16_t)(((tr.flags >> 8) & 0xFF) | ((tr.flags >> 20) & 0xF) << 8),
 				     tr.limit, tr.base};
 	s->ldtr = (struct vmm_segment){ldtr.selector, 0, ldtr.limit, ldtr.base};
 	s->gdtr = (struct vmm_dtable){gdtr.base, (uint16_t)gdtr.limit};
 	s->idtr = (struct vmm_dtable){idtr.base, (uint16_t)idtr.limit};
-	s->cr0 = reg(vcpu, UC_X86_REG_CR0);
-	s->cr2 = reg(vcpu, UC_X86_REG_CR2);
-	s->cr3 = reg(vcpu, UC_X86_REG_CR3);
-	s->cr4 = reg(vcpu, UC_X86_REG_CR4);
+	s->cr0 = vmm_tcg_reg(vcpu, UC_X86_REG_CR0);
+	s->cr2 = vmm_tcg_reg(vcpu, UC_X86_REG_CR2);
+	s->cr3 = vmm_tcg_reg(vcpu, UC_X86_REG_CR3);
+	s->cr4 = vmm_tcg_reg(vcpu, UC_X86_REG_CR4);
 	uc_x86_msr efer = {MSR_EFER, 0};
 	uc_reg_read(vcpu->uc, UC_X86_REG_MSR, &efer);
 	s->efer = efer.value;
@@ -362,15 +374,15 @@ static int load_data_segments(struct vmm_tcg_vcpu *vcpu, const struct vmm_sregs 
 	static const int ids[] = {UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS};
 	const struct vmm_segment *segs[] = {&s->ds, &s->es, &s->fs, &s->gs};
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		if (reg(vcpu, ids[i]) == segs[i]->selector)
+		if (vmm_tcg_reg(vcpu, ids[i]) == segs[i]->selector)
 			continue;
 		uint64_t sel = segs[i]->selector;
 		uc_err e = uc_reg_write(vcpu->uc, ids[i], &sel);
 		if (e)
 			return uc_to_errno(e);
 	}
-	set_reg(vcpu, UC_X86_REG_FS_BASE, s->fs.base);
-	set_reg(vcpu, UC_X86_REG_GS_BASE, s->gs.base);
+	vmm_tcg_set_reg(vcpu, UC_X86_REG_FS_BASE, s->fs.base);
+	vmm_tcg_set_reg(vcpu, UC_X86_REG_GS_BASE, s->gs.base);
 	return 0;
 }
 
@@ -424,13 +436,13 @@ static int load_initial_sregs(struct vmm_tcg_vcpu *vcpu, const struct vmm_sregs 
 	le64_store(f + 16, 2);
 	le64_store(f + 24, frame + 64);
 	le64_store(f + 32, s.ss.selector);
-	set_reg(vcpu, UC_X86_REG_RSP, frame);
+	vmm_tcg_set_reg(vcpu, UC_X86_REG_RSP, frame);
 	/* The return lands at CPL 3 on the supervisor-only page after the iretq: the fetch there faults (#PF, which
 	 * hook_intr turns into an exit that stops emulation), so the iretq is the only instruction that runs.
 	 * (Unicorn's own ways to run one instruction, a count or an `until` address, leave blocks behind whose removal
 	 * flushes the whole translation cache: seconds per vCPU.) */
 	e = uc_emu_start(vcpu->uc, VMM_KVM_IRET_GPA, EMU_UNTIL, 0, 0);
-	if (e || reg(vcpu, UC_X86_REG_RIP) != target || reg(vcpu, UC_X86_REG_CS) != s.cs.selector)
+	if (e || vmm_tcg_reg(vcpu, UC_X86_REG_RIP) != target || vmm_tcg_reg(vcpu, UC_X86_REG_CS) != s.cs.selector)
 		return -EINVAL;
 	int r = reset_exception_state(vcpu);
 	return r ? r : load_data_segments(vcpu, &s);
@@ -439,7 +451,7 @@ static int load_initial_sregs(struct vmm_tcg_vcpu *vcpu, const struct vmm_sregs 
 int vmm_tcg_vcpu_set_sregs(struct vmm_tcg_vcpu *vcpu, const struct vmm_sregs *s)
 {
 	/* Within CPL 3 only (tcg.h): CS and SS stay; what the VMM changes is FS/GS (base) and data selectors. */
-	if (reg(vcpu, UC_X86_REG_CS) != s->cs.selector || reg(vcpu, UC_X86_REG_SS) != s->ss.selector)
+	if (vmm_tcg_reg(vcpu, UC_X86_REG_CS) != s->cs.selector || vmm_tcg_reg(vcpu, UC_X86_REG_SS) != s->ss.selector)
 		return -ENOTSUP;
 	return load_data_segments(vcpu, s);
 }
@@ -516,12 +528,12 @@ static void apply_pending(struct vmm_tcg_vcpu *vcpu)
 {
 	switch (vcpu->pending) {
 	case VMM_TCG_PENDING_PVALIDATE:
-		set_reg(vcpu, UC_X86_REG_RAX, vcpu->pv_rc);
-		uint64_t fl = reg(vcpu, UC_X86_REG_RFLAGS);
-		set_reg(vcpu, UC_X86_REG_RFLAGS, vcpu->pv_no_update ? fl | RFLAGS_CF : fl & ~RFLAGS_CF);
+		vmm_tcg_set_reg(vcpu, UC_X86_REG_RAX, vcpu->pv_rc);
+		uint64_t fl = vmm_tcg_reg(vcpu, UC_X86_REG_RFLAGS);
+		vmm_tcg_set_reg(vcpu, UC_X86_REG_RFLAGS, vcpu->pv_no_update ? fl | RFLAGS_CF : fl & ~RFLAGS_CF);
 		break;
 	case VMM_TCG_PENDING_RMPADJUST:
-		set_reg(vcpu, UC_X86_REG_RAX, vcpu->pv_rc);
+		vmm_tcg_set_reg(vcpu, UC_X86_REG_RAX, vcpu->pv_rc);
 		break;
 	case VMM_TCG_PENDING_NONE:
 		break;
@@ -542,29 +554,35 @@ int vmm_tcg_vcpu_run(struct vmm_tcg_vcpu *vcpu, struct vmm_kvm_exit *exit)
 		vcpu->exit = exit;
 		vcpu->exited = false;
 		vcpu->rdtsc = false;
-		uc_err e = uc_emu_start(vcpu->uc, reg(vcpu, UC_X86_REG_RIP), EMU_UNTIL, 0, 0);
+		uc_err e = uc_emu_start(vcpu->uc, vmm_tcg_reg(vcpu, UC_X86_REG_RIP), EMU_UNTIL, 0, 0);
 		vcpu->entries++;
 		vmm_tcg_cpu_release(vcpu);
 		if (vcpu->faulted && reset_exception_state(vcpu))
 			return -EIO;
 		if (vcpu->exited)
 			return 0;
+		if (vcpu->vc_gp) {
+			vcpu->vc_gp = false;
+			if (vmm_tcg_vc_serve_gp(vcpu))
+				return 0;
+			continue;
+		}
 		if (vcpu->rdtsc) {
-			set_reg(vcpu, UC_X86_REG_RAX, vcpu->tsc & 0xFFFFFFFFu);
-			set_reg(vcpu, UC_X86_REG_RDX, vcpu->tsc >> 32);
-			set_reg(vcpu, UC_X86_REG_RIP, reg(vcpu, UC_X86_REG_RIP) + sizeof(insn_rdtsc));
+			vmm_tcg_set_reg(vcpu, UC_X86_REG_RAX, vcpu->tsc & 0xFFFFFFFFu);
+			vmm_tcg_set_reg(vcpu, UC_X86_REG_RDX, vcpu->tsc >> 32);
+			vmm_tcg_set_reg(vcpu, UC_X86_REG_RIP, vmm_tcg_reg(vcpu, UC_X86_REG_RIP) + sizeof(insn_rdtsc));
 			vcpu->tsc += VMM_TCG_TSC_STEP;
 			continue;
 		}
-		if (e == UC_ERR_OK && reg(vcpu, UC_X86_REG_RIP) == EMU_UNTIL) {
-			exception(vcpu, VEC_PF, pf_error_code(vcpu, EMU_UNTIL, false, true), EMU_UNTIL);
+		if (e == UC_ERR_OK && vmm_tcg_reg(vcpu, UC_X86_REG_RIP) == EMU_UNTIL) {
+			vmm_tcg_exception(vcpu, VEC_PF, pf_error_code(vcpu, EMU_UNTIL, false, true), EMU_UNTIL);
 			return 0;
 		}
 		if (e != UC_ERR_OK) {
 			exit->kind = VMM_KVM_EXIT_INTERNAL_ERROR;
 			exit->internal.suberror = (uint32_t)e;
 			exit->internal.ndata = 1;
-			exit->internal.data[0] = reg(vcpu, UC_X86_REG_RIP);
+			exit->internal.data[0] = vmm_tcg_reg(vcpu, UC_X86_REG_RIP);
 			return 0;
 		}
 		/* yielded (the CPU lock's slice) or stopped: go round */

@@ -106,6 +106,7 @@ int vmm_tcg_vm_create(const struct vmm_tcg_vm_config *cfg, struct vmm_tcg_vm **o
 	}
 	vm->ram_size = ram_size;
 	vm->deterministic = cfg && cfg->deterministic;
+	vm->vc = cfg && cfg->vc;
 	vm->io = cfg ? cfg->io : NULL;
 	vm->io_ctx = cfg ? cfg->io_ctx : NULL;
 	vm->ram = cfg ? cfg->ram : NULL;

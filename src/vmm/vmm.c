@@ -81,7 +81,7 @@ static int write_boot_info(struct vmm_vm *vm)
 	memset(b, 0, 4096);
 	b->magic = SNPEMU_BOOT_MAGIC;
 	b->version = SNPEMU_BOOT_VERSION;
-	b->flags = vm->snp ? SNPEMU_BOOT_SNP : 0;
+	b->flags = (vm->snp ? SNPEMU_BOOT_SNP : 0) | (vm->cfg.vc ? SNPEMU_BOOT_VC : 0);
 	b->vcpus = vm->nvcpus;
 	b->mem_size = vm->mem_size;
 	b->sev_features = vm->snp ? 0x1 : 0;
@@ -119,6 +119,11 @@ int vmm_vm_prepare(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_r
 			fprintf(vm->err, "snpemu: guest program '%s' runs only on the kvm backend\n",
 				vm->program->name);
 		return -ENODEV;
+	}
+	if (cfg->vc && vm->backend->kind != VMM_BACKEND_TCG) {
+		fprintf(vm->err, "snpemu: --vc needs the tcg backend (it raises #VC in guest code), not %s\n",
+			vm->backend->name);
+		return -EINVAL;
 	}
 	res->backend = vm->backend->kind;
 	if ((rc = write_boot_info(vm)))

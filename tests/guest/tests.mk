@@ -1,11 +1,12 @@
 # Guest library tests against a scripted fake hypervisor (fake_hv.c; OpenSSL as the independent AES-GCM).
-TESTS += guest/test_msr guest/test_nae guest/test_psc guest/test_guest_req guest/test_mem
+TESTS += guest/test_msr guest/test_nae guest/test_psc guest/test_guest_req guest/test_mem guest/test_vc
 # The library's own AES-256-GCM against known answers and OpenSSL.
 TESTS += guest/test_aes_gcm
 TEST_EXTRA_guest/test_msr := tests/guest/fake_hv.c
 TEST_EXTRA_guest/test_nae := tests/guest/fake_hv.c
 TEST_EXTRA_guest/test_psc := tests/guest/fake_hv.c
 TEST_EXTRA_guest/test_guest_req := tests/guest/fake_hv.c
+TEST_EXTRA_guest/test_vc := tests/guest/fake_hv.c
 # The guest library is freestanding: its sources include only the compiler's stdint/stddef/stdbool, snpemu's own
 # headers (checked on every build).
 all: $(O)/tests/guest/includes.ok

@@ -192,6 +192,66 @@ static void test_tcg_errors(void **state)
 	free_run(r);
 }
 
+static void vc_mode(struct vmm_config *cfg)
+{
+	cfg->vc = true;
+}
+
+static void vc_no_handler(struct vmm_config *cfg)
+{
+	static const char *const args[] = {"nohandler"};
+	cfg->vc = true;
+	cfg->args = args;
+	cfg->nargs = 1;
+}
+
+/* --vc: CPUID, port IO and MSRs raise #VC in the guest, whose library handler serves them (guests/vc.c checks each
+ * class); the string OUTs' bytes reach the export port in order. */
+static void test_tcg_vc(void **state)
+{
+	(void)state;
+	static const char exported[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ01";
+	const uint32_t types[] = {HV_VM_TYPE_SNP, HV_VM_TYPE_SEV_ES};
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct run *r = run_tcg("vc", types[i], 1, vc_mode);
+		expect_line(r, "vc: CPUID ok (5 #VCs)");
+		expect_line(r, "vc: console through OUT\n");
+		expect_line(r, "vc: MSR ok (4 #VCs)");
+		expect_line(r, "vc: all classes passed");
+		assert_int_equal(r->res.status, 0);
+		assert_int_equal(r->res.exported_len, sizeof(exported) - 1);
+		assert_memory_equal(r->res.exported, exported, sizeof(exported) - 1);
+		free_run(r);
+	}
+	/* without --vc the program says so and fails: the checks above ran through #VC */
+	struct run *r = run_tcg("vc", HV_VM_TYPE_SNP, 1, NULL);
+	expect_line(r, "vc: run me with --vc");
+	assert_int_equal(r->res.status, 2);
+	free_run(r);
+}
+
+/* A #VC with no handler (an IDT without vector 29) ends the run with the #VC, its exit code and RIP named. */
+static void test_tcg_vc_no_handler(void **state)
+{
+	(void)state;
+	struct run *r = run_tcg("vc", HV_VM_TYPE_SNP, 1, vc_no_handler);
+	expect_line(r, "vc: no #VC handler; CPUID must end the run");
+	expect_line(r, "guest exception on vCPU 0: exception #VC (29) error 0x72 at rip 0x");
+	assert_null(strstr(r->out, "FAIL"));
+	assert_int_equal(r->res.status, 128 + 29);
+	free_run(r);
+}
+
+/* --vc exists only where #VC can be raised: refused with a reason on sim (and kvm). */
+static void test_tcg_vc_refused(void **state)
+{
+	(void)state;
+	struct run *r = run_program("hello", VMM_BACKEND_SIM, HV_VM_TYPE_SNP, 1, vc_mode);
+	assert_int_equal(r->rc, -22); /* -EINVAL */
+	expect_line(r, "snpemu: --vc needs the tcg backend (it raises #VC in guest code), not sim");
+	free_run(r);
+}
+
 /* What two runs must share: the console without the summary line's wall-clock seconds. */
 static void strip_times(char *out)
 {
@@ -234,7 +294,8 @@ int main(void)
 	    cmocka_unit_test(test_tcg_storm),	      cmocka_unit_test(test_tcg_terminate),
 	    cmocka_unit_test(test_tcg_fault),	      cmocka_unit_test(test_tcg_memfault),
 	    cmocka_unit_test(test_tcg_auto),	      cmocka_unit_test(test_tcg_errors),
-	    cmocka_unit_test(test_tcg_deterministic),
+	    cmocka_unit_test(test_tcg_deterministic), cmocka_unit_test(test_tcg_vc),
+	    cmocka_unit_test(test_tcg_vc_no_handler), cmocka_unit_test(test_tcg_vc_refused),
 	};
 	return cmocka_run_group_tests_name("vmm/programs_tcg", tests, NULL, NULL);
 }

@@ -47,6 +47,8 @@
 
 /* Flags. */
 #define SNPEMU_BOOT_SNP (1u << 0) /* the VM is SEV-SNP (else SEV-ES) */
+#define SNPEMU_BOOT_VC \
+	(1u << 1) /* #VC mode (`--vc`): CPUID, port IO and MSRs raise #VC; the runtime installs its handler */
 
 /* The argument block: `snpemu run NAME -- ARGS...` (vmm_config.args), argc NUL-terminated strings back to back in
  * args[0, args_len).  The VMM refuses arguments that do not fit. */
