@@ -193,8 +193,11 @@ static int open_file(const char *path, struct vmm_config *cfg, struct vmm_progra
 /* --export: the bytes the guest exported, exactly (possibly none), to the reserved temporary file. */
 static int write_export(const char *tmp, const char *path, const struct vmm_result *res)
 {
+	errno = 0;
 	FILE *f = fopen(tmp, "wb");
-	if (!f || fwrite(res->exported, 1, res->exported_len, f) != res->exported_len || fclose(f)) {
+	bool written = f && fwrite(res->exported, 1, res->exported_len, f) == res->exported_len;
+	/* Closed exactly once, whether or not the write went through (a failed fclose must not be retried). */
+	if (!f || fclose(f) || !written) {
 		cli_error("run", path, "cannot write: %s", strerror(errno ? errno : EIO));
 		return -1;
 	}
