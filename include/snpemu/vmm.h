@@ -39,6 +39,44 @@ struct vmm_program {
 
 enum vmm_backend_kind { VMM_BACKEND_AUTO = 0, VMM_BACKEND_SIM = 1, VMM_BACKEND_KVM = 2, VMM_BACKEND_TCG = 3 };
 
+/* ---- Live migration of a running guest between two VMMs (docs/migration.md) ----
+ * The caller (the CLI: `run --incoming`, `run --migrate-to`) connects the stream; the run does the rest.  The
+ * source runs its program and, `after_ns` after the guest started, migrates it through `fd` by pre-copy (dirty
+ * log passes, then stop-and-copy); when the destination has taken the guest, the source's run ends with
+ * vmm_result.migrated_out.  Any failure before that resumes the guest on the source, which runs on
+ * (vmm_result.migrate_error says why).  The destination receives the guest on `fd` instead of launching a program
+ * (vmm_config.program unused) and then runs it like any run.  sim cannot migrate (its vCPUs are host threads). */
+struct vmm_migration_progress {
+	uint32_t pass;		  /* pre-copy pass, 1.. */
+	bool stop_and_copy;	  /* the guest is paused: the last pass */
+	uint64_t pages_sent;	  /* page records sent so far (all passes) */
+	uint64_t pages_total;	  /* pages of guest RAM */
+	uint64_t pages_dirty;	  /* dirty pages found for this pass */
+	uint64_t bytes_sent;	  /* bytes on the wire so far */
+	double mb_per_s;	  /* throughput of the last pass */
+	double dirty_pages_per_s; /* the guest's dirty rate during the last pass */
+	uint64_t est_downtime_us; /* estimated stop-and-copy time if the next pass were the last */
+};
+
+struct vmm_migration_summary {
+	uint64_t total_us;	/* from the start of migration to the destination's acknowledgement */
+	uint64_t downtime_us;	/* from pausing the guest to the acknowledgement (source) / to resuming it (dest) */
+	uint64_t wire_bytes;	/* bytes written (source) or read (destination) on the stream */
+	uint64_t pages_shared;	/* page records sent in plaintext (shared pages) */
+	uint64_t pages_private; /* page records sealed by the firmware's export (private pages) */
+	uint64_t pages_zero;	/* all-zero pages sent as a flag (either kind) */
+	uint32_t passes;	/* pre-copy passes including stop-and-copy */
+};
+
+struct vmm_migration {
+	int fd;		   /* a connected stream socket (the caller owns it) */
+	bool incoming;	   /* destination: receive the guest on fd instead of launching cfg->program */
+	uint64_t after_ns; /* source: start migrating this long after the guest started */
+	/* Called on the migrating thread after each pass (NULL: none). */
+	void (*progress)(const struct vmm_migration_progress *p, void *opaque);
+	void *opaque;
+};
+
 struct vmm_config {
 	const struct vmm_program *program; /* the guest program to run */
 	const char *const *args;	   /* its arguments (`snpemu run NAME -- ARGS...`), put in the boot page */
@@ -59,9 +97,10 @@ struct vmm_config {
 	bool stats;		 /* print per-exit statistics at the end */
 	bool vc;    /* tcg only: CPUID, port IO and MSRs raise #VC in the guest (its own handler serves them) */
 	bool quiet; /* no banner/summary lines (console output only) */
-	FILE *out;  /* the guest's console (NULL = stdout) */
-	FILE *err;  /* errors (NULL = stderr) */
-	FILE *msg;  /* VMM messages: banner, launch measurement, statistics, faults (NULL = out) */
+	const struct vmm_migration *migration; /* NULL: no migration */
+	FILE *out;			       /* the guest's console (NULL = stdout) */
+	FILE *err;			       /* errors (NULL = stderr) */
+	FILE *msg; /* VMM messages: banner, launch measurement, statistics, faults (NULL = out) */
 };
 
 /* What a run produced. */
@@ -83,7 +122,11 @@ struct vmm_result {
 	uint64_t pages_validated;      /* and validated pages, over the guest's RAM */
 	uint8_t exported[SNPEMU_EXPORT_MAX]; /* what the guest wrote to SNPEMU_PORT_EXPORT (gst_export), in order */
 	uint32_t exported_len;
-	int trace_error; /* cfg->trace_file could not be written: -errno (0: written, or none asked) */
+	int trace_error;   /* cfg->trace_file could not be written: -errno (0: written, or none asked) */
+	bool migrated_out; /* source: the guest left through cfg->migration (status 0; it runs on at the destination) */
+	bool migrated_in;  /* destination: the guest arrived through cfg->migration */
+	int migrate_error; /* source: migration failed and the guest resumed here: -errno (0: none or succeeded) */
+	struct vmm_migration_summary migration; /* either side, when a migration completed */
 };
 
 /* Fill `cfg` with defaults (program NULL, SNP, 1 vCPU, 64 MiB, auto backend). */
