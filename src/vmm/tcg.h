@@ -16,7 +16,10 @@
  *     RDMSR reads 0), so no hook would see a CPL-0 GHCB MSR access.  Every vCPU therefore runs its code at CPL 3,
  *     where RDMSR/WRMSR, HLT, CLI/STI and IN/OUT to ports the TSS I/O bitmap keeps closed raise #GP: an exception
  *     exit the VMM emulates (x86_exits.c, the same code as for the kvm backend, which runs programs at CPL 3 for
- *     other reasons).  Nothing the guest does to an MSR can escape that.
+ *     other reasons).  Nothing the guest does to an MSR can escape that.  The #GP of an RDMSR/WRMSR is first
+ *     offered to the VM's msr callback inside the interrupt hook: an access it serves (the GHCB MSR, SEV_STATUS)
+ *     completes there and the guest resumes after the instruction without leaving the emulator (half of each NAE's
+ *     round trip: the GHCB MSR write before `rep vmmcall`); one it refuses stays the #GP exception exit.
  *   - exceptions: Unicorn does not deliver exceptions through the guest's IDT; UC_HOOK_INTR sees the vector and
  *     this layer reports VMM_KVM_EXIT_EXCEPTION with the vector, RIP, CS, RFLAGS, RSP and CR2 the CPU holds at the
  *     faulting instruction (nothing was pushed: vmm_tcg_exception_regs() gives the registers unchanged).  Unicorn
@@ -67,10 +70,16 @@ struct vmm_tcg_vcpu;
  * Returns false when the vCPU must stop (the VM ends). */
 typedef bool (*vmm_tcg_io_fn)(void *ctx, uint32_t vcpu_id, uint16_t port, bool in, uint8_t *data, uint32_t size);
 
+/* RDMSR (write false: *value to fill) or WRMSR (write true: *value the EDX:EAX written) of MSR index by vCPU
+ * vcpu_id, served synchronously from the #GP the instruction raises at CPL 3.  Returns true when served, false to
+ * leave it a #GP exception exit. */
+typedef bool (*vmm_tcg_msr_fn)(void *ctx, uint32_t vcpu_id, uint32_t index, bool write, uint64_t *value);
+
 /* VM creation parameters; a zeroed structure asks for the defaults. */
 struct vmm_tcg_vm_config {
 	vmm_tcg_io_fn io; /* NULL: OUTs are dropped and INs read all-ones */
 	void *io_ctx;
+	vmm_tcg_msr_fn msr; /* NULL: every RDMSR/WRMSR is a #GP exception exit; called with io_ctx */
 	uint64_t ram_size;  /* bytes; 0 = VMM_KVM_RAM_DEFAULT; a multiple of 2 MiB in [RAM_MIN, RAM_MAX] (as kvm) */
 	void *ram;	    /* NULL = the VM maps its own RAM; else the caller's mapping, as vmm_kvm_vm_config.ram */
 	bool deterministic; /* virtual TSC (see above) */

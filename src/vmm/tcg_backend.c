@@ -44,6 +44,16 @@ static bool tcg_port_io(void *ctx, uint32_t vcpu_id, uint16_t port, bool in, uin
 	return vmm_handle_port(vm, &vm->vcpus[vcpu_id], port, in, data, size, 1);
 }
 
+/* RDMSR/WRMSR of a vCPU, from inside its #GP (tcg.h): served as the kvm backend's MSR exits, and counted so. */
+static bool tcg_msr(void *ctx, uint32_t vcpu_id, uint32_t index, bool write, uint64_t *value)
+{
+	struct vmm_vm *vm = ctx;
+	if (vmm_x86_msr(&vm->vcpus[vcpu_id], index, write, value))
+		return false;
+	atomic_fetch_add(&vm->exits_to_vmm, 1);
+	return true;
+}
+
 static int tcg_create(struct vmm_vm *vm, uint64_t *image_len)
 {
 	char reason[VMM_TCG_REASON_LEN];
@@ -65,6 +75,7 @@ static int tcg_create(struct vmm_vm *vm, uint64_t *image_len)
 				       .deterministic = true,
 				       .vc = vm->cfg.vc,
 				       .io = tcg_port_io,
+				       .msr = tcg_msr,
 				       .io_ctx = vm};
 	int rc = vmm_tcg_vm_create(&tc, &tb->tcg, reason, sizeof(reason));
 	if (rc) {

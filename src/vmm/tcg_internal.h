@@ -18,6 +18,7 @@ struct vmm_tcg_vm {
 	bool deterministic;
 	bool vc; /* #VC mode (tcg_vc.c) */
 	vmm_tcg_io_fn io;
+	vmm_tcg_msr_fn msr;
 	void *io_ctx;
 	pthread_mutex_t lock; /* guards used_ids, live_vcpus and the CPU lock's fields */
 	uint64_t used_ids;

@@ -34,6 +34,8 @@ static const uint8_t insn_vmgexit[INSN_LEN_SNP] = {0xF3, 0x0F, 0x01, 0xD9};   /*
 static const uint8_t insn_pvalidate[INSN_LEN_SNP] = {0xF2, 0x0F, 0x01, 0xFF}; /* pvalidate */
 static const uint8_t insn_rmpadjust[INSN_LEN_SNP] = {0xF3, 0x0F, 0x01, 0xFE}; /* rmpadjust */
 static const uint8_t insn_rdtsc[2] = {0x0F, 0x31};
+static const uint8_t insn_wrmsr[2] = {0x0F, 0x30};
+static const uint8_t insn_rdmsr[2] = {0x0F, 0x32};
 
 uint64_t vmm_tcg_reg(struct vmm_tcg_vcpu *vcpu, int id)
 {
@@ -159,6 +161,39 @@ static bool hook_invalid(uc_engine *uc, void *user)
 	return true;
 }
 
+static int reset_exception_state(struct vmm_tcg_vcpu *vcpu);
+
+/*
+ * The #GP of an RDMSR/WRMSR the VM's msr callback serves, completed here in the interrupt hook (tcg.h): QEMU's
+ * exception state goes back to "none" first (tcg_vm.c says why; the hook is where a delivery would do it), then the
+ * result and RIP past the instruction, and the guest resumes without leaving uc_emu_start.  (A RIP written in this
+ * hook is where QEMU's loop resumes.)  Returns false, with nothing changed but the exception state, if the
+ * instruction is not one the callback serves.
+ */
+static bool serve_msr(struct vmm_tcg_vcpu *vcpu)
+{
+	uint8_t b[2];
+	uint64_t rip = vmm_tcg_reg(vcpu, UC_X86_REG_RIP);
+	if (!vcpu->vm->msr || vmm_tcg_read_code(vcpu, rip, b, sizeof(b)) != sizeof(b) || b[0] != 0x0F ||
+	    (b[1] != insn_wrmsr[1] && b[1] != insn_rdmsr[1]) || reset_exception_state(vcpu))
+		return false;
+	bool write = b[1] == insn_wrmsr[1];
+	uint32_t index = (uint32_t)vmm_tcg_reg(vcpu, UC_X86_REG_RCX);
+	uint64_t value = write ? (vmm_tcg_reg(vcpu, UC_X86_REG_RDX) & 0xFFFFFFFFu) << 32 |
+				     (vmm_tcg_reg(vcpu, UC_X86_REG_RAX) & 0xFFFFFFFFu)
+			       : 0;
+	if (!vcpu->vm->msr(vcpu->vm->io_ctx, vcpu->id, index, write, &value)) {
+		vcpu->faulted = true; /* the #GP stands: the run loop resets the state again after the exit */
+		return false;
+	}
+	if (!write) {
+		vmm_tcg_set_reg(vcpu, UC_X86_REG_RAX, value & 0xFFFFFFFFu);
+		vmm_tcg_set_reg(vcpu, UC_X86_REG_RDX, value >> 32);
+	}
+	vmm_tcg_set_reg(vcpu, UC_X86_REG_RIP, rip + sizeof(insn_wrmsr));
+	return true;
+}
+
 static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 {
 	struct vmm_tcg_vcpu *vcpu = user;
@@ -166,6 +201,8 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 	(void)uc;
 
 	vcpu->faulted = true;
+	if (intno == VEC_GP && serve_msr(vcpu))
+		return;
 	if (intno == VEC_GP && vcpu->vm->vc && vmm_tcg_vc_gp_ours(vcpu)) {
 		/* served by vmm_tcg_vcpu_run() once emulation stopped: a RIP written in a hook resumes emulation at
 		 * once, before the exception state is reset (a later #GP would then be a #DF) */

@@ -108,6 +108,7 @@ int vmm_tcg_vm_create(const struct vmm_tcg_vm_config *cfg, struct vmm_tcg_vm **o
 	vm->deterministic = cfg && cfg->deterministic;
 	vm->vc = cfg && cfg->vc;
 	vm->io = cfg ? cfg->io : NULL;
+	vm->msr = cfg ? cfg->msr : NULL;
 	vm->io_ctx = cfg ? cfg->io_ctx : NULL;
 	vm->ram = cfg ? cfg->ram : NULL;
 	if (!vm->ram) {

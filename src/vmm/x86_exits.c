@@ -49,26 +49,41 @@ static bool do_pvalidate(const struct vmm_x86_cpu *c, struct vmm_vcpu *v, const 
 	return c->ops->complete_pvalidate(c->cpu, rc, no_update) == 0;
 }
 
-static bool do_rdmsr(const struct vmm_x86_cpu *c, struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
+int vmm_x86_msr(struct vmm_vcpu *v, uint32_t index, bool write, uint64_t *value)
 {
-	if (e->msr.index == MSR_AMD64_SEV_ES_GHCB)
-		return c->ops->complete_rdmsr(c->cpu, hv_vcpu_get_ghcb_msr(v->hv)) == 0;
-	if (e->msr.index == MSR_AMD64_SEV) {
-		uint64_t st =
-		    MSR_AMD64_SEV_ENABLED | MSR_AMD64_SEV_ES_ENABLED | (vm->snp ? MSR_AMD64_SEV_SNP_ENABLED : 0);
-		return c->ops->complete_rdmsr(c->cpu, st) == 0;
+	if (index == MSR_AMD64_SEV_ES_GHCB && !write) {
+		*value = hv_vcpu_get_ghcb_msr(v->hv);
+		return 0;
 	}
-	return true; /* unanswered: #GP */
+	if (index == MSR_AMD64_SEV_ES_GHCB) {
+		if (hv_vcpu_set_ghcb_msr(v->hv, *value))
+			return -EINVAL;
+		atomic_fetch_add(&v->vm->ghcb_msr_writes, 1);
+		return 0;
+	}
+	/* SEV status is read-only (a write #GPs, the unanswered default). */
+	if (index == MSR_AMD64_SEV && !write) {
+		*value =
+		    MSR_AMD64_SEV_ENABLED | MSR_AMD64_SEV_ES_ENABLED | (v->vm->snp ? MSR_AMD64_SEV_SNP_ENABLED : 0);
+		return 0;
+	}
+	return -EPERM;
 }
 
-static bool do_wrmsr(const struct vmm_x86_cpu *c, struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
+static bool do_rdmsr(const struct vmm_x86_cpu *c, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
 {
-	/* Only the GHCB MSR is writable; SEV status is read-only (#GP, the unanswered default). */
-	if (e->msr.index == MSR_AMD64_SEV_ES_GHCB && hv_vcpu_set_ghcb_msr(v->hv, e->msr.value) == 0) {
-		atomic_fetch_add(&vm->ghcb_msr_writes, 1);
-		return c->ops->complete_wrmsr(c->cpu) == 0;
-	}
-	return true;
+	uint64_t value;
+	if (vmm_x86_msr(v, e->msr.index, false, &value))
+		return true; /* unanswered: #GP */
+	return c->ops->complete_rdmsr(c->cpu, value) == 0;
+}
+
+static bool do_wrmsr(const struct vmm_x86_cpu *c, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
+{
+	uint64_t value = e->msr.value;
+	if (vmm_x86_msr(v, e->msr.index, true, &value))
+		return true;
+	return c->ops->complete_wrmsr(c->cpu) == 0;
 }
 
 static bool do_io(const struct vmm_x86_cpu *c, struct vmm_vm *vm, struct vmm_vcpu *v, const struct vmm_kvm_exit *e)
@@ -199,24 +214,14 @@ static int emulate_privileged(const struct vmm_x86_cpu *c, struct vmm_vm *vm, st
 			r.rax = (r.rax & ~(0xFFull << (8 * b))) | (uint64_t)data[b] << (8 * b);
 		break;
 	case OP_RDMSR:
-		if (msr == MSR_AMD64_SEV_ES_GHCB)
-			value = hv_vcpu_get_ghcb_msr(v->hv);
-		else if (msr == MSR_AMD64_SEV)
-			value = MSR_AMD64_SEV_ENABLED | MSR_AMD64_SEV_ES_ENABLED |
-				(vm->snp ? MSR_AMD64_SEV_SNP_ENABLED : 0);
-		else
+		if (vmm_x86_msr(v, msr, false, &value))
 			return 0;
 		r.rax = value & 0xFFFFFFFFu;
 		r.rdx = value >> 32;
 		break;
 	case OP_WRMSR:
-		if (msr == MSR_AMD64_SEV_ES_GHCB) {
-			if (hv_vcpu_set_ghcb_msr(v->hv, value))
-				return 0;
-			atomic_fetch_add(&vm->ghcb_msr_writes, 1);
-		} else {
+		if (vmm_x86_msr(v, msr, true, &value))
 			return 0;
-		}
 		break;
 	case OP_HLT:
 		if (v->id != 0)
@@ -254,9 +259,9 @@ bool vmm_x86_handle_exit(const struct vmm_x86_cpu *c, struct vmm_vcpu *v, const 
 	case VMM_KVM_EXIT_PVALIDATE:
 		return do_pvalidate(c, v, e);
 	case VMM_KVM_EXIT_RDMSR:
-		return do_rdmsr(c, vm, v, e);
+		return do_rdmsr(c, v, e);
 	case VMM_KVM_EXIT_WRMSR:
-		return do_wrmsr(c, vm, v, e);
+		return do_wrmsr(c, v, e);
 	case VMM_KVM_EXIT_IO:
 		return do_io(c, vm, v, e);
 	case VMM_KVM_EXIT_RMPADJUST:

@@ -40,6 +40,12 @@ struct vmm_x86_cpu {
  * ends (the VM stops, or an AP's program returned). */
 bool vmm_x86_handle_exit(const struct vmm_x86_cpu *c, struct vmm_vcpu *v, const struct vmm_kvm_exit *e);
 
+/* RDMSR (write false: *value filled) or WRMSR (write true: *value written) of MSR index by vCPU v, as SEV-ES hardware
+ * lets it reach the hypervisor: the GHCB MSR (the engine vCPU's, hv_vcpu_get/set_ghcb_msr) and SEV_STATUS (read-only:
+ * SEV | SEV-ES, | SNP as the VM type says).  Returns 0, or -EPERM for an MSR or access the VMM does not serve and
+ * -EINVAL for a GHCB MSR value the engine refuses: the instruction then #GPs. */
+int vmm_x86_msr(struct vmm_vcpu *v, uint32_t index, bool write, uint64_t *value);
+
 /* The state vCPU v starts in on kvm and tcg.  The BSP, or an AP without a VMSA: RIP = entry, RDI = its index,
  * RSI = arg (the entry protocol of guests/kvm_main.c), the backend's long-mode system registers (*have_sregs false).
  * An AP created with a VMSA (v->ap_vmsa_gpa): the general registers, RIP and RFLAGS of that VMSA, as hardware
