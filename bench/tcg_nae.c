@@ -7,11 +7,11 @@
  *      Where the time went (perf, issue 14): Unicorn 2.0.1 sends every guest store through its self-modifying-code
  *      slow path (two heap allocations each), so the guest library's 1 KiB GHCB clear was half of the round trip; it
  *      now clears the valid bitmap only, as Linux does.  Timed by the host: the `bench` program's 500 NAE CPUIDs in a
- * row run with --trace, and the round trip is the median gap between the starts of consecutive CPUID VMGEXITs (the
- * guest's clock is virtual on tcg).  The same on sim side by side, and against 3.2 us, the published hardware round
- * trip on Milan; target <= 10 us. [2] ordinary guest code: an integer loop of known length (5 instructions per
- * iteration) on the tcg lower layer against the same loop natively: instructions per second and the ratio. usage:
- * tcg_nae
+ * row run with a host-clock --trace (trace_host_clock), and the round trip is the median gap between the starts of
+ * consecutive CPUID VMGEXITs (the guest's clock is virtual on tcg).  The same on sim side by side, and against 3.2 us,
+ * the published hardware round trip on Milan; target <= 10 us. [2] ordinary guest code: an integer loop of known length
+ * (5 instructions per iteration) on the tcg lower layer against the same loop natively: instructions per second and the
+ * ratio. usage: tcg_nae
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,6 +58,7 @@ static double nae_round_trip_us(enum vmm_backend_kind backend)
 	struct vmm_config cfg = {.program = snpemu_program_find("bench"),
 				 .backend = backend,
 				 .trace_file = path,
+				 .trace_host_clock = true, /* tcg traces use the virtual TSC by default */
 				 .quiet = true,
 				 .out = devnull,
 				 .err = devnull};

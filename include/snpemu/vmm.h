@@ -94,6 +94,7 @@ struct vmm_config {
 	enum fw_product product; /* platform product line (default Genoa) */
 	uint32_t report_version; /* ATTESTATION_REPORT version the firmware emits: 2, 3 or 5 (0 = the firmware's 5) */
 	const char *trace_file;	 /* Chrome trace-event JSON output (NULL: none) */
+	bool trace_host_clock;	 /* trace with the host clock even where the backend's is virtual (tcg; benchmarks) */
 	bool stats;		 /* print per-exit statistics at the end */
 	bool vc;    /* tcg only: CPUID, port IO and MSRs raise #VC in the guest (its own handler serves them) */
 	bool quiet; /* no banner/summary lines (console output only) */

@@ -44,7 +44,8 @@ static const struct cli_option run_options[] = {
     CLI_OPTION_PRODUCT,
     {"policy", OPT_POLICY, "HEX", "SNP guest policy: bit 17 set, bits 63:26 clear", "0x30000"},
     CLI_OPTION_REPORT_VERSION,
-    {"trace", OPT_TRACE, "FILE", "write a Chrome trace-event JSON of the exits, one track per vCPU", "none"},
+    {"trace", OPT_TRACE, "FILE",
+     "write a Chrome trace-event JSON of the exits, one track per vCPU (tcg: virtual-TSC times)", "none"},
     {"export", OPT_EXPORT, "FILE", "write what the guest exported (gst_export) to FILE", "none"},
 #ifdef SNPEMU_HAVE_TCG
     {"vc", OPT_VC, NULL, "tcg only: CPUID, port IO and MSRs raise #VC, served by the guest's own #VC handler", "off"},

@@ -149,6 +149,11 @@ struct vmm_backend {
 	int (*dirty_log_start)(struct vmm_vm *vm);
 	int (*dirty_log_get)(struct vmm_vm *vm, uint64_t *bitmap, size_t words);
 	void (*dirty_log_stop)(struct vmm_vm *vm);
+
+	/* The virtual clock of vCPU v in ns, for --trace timestamps (called on v's thread while it serves an exit): a
+	 * backend whose guest time is virtual (tcg: the virtual TSC) so that traces of deterministic runs are
+	 * deterministic too.  NULL: traces use the host's monotonic clock since the VM started. */
+	uint64_t (*trace_clock_ns)(struct vmm_vcpu *v);
 };
 
 /* Words of a dirty bitmap for mem_size bytes of RAM. */

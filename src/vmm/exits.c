@@ -243,6 +243,12 @@ bool vmm_handle_exit(struct vmm_vm *vm, struct vmm_vcpu *v)
 	}
 }
 
+/* The trace clock (trace.c): the backend's virtual one (deterministic runs, deterministic traces) or the host's. */
+static uint64_t trace_now(struct vmm_vcpu *v)
+{
+	return vmm_trace_virtual(v->vm) ? v->vm->backend->trace_clock_ns(v) : vmm_now_ns() - v->vm->t0_ns;
+}
+
 static void record(struct vmm_vcpu *v, uint64_t code, uint64_t start, uint64_t end)
 {
 	v->vmgexits++;
@@ -254,7 +260,7 @@ static void record(struct vmm_vcpu *v, uint64_t code, uint64_t start, uint64_t e
 			return;
 	}
 	if (v->ntrace < VMM_TRACE_MAX_PER_VCPU)
-		v->trace[v->ntrace++] = (struct vmm_trace_event){start - v->vm->t0_ns, end - start, code};
+		v->trace[v->ntrace++] = (struct vmm_trace_event){start, end - start, code};
 }
 
 bool vmm_vcpu_vmgexit(struct vmm_vcpu *v)
@@ -262,7 +268,7 @@ bool vmm_vcpu_vmgexit(struct vmm_vcpu *v)
 	struct vmm_vm *vm = v->vm;
 	if (!vmm_vcpu_pause_point(v))
 		return false;
-	uint64_t start = vmm_now_ns();
+	uint64_t start = trace_now(v);
 	unsigned int enomem_retries = 0;
 	for (;;) {
 		int rc = hv_vcpu_vmgexit(v->hv);
@@ -283,7 +289,7 @@ bool vmm_vcpu_vmgexit(struct vmm_vcpu *v)
 			return false;
 	}
 	/* The event as the engine read it (its snapshot), never re-read from guest memory. */
-	record(v, hv_vcpu_last_event(v->hv), start, vmm_now_ns());
+	record(v, hv_vcpu_last_event(v->hv), start, trace_now(v));
 	return true;
 }
 

@@ -39,8 +39,9 @@
  * runs outside the lock, in parallel.
  *
  * Determinism: with `deterministic` set, RDTSC (which TCG answers from the host clock) is made to #GP (CR4.TSD)
- * and answered inside this layer from a virtual TSC that advances by a fixed step per read; with one vCPU, two runs
- * then execute the same instructions and produce the same exits.
+ * and answered inside this layer from a virtual TSC that advances by a fixed step per read and per exit the caller
+ * served (the exit's virtual cost); with one vCPU, two runs then execute the same instructions and produce the same
+ * exits at the same virtual times (vmm_tcg_vcpu_clock: the VMM's trace clock on tcg).
  *
  * #VC mode (`vc`, tcg_vc.c): as an SEV-ES guest lives it, CPUID, IN/OUT/INS/OUTS and RDMSR/WRMSR of an MSR other
  * than the GHCB MSR and SEV_STATUS raise #VC (vector 29, error code = SVM exit code 0x72/0x7B/0x7C) delivered through
@@ -60,6 +61,7 @@
 
 #define VMM_TCG_TSC_KHZ	   1000000u /* the virtual TSC's rate in deterministic mode (1 GHz) */
 #define VMM_TCG_TSC_STEP   1000000u /* virtual TSC ticks per RDTSC (1 ms: a back-off loop costs few traps) */
+#define VMM_TCG_EXIT_STEP  1000u    /* virtual TSC ticks each exit the caller serves takes (1 us; Milan: 3.2 us) */
 #define VMM_TCG_SLICE_NS   2000000u /* a vCPU waiting this long for the CPU makes the running one yield */
 #define VMM_TCG_REASON_LEN VMM_KVM_REASON_LEN
 
@@ -136,6 +138,10 @@ int vmm_tcg_vcpu_set_sregs(struct vmm_tcg_vcpu *vcpu, const struct vmm_sregs *sr
  * Sticky until vmm_tcg_vcpu_clear_stop(). */
 void vmm_tcg_vcpu_request_stop(struct vmm_tcg_vcpu *vcpu);
 void vmm_tcg_vcpu_clear_stop(struct vmm_tcg_vcpu *vcpu);
+
+/* The vCPU's virtual TSC in ns (VMM_TCG_TSC_KHZ is 1 GHz: a tick is a ns); deterministic mode only, else 0.  Call
+ * on the vCPU's thread, between runs. */
+uint64_t vmm_tcg_vcpu_clock(const struct vmm_tcg_vcpu *vcpu);
 
 /* Guest instructions are not counted by Unicorn cheaply; this counts emulation entries (uc_emu_start calls). */
 uint64_t vmm_tcg_vcpu_entries(const struct vmm_tcg_vcpu *vcpu);

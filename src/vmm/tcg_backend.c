@@ -8,7 +8,8 @@
  * Port IO is served synchronously from the lower layer's io callback (tcg.h says why).
  *
  * Time: the virtual TSC (tcg.h) at VMM_TCG_TSC_KHZ, passed to the guest as its TSC frequency; a run never reads the
- * host clock from guest code, so with one vCPU and a --seed two runs execute the same instructions.
+ * host clock from guest code, so with one vCPU and a --seed two runs execute the same instructions.  --trace times
+ * are that virtual TSC too (trace_clock_ns), so their traces are byte-identical.
  *
  * vCPUs: the BSP at the ELF entry with RDI = 0; an AP on AP creation from the registers of its VMSA
  * (vmm_x86_entry_state).
@@ -219,6 +220,12 @@ static int tcg_start_vcpu(struct vmm_vcpu *v)
 	return rc;
 }
 
+/* Trace times on tcg: the vCPU's virtual TSC (tcg.h), so that a deterministic run writes a deterministic trace. */
+static uint64_t tcg_trace_clock_ns(struct vmm_vcpu *v)
+{
+	return tcpu(v) ? vmm_tcg_vcpu_clock(tcpu(v)) : 0;
+}
+
 static void tcg_kick(struct vmm_vcpu *v)
 {
 	vmm_tcg_vcpu_request_stop(tcpu(v));
@@ -286,4 +293,5 @@ const struct vmm_backend vmm_backend_tcg = {
     .dirty_log_start = tcg_no_dirty_log,
     .dirty_log_get = tcg_no_dirty_log_get,
     .dirty_log_stop = tcg_no_dirty_log_stop,
+    .trace_clock_ns = tcg_trace_clock_ns,
 };

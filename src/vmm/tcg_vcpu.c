@@ -581,6 +581,8 @@ static void apply_pending(struct vmm_tcg_vcpu *vcpu)
 int vmm_tcg_vcpu_run(struct vmm_tcg_vcpu *vcpu, struct vmm_kvm_exit *exit)
 {
 	apply_pending(vcpu);
+	if (vcpu->vm->deterministic && vcpu->entries)
+		vcpu->tsc += VMM_TCG_EXIT_STEP; /* the exit the caller just served (tcg.h, determinism) */
 	memset(exit, 0, sizeof(*exit));
 	for (;;) {
 		if (atomic_load(&vcpu->stop)) {
@@ -647,6 +649,11 @@ int vmm_tcg_exception_regs(struct vmm_tcg_vcpu *vcpu, const struct vmm_kvm_exit 
 {
 	(void)exit;
 	return vmm_tcg_vcpu_get_regs(vcpu, regs);
+}
+
+uint64_t vmm_tcg_vcpu_clock(const struct vmm_tcg_vcpu *vcpu)
+{
+	return vcpu->tsc;
 }
 
 uint64_t vmm_tcg_vcpu_entries(const struct vmm_tcg_vcpu *vcpu)

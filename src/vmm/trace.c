@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* --stats (per-exit-code counts and mean latency, like kvm_stat) and --trace (Chrome trace-event JSON: one track
- * per vCPU, one slice per VMGEXIT named by its exit code; opens in Perfetto). */
+ * per vCPU, one slice per VMGEXIT named by its exit code; opens in Perfetto).  Trace times come from the backend's
+ * virtual clock where it has one (tcg: the virtual TSC, so that two deterministic runs write the same bytes), else
+ * from the host's monotonic clock; otherData.clock says which. */
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -46,13 +48,25 @@ static const char *event_name(uint64_t code, char *buf, size_t len)
 	return buf;
 }
 
+bool vmm_trace_virtual(const struct vmm_vm *vm)
+{
+	return vm->backend && vm->backend->trace_clock_ns && !vm->cfg.trace_host_clock;
+}
+
 int vmm_trace_write(struct vmm_vm *vm, const char *path)
 {
-	json_object *root = json_object_new_object(), *events = json_object_new_array();
-	if (!root || !events)
+	json_object *root = json_object_new_object(), *events = json_object_new_array(),
+		    *other = json_object_new_object();
+	if (!root || !events || !other) {
+		json_object_put(root);
+		json_object_put(events);
+		json_object_put(other);
 		return -ENOMEM;
+	}
 	json_object_object_add(root, "traceEvents", events);
 	json_object_object_add(root, "displayTimeUnit", json_object_new_string("ns"));
+	json_object_object_add(other, "clock", json_object_new_string(vmm_trace_virtual(vm) ? "virtual" : "host"));
+	json_object_object_add(root, "otherData", other);
 	for (uint32_t c = 0; c < vm->nvcpus; c++) {
 		json_object *meta = json_object_new_object();
 		json_object *args = json_object_new_object();

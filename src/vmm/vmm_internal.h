@@ -173,6 +173,8 @@ void vmm_sim_dirty_log_stop(struct vmm_vm *vm);
 
 /* trace.c: --trace and --stats output; vmm_trace_write returns 0 or -errno (-EIO for a short write). */
 int vmm_trace_write(struct vmm_vm *vm, const char *path);
+/* Whether traces of vm use its backend's virtual clock (backend trace_clock_ns, unless cfg.trace_host_clock). */
+bool vmm_trace_virtual(const struct vmm_vm *vm);
 void vmm_stats_print(struct vmm_vm *vm);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -265,13 +266,62 @@ static void strip_times(char *out)
 	}
 }
 
-/* Determinism: one vCPU, the same seed: the same console, exit counts and report bytes (the report is signed with
- * the seeded platform's key and carries the guest's own nonces and sequence numbers). */
+/* Two trace files, one per run of the determinism test. */
+static char trace_paths[2][64];
+static unsigned int trace_next;
+
+static void tweak_report_data_traced(struct vmm_config *cfg)
+{
+	tweak_report_data(cfg);
+	cfg->trace_file = trace_paths[trace_next++ % 2];
+}
+
+/* The bytes of a file (NUL-terminated; *len without the NUL), or NULL. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	if (f && fseek(f, 0, SEEK_END) == 0) {
+		long n = ftell(f);
+		if (n > 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = calloc(1, (size_t)n + 1)) &&
+		    fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		}
+		*len = n > 0 ? (size_t)n : 0;
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/* Determinism: one vCPU, the same seed: the same console, exit counts, report bytes (the report is signed with the
+ * seeded platform's key and carries the guest's own nonces and sequence numbers) and --trace bytes (tcg traces run
+ * on the virtual TSC, and say so). */
 static void test_tcg_deterministic(void **state)
 {
 	(void)state;
-	struct run *a = run_tcg("attest", HV_VM_TYPE_SNP, 1, tweak_report_data);
-	struct run *b = run_tcg("attest", HV_VM_TYPE_SNP, 1, tweak_report_data);
+	for (unsigned int i = 0; i < 2; i++) {
+		snprintf(trace_paths[i], sizeof(trace_paths[i]), "/tmp/snpemu_tcg_trace_XXXXXX");
+		int fd = mkstemp(trace_paths[i]);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	trace_next = 0;
+	struct run *a = run_tcg("attest", HV_VM_TYPE_SNP, 1, tweak_report_data_traced);
+	struct run *b = run_tcg("attest", HV_VM_TYPE_SNP, 1, tweak_report_data_traced);
+	size_t la = 0, lb = 0;
+	char *ta = slurp(trace_paths[0], &la), *tb = slurp(trace_paths[1], &lb);
+	unlink(trace_paths[0]);
+	unlink(trace_paths[1]);
+	assert_non_null(ta);
+	assert_non_null(tb);
+	assert_non_null(strstr(ta, "\"GUEST_REQUEST\""));
+	assert_non_null(strstr(ta, "\"clock\":\"virtual\""));
+	assert_int_equal(la, lb);
+	assert_memory_equal(ta, tb, la);
+	free(ta);
+	free(tb);
 	assert_int_equal(a->res.status, 0);
 	strip_times(a->out);
 	strip_times(b->out);
