@@ -504,7 +504,7 @@ static void run_vc(struct hv *h, struct gst_ctx *c)
 				.rsi = (uint64_t)(uintptr_t)(sbuf + 32),
 				.rdi = (uint64_t)(uintptr_t)(sbuf + 32)};
 	struct gst_vc_regs before = r;
-	if (gst_vc_handle(c, &r) == GST_OK)
+	if (gst_vc_handle(c, 0, &r) == GST_OK)
 		CHECK(r.rip > before.rip && r.rip <= before.rip + 15);
 	else
 		CHECK(r.rip == before.rip);

@@ -129,7 +129,7 @@ int gst_program_run(const struct gst_program *p, const struct gst_platform *plat
 	}
 	if (boot->flags & SNPEMU_BOOT_VC) {
 		/* From here CPUID, port IO and MSRs raise #VC (`--vc`, tcg): the library's handler serves them. */
-		rc = gst_vc_install(&g.c);
+		rc = gst_vc_install(&g.c, cpu);
 		if (rc) {
 			gst_terminate(&g.c, SEV_TERM_SET_GEN, GHCB_SEV_ES_GEN_REQ);
 			return 0xE3000000u | (unsigned int)-rc;

@@ -382,24 +382,36 @@ int gst_get_tsc_info(struct gst_ctx *c, struct gst_greq *g, struct gst_tsc_info 
  * writes the results into the interrupted registers, advances RIP past the instruction and returns with IRETQ.  A
  * #VC it cannot serve (another exit code, a bad response, an FS/GS override on string IO) ends the guest with a
  * termination request (set 0, code 0, as Linux's sev_es_terminate) instead of returning to the instruction.
- * One handler context: the vCPU that installs it first (the runtime's BSP); other vCPUs get GST_ENOTSUP.
+ * Per vCPU (index cpu < GST_VC_MAX_CPUS): each installs its own IDT, entry and context (its own GHCB), once, and has
+ * its own counts.  A #VC that finds the vCPU's GHCB in use (the handler interrupted, or code holding it with
+ * gst_vc_ghcb_hold) saves the GHCB page in the vCPU's backup and restores it when served, as Linux's
+ * __sev_get_ghcb/__sev_put_ghcb; a #VC while the backup is in use too is not served (GST_EBUSY: termination).
  * ------------------------------------------------------------------------------------------------------------- */
+#define GST_VC_MAX_CPUS 16u /* = SNPEMU_MAX_VCPUS */
 /* The interrupted state: the general registers the entry saved, then the CPU's exception frame. */
 struct gst_vc_regs {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
 	uint64_t error_code, rip, cs, rflags, rsp, ss;
 };
-/* Serve one #VC on c for the state r (RIP names the instruction): GST_OK with r updated, or the error. */
-int gst_vc_handle(struct gst_ctx *c, struct gst_vc_regs *r);
-/* x86-64: load an IDT whose vector 29 is the handler's entry (LIDT), serving #VCs from now on with a copy of c (the
- * handler outlives the caller's frame).  GST_ENOTSUP elsewhere or when it is already installed. */
-int gst_vc_install(struct gst_ctx *c);
-/* #VCs served so far with the given exit code. */
-uint64_t gst_vc_count(uint32_t exit_code);
-/* The next RDMSR/WRMSR whose NAE answer is a #GP is skipped instead of terminating (rdmsr_safe style); then
- * gst_vc_gp_seen() says whether it happened (and disarms). */
-void gst_vc_allow_gp(void);
-bool gst_vc_gp_seen(void);
+/* Serve one #VC of vCPU cpu on c for the state r (RIP names the instruction), taking the vCPU's GHCB as described
+ * above: GST_OK with r updated, or the error (GST_EINVAL for cpu out of range, GST_EBUSY when GHCB and backup are
+ * both in use). */
+int gst_vc_handle(struct gst_ctx *c, uint32_t cpu, struct gst_vc_regs *r);
+/* x86-64: load an IDT for vCPU cpu whose vector 29 is its handler entry (LIDT), serving its #VCs from now on with a
+ * copy of c (the handler outlives the caller's frame).  GST_ENOTSUP elsewhere or when cpu already installed one,
+ * GST_EINVAL for cpu out of range. */
+int gst_vc_install(struct gst_ctx *c, uint32_t cpu);
+/* Code that fills the GHCB outside the handler (Linux: a __sev_get_ghcb caller) marks it in use on its vCPU, so that
+ * a #VC meanwhile keeps its contents (the backup GHCB); GST_EBUSY if it already is.  Release when done. */
+int gst_vc_ghcb_hold(uint32_t cpu);
+void gst_vc_ghcb_release(uint32_t cpu);
+/* #VCs vCPU cpu served so far with the given exit code; #VCs it served with the GHCB in use (the backup taken). */
+uint64_t gst_vc_count(uint32_t cpu, uint32_t exit_code);
+uint64_t gst_vc_nested(uint32_t cpu);
+/* The next RDMSR/WRMSR of vCPU cpu whose NAE answer is a #GP is skipped instead of terminating (rdmsr_safe style);
+ * then gst_vc_gp_seen() says whether it happened (and disarms). */
+void gst_vc_allow_gp(uint32_t cpu);
+bool gst_vc_gp_seen(uint32_t cpu);
 
 /* ---------------------------------------------------------------------------------------------------------------
  * Freestanding byte helpers (the library's own; no libc).

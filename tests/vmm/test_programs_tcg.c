@@ -207,7 +207,8 @@ static void vc_no_handler(struct vmm_config *cfg)
 }
 
 /* --vc: CPUID, port IO and MSRs raise #VC in the guest, whose library handler serves them (guests/vc.c checks each
- * class); the string OUTs' bytes reach the export port in order. */
+ * class, a #VC with the GHCB in use, and with 3 vCPUs every AP's own #VCs); the string OUTs' bytes reach the export
+ * port in order. */
 static void test_tcg_vc(void **state)
 {
 	(void)state;
@@ -218,12 +219,19 @@ static void test_tcg_vc(void **state)
 		expect_line(r, "vc: CPUID ok (5 #VCs)");
 		expect_line(r, "vc: console through OUT\n");
 		expect_line(r, "vc: MSR ok (4 #VCs)");
+		expect_line(r, "vc: nested #VC ok (GHCB kept)");
 		expect_line(r, "vc: all classes passed");
 		assert_int_equal(r->res.status, 0);
 		assert_int_equal(r->res.exported_len, sizeof(exported) - 1);
 		assert_memory_equal(r->res.exported, exported, sizeof(exported) - 1);
 		free_run(r);
 	}
+	/* every AP takes its own #VCs on its own GHCB and handler context (SNP: AP creation) */
+	struct run *smp = run_tcg("vc", HV_VM_TYPE_SNP, 3, vc_mode);
+	expect_line(smp, "vc: 2 APs served their own #VCs");
+	expect_line(smp, "vc: all classes passed");
+	assert_int_equal(smp->res.status, 0);
+	free_run(smp);
 	/* without --vc the program says so and fails: the checks above ran through #VC */
 	struct run *r = run_tcg("vc", HV_VM_TYPE_SNP, 1, NULL);
 	expect_line(r, "vc: run me with --vc");
