@@ -199,6 +199,76 @@ static void test_msr_access_traps(void **state)
 	finish(&f);
 }
 
+/* The msr callback: serves the GHCB MSR (a register it keeps), refuses every other MSR. */
+struct msr_log {
+	uint64_t ghcb;
+	unsigned int reads, writes;
+};
+
+static bool msr_cb(void *ctx, uint32_t vcpu_id, uint32_t index, bool write, uint64_t *value)
+{
+	struct msr_log *log = ctx;
+	assert_int_equal(vcpu_id, 0);
+	if (index != 0xC0010130u)
+		return false;
+	if (write)
+		log->ghcb = *value, log->writes++;
+	else
+		*value = log->ghcb, log->reads++;
+	return true;
+}
+
+/* RDMSR/WRMSR the msr callback serves complete inside the emulator: three in a row (each a #GP at CPL 3 whose
+ * exception state must be reset, or the next would be a #DF) without an exit; one it refuses stays the #GP exit,
+ * still vector 13.  Deterministic mode: each served exit advances the virtual clock by VMM_TCG_EXIT_STEP. */
+static void test_msr_served_in_hook(void **state)
+{
+	(void)state;
+	static const uint8_t code[] = {
+	    0xB9, 0x30, 0x01, 0x01, 0xC0, /* mov $0xC0010130, %ecx */
+	    0xB8, 0x01, 0x20, 0x00, 0x00, /* mov $0x2001, %eax */
+	    0xBA, 0x05, 0x00, 0x00, 0x00, /* mov $5, %edx */
+	    0x0F, 0x30,			  /* wrmsr */
+	    0x31, 0xC0,			  /* xor %eax, %eax */
+	    0x31, 0xD2,			  /* xor %edx, %edx */
+	    0x0F, 0x32,			  /* rdmsr */
+	    0x48, 0x89, 0xC3,		  /* mov %rax, %rbx */
+	    0x0F, 0x32,			  /* rdmsr */
+	    0xB9, 0x03, 0x01, 0x00, 0xC0, /* mov $0xC0000103 (TSC_AUX), %ecx */
+	    0x0F, 0x32,			  /* rdmsr: refused */
+	    0x0F, 0x0B,			  /* ud2 */
+	};
+	struct msr_log log = {0};
+	struct vmm_tcg_vm_config cfg = {
+	    .ram_size = VMM_KVM_RAM_MIN, .deterministic = true, .msr = msr_cb, .io_ctx = &log};
+	struct fixture f;
+	char reason[VMM_TCG_REASON_LEN];
+	struct vmm_kvm_exit e;
+	assert_int_equal(vmm_tcg_vm_create(&cfg, &f.vm, reason, sizeof(reason)), 0);
+	load(f.vm, CODE, code, sizeof(code));
+	f.vcpu = make_vcpu(f.vm, 0, CODE, STACK);
+	uint64_t entries = vmm_tcg_vcpu_entries(f.vcpu);
+	run(&f, &e, VMM_KVM_EXIT_EXCEPTION);
+	assert_int_equal(e.exception.vector, 13);
+	assert_int_equal(e.exception.rip, CODE + sizeof(code) - 4);
+	assert_int_equal(vmm_tcg_vcpu_entries(f.vcpu), entries + 1); /* one uc_emu_start for the whole run */
+	assert_int_equal(log.writes, 1);
+	assert_int_equal(log.reads, 2);
+	assert_int_equal(log.ghcb, 0x500002001ull);
+	struct vmm_regs r = regs_of(&f);
+	assert_int_equal(r.rbx, 0x2001);
+	assert_int_equal(r.rax, 0x2001);
+	assert_int_equal(r.rdx, 5);
+	assert_int_equal(vmm_tcg_vcpu_clock(f.vcpu), 0);
+	/* the VMM served that exit (here: skipped the instruction); the clock counts it on resume */
+	r.rip += 2;
+	assert_int_equal(vmm_tcg_vcpu_set_regs(f.vcpu, &r), 0);
+	run(&f, &e, VMM_KVM_EXIT_EXCEPTION);
+	assert_int_equal(e.exception.vector, 6);
+	assert_int_equal(vmm_tcg_vcpu_clock(f.vcpu), VMM_TCG_EXIT_STEP);
+	finish(&f);
+}
+
 struct fault_case {
 	const char *name;
 	uint8_t code[16];
@@ -390,10 +460,15 @@ static void test_virtual_tsc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_probe_and_config), cmocka_unit_test(test_snp_instructions),
-	    cmocka_unit_test(test_msr_access_traps), cmocka_unit_test(test_faults),
-	    cmocka_unit_test(test_port_io),	     cmocka_unit_test(test_lock_is_atomic_across_vcpus),
-	    cmocka_unit_test(test_stop_request),     cmocka_unit_test(test_virtual_tsc),
+	    cmocka_unit_test(test_probe_and_config),
+	    cmocka_unit_test(test_snp_instructions),
+	    cmocka_unit_test(test_msr_access_traps),
+	    cmocka_unit_test(test_faults),
+	    cmocka_unit_test(test_port_io),
+	    cmocka_unit_test(test_lock_is_atomic_across_vcpus),
+	    cmocka_unit_test(test_stop_request),
+	    cmocka_unit_test(test_virtual_tsc),
+	    cmocka_unit_test(test_msr_served_in_hook),
 	};
 	return cmocka_run_group_tests_name("vmm/tcg", tests, NULL, NULL);
 }
