@@ -408,14 +408,44 @@ static bool leaf_has_special(rmp_word *leaf, uint64_t gfn, uint64_t n)
 	return false;
 }
 
+/* Set [gfn, gfn + n), inside the leaf `leaf` seen in `slot`, to `to`: a whole NULL or uniform leaf as one pointer,
+ * a part of one by splitting it first, a bitmap leaf in place. */
+static int leaf_set(struct fw_rmp *r, leaf_slot *slot, rmp_word *leaf, uint64_t gfn, uint64_t n, unsigned to)
+{
+	while (!leaf || is_uniform(r, leaf)) {
+		if (leaf == uniform_leaf(r, to))
+			return 0; /* already so */
+		if (n == LEAF_PAGES) {
+			if (atomic_compare_exchange_strong_explicit(slot, &leaf, uniform_leaf(r, to),
+								    memory_order_acq_rel, memory_order_acquire))
+				return 0;
+			continue; /* another thread changed the leaf: look again */
+		}
+		if (leaf_split(r, slot, &leaf))
+			return -ENOMEM;
+	}
+	leaf_fill(leaf, gfn, n, pattern_of(to));
+	return 0;
+}
+
 /* A leaf at a time, and a whole 2 MiB leaf as one pointer, so that converting a 1 TiB guest stays well under a
  * second per direction and costs no per-page memory (issue 5 benchmark); per page the result is the same as one
- * RMPUPDATE each. */
+ * RMPUPDATE each.  RMPUPDATE always clears Validated, so private means private-unvalidated. */
 int fw_rmp_set_private(struct fw_rmp *r, uint64_t gpa, uint64_t npages, bool private_)
 {
 	if (!range_ok(r, gpa, npages))
 		return -EINVAL;
 	const uint64_t gfn0 = gpa >> PAGE_SHIFT, end = gfn0 + npages;
+	const unsigned to = private_ ? BITS_PRIVATE : BITS_SHARED;
+	if (npages && gfn0 >> LEAF_SHIFT == (end - 1) >> LEAF_SHIFT) { /* one leaf (a 4 KiB PSC): one look */
+		leaf_slot *slot = slot_get(r, gfn0, private_);
+		if (!slot)
+			return private_ ? -ENOMEM : 0; /* shared: a chunk without a leaf table is all shared */
+		rmp_word *leaf = atomic_load_explicit(slot, memory_order_acquire);
+		if (leaf && !is_uniform(r, leaf) && leaf_has_special(leaf, gfn0, npages))
+			return -EBUSY;
+		return leaf_set(r, slot, leaf, gfn0, npages, to);
+	}
 	/* VMSA and firmware pages are not the hypervisor's to convert: refuse before changing anything.  Only a
 	 * bitmap leaf can hold one. */
 	for (uint64_t gfn = gfn0; gfn < end;) {
@@ -426,8 +456,6 @@ int fw_rmp_set_private(struct fw_rmp *r, uint64_t gpa, uint64_t npages, bool pri
 			return -EBUSY;
 		gfn = slot ? gfn + n : next_chunk(gfn);
 	}
-	/* RMPUPDATE always clears Validated, so private means private-unvalidated. */
-	const unsigned to = private_ ? BITS_PRIVATE : BITS_SHARED;
 	for (uint64_t gfn = gfn0; gfn < end;) {
 		leaf_slot *slot = slot_get(r, gfn, private_);
 		if (!slot) {
@@ -437,21 +465,9 @@ int fw_rmp_set_private(struct fw_rmp *r, uint64_t gpa, uint64_t npages, bool pri
 			continue;
 		}
 		const uint64_t n = leaf_span(gfn, end);
-		rmp_word *leaf = atomic_load_explicit(slot, memory_order_acquire);
-		while (!leaf || is_uniform(r, leaf)) {
-			if (leaf == uniform_leaf(r, to))
-				break;	       /* already so */
-			if (n == LEAF_PAGES) { /* the whole leaf: one pointer */
-				if (atomic_compare_exchange_strong_explicit(slot, &leaf, uniform_leaf(r, to),
-									    memory_order_acq_rel, memory_order_acquire))
-					break;
-				continue; /* another thread changed the leaf: look again */
-			}
-			if (leaf_split(r, slot, &leaf))
-				return -ENOMEM;
-		}
-		if (leaf && !is_uniform(r, leaf))
-			leaf_fill(leaf, gfn, n, pattern_of(to));
+		int rc = leaf_set(r, slot, atomic_load_explicit(slot, memory_order_acquire), gfn, n, to);
+		if (rc)
+			return rc;
 		gfn += n;
 	}
 	return 0;
