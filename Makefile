@@ -114,7 +114,7 @@ BENCH_BINS := $(BENCHES:%=$(O)/bench/%)
 FUZZ_BINS := $(FUZZERS:%=$(O)/fuzz/%)
 
 .PHONY: all lib cli tests benches check asan tsan fuzz fuzz-smoke demo format format-check install clean deps \
-	deps-build run-tests conformance bench FORCE
+	deps-build deps-format run-tests check-run tsan-run conformance bench FORCE
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -165,11 +165,18 @@ deps:
 deps-build:
 	@scripts/deps.sh build
 
-# The README's test command.
+deps-format:
+	@scripts/deps.sh format
+
+# The README's test command.  The suites run from a make of their own (check-run, tsan-run), like the builds: the
+# lists this make read were made before `deps` installed anything, so on a fresh machine they lack the tcg suites.
 check: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=clang all >/dev/null
 	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=fuzz fuzz-build
+	@$(MAKE) --no-print-directory check-run
+
+check-run:
 	@scripts/check.sh $(O) $(BUILD_ROOT)/fuzz "$(TESTS)" "$(FUZZERS)"
 
 run-tests: all
@@ -181,7 +188,10 @@ asan: deps
 
 tsan: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=tsan all
-	@scripts/check.sh $(BUILD_ROOT)/tsan "" "$(TSAN_TESTS)" ""
+	@$(MAKE) --no-print-directory VARIANT=tsan tsan-run
+
+tsan-run:
+	@scripts/check.sh $(O) "" "$(TSAN_TESTS)" ""
 
 fuzz: deps
 	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-build
@@ -203,9 +213,10 @@ demo: deps-build
 	@scripts/demo.sh $(O)
 
 FORMAT_FILES = $(shell find include src tests fuzz bench guests -name '*.[ch]' 2>/dev/null)
-format:
+# CI runs format-check first, before `make check` installs the rest.
+format: deps-format
 	clang-format -i $(FORMAT_FILES)
-format-check:
+format-check: deps-format
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 
 install: lib cli

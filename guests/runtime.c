@@ -7,6 +7,9 @@
 #include <snpemu/abi/secrets.h>
 #include <snpemu/abi/svm_exit.h>
 
+/* The guest flags have no -Isrc: the shared decoder is header-only and freestanding. */
+#include "../src/common/hex.h"
+
 #define PAGE   4096ull
 #define TWO_MB (2ull << 20)
 
@@ -56,14 +59,6 @@ bool gst_arg_is(const char *a, const char *s)
 	return *a == *s;
 }
 
-static int hex_digit(char ch)
-{
-	return ch >= '0' && ch <= '9'	? ch - '0'
-	       : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-	       : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-					: -1;
-}
-
 bool gst_arg_u64(const char *s, uint64_t *out)
 {
 	uint64_t v = 0, base = 10;
@@ -72,7 +67,7 @@ bool gst_arg_u64(const char *s, uint64_t *out)
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && s[2])
 		s += 2, base = 16;
 	for (; *s; s++) {
-		int d = hex_digit(*s);
+		int d = snpemu_hex_digit(*s);
 		if (d < 0 || (uint64_t)d >= base || v > (~0ull - (uint64_t)d) / base)
 			return false;
 		v = v * base + (uint64_t)d;
@@ -85,7 +80,7 @@ int gst_arg_hex(const char *s, uint8_t *out, uint32_t max)
 {
 	uint32_t n = 0;
 	for (; s && s[0]; s += 2) {
-		int hi = hex_digit(s[0]), lo = s[1] ? hex_digit(s[1]) : -1;
+		int hi = snpemu_hex_digit(s[0]), lo = s[1] ? snpemu_hex_digit(s[1]) : -1;
 		if (hi < 0 || lo < 0 || n == max)
 			return -1;
 		out[n++] = (uint8_t)(hi << 4 | lo);

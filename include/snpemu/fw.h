@@ -199,9 +199,11 @@ enum fw_pvalidate_rc {
 	FW_PVALIDATE_RMP_FAULT = 0x100,	    /* not a guest-owned page: hardware raises #NPF (RMP violation) */
 };
 
-/* Page ownership of one guest's physical address space [0, gpa_limit): 2 bits per 4 KiB page in 1 GiB chunks
- * allocated on first non-shared write, plus a small table for the rare FIRMWARE/VMSA pages.  All functions are
- * thread-safe (lock-free per-page updates; chunk allocation and the special table take a mutex). */
+/* Page ownership of one guest's physical address space [0, gpa_limit), range-compressed per 2 MiB: a 2 MiB range
+ * whose pages are all shared, all private or all validated costs one pointer (8 bytes, in a table allocated per
+ * 1 GiB on the first non-shared write), a mixed one 2 bits per 4 KiB page more; plus a small table for the rare
+ * FIRMWARE/VMSA pages.  All functions are thread-safe (lock-free reads and per-page updates; the special table
+ * takes a mutex). */
 struct fw_rmp;
 
 /* Create the model for a guest of `gpa_limit` bytes (page-aligned, up to 2^52).  Returns 0, -EINVAL, -ENOMEM. */
@@ -223,14 +225,14 @@ int fw_rmp_set(struct fw_rmp *rmp, uint64_t gpa, enum fw_page_state state);
 /* PVALIDATE by the guest: validate (or rescind) the 4 KiB page at `gpa`, or the 512 pages of a 2 MiB page when
  * `huge`.  Shared pages give FW_PVALIDATE_RMP_FAULT; a page already in the requested state FAIL_NOCHANGE. */
 enum fw_pvalidate_rc fw_rmp_pvalidate(struct fw_rmp *rmp, uint64_t gpa, bool huge, bool validate);
-/* Count of pages in `state` (a full scan of the allocated chunks; for tests and statistics). */
+/* Count of pages in `state` (a scan of the mixed 2 MiB ranges; for tests and statistics). */
 uint64_t fw_rmp_count(struct fw_rmp *rmp, enum fw_page_state state);
-/* Bytes of memory the model uses now, and the bound per 4 KiB page when fully populated (0.25 + overhead). */
+/* Bytes of memory the model uses now, and per 4 KiB page (at most 0.25 + 1/64 when every 2 MiB range is mixed). */
 size_t fw_rmp_memory_bytes(struct fw_rmp *rmp);
 /* The model's GPA limit. */
 uint64_t fw_rmp_gpa_limit(struct fw_rmp *rmp);
 /* The GPA of the first page at or after `gpa` that is not shared, or fw_rmp_gpa_limit() if there is none (walks
- * only allocated chunks and non-zero words: cheap on sparse models). */
+ * only mixed 2 MiB ranges and their non-zero words: cheap on sparse models). */
 uint64_t fw_rmp_next_owned(struct fw_rmp *rmp, uint64_t gpa);
 double fw_rmp_bytes_per_page(struct fw_rmp *rmp);
 

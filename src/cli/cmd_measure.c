@@ -16,6 +16,7 @@
 #include <snpemu/attest.h>
 
 #include "cli/cli.h"
+#include "common/hex.h"
 
 struct measure_opts {
 	const char *mode;
@@ -201,18 +202,7 @@ static int parse_hex48(const char *text, uint8_t out[ATTEST_MEASURE_DIGEST_LEN])
 {
 	if (strlen(text) != 2 * ATTEST_MEASURE_DIGEST_LEN)
 		return -EINVAL;
-	for (size_t i = 0; i < ATTEST_MEASURE_DIGEST_LEN; i++) {
-		unsigned v;
-		char pair[3] = {text[2 * i], text[2 * i + 1], 0};
-		char *end;
-		if (pair[0] == '+' || pair[0] == '-' || pair[0] == ' ')
-			return -EINVAL;
-		v = (unsigned)strtoul(pair, &end, 16);
-		if (*end)
-			return -EINVAL;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
+	return snpemu_hex_decode(text, ATTEST_MEASURE_DIGEST_LEN, out) ? -EINVAL : 0;
 }
 
 static void print_digest(const uint8_t *d, size_t n, int base64, const char *label)

@@ -318,6 +318,10 @@ int hv_nae_psc(struct hv_vcpu *v);
 int hv_nae_ap_creation(struct hv_vcpu *v);
 int hv_nae_guest_request(struct hv_vcpu *v);
 
+/* hypercall.c: fill v->run with the HYPERCALL exit of KVM_HC_MAP_GPA_RANGE {gpa, npages, attrs} (ret 0, the other
+ * args 0, `flags` as given), which the VMMCALL hypercall and both PSC forms make. */
+void hv_exit_map_gpa_range(struct hv_vcpu *v, uint64_t gpa, uint64_t npages, uint64_t attrs, uint64_t flags);
+
 /* psc.c: the MSR-protocol PSC request. */
 int hv_msr_psc(struct hv_vcpu *v, uint64_t msr);
 

@@ -17,6 +17,19 @@ static int hypercall_complete(struct hv_vcpu *v)
 	return hv_nae_finish(v);
 }
 
+void hv_exit_map_gpa_range(struct hv_vcpu *v, uint64_t gpa, uint64_t npages, uint64_t attrs, uint64_t flags)
+{
+	struct snpemu_run *run = v->run;
+	run->exit_reason = SNPEMU_EXIT_HYPERCALL;
+	run->hypercall.nr = SNPEMU_HC_MAP_GPA_RANGE;
+	run->hypercall.args[0] = gpa;
+	run->hypercall.args[1] = npages;
+	run->hypercall.args[2] = attrs;
+	run->hypercall.args[3] = run->hypercall.args[4] = run->hypercall.args[5] = 0;
+	run->hypercall.ret = 0; /* kept 0 for QEMU <= 9.2, as KVM */
+	run->hypercall.flags = flags;
+}
+
 static int answer(struct hv_vcpu *v, uint64_t ret)
 {
 	hv_resp_set(v, HV_F_RAX, ret);
@@ -41,15 +54,7 @@ int hv_nae_vmmcall(struct hv_vcpu *v)
 	uint64_t gfn = gpa >> 12;
 	if ((gpa & (HV_PAGE_SIZE - 1)) || !npages || gfn + npages <= gfn)
 		return answer(v, -KVM_EINVAL);
-	struct snpemu_run *run = v->run;
-	run->exit_reason = SNPEMU_EXIT_HYPERCALL;
-	run->hypercall.nr = SNPEMU_HC_MAP_GPA_RANGE;
-	run->hypercall.args[0] = gpa;
-	run->hypercall.args[1] = npages;
-	run->hypercall.args[2] = attrs;
-	run->hypercall.args[3] = run->hypercall.args[4] = run->hypercall.args[5] = 0;
-	run->hypercall.ret = 0; /* kept 0 for QEMU <= 9.2, as KVM */
-	run->hypercall.flags = SNPEMU_EXIT_HYPERCALL_LONG_MODE;
+	hv_exit_map_gpa_range(v, gpa, npages, attrs, SNPEMU_EXIT_HYPERCALL_LONG_MODE);
 	v->complete = hypercall_complete;
 	return 0;
 }

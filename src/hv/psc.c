@@ -18,18 +18,10 @@ static bool psc_exits_enabled(const struct hv_vcpu *v)
 	return (v->vm->hypercall_exits & (1ull << SNPEMU_HC_MAP_GPA_RANGE)) != 0;
 }
 
+/* KVM leaves hypercall.flags unwritten on both PSC paths; we clear it so no stale LONG_MODE bit remains. */
 static void exit_map_gpa_range(struct hv_vcpu *v, uint64_t gpa, uint64_t npages, uint64_t attrs)
 {
-	struct snpemu_run *run = v->run;
-	run->exit_reason = SNPEMU_EXIT_HYPERCALL;
-	run->hypercall.nr = SNPEMU_HC_MAP_GPA_RANGE;
-	run->hypercall.args[0] = gpa;
-	run->hypercall.args[1] = npages;
-	run->hypercall.args[2] = attrs;
-	run->hypercall.args[3] = run->hypercall.args[4] = run->hypercall.args[5] = 0;
-	run->hypercall.ret = 0;
-	/* KVM leaves hypercall.flags unwritten on both PSC paths; we clear it so no stale LONG_MODE bit remains. */
-	run->hypercall.flags = 0;
+	hv_exit_map_gpa_range(v, gpa, npages, attrs, 0);
 }
 
 /* ---- MSR protocol (snp_begin_psc_msr / snp_complete_psc_msr) ---- */

@@ -9,6 +9,8 @@
 
 #include <snpemu/kds.h>
 
+#include "common/hex.h"
+
 /* A byte range of the target. */
 struct span {
 	const char *p;
@@ -36,17 +38,6 @@ static enum kds_url_status fail(struct kds_request *out, enum kds_url_status st,
 {
 	out->why = why;
 	return st;
-}
-
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Products by the names KDS uses in its paths (case as KDS spells them). */
@@ -79,12 +70,8 @@ static enum kds_url_status parse_hwid(struct span s, size_t want, struct kds_req
 {
 	if (s.n != 2 * want)
 		return fail(out, KDS_URL_BAD_REQUEST, "hwid has the wrong length for this product");
-	for (size_t i = 0; i < want; i++) {
-		int hi = hex_nibble(s.p[2 * i]), lo = hex_nibble(s.p[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return fail(out, KDS_URL_BAD_REQUEST, "hwid is not hexadecimal");
-		out->hwid[i] = (uint8_t)(hi << 4 | lo);
-	}
+	if (snpemu_hex_decode(s.p, want, out->hwid))
+		return fail(out, KDS_URL_BAD_REQUEST, "hwid is not hexadecimal");
 	out->hwid_len = want;
 	return KDS_URL_OK;
 }

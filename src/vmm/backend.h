@@ -23,6 +23,7 @@
 #ifndef SNPEMU_VMM_BACKEND_H
 #define SNPEMU_VMM_BACKEND_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -201,5 +202,25 @@ bool vmm_handle_port(struct vmm_vm *vm, struct vmm_vcpu *v, uint16_t port, bool 
 
 /* Stops the VM with `status` (the first stop wins) and wakes everything waiting. */
 void vmm_vm_stop(struct vmm_vm *vm, int status);
+
+/* ---- vCPU ids of a CPU-level VM object (the kvm and tcg backends' VMs; vcpus.c). ---- */
+
+/* Which vCPU ids (0..63) are held by a live vCPU object: claimed when the vCPU object is created, released when it
+ * is destroyed.  The VM object must not be destroyed while any is held (its vCPUs use its RAM and its fds), so its
+ * destroy refuses with -EBUSY instead.  Thread-safe: vCPUs are created and destroyed from any thread. */
+struct vmm_vcpu_ids {
+	pthread_mutex_t lock;
+	uint64_t held;
+};
+_Static_assert(SNPEMU_MAX_VCPUS <= 64, "vmm_vcpu_ids.held is one 64-bit mask");
+
+/* 0, or -errno from pthread_mutex_init. */
+int vmm_vcpu_ids_init(struct vmm_vcpu_ids *ids);
+/* 0 when no id is held (the object is finished and may be freed); -EBUSY while one is (nothing changed). */
+int vmm_vcpu_ids_fini(struct vmm_vcpu_ids *ids);
+/* Claims `id`: 0, -EINVAL for id >= SNPEMU_MAX_VCPUS, -EEXIST if a live vCPU holds it. */
+int vmm_vcpu_id_claim(struct vmm_vcpu_ids *ids, uint32_t id);
+/* Releases an id this caller claimed. */
+void vmm_vcpu_id_release(struct vmm_vcpu_ids *ids, uint32_t id);
 
 #endif

@@ -101,16 +101,14 @@ static int kvm_probe(char *reason, size_t len)
 static int kvm_create(struct vmm_vm *vm, uint64_t *image_len)
 {
 	char reason[VMM_KVM_REASON_LEN];
-	if (vm->mem_size > VMM_KVM_RAM_MAX) {
-		fprintf(vm->err, "snpemu: the kvm backend supports at most %llu MiB of RAM\n",
-			(unsigned long long)(VMM_KVM_RAM_MAX >> 20));
-		return -EINVAL;
-	}
+	int rc = vmm_x86_check_ram(vm, "kvm");
+	if (rc)
+		return rc;
 	struct kvm_backend_vm *kb = calloc(1, sizeof(*kb));
 	if (!kb)
 		return -ENOMEM;
 	vm->backend_vm = kb;
-	int rc = install_kick_handler();
+	rc = install_kick_handler();
 	if (rc)
 		return rc;
 	struct vmm_kvm_vm_config kc = {.ram_size = vm->mem_size, .ram = vm->mem};
@@ -120,24 +118,10 @@ static int kvm_create(struct vmm_vm *vm, uint64_t *image_len)
 		fprintf(vm->err, "snpemu: %s\n", reason);
 		return rc;
 	}
-	size_t len = vm->program->elf_len;
-	const uint8_t *image = vm->program->elf;
-	if (!image) {
-		fprintf(vm->err, "snpemu: guest program '%s' has no kvm image\n", vm->program->name);
-		return -ENOENT;
-	}
-	/* The image lives below the boot information page: that is the end of the range it may occupy. */
-	struct vmm_kvm_elf_info info;
-	enum vmm_kvm_elf_error err =
-	    vmm_kvm_elf_load(image, len, vm->mem, SNPEMU_IMAGE_GPA, SNPEMU_BOOT_INFO_GPA, &info);
-	if (err != VMM_KVM_ELF_OK || info.lowest != SNPEMU_IMAGE_GPA) {
-		fprintf(vm->err, "snpemu: the kvm image of '%s' is not loadable: %s\n", vm->program->name,
-			err != VMM_KVM_ELF_OK ? vmm_kvm_elf_strerror(err) : "it does not start at its link address");
-		return -ENOEXEC;
-	}
-	kb->entry = info.entry;
+	rc = vmm_x86_load_image(vm, &kb->entry, image_len);
+	if (rc)
+		return rc;
 	kb->arg = SNPEMU_BOOT_INFO_GPA | tsc_khz() << 32;
-	*image_len = info.highest - SNPEMU_IMAGE_GPA;
 	return 0;
 }
 
@@ -275,32 +259,14 @@ static void kvm_kick(struct vmm_vcpu *v)
 
 static int kvm_save_vcpu(struct vmm_vcpu *v, struct vmm_vcpu_state *st)
 {
-	memset(st, 0, sizeof(*st));
-	vmm_vcpu_save_common(v, st);
-	if (!kvcpu(v))
-		return 0; /* not started: only the VMM's part */
-	int rc = vmm_kvm_vcpu_get_regs(kvcpu(v), &st->regs);
-	if (!rc)
-		rc = vmm_kvm_vcpu_get_sregs(kvcpu(v), &st->sregs);
-	if (!rc)
-		st->valid |= VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS;
-	return rc;
+	const struct vmm_x86_cpu cpu = {&kvm_cpu_ops, kvcpu(v)};
+	return vmm_x86_save_vcpu(&cpu, v, st);
 }
 
 static int kvm_restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 {
-	int rc = vmm_vcpu_restore_common(v, st);
-	if (rc)
-		return rc;
-	if (!(st->valid & (VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS)))
-		return 0;
-	if (!kvcpu(v))
-		return -EINVAL;
-	if (st->valid & VMM_VCPU_STATE_SREGS && (rc = vmm_kvm_vcpu_set_sregs(kvcpu(v), &st->sregs)))
-		return rc;
-	if (st->valid & VMM_VCPU_STATE_REGS)
-		rc = vmm_kvm_vcpu_set_regs(kvcpu(v), &st->regs);
-	return rc;
+	const struct vmm_x86_cpu cpu = {&kvm_cpu_ops, kvcpu(v)};
+	return vmm_x86_restore_vcpu(&cpu, v, st);
 }
 
 /* KVM's dirty log (kvm_dirty.c): the guest's writes; the VMM's own writes through vm->mem are not in it. */

@@ -67,11 +67,8 @@ struct vmm_kvm_vm {
 	size_t run_size;
 	bool sync_regs; /* KVM_CAP_SYNC_REGS with KVM_SYNC_X86_REGS: registers come with every exit */
 	struct kvm_cpuid2 *cpuid;
-	pthread_mutex_t lock; /* guards used_ids and live_vcpus */
-	uint64_t used_ids;
-	unsigned int live_vcpus;
+	struct vmm_vcpu_ids ids;
 };
-_Static_assert(VMM_KVM_MAX_VCPUS <= 64, "used_ids is one 64-bit mask");
 
 /* What the last exit left for the caller to complete. */
 enum vmm_kvm_pending {

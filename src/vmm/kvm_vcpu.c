@@ -27,29 +27,6 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return r < 0 ? -errno : r;
 }
 
-static int claim_id(struct vmm_kvm_vm *vm, uint32_t id)
-{
-	int r = 0;
-
-	pthread_mutex_lock(&vm->lock);
-	if (vm->used_ids & (1ull << id)) {
-		r = -EEXIST;
-	} else {
-		vm->used_ids |= 1ull << id;
-		vm->live_vcpus++;
-	}
-	pthread_mutex_unlock(&vm->lock);
-	return r;
-}
-
-static void release_id(struct vmm_kvm_vm *vm, uint32_t id)
-{
-	pthread_mutex_lock(&vm->lock);
-	vm->used_ids &= ~(1ull << id);
-	vm->live_vcpus--;
-	pthread_mutex_unlock(&vm->lock);
-}
-
 /* Merges our system registers into KVM's current set, keeping its APIC base and pending-interrupt bitmap. */
 static int set_sregs(struct vmm_kvm_vcpu *vcpu, const struct vmm_sregs *sregs)
 {
@@ -102,12 +79,12 @@ int vmm_kvm_vcpu_create(struct vmm_kvm_vm *vm, uint32_t id, const struct vmm_reg
 {
 	if (id >= VMM_KVM_MAX_VCPUS || !regs)
 		return -EINVAL;
-	int r = claim_id(vm, id);
+	int r = vmm_vcpu_id_claim(&vm->ids, id);
 	if (r < 0)
 		return r;
 	struct vmm_kvm_vcpu *vcpu = calloc(1, sizeof(*vcpu));
 	if (!vcpu) {
-		release_id(vm, id);
+		vmm_vcpu_id_release(&vm->ids, id);
 		return -ENOMEM;
 	}
 	vcpu->vm = vm;
@@ -136,7 +113,7 @@ void vmm_kvm_vcpu_destroy(struct vmm_kvm_vcpu *vcpu)
 		munmap(vcpu->run, vcpu->vm->run_size);
 	if (vcpu->fd >= 0)
 		close(vcpu->fd);
-	release_id(vcpu->vm, vcpu->id);
+	vmm_vcpu_id_release(&vcpu->vm->ids, vcpu->id);
 	free(vcpu);
 }
 

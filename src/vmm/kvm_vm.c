@@ -232,11 +232,9 @@ int vmm_kvm_vm_create(const struct vmm_kvm_vm_config *cfg, struct vmm_kvm_vm **o
 	r = get_supported_cpuid(vm, reason, len);
 	if (r < 0)
 		goto fail;
-	r = pthread_mutex_init(&vm->lock, NULL);
-	if (r != 0) {
-		r = -r;
+	r = vmm_vcpu_ids_init(&vm->ids);
+	if (r < 0)
 		goto fail;
-	}
 	vmm_kvm_x86_build_system_area(vm->ram, vm->ram_size);
 	*out = vm;
 	return 0;
@@ -249,12 +247,9 @@ int vmm_kvm_vm_destroy(struct vmm_kvm_vm *vm)
 {
 	if (!vm)
 		return 0;
-	pthread_mutex_lock(&vm->lock);
-	unsigned int live = vm->live_vcpus;
-	pthread_mutex_unlock(&vm->lock);
-	if (live)
-		return -EBUSY;
-	pthread_mutex_destroy(&vm->lock);
+	int r = vmm_vcpu_ids_fini(&vm->ids);
+	if (r < 0)
+		return r;
 	vm_free(vm);
 	return 0;
 }

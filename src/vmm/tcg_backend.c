@@ -58,15 +58,9 @@ static bool tcg_msr(void *ctx, uint32_t vcpu_id, uint32_t index, bool write, uin
 static int tcg_create(struct vmm_vm *vm, uint64_t *image_len)
 {
 	char reason[VMM_TCG_REASON_LEN];
-	if (vm->mem_size > VMM_KVM_RAM_MAX) {
-		fprintf(vm->err, "snpemu: the tcg backend supports at most %llu MiB of RAM\n",
-			(unsigned long long)(VMM_KVM_RAM_MAX >> 20));
-		return -EINVAL;
-	}
-	if (!vm->program->elf) {
-		fprintf(vm->err, "snpemu: guest program '%s' has no x86-64 image\n", vm->program->name);
-		return -ENOENT;
-	}
+	int rc = vmm_x86_check_ram(vm, "tcg");
+	if (rc)
+		return rc;
 	struct tcg_backend_vm *tb = calloc(1, sizeof(*tb));
 	if (!tb)
 		return -ENOMEM;
@@ -78,23 +72,16 @@ static int tcg_create(struct vmm_vm *vm, uint64_t *image_len)
 				       .io = tcg_port_io,
 				       .msr = tcg_msr,
 				       .io_ctx = vm};
-	int rc = vmm_tcg_vm_create(&tc, &tb->tcg, reason, sizeof(reason));
+	rc = vmm_tcg_vm_create(&tc, &tb->tcg, reason, sizeof(reason));
 	if (rc) {
 		tb->tcg = NULL;
 		fprintf(vm->err, "snpemu: %s\n", reason);
 		return rc;
 	}
-	struct vmm_kvm_elf_info info;
-	enum vmm_kvm_elf_error err = vmm_kvm_elf_load(vm->program->elf, vm->program->elf_len, vm->mem, SNPEMU_IMAGE_GPA,
-						      SNPEMU_BOOT_INFO_GPA, &info);
-	if (err != VMM_KVM_ELF_OK || info.lowest != SNPEMU_IMAGE_GPA) {
-		fprintf(vm->err, "snpemu: the image of '%s' is not loadable: %s\n", vm->program->name,
-			err != VMM_KVM_ELF_OK ? vmm_kvm_elf_strerror(err) : "it does not start at its link address");
-		return -ENOEXEC;
-	}
-	tb->entry = info.entry;
+	rc = vmm_x86_load_image(vm, &tb->entry, image_len);
+	if (rc)
+		return rc;
 	tb->arg = SNPEMU_BOOT_INFO_GPA | TCG_ARG_SNP_INSNS | (uint64_t)VMM_TCG_TSC_KHZ << 32;
-	*image_len = info.highest - SNPEMU_IMAGE_GPA;
 	return 0;
 }
 
@@ -233,28 +220,14 @@ static void tcg_kick(struct vmm_vcpu *v)
 
 static int tcg_save_vcpu(struct vmm_vcpu *v, struct vmm_vcpu_state *st)
 {
-	memset(st, 0, sizeof(*st));
-	vmm_vcpu_save_common(v, st);
-	if (!tcpu(v))
-		return 0;
-	int rc = vmm_tcg_vcpu_get_regs(tcpu(v), &st->regs);
-	if (!rc)
-		rc = vmm_tcg_vcpu_get_sregs(tcpu(v), &st->sregs);
-	if (!rc)
-		st->valid |= VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS;
-	return rc;
+	const struct vmm_x86_cpu cpu = {&tcg_cpu_ops, tcpu(v)};
+	return vmm_x86_save_vcpu(&cpu, v, st);
 }
 
 static int tcg_restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 {
-	int rc = vmm_vcpu_restore_common(v, st);
-	if (rc || !(st->valid & (VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS)))
-		return rc;
-	if (!tcpu(v))
-		return -EINVAL;
-	if (st->valid & VMM_VCPU_STATE_SREGS && (rc = vmm_tcg_vcpu_set_sregs(tcpu(v), &st->sregs)))
-		return rc;
-	return st->valid & VMM_VCPU_STATE_REGS ? vmm_tcg_vcpu_set_regs(tcpu(v), &st->regs) : 0;
+	const struct vmm_x86_cpu cpu = {&tcg_cpu_ops, tcpu(v)};
+	return vmm_x86_restore_vcpu(&cpu, v, st);
 }
 
 static int tcg_no_dirty_log(struct vmm_vm *vm)

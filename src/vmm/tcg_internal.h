@@ -20,9 +20,8 @@ struct vmm_tcg_vm {
 	vmm_tcg_io_fn io;
 	vmm_tcg_msr_fn msr;
 	void *io_ctx;
-	pthread_mutex_t lock; /* guards used_ids, live_vcpus and the CPU lock's fields */
-	uint64_t used_ids;
-	unsigned int live_vcpus;
+	struct vmm_vcpu_ids ids;
+	pthread_mutex_t lock; /* guards the CPU lock's fields */
 	pthread_cond_t cpu_free;
 	struct vmm_tcg_vcpu *cpu_owner; /* the vCPU running guest code, or NULL */
 	uint64_t cpu_next_ticket, cpu_serving;

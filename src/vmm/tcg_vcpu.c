@@ -498,21 +498,12 @@ int vmm_tcg_vcpu_create(struct vmm_tcg_vm *vm, uint32_t id, const struct vmm_reg
 {
 	if (id >= VMM_KVM_MAX_VCPUS || !regs)
 		return -EINVAL;
-	pthread_mutex_lock(&vm->lock);
-	bool used = vm->used_ids & (1ull << id);
-	if (!used) {
-		vm->used_ids |= 1ull << id;
-		vm->live_vcpus++;
-	}
-	pthread_mutex_unlock(&vm->lock);
-	if (used)
-		return -EEXIST;
+	int claimed = vmm_vcpu_id_claim(&vm->ids, id);
+	if (claimed < 0)
+		return claimed;
 	struct vmm_tcg_vcpu *vcpu = calloc(1, sizeof(*vcpu));
 	if (!vcpu) {
-		pthread_mutex_lock(&vm->lock);
-		vm->used_ids &= ~(1ull << id);
-		vm->live_vcpus--;
-		pthread_mutex_unlock(&vm->lock);
+		vmm_vcpu_id_release(&vm->ids, id);
 		return -ENOMEM;
 	}
 	vcpu->vm = vm;
@@ -553,10 +544,7 @@ void vmm_tcg_vcpu_destroy(struct vmm_tcg_vcpu *vcpu)
 	uc_context_free(vcpu->ctx);
 	if (vcpu->uc)
 		uc_close(vcpu->uc);
-	pthread_mutex_lock(&vm->lock);
-	vm->used_ids &= ~(1ull << vcpu->id);
-	vm->live_vcpus--;
-	pthread_mutex_unlock(&vm->lock);
+	vmm_vcpu_id_release(&vm->ids, vcpu->id);
 	free(vcpu);
 }
 

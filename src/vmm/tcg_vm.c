@@ -124,6 +124,7 @@ int vmm_tcg_vm_create(const struct vmm_tcg_vm_config *cfg, struct vmm_tcg_vm **o
 		vm->ram = ram;
 		vm->ram_owned = true;
 	}
+	vmm_vcpu_ids_init(&vm->ids);
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cpu_free, NULL);
 	vmm_kvm_x86_build_system_area(vm->ram, ram_size);
@@ -136,11 +137,9 @@ int vmm_tcg_vm_destroy(struct vmm_tcg_vm *vm)
 {
 	if (!vm)
 		return 0;
-	pthread_mutex_lock(&vm->lock);
-	unsigned int live = vm->live_vcpus;
-	pthread_mutex_unlock(&vm->lock);
-	if (live)
-		return -EBUSY;
+	int r = vmm_vcpu_ids_fini(&vm->ids);
+	if (r < 0)
+		return r;
 	if (vm->ram_owned)
 		munmap(vm->ram, vm->ram_size);
 	pthread_cond_destroy(&vm->cpu_free);

@@ -4,6 +4,7 @@
  * the run until the VM stops, kick-and-join, pause points and pause_all / resume_all, and the part of a vCPU's
  * state the VMM itself holds.  The backend only makes code run (start_vcpu, run_vcpu, kick).
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -199,4 +200,43 @@ int vmm_vcpu_restore_common(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 	/* The AP state is where the vCPU's thread is; it is loaded by starting (or not) the vCPU, which the
 	 * caller does after restoring: here it is only checked. */
 	return 0;
+}
+
+int vmm_vcpu_ids_init(struct vmm_vcpu_ids *ids)
+{
+	ids->held = 0;
+	return -pthread_mutex_init(&ids->lock, NULL);
+}
+
+int vmm_vcpu_ids_fini(struct vmm_vcpu_ids *ids)
+{
+	pthread_mutex_lock(&ids->lock);
+	uint64_t held = ids->held;
+	pthread_mutex_unlock(&ids->lock);
+	if (held)
+		return -EBUSY;
+	pthread_mutex_destroy(&ids->lock);
+	return 0;
+}
+
+int vmm_vcpu_id_claim(struct vmm_vcpu_ids *ids, uint32_t id)
+{
+	if (id >= SNPEMU_MAX_VCPUS)
+		return -EINVAL;
+	int rc = 0;
+	pthread_mutex_lock(&ids->lock);
+	if (ids->held & (1ull << id))
+		rc = -EEXIST;
+	else
+		ids->held |= 1ull << id;
+	pthread_mutex_unlock(&ids->lock);
+	return rc;
+}
+
+void vmm_vcpu_id_release(struct vmm_vcpu_ids *ids, uint32_t id)
+{
+	pthread_mutex_lock(&ids->lock);
+	assert(ids->held & (1ull << id)); /* only the vCPU object that claimed it releases it */
+	ids->held &= ~(1ull << id);
+	pthread_mutex_unlock(&ids->lock);
 }

@@ -16,8 +16,10 @@
  *   HLT                   -> an AP whose program returned stops (as on sim); the BSP halting stops the VM
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
+#include <snpemu/abi/boot_info.h>
 #include <snpemu/abi/msr_proto.h>
 
 #include "vmm/kvm_internal.h"
@@ -326,4 +328,60 @@ int vmm_x86_entry_state(struct vmm_vcpu *v, uint64_t entry, uint64_t arg, struct
 	vmm_kvm_regs_from_vmsa(vmsa, regs, sregs);
 	*have_sregs = (sregs->cs.attrib & SEG_PRESENT) != 0;
 	return 0;
+}
+
+int vmm_x86_check_ram(struct vmm_vm *vm, const char *backend)
+{
+	if (vm->mem_size <= VMM_KVM_RAM_MAX)
+		return 0;
+	fprintf(vm->err, "snpemu: the %s backend supports at most %llu MiB of RAM\n", backend,
+		(unsigned long long)(VMM_KVM_RAM_MAX >> 20));
+	return -EINVAL;
+}
+
+int vmm_x86_load_image(struct vmm_vm *vm, uint64_t *entry, uint64_t *image_len)
+{
+	const struct vmm_program *p = vm->program;
+	if (!p->elf) {
+		fprintf(vm->err, "snpemu: guest program '%s' has no x86-64 image\n", p->name);
+		return -ENOENT;
+	}
+	/* The image lives below the boot information page: that is the end of the range it may occupy. */
+	struct vmm_kvm_elf_info info;
+	enum vmm_kvm_elf_error err =
+	    vmm_kvm_elf_load(p->elf, p->elf_len, vm->mem, SNPEMU_IMAGE_GPA, SNPEMU_BOOT_INFO_GPA, &info);
+	if (err != VMM_KVM_ELF_OK || info.lowest != SNPEMU_IMAGE_GPA) {
+		fprintf(vm->err, "snpemu: the x86-64 image of '%s' is not loadable: %s\n", p->name,
+			err != VMM_KVM_ELF_OK ? vmm_kvm_elf_strerror(err) : "it does not start at its link address");
+		return -ENOEXEC;
+	}
+	*entry = info.entry;
+	*image_len = info.highest - SNPEMU_IMAGE_GPA;
+	return 0;
+}
+
+int vmm_x86_save_vcpu(const struct vmm_x86_cpu *c, struct vmm_vcpu *v, struct vmm_vcpu_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	vmm_vcpu_save_common(v, st);
+	if (!c->cpu)
+		return 0; /* not started: only the VMM's part */
+	int rc = c->ops->get_regs(c->cpu, &st->regs);
+	if (!rc)
+		rc = c->ops->get_sregs(c->cpu, &st->sregs);
+	if (!rc)
+		st->valid |= VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS;
+	return rc;
+}
+
+int vmm_x86_restore_vcpu(const struct vmm_x86_cpu *c, struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
+{
+	int rc = vmm_vcpu_restore_common(v, st);
+	if (rc || !(st->valid & (VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS)))
+		return rc;
+	if (!c->cpu)
+		return -EINVAL;
+	if (st->valid & VMM_VCPU_STATE_SREGS && (rc = c->ops->set_sregs(c->cpu, &st->sregs)))
+		return rc;
+	return st->valid & VMM_VCPU_STATE_REGS ? c->ops->set_regs(c->cpu, &st->regs) : 0;
 }

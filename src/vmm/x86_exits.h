@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The VMM side of the x86 lower layers (kvm.h, tcg.h): one handler of their typed exits for both backends, over a
- * small table of the vCPU operations it needs.  Each backend wraps its own vCPU in a struct vmm_x86_cpu.
+ * small table of the vCPU operations it needs, and the rest both backends do alike (a vCPU's start state, the
+ * program image, vCPU save/restore).  Each backend wraps its own vCPU in a struct vmm_x86_cpu.
  */
 #ifndef SNPEMU_VMM_X86_EXITS_H
 #define SNPEMU_VMM_X86_EXITS_H
@@ -54,5 +55,19 @@ int vmm_x86_msr(struct vmm_vcpu *v, uint32_t index, bool write, uint64_t *value)
  * in guest RAM. */
 int vmm_x86_entry_state(struct vmm_vcpu *v, uint64_t entry, uint64_t arg, struct vmm_regs *regs,
 			struct vmm_sregs *sregs, bool *have_sregs);
+
+/* What both backends' create does with the program (`backend` names the backend in messages):
+ * vmm_x86_check_ram() before the lower layer's VM exists: 0, or -EINVAL (said on vm->err) for more RAM than the
+ * x86 backends map (VMM_KVM_RAM_MAX); vmm_x86_load_image() once it does: the program's ELF loaded at its link
+ * address below the boot information page, *entry and *image_len set; -ENOENT (no x86-64 image) or -ENOEXEC (not
+ * loadable), said on vm->err. */
+int vmm_x86_check_ram(struct vmm_vm *vm, const char *backend);
+int vmm_x86_load_image(struct vmm_vm *vm, uint64_t *entry, uint64_t *image_len);
+
+/* save_vcpu / restore_vcpu of both backends: the VMM's part (vmm_vcpu_save/restore_common) and the lower layer's
+ * registers and system registers through c (c->cpu NULL: the vCPU has not started; restoring registers into it is
+ * -EINVAL). */
+int vmm_x86_save_vcpu(const struct vmm_x86_cpu *c, struct vmm_vcpu *v, struct vmm_vcpu_state *st);
+int vmm_x86_restore_vcpu(const struct vmm_x86_cpu *c, struct vmm_vcpu *v, const struct vmm_vcpu_state *st);
 
 #endif

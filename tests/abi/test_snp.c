@@ -6,11 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include <snpemu/abi/snp.h>
+
+#include "../common/fixture_file.h"
 
 static void test_guest_err(void **state)
 {
@@ -77,11 +80,9 @@ static void test_tcb_layouts(void **state)
 static void test_genoa_fixture(void **state)
 {
 	(void)state;
-	uint8_t r[SNP_REPORT_SIZE + 1];
-	FILE *f = fopen(SNPEMU_SRCDIR "/tests/fixtures/genoa-report.bin", "rb");
-	assert_non_null(f);
-	size_t n = fread(r, 1, sizeof(r), f);
-	fclose(f);
+	size_t n;
+	uint8_t *r = fixture_read("genoa-report.bin", &n);
+	assert_non_null(r);
 	assert_int_equal(n, SNP_REPORT_SIZE);
 	assert_int_equal(le32_load(r + SNP_REPORT_OFF_VERSION), 3);
 	uint64_t policy = le64_load(r + SNP_REPORT_OFF_POLICY);
@@ -106,6 +107,7 @@ static void test_genoa_fixture(void **state)
 	/* the signature's reserved tail is zero */
 	for (unsigned int i = SNP_REPORT_OFF_SIGNATURE + 0x90; i < SNP_REPORT_SIZE; i++)
 		assert_int_equal(r[i], 0);
+	free(r);
 }
 
 int main(void)

@@ -22,6 +22,7 @@
 #include <snpemu/abi/le.h>
 #include <snpemu/attest.h>
 
+#include "common/hex.h"
 #include "ovmf_image.h"
 
 /* ---- independent helpers --------------------------------------------------------------------------------- */
@@ -325,15 +326,6 @@ static void test_ec2_gce_launch_matches_hand_chain(void **state)
 	check_launch(ATTEST_VMM_GCE, 0, 0, 2, 0);
 }
 
-static void from_hex(const char *hex, uint8_t *out, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
-}
-
 /* Known answers from virtee/sev-snp-measure-go guest/guest_test.go and guest/testdata/ovmf_img_{1,2}.json, made with
  * `sev-snp-measure.py --mode snp --vcpus 2 --vmm-type ec2 --snp-ovmf-hash H` before EC2 moved RDX to 0x600 (our
  * EC2 version 1): the metadata of an AmdSev-style OVMF, reset EIP 0x80b004, guest features 0x1.  With the OVMF
@@ -360,8 +352,8 @@ static void test_known_answers_sev_snp_measure_go(void **state)
 	t_image_build(img, &s, &lay);
 	for (size_t i = 0; i < sizeof(kat) / sizeof(kat[0]); i++) {
 		uint8_t seed[48], want[48], got[48];
-		from_hex(kat[i].ovmf_hash, seed, 48);
-		from_hex(kat[i].digest, want, 48);
+		assert_int_equal(snpemu_hex_decode(kat[i].ovmf_hash, 48, seed), 0);
+		assert_int_equal(snpemu_hex_decode(kat[i].digest, 48, want), 0);
 		struct attest_measure_input in = {.ovmf = img,
 						  .ovmf_len = IMG_LEN,
 						  .ovmf_hash = seed,

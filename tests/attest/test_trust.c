@@ -19,6 +19,8 @@
 
 #include <snpemu/attest.h>
 
+#include "../common/fixture.h"
+
 static const struct {
 	const char *cn;
 	const char *sha256; /* fingerprint, as `openssl x509 -fingerprint -sha256` prints it without colons */
@@ -63,45 +65,29 @@ static void test_anchors(void **state)
 	assert_int_equal(attest_builtin_ark("SEV-Genoa", &der, &len), -ENOENT);
 }
 
-static uint8_t *read_file(const char *name, size_t *len)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/tests/fixtures/%s", SNPEMU_SRCDIR, name);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	uint8_t *b = malloc(65536);
-	*len = fread(b, 1, 65536, f);
-	fclose(f);
-	return b;
-}
-
 /* The genuine Genoa chain and report verify with no --ark: the built-in root anchors them. */
 static void test_genuine_without_ark(void **state)
 {
-	size_t pl, al, vl, rl, dl, sl;
-	uint8_t *ark_pem = read_file("amd-genoa-ark.pem", &pl), *ask_pem = read_file("amd-genoa-ask.pem", &al);
-	uint8_t *vcek = read_file("genoa-vcek.der", &vl), *rep = read_file("genoa-report.bin", &rl), *ark, *ask;
-	assert_int_equal(attest_pem_to_der(ark_pem, pl, &ark, &dl), 0);
-	assert_int_equal(attest_pem_to_der(ask_pem, al, &ask, &sl), 0);
+	struct fixture fx;
+	assert_int_equal(fixture_load(&fx), 0);
 	const uint8_t *builtin;
 	size_t builtin_len;
 	assert_int_equal(attest_builtin_ark("ARK-Genoa", &builtin, &builtin_len), 0);
-	assert_int_equal(builtin_len, dl);
-	assert_memory_equal(builtin, ark, dl);
+	assert_int_equal(builtin_len, fx.ark_len);
+	assert_memory_equal(builtin, fx.ark, fx.ark_len);
 	struct attest_report r;
-	assert_int_equal(attest_report_parse(rep, rl, &r), ATTEST_PARSE_OK);
-	struct attest_verify_certs c = {
-	    .ark = ark, .ark_len = dl, .ask = ask, .ask_len = sl, .vcek = vcek, .vcek_len = vl};
+	assert_int_equal(attest_report_parse(fx.report, fx.report_len, &r), ATTEST_PARSE_OK);
+	struct attest_verify_certs c = fixture_certs(&fx);
 	struct attest_verify_policy p;
 	struct attest_verify_result res;
 	attest_verify_policy_default(&p);
-	p.now = 1798761600; /* 2027-01-01, inside the VCEK's validity */
+	p.now = FIXTURE_NOW;
 	if (attest_verify(&r, &c, &p, &res))
 		fail_msg("%s: %s", attest_check_name((enum attest_check_id)res.first_failure),
 			 res.checks[res.first_failure].detail);
 	assert_int_equal(res.checks[ATTEST_CHECK_ARK_TRUSTED].status, ATTEST_CHECK_PASS);
 	assert_non_null(strstr(res.checks[ATTEST_CHECK_ARK_TRUSTED].detail, "built-in"));
-	free(ark_pem), free(ask_pem), free(vcek), free(rep), free(ark), free(ask);
+	fixture_free(&fx);
 }
 
 int main(void)

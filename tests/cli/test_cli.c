@@ -17,7 +17,7 @@
 #include <snpemu/abi/ghcb.h>
 #include <snpemu/abi/psc.h>
 
-#include "fixture.h"
+#include "../common/fixture.h"
 
 #ifndef SNPEMU_CLI
 #error "SNPEMU_CLI (the snpemu binary's path) is defined by tests/cli/tests.mk"

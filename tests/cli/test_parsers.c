@@ -15,7 +15,7 @@
 #include <snpemu/abi/ghcb.h>
 #include <snpemu/abi/psc.h>
 
-#include "fixture.h"
+#include "../common/fixture.h"
 
 static struct fixture fx;
 

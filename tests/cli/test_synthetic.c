@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "fixture.h"
+#include "../common/fixture.h"
 
 struct synthetic {
 	uint8_t *ark, *ask, *asvk, *vcek, *vlek;

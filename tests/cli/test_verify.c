@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "fixture.h"
+#include "../common/fixture.h"
 
 static struct fixture fx;
 

@@ -25,14 +25,16 @@
 #include <snpemu/abi/le.h>
 #include <snpemu/fw.h>
 
+#include "../common/fixture_file.h"
+
 static X509 *load_fixture(const char *name)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/tests/fixtures/%s", SNPEMU_SRCDIR, name);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	X509 *x = strstr(name, ".pem") ? PEM_read_X509(f, NULL, NULL, NULL) : d2i_X509_fp(f, NULL);
-	fclose(f);
+	size_t len = 0;
+	uint8_t *der = strstr(name, ".pem") ? fixture_read_pem(name, &len) : fixture_read(name, &len);
+	assert_non_null(der);
+	const uint8_t *q = der;
+	X509 *x = d2i_X509(NULL, &q, (long)len);
+	free(der);
 	assert_non_null(x);
 	return x;
 }

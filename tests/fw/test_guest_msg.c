@@ -18,6 +18,7 @@
 #include <snpemu/fw.h>
 
 #include "common/crypto.h"
+#include "common/hex.h"
 #include "fw_fixture.h"
 
 static struct fixture fx;
@@ -68,12 +69,6 @@ static const char vec_ct[] =
     "5eaa6e10";
 static const char vec_tag[] = "f5b84830babd60e322efd076d541c1f4";
 
-static void unhex(const char *h, uint8_t *out, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		assert_int_equal(sscanf(h + 2 * i, "%2hhx", &out[i]), 1);
-}
-
 static void test_aead_known_answer(void **state)
 {
 	(void)state;
@@ -82,8 +77,8 @@ static void test_aead_known_answer(void **state)
 		key[i] = (uint8_t)i;
 	for (int i = 0; i < 0x60; i++)
 		pt[i] = (uint8_t)(i * 3);
-	unhex(vec_ct, want_ct, sizeof(want_ct));
-	unhex(vec_tag, want_tag, sizeof(want_tag));
+	assert_int_equal(snpemu_hex_decode(vec_ct, sizeof(want_ct), want_ct), 0);
+	assert_int_equal(snpemu_hex_decode(vec_tag, sizeof(want_tag), want_tag), 0);
 	th_header(hdr, 0, SNP_MSG_REPORT_REQ, 0x60);
 
 	/* the firmware's AEAD primitive */

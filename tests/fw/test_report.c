@@ -24,6 +24,7 @@
 #include <snpemu/fw.h>
 
 #include "common/crypto.h"
+#include "../common/fixture_file.h"
 #include "fw_fixture.h"
 
 static struct fixture fx;
@@ -147,13 +148,11 @@ static void test_report_fields(void **state)
 static void test_matches_genuine_report(void **state)
 {
 	(void)state;
-	char path[512];
-	uint8_t genuine[0x4A0], rep[0x4A0];
-	snprintf(path, sizeof(path), "%s/tests/fixtures/genoa-report.bin", SNPEMU_SRCDIR);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fread(genuine, 1, sizeof(genuine), f), sizeof(genuine));
-	fclose(f);
+	uint8_t rep[0x4A0];
+	size_t genuine_len = 0;
+	uint8_t *genuine = fixture_read("genoa-report.bin", &genuine_len);
+	assert_non_null(genuine);
+	assert_int_equal(genuine_len, sizeof(rep));
 	assert_int_equal(get_report(&fx, 0, 0, 0, rep), 0);
 	/* version (the genuine report is from v3 firmware; ours emits 5 unless configured), policy, VMPL, algorithm,
 	 * current TCB, platform info, signer info */
@@ -164,24 +163,19 @@ static void test_matches_genuine_report(void **state)
 	/* report ID MA, reported TCB, CPUID, committed TCB, versions, launch TCB */
 	assert_memory_equal(rep + 0x160, genuine + 0x160, 0x40);
 	assert_memory_equal(rep + 0x1E0, genuine + 0x1E0, 0x18);
+	free(genuine);
 }
 
 /* The firmware's ECDSA verification (used for ID blocks) on genuine AMD data: the fixture report and its VCEK. */
 static void test_verify_genuine_signature(void **state)
 {
 	(void)state;
-	char path[512];
-	uint8_t rep[0x4A0], der[2048], x[48], y[48], r[48], sg[48], digest[48];
-	snprintf(path, sizeof(path), "%s/tests/fixtures/genoa-report.bin", SNPEMU_SRCDIR);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fread(rep, 1, sizeof(rep), f), sizeof(rep));
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/tests/fixtures/genoa-vcek.der", SNPEMU_SRCDIR);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	size_t n = fread(der, 1, sizeof(der), f);
-	fclose(f);
+	uint8_t x[48], y[48], r[48], sg[48], digest[48];
+	size_t rep_len = 0, n = 0;
+	uint8_t *rep = fixture_read("genoa-report.bin", &rep_len), *der = fixture_read("genoa-vcek.der", &n);
+	assert_non_null(rep);
+	assert_non_null(der);
+	assert_int_equal(rep_len, 0x4A0);
 	const unsigned char *q = der;
 	X509 *vcek = d2i_X509(NULL, &q, (long)n);
 	assert_non_null(vcek);
@@ -203,6 +197,8 @@ static void test_verify_genuine_signature(void **state)
 	assert_int_equal(fw_ecdsa_p384_verify(x, y, digest, r, sg), -EBADMSG);
 	x[5] ^= 1; /* not a point on the curve */
 	assert_int_equal(fw_ecdsa_p384_verify(x, y, digest, r, sg), -EINVAL);
+	free(rep);
+	free(der);
 }
 
 static void test_vmpl_and_key_selection(void **state)

@@ -28,7 +28,7 @@ static void test_create(void **state)
 	assert_int_equal(fw_rmp_create(0x1001, &r), -EINVAL);
 	assert_int_equal(fw_rmp_create(1ull << 53, &r), -EINVAL);
 	assert_int_equal(fw_rmp_create(TIB, &r), 0);
-	/* nothing per page up front: the chunk table only (1024 pointers) */
+	/* nothing per page up front: the chunk table only (1024 pointers) and the two uniform leaves */
 	assert_true(fw_rmp_memory_bytes(r) < 16384);
 	assert_int_equal(fw_rmp_count(r, FW_PAGE_SHARED), TIB >> 12);
 	assert_int_equal(fw_rmp_get(r, 0), FW_PAGE_SHARED);
@@ -128,6 +128,75 @@ static void test_pvalidate(void **state)
 	fw_rmp_destroy(r);
 }
 
+/* Whole 2 MiB ranges are one pointer each: private/validated/shared without per-page memory, split into a bitmap on
+ * the first 4 KiB change inside, with every page keeping its state. */
+static void test_uniform_ranges(void **state)
+{
+	(void)state;
+	struct fw_rmp *r;
+	uint64_t fault = 0;
+	const uint64_t two_mb = 2ull << 20, pages = TIB >> 12;
+	assert_int_equal(fw_rmp_create(TIB, &r), 0);
+	size_t empty = fw_rmp_memory_bytes(r);
+	/* the whole terabyte but its first 2 MiB, in 506 MiB steps (the coalesced PSC of 253 2 MiB entries), which
+	 * cut across the 1 GiB chunks */
+	for (uint64_t gpa = two_mb; gpa < TIB;) {
+		uint64_t n = 253 * two_mb < TIB - gpa ? 253 * two_mb : TIB - gpa;
+		assert_int_equal(fw_rmp_set_private(r, gpa, n >> 12, true), 0);
+		gpa += n;
+	}
+	assert_int_equal(fw_rmp_count(r, FW_PAGE_PRIVATE), pages - 512);
+	assert_int_equal(fw_rmp_count(r, FW_PAGE_SHARED), 512);
+	/* only the leaf tables: 8 bytes per 2 MiB, an eighth of a bit per page */
+	size_t grown = fw_rmp_memory_bytes(r) - empty;
+	assert_true(grown <= (TIB >> 30) * 4096);
+	assert_true(8.0 * (double)fw_rmp_memory_bytes(r) / (double)pages < 0.126);
+	assert_int_equal(fw_rmp_get(r, two_mb), FW_PAGE_PRIVATE);
+	assert_int_equal(fw_rmp_get(r, TIB - 0x1000), FW_PAGE_PRIVATE);
+	assert_int_equal(fw_rmp_get(r, two_mb - 0x1000), FW_PAGE_SHARED);
+	assert_false(fw_rmp_host_may_access(r, two_mb - 8, 16, &fault));
+	assert_int_equal(fault, two_mb);
+	assert_int_equal(fw_rmp_next_owned(r, 0), two_mb);
+	assert_int_equal(fw_rmp_next_owned(r, 77 * GIB + 0x5000), 77 * GIB + 0x5000);
+
+	/* a 2 MiB PVALIDATE of a uniform range: one pointer, no bitmap */
+	assert_int_equal(fw_rmp_pvalidate(r, 4 * two_mb, true, true), FW_PVALIDATE_SUCCESS);
+	assert_int_equal(fw_rmp_pvalidate(r, 4 * two_mb, true, true), FW_PVALIDATE_FAIL_NOCHANGE);
+	assert_int_equal(fw_rmp_get(r, 4 * two_mb + 0x1FF000), FW_PAGE_VALIDATED);
+	assert_int_equal(fw_rmp_count(r, FW_PAGE_VALIDATED), 512);
+	assert_int_equal(fw_rmp_memory_bytes(r) - empty, grown);
+	/* 4 KiB inside a validated range: it splits, the other 511 pages stay validated */
+	assert_int_equal(fw_rmp_pvalidate(r, 4 * two_mb + 0x3000, false, false), FW_PVALIDATE_SUCCESS);
+	assert_int_equal(fw_rmp_get(r, 4 * two_mb + 0x3000), FW_PAGE_PRIVATE);
+	assert_int_equal(fw_rmp_get(r, 4 * two_mb + 0x2000), FW_PAGE_VALIDATED);
+	assert_int_equal(fw_rmp_count(r, FW_PAGE_VALIDATED), 511);
+	assert_int_equal(fw_rmp_pvalidate(r, 4 * two_mb, true, true), FW_PVALIDATE_FAIL_SIZEMISMATCH);
+	assert_int_equal(fw_rmp_memory_bytes(r) - empty, grown + 128);
+	/* a 4 KiB conversion inside a private range splits it the same way */
+	assert_int_equal(fw_rmp_set_private(r, 6 * two_mb + 0x10000, 3, false), 0);
+	assert_int_equal(fw_rmp_get(r, 6 * two_mb + 0xF000), FW_PAGE_PRIVATE);
+	assert_int_equal(fw_rmp_get(r, 6 * two_mb + 0x10000), FW_PAGE_SHARED);
+	assert_int_equal(fw_rmp_get(r, 6 * two_mb + 0x12000), FW_PAGE_SHARED);
+	assert_int_equal(fw_rmp_get(r, 6 * two_mb + 0x13000), FW_PAGE_PRIVATE);
+	assert_int_equal(fw_rmp_next_owned(r, 6 * two_mb + 0x10000), 6 * two_mb + 0x13000);
+	assert_true(fw_rmp_host_may_access(r, 6 * two_mb + 0x10000, 0x3000, NULL));
+	/* a VMSA page in a uniform range: the range splits, and no conversion may cover the page */
+	assert_int_equal(fw_rmp_set(r, 8 * two_mb + 0x4000, FW_PAGE_VMSA), 0);
+	assert_int_equal(fw_rmp_get(r, 8 * two_mb + 0x4000), FW_PAGE_VMSA);
+	assert_int_equal(fw_rmp_get(r, 8 * two_mb + 0x5000), FW_PAGE_PRIVATE);
+	assert_int_equal(fw_rmp_set_private(r, 8 * two_mb, 512, false), -EBUSY);
+	assert_int_equal(fw_rmp_get(r, 8 * two_mb), FW_PAGE_PRIVATE); /* nothing changed */
+	/* back to shared in whole ranges: the uniform ranges become NULL again, split ones keep their bitmaps */
+	assert_int_equal(fw_rmp_set(r, 8 * two_mb + 0x4000, FW_PAGE_SHARED), 0);
+	assert_int_equal(fw_rmp_memory_bytes(r) - empty, grown + 3 * 128 + 256); /* + the special table (16 rows) */
+	assert_int_equal(fw_rmp_set_private(r, 0, pages, false), 0);
+	assert_int_equal(fw_rmp_count(r, FW_PAGE_SHARED), pages);
+	assert_true(fw_rmp_host_may_access(r, 0, TIB, NULL));
+	assert_int_equal(fw_rmp_next_owned(r, 0), TIB);
+	assert_int_equal(fw_rmp_memory_bytes(r) - empty, grown + 3 * 128 + 256); /* nothing new */
+	fw_rmp_destroy(r);
+}
+
 struct vcpu {
 	struct fw_rmp *r;
 	uint64_t base;
@@ -174,13 +243,68 @@ static void test_concurrent_vcpus(void **state)
 	fw_rmp_destroy(r);
 }
 
+/* Whole-range pointer switches racing page-level changes inside the same 2 MiB range (run under TSan too). */
+struct racer {
+	struct fw_rmp *r;
+	int kind;
+	int errors;
+};
+
+static void *racer_run(void *arg)
+{
+	struct racer *x = arg;
+	const uint64_t base = 3 * GIB;
+	for (int round = 0; round < 300; round++) {
+		switch (x->kind) {
+		case 0: { /* whole range private, then shared: 0, or -EBUSY while the VMSA page exists */
+			int a = fw_rmp_set_private(x->r, base, 512, true),
+			    b = fw_rmp_set_private(x->r, base, 512, false);
+			x->errors += (a && a != -EBUSY) || (b && b != -EBUSY);
+			break;
+		}
+		case 1: { /* 4 KiB and 2 MiB PVALIDATE: any architectural answer, never FAIL_INPUT */
+			enum fw_pvalidate_rc a = fw_rmp_pvalidate(x->r, base + 0x5000, false, true);
+			enum fw_pvalidate_rc b = fw_rmp_pvalidate(x->r, base, true, round & 1);
+			x->errors += a == FW_PVALIDATE_FAIL_INPUT || b == FW_PVALIDATE_FAIL_INPUT;
+			break;
+		}
+		default: /* a VMSA page comes and goes */
+			x->errors += fw_rmp_set(x->r, base + 0x9000, FW_PAGE_VMSA) != 0;
+			x->errors += fw_rmp_get(x->r, base + 0x9000) != FW_PAGE_VMSA;
+			x->errors += fw_rmp_set(x->r, base + 0x9000, FW_PAGE_SHARED) != 0;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void test_concurrent_ranges(void **state)
+{
+	(void)state;
+	struct fw_rmp *r;
+	struct racer x[3];
+	pthread_t th[3];
+	assert_int_equal(fw_rmp_create(4 * GIB, &r), 0);
+	for (int i = 0; i < 3; i++) {
+		x[i] = (struct racer){r, i, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, racer_run, &x[i]), 0);
+	}
+	for (int i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(x[i].errors, 0);
+	}
+	assert_int_equal(fw_rmp_get(r, 3 * GIB + 0x9000), FW_PAGE_SHARED);
+	assert_int_equal(fw_rmp_set_private(r, 3 * GIB, 512, false), 0);
+	assert_int_equal(fw_rmp_count(r, FW_PAGE_SHARED), (4 * GIB) >> 12);
+	fw_rmp_destroy(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_create),
-	    cmocka_unit_test(test_states_and_host_access),
-	    cmocka_unit_test(test_pvalidate),
-	    cmocka_unit_test(test_concurrent_vcpus),
+	    cmocka_unit_test(test_create),	     cmocka_unit_test(test_states_and_host_access),
+	    cmocka_unit_test(test_pvalidate),	     cmocka_unit_test(test_uniform_ranges),
+	    cmocka_unit_test(test_concurrent_vcpus), cmocka_unit_test(test_concurrent_ranges),
 	};
 	return cmocka_run_group_tests_name("fw/rmp", tests, NULL, NULL);
 }

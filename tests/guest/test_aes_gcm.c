@@ -18,17 +18,14 @@
 
 #include <snpemu/abi/snp_msg.h>
 
+#include "common/hex.h"
 #include "guest/internal.h"
 
 static size_t unhex(const char *s, uint8_t *out, size_t cap)
 {
 	size_t n = strlen(s) / 2;
 	assert_true(n <= cap);
-	for (size_t i = 0; i < n; i++) {
-		unsigned int b;
-		assert_int_equal(sscanf(s + 2 * i, "%2x", &b), 1);
-		out[i] = (uint8_t)b;
-	}
+	assert_int_equal(snpemu_hex_decode(s, n, out), 0);
 	return n;
 }
 

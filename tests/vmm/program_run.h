@@ -37,4 +37,14 @@ void tweak_storm_limited(struct vmm_config *cfg);
  * documents (a MEMORY_FAULT stop naming the value, or the guest resuming) with the VMM alive. */
 void check_hostile_ghcb_msrs(enum vmm_backend_kind backend);
 
+/* The cases every x86 backend (kvm, tcg) must pass (program_cases.c): fills tests[0..] with one cmocka test per
+ * case on `backend` (named test_<backend>_<case>; on kvm each skips with one line where /dev/kvm cannot run guests)
+ * and returns how many; `cap` must hold PROGRAM_CASES_MAX.  Run them with _cmocka_run_group_tests(). */
+#define PROGRAM_CASES_MAX 24
+/* In a test: skip it with one line naming the reason where `backend` cannot run guests here (kvm without a usable
+ * /dev/kvm). */
+void require_backend(enum vmm_backend_kind backend);
+struct CMUnitTest;
+size_t program_case_tests(enum vmm_backend_kind backend, struct CMUnitTest *tests, size_t cap);
+
 #endif

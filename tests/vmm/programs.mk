@@ -9,5 +9,6 @@ $(O)/tests/vmm/test_programs_kvm.o: CPPFLAGS += -DKVM_GUEST_DIR=\"$(abspath $(O)
 # bench/kvm_nae runs the bare-IO loop of the bench test guest.
 $(O)/bench/kvm_nae: $(O)/guests/tests/vmm/guest_bench.elf
 $(O)/bench/kvm_nae.o: CPPFLAGS += -DKVM_GUEST_DIR=\"$(abspath $(O))/guests/tests/vmm\"
-# The program runner both suites share.
+# The program runner the suites share, and the cases the x86 backends (kvm, tcg) share.
 $(O)/tests/vmm/test_programs $(O)/tests/vmm/test_programs_kvm: $(O)/tests/vmm/program_run.o
+$(O)/tests/vmm/test_programs_kvm: $(O)/tests/vmm/program_cases.o

@@ -23,7 +23,7 @@ TSAN_TESTS += vmm/test_tcg
 # Every guest program end to end on the tcg backend (the guest library's real-instruction `snp` platform).
 TESTS += vmm/test_programs_tcg
 TSAN_TESTS += vmm/test_programs_tcg
-$(O)/tests/vmm/test_programs_tcg: $(O)/tests/vmm/program_run.o
+$(O)/tests/vmm/test_programs_tcg: $(O)/tests/vmm/program_run.o $(O)/tests/vmm/program_cases.o
 $(O)/tests/vmm/test_programs_tcg.o: CPPFLAGS += -Itests/vmm
 endif
 # snpemu run PATH: program files on the ELF side (the .so side is tests/sdk/test_sdk.sh).

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The genuine Genoa artefacts of tests/fixtures (README in ../shared/fixtures), loaded for the attestation tests. */
-#ifndef SNPEMU_TESTS_CLI_FIXTURE_H
-#define SNPEMU_TESTS_CLI_FIXTURE_H
+/* The genuine Genoa set of tests/fixtures (report, VCEK, ASK, ARK), loaded for the attestation tests. */
+#ifndef SNPEMU_TESTS_COMMON_FIXTURE_H
+#define SNPEMU_TESTS_COMMON_FIXTURE_H
 
-#include <stdint.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,36 +12,12 @@
 #include <snpemu/abi/le.h>
 #include <snpemu/attest.h>
 
-#define FIXTURE_DIR SNPEMU_SRCDIR "/tests/fixtures/"
+#include "fixture_file.h"
 
 struct fixture {
 	uint8_t *report, *ark, *ask, *vcek;
 	size_t report_len, ark_len, ask_len, vcek_len;
 };
-
-/* Whole file, or NULL. */
-static inline uint8_t *fixture_read(const char *name, size_t *len)
-{
-	char path[512];
-	snprintf(path, sizeof(path), FIXTURE_DIR "%s", name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	uint8_t *buf = malloc(65536);
-	*len = buf ? fread(buf, 1, 65536, f) : 0;
-	fclose(f);
-	return buf;
-}
-
-static inline uint8_t *fixture_read_pem(const char *name, size_t *len)
-{
-	size_t n;
-	uint8_t *pem = fixture_read(name, &n), *der = NULL;
-	if (pem && attest_pem_to_der(pem, n, &der, len))
-		der = NULL;
-	free(pem);
-	return der;
-}
 
 /* 0 if every file loaded. */
 static inline int fixture_load(struct fixture *fx)
@@ -73,4 +49,4 @@ static inline struct attest_verify_certs fixture_certs(const struct fixture *fx)
 /* 2027-01-01: inside every fixture certificate's validity (the VCEK: 2026-01-11 to 2033-01-11). */
 #define FIXTURE_NOW 1798761600
 
-#endif
+#endif /* SNPEMU_TESTS_COMMON_FIXTURE_H */
