@@ -146,6 +146,9 @@ void vmm_service_free(struct vmm_service *s);  /* NULL-safe */
 int vmm_service_call(struct vmm_service *s, const void *req, size_t req_len, void *reply, size_t cap, size_t *reply_len,
 		     uint64_t timeout_ms);
 void vmm_service_close(struct vmm_service *s);
+/* Wait until the program first waits for a request: 0, -EPIPE (the run ended or the channel closed first),
+ * -ETIMEDOUT. */
+int vmm_service_wait_ready(struct vmm_service *s, uint64_t timeout_ms);
 /* Requests the program answered so far. */
 uint64_t vmm_service_answered(struct vmm_service *s);
 

@@ -43,6 +43,7 @@ int cli_cmd_run(int argc, char **argv);
 int cli_cmd_measure(int argc, char **argv);
 int cli_cmd_bench(int argc, char **argv);
 int cli_cmd_kds(int argc, char **argv);
+int cli_cmd_tsm(int argc, char **argv); /* where libfuse3 is (SNPEMU_HAVE_FUSE) */
 
 /* ---- Option tables (cli_opts.c) ---------------------------------------------------------------------------- */
 

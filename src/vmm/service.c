@@ -28,6 +28,7 @@ struct vmm_service {
 	pthread_cond_t cond;
 	enum service_state state;
 	uint64_t ticket;     /* the request in the slot (callers know theirs) */
+	bool listening;	     /* the program waited for a request at least once */
 	bool closed;	     /* vmm_service_close */
 	bool ended;	     /* the run ended */
 	uint64_t abandoned;  /* the ticket of the last request the program gave up on (it waited again unanswered) */
@@ -133,6 +134,18 @@ int vmm_service_call(struct vmm_service *s, const void *req, size_t req_len, voi
 	return rc;
 }
 
+int vmm_service_wait_ready(struct vmm_service *s, uint64_t timeout_ms)
+{
+	struct timespec deadline = deadline_after(timeout_ms);
+	int rc = 0;
+	pthread_mutex_lock(&s->lock);
+	while (!s->listening && !s->ended && !s->closed && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&s->cond, &s->lock, &deadline);
+	rc = s->listening && !s->ended && !s->closed ? 0 : rc == ETIMEDOUT ? -ETIMEDOUT : -EPIPE;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 void vmm_service_close(struct vmm_service *s)
 {
 	pthread_mutex_lock(&s->lock);
@@ -169,6 +182,10 @@ static bool wait_request(struct vmm_vm *vm, struct vmm_service *s, uint32_t *len
 		if (!s->withdrawn)
 			s->abandoned = s->ticket;
 		set_state(s, SERVICE_IDLE);
+	}
+	if (!s->listening) {
+		s->listening = true;
+		pthread_cond_broadcast(&s->cond);
 	}
 	while (s->state != SERVICE_QUEUED && !s->closed && !atomic_load(&vm->stopping)) {
 		struct timespec d = deadline_after(SERVICE_POLL_MS);

@@ -130,6 +130,7 @@ static void reports_on(enum vmm_backend_kind backend)
 	struct served_vm *vm = start_vm(backend, "tsmd", 0, NULL);
 	struct answer *a = calloc(1, sizeof(*a));
 	assert_non_null(a);
+	assert_int_equal(vmm_service_wait_ready(vm->svc, CALL_TIMEOUT_MS), 0);
 
 	assert_int_equal(ask(vm, 2, 0, 0x5a, a), 0);
 	check_report(a, 2, 0x5a);
@@ -279,6 +280,7 @@ static void test_service_timeout_and_end(void **state)
 
 	/* A program that does not serve (hello) ends its run: a call waiting then, or made after, fails -EPIPE. */
 	struct served_vm *vm = start_vm(VMM_BACKEND_SIM, "hello", 0, NULL);
+	assert_int_equal(vmm_service_wait_ready(vm->svc, CALL_TIMEOUT_MS), -EPIPE);
 	assert_int_equal(vmm_service_call(vm->svc, req, sizeof(req), reply, sizeof(reply), &len, CALL_TIMEOUT_MS),
 			 -EPIPE);
 	pthread_join(vm->thread, NULL);
