@@ -100,6 +100,7 @@ include tests/hv/tests.mk
 include tests/fw/tests.mk
 include tests/attest/tests.mk
 include tests/kds/tests.mk
+include tests/tsm/tests.mk
 include tests/guest/tests.mk
 include tests/vmm/tests.mk
 include tests/vmm/programs.mk

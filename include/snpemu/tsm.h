@@ -85,8 +85,8 @@ struct tsm_provider {
 };
 
 /* The tsmd guest behind `svc` (vmm.h host service channel) as the sev_guest provider; `timeout_ms` bounds one
- * request (it must cover the guest's BUSY budget).  Its errors: firmware refusals -EINVAL, other failures and a
- * disabled VMPCK -ENXIO, a channel that closed -EPIPE, no answer -ETIMEDOUT.  `src` must outlive `p`. */
+ * request (it must cover the guest's BUSY budget).  Its errors: firmware refusals -EINVAL; other failures, a
+ * disabled VMPCK, a guest that stopped or did not answer in time -ENXIO; -ENOMEM.  `src` must outlive `p`. */
 struct tsm_guest_source {
 	struct vmm_service *svc;
 	uint64_t timeout_ms;

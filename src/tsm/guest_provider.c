@@ -3,7 +3,8 @@
  * The sev_guest provider of configfs-tsm reports backed by the tsmd guest program (guests/tsmd.c) over the VMM's
  * host service channel (vmm.h): each report is a real SNP guest request made inside the guest, as Linux's
  * sev_report_new makes it (always the extended request, so auxblob holds the certificate table).  The reply's
- * result becomes the kernel's errno: firmware refusals of the parameters EINVAL, every other failure ENXIO.
+ * result becomes the kernel's errno: firmware refusals of the parameters EINVAL, every other failure ENXIO (a
+ * guest that stopped or does not answer included).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -62,7 +63,8 @@ static int guest_report_new(void *opaque, const uint8_t *inblob, size_t len, uin
 		}
 	}
 	free(reply);
-	return rc;
+	/* The kernel has no errno for a guest that is gone or silent: its request failed, as any other (ENXIO). */
+	return rc == -EPIPE || rc == -ETIMEDOUT || rc == -EPROTO || rc == -EMSGSIZE ? -ENXIO : rc;
 }
 
 void tsm_guest_provider(struct tsm_provider *p, struct tsm_guest_source *src)
