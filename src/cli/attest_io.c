@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <snpemu/abi/hex.h>
 #include <snpemu/attest.h>
 
 #include "cli/attest_io.h"
@@ -47,17 +48,6 @@ int cli_read_file(const char *path, uint8_t **buf, size_t *len)
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int cli_parse_hex(const char *s, uint8_t *out, size_t n, int pad)
 {
 	if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2))
@@ -67,7 +57,7 @@ int cli_parse_hex(const char *s, uint8_t *out, size_t n, int pad)
 		return -EINVAL;
 	memset(out, 0, n);
 	for (size_t i = 0; i < digits / 2; i++) {
-		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+		int hi = snpemu_hex_digit(s[2 * i]), lo = snpemu_hex_digit(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		out[i] = (uint8_t)(hi << 4 | lo);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <stddef.h>
 
+#include <snpemu/abi/hex.h>
 #include <snpemu/kds.h>
 
 /* A byte range of the target. */
@@ -36,17 +37,6 @@ static enum kds_url_status fail(struct kds_request *out, enum kds_url_status st,
 {
 	out->why = why;
 	return st;
-}
-
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Products by the names KDS uses in its paths (case as KDS spells them). */
@@ -80,7 +70,7 @@ static enum kds_url_status parse_hwid(struct span s, size_t want, struct kds_req
 	if (s.n != 2 * want)
 		return fail(out, KDS_URL_BAD_REQUEST, "hwid has the wrong length for this product");
 	for (size_t i = 0; i < want; i++) {
-		int hi = hex_nibble(s.p[2 * i]), lo = hex_nibble(s.p[2 * i + 1]);
+		int hi = snpemu_hex_digit(s.p[2 * i]), lo = snpemu_hex_digit(s.p[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return fail(out, KDS_URL_BAD_REQUEST, "hwid is not hexadecimal");
 		out->hwid[i] = (uint8_t)(hi << 4 | lo);

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include <snpemu/abi/hex.h>
 #include <snpemu/tsm.h>
 
 const struct tsm_attr_rule tsm_attr_rules[TSM_ATTR_COUNT] = {
@@ -51,17 +52,6 @@ int tsm_attr_write_check(enum tsm_attr attr, uint64_t offset, size_t len)
 	return 0;
 }
 
-static int digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
-}
-
 int tsm_parse_uint(const char *buf, size_t len, uint32_t *out)
 {
 	size_t i = 0;
@@ -80,8 +70,8 @@ int tsm_parse_uint(const char *buf, size_t len, uint32_t *out)
 		return -EINVAL;
 	uint64_t v = 0;
 	for (; i < len; i++) {
-		int d = digit_value(buf[i]);
-		if (d >= (int)base)
+		int d = snpemu_hex_digit(buf[i]);
+		if (d < 0 || d >= (int)base)
 			return -EINVAL;
 		v = v * base + (unsigned)d;
 		if (v > UINT_MAX)
