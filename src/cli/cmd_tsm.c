@@ -261,8 +261,12 @@ int cli_cmd_tsm(int argc, char **argv)
 	if (a.exec) {
 		status = run_command(argv + operands, &waited);
 	} else {
+		enum vmm_backend_kind kind = vm->cfg.backend;
+		bool elf;
+		if (vmm_backend_resolve(vm->cfg.backend, NULL, &kind, &elf))
+			kind = vm->cfg.backend;
 		fprintf(stderr, "snpemu tsm: serving configfs-tsm reports at %s (backend %s)\n", dir,
-			vmm_backend_name(vm->cfg.backend));
+			vmm_backend_name(kind));
 		int sig;
 		sigwait(&waited, &sig);
 		status = CLI_EXIT_OK;

@@ -200,7 +200,8 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off, struct f
 	if (!rc) {
 		size_t avail = (size_t)off < o->len ? o->len - (size_t)off : 0;
 		size_t n = size < avail ? size : avail;
-		memcpy(buf, o->data + off, n);
+		if (n)
+			memcpy(buf, o->data + off, n);
 		rc = (int)n;
 	}
 	pthread_mutex_unlock(&o->lock);
