@@ -195,6 +195,23 @@ static void test_service_reports_tcg(void **state)
 }
 #endif
 
+/* kvm where /dev/kvm runs guests (skipped elsewhere, as every kvm test). */
+static void test_service_reports_kvm(void **state)
+{
+	(void)state;
+	enum vmm_backend_kind kind;
+	bool elf;
+	FILE *quiet = fopen("/dev/null", "w");
+	int rc = vmm_backend_resolve(VMM_BACKEND_KVM, quiet, &kind, &elf);
+	if (quiet)
+		fclose(quiet);
+	if (rc) {
+		fprintf(stderr, "skip kvm: /dev/kvm does not run guests here\n");
+		skip();
+	}
+	reports_on(VMM_BACKEND_KVM);
+}
+
 struct caller {
 	struct served_vm *vm;
 	uint8_t fill;
@@ -299,8 +316,8 @@ int main(void)
 #ifdef SNPEMU_HAVE_TCG
 	    cmocka_unit_test(test_service_reports_tcg),
 #endif
-	    cmocka_unit_test(test_service_concurrent_callers), cmocka_unit_test(test_service_busy_disables_vmpck),
-	    cmocka_unit_test(test_service_timeout_and_end),
+	    cmocka_unit_test(test_service_reports_kvm),		cmocka_unit_test(test_service_concurrent_callers),
+	    cmocka_unit_test(test_service_busy_disables_vmpck), cmocka_unit_test(test_service_timeout_and_end),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
