@@ -322,6 +322,7 @@ int tsm_fs_mount(struct tsm_reports *r, const char *dir, struct tsm_fs **out, ch
 			geteuid() == 0 ? "fsname=snpemu-tsm,subtype=tsm,allow_other" : "fsname=snpemu-tsm,subtype=tsm"};
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	fs->fuse = fuse_new(&args, &tsm_fs_ops, sizeof(tsm_fs_ops), r);
+	fuse_opt_free_args(&args); /* fuse_new may have copied the vector to add its own */
 	if (!fs->fuse) {
 		snprintf(why, why_len, "cannot create the FUSE filesystem");
 		free(fs);
