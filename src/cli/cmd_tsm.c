@@ -34,8 +34,6 @@
 enum {
 	OPT_MOUNT = 256,
 	OPT_EXEC,
-	OPT_POLICY,
-	OPT_RATE,
 	OPT_BUSY_TIMEOUT,
 };
 
@@ -47,8 +45,8 @@ static const struct cli_option tsm_options[] = {
     CLI_OPTION_PRODUCT,
     CLI_OPTION_SEED,
     CLI_OPTION_REPORT_VERSION,
-    {"policy", OPT_POLICY, "HEX", "SNP guest policy: bit 17 set, bits 63:26 clear", "0x30000"},
-    {"rate", OPT_RATE, "R[/BURST]", "guest-request rate limit: R per second (fractions allowed), burst", "none"},
+    CLI_OPTION_POLICY,
+    CLI_OPTION_RATE,
     {"busy-timeout-ms", OPT_BUSY_TIMEOUT, "N",
      "how long the guest resends a request the host answers BUSY before it fails it and disables its VMPCK "
      "(1..3600000)",
@@ -96,17 +94,6 @@ static int tsm_option(void *ctx, int key, const char *v)
 	case OPT_EXEC:
 		a->exec = true;
 		return 0;
-	case OPT_POLICY:
-		return cli_parse_policy(v, &a->cfg.policy)
-			   ? cli_usage_error(&tsm_spec, v,
-					     "not a valid SNP guest policy (bit 17 must be set, bits 63:26 clear)")
-			   : 0;
-	case OPT_RATE:
-		return cli_parse_rate(v, &a->cfg.rate, &a->cfg.burst)
-			   ? cli_usage_error(&tsm_spec, v,
-					     "--rate wants R[/BURST], 0.001 <= R <= 1000000, "
-					     "1 <= BURST <= 1000000")
-			   : 0;
 	case OPT_BUSY_TIMEOUT:
 		if (cli_parse_u64(v, 3600000, &n) || n == 0)
 			return cli_usage_error(&tsm_spec, v, "--busy-timeout-ms wants 1..3600000");
