@@ -216,6 +216,17 @@ int cli_cmd_tsm(int argc, char **argv)
 		cli_error("tsm", NULL, "out of memory");
 		goto out;
 	}
+	/* The filesystem before the guest: a missing /dev/fuse or mount permission fails before anything launches.
+	 * A client that comes early waits in vmm_service_call until the guest takes its request. */
+	struct tsm_guest_source src = {.svc = svc, .timeout_ms = a.busy_ms + TSM_SLACK_MS};
+	struct tsm_provider prov;
+	tsm_guest_provider(&prov, &src);
+	char why[256];
+	const char *dir = a.exec ? TSM_PATH : a.mount_dir;
+	if (tsm_reports_new(&prov, &reports) || (rc = tsm_fs_mount(reports, dir, &fs, why, sizeof(why)))) {
+		cli_error("tsm", NULL, "%s", reports ? why : "out of memory");
+		goto out;
+	}
 	snprintf(a.busy_arg, sizeof(a.busy_arg), "%llu", (unsigned long long)a.busy_ms);
 	a.guest_args[0] = "--busy-timeout-ms";
 	a.guest_args[1] = a.busy_arg;
@@ -234,15 +245,6 @@ int cli_cmd_tsm(int argc, char **argv)
 	if ((rc = vmm_service_wait_ready(svc, TSM_READY_MS))) {
 		cli_error("tsm", NULL, "the tsmd guest did not start: %s",
 			  rc == -EPIPE ? "its run ended" : strerror(-rc));
-		goto out;
-	}
-	struct tsm_guest_source src = {.svc = svc, .timeout_ms = a.busy_ms + TSM_SLACK_MS};
-	struct tsm_provider prov;
-	tsm_guest_provider(&prov, &src);
-	char why[256];
-	const char *dir = a.exec ? TSM_PATH : a.mount_dir;
-	if (tsm_reports_new(&prov, &reports) || (rc = tsm_fs_mount(reports, dir, &fs, why, sizeof(why)))) {
-		cli_error("tsm", NULL, "%s", reports ? why : "out of memory");
 		goto out;
 	}
 	if (a.exec) {

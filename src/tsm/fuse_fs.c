@@ -301,7 +301,8 @@ int tsm_fs_mount(struct tsm_reports *r, const char *dir, struct tsm_fs **out, ch
 {
 	if (access("/dev/fuse", R_OK | W_OK)) {
 		int e = errno;
-		snprintf(why, why_len, "/dev/fuse: %s (FUSE is not available here)", strerror(e));
+		snprintf(why, why_len, "/dev/fuse: %s (%s)", strerror(e),
+			 e == EACCES || e == EPERM ? "this user may not use FUSE" : "FUSE is not available here");
 		return -e;
 	}
 	struct stat st;

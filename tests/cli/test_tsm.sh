@@ -163,6 +163,13 @@ check "--exec returns CMD's exit status" is "$?" 7
 check "--exec of a missing command: 127" is "$(tsm --backend sim --exec -- /nonexistent 2>/dev/null; echo $?)" 127
 check "usage: neither --mount nor --exec" is "$("$cli" tsm 2>/dev/null; echo $?)" 125
 check "usage: --mount and --exec together" is "$("$cli" tsm --mount "$D" --exec true 2>/dev/null; echo $?)" 125
+# Clear errors without privileges: an unprivileged user gets no mount namespace.
+if command -v setpriv >/dev/null; then
+	(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups "$(realpath "$cli")" tsm --exec true) \
+		2>"$D/nobody.err"
+	check "not root: --exec is refused with status 125" is "$?" 125
+	check "not root: the message names the privilege" grep -q "needs root, CAP_SYS_ADMIN" "$D/nobody.err"
+fi
 
 # --mount DIR serves until SIGTERM, then unmounts (inside a private namespace of its own, so nothing leaks).
 cat >"$D/mount.sh" <<'EOF'
