@@ -165,8 +165,8 @@ check "usage: neither --mount nor --exec" is "$("$cli" tsm 2>/dev/null; echo $?)
 check "usage: --mount and --exec together" is "$("$cli" tsm --mount "$D" --exec true 2>/dev/null; echo $?)" 125
 # Clear errors without privileges: an unprivileged user gets no mount namespace.
 if command -v setpriv >/dev/null; then
-	(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups "$(realpath "$cli")" tsm --exec true) \
-		2>"$D/nobody.err"
+	abs_cli=$(realpath "$cli")
+	(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups "$abs_cli" tsm --exec true) 2>"$D/nobody.err"
 	check "not root: --exec is refused with status 125" is "$?" 125
 	check "not root: the message names the privilege" grep -q "needs root, CAP_SYS_ADMIN" "$D/nobody.err"
 fi
