@@ -89,6 +89,7 @@ include src/hv/sources.mk
 include src/fw/sources.mk
 include src/attest/sources.mk
 include src/kds/sources.mk
+include src/tsm/sources.mk
 include src/guest/sources.mk
 include src/vmm/sources.mk
 include src/cli/sources.mk
@@ -99,6 +100,7 @@ include tests/hv/tests.mk
 include tests/fw/tests.mk
 include tests/attest/tests.mk
 include tests/kds/tests.mk
+include tests/tsm/tests.mk
 include tests/guest/tests.mk
 include tests/vmm/tests.mk
 include tests/vmm/programs.mk
@@ -146,7 +148,7 @@ $(SHARED_LIB): $(LIB_OBJS)
 
 # The CLI and the tests link the built-in guest programs (guests/guests.mk), which are not part of the library.
 $(CLI): $(CLI_OBJS) $(PROGRAMS_LIB) $(STATIC_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(PROGRAMS_LIB) $(STATIC_LIB) $(LIBS) $(NET_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(PROGRAMS_LIB) $(STATIC_LIB) $(LIBS) $(NET_LIBS) $(FUSE_LIBS)
 
 # A test is tests/<name>.c plus the objects its fragment lists in TEST_EXTRA_<name>, linked with the library.
 .SECONDEXPANSION:

@@ -30,3 +30,11 @@ $(O)/bench/kds: LIBS += $(NET_LIBS)
 # Live migration, firmware side: private-page export+import vs OpenSSL AES-256-GCM, trust exchange (issue 15).
 BENCHES += migrate
 $(O)/bench/migrate: $(O)/bench/figures.o
+# configfs-tsm: reports/s through the FUSE filesystem and through the host service channel, against the firmware
+# model's direct rate (issue 16).  Where libfuse3 is (HAVE_FUSE, src/cli/sources.mk).
+ifeq ($(HAVE_FUSE),1)
+BENCHES += tsm
+$(O)/bench/tsm: $(O)/src/tsm/fuse_fs.o $(O)/bench/fw_bench.o $(O)/bench/figures.o
+$(O)/bench/tsm: LIBS += $(FUSE_LIBS)
+$(O)/bench/tsm.o: CPPFLAGS += -Ibench
+endif

@@ -17,6 +17,8 @@ FUZZERS += vmm_exit_path
 FUZZERS += hv_psc
 FUZZERS += hv_guest_req
 FUZZERS += kds_url
+# configfs-tsm attribute writes (inblob, privlevel): the table, kstrtouint, the entry's generation.
+FUZZERS += tsm_attr
 $(O)/fuzz/hv_guest_req: $(O)/tests/fw/fw_fixture.o $(O)/tests/fw/guest_helper.o
 # AES-GCM is constant time: no comparison depends on its data, so libFuzzer's comparison tracing (most of the
 # target's time) guides nothing there.

@@ -38,6 +38,9 @@ need_build() {
 	# The local KDS: libmicrohttpd (server) and libcurl (the verifier's client).
 	have_header microhttpd.h || need+=(libmicrohttpd-dev)
 	have_header curl/curl.h || need+=(libcurl4-openssl-dev)
+	# snpemu tsm: the configfs-tsm filesystem (libfuse3) and fusermount3 / the FUSE device's userspace (fuse3).
+	have_header fuse3/fuse.h || need+=(libfuse3-dev)
+	command -v fusermount3 >/dev/null || need+=(fuse3)
 }
 
 need_format() {

@@ -22,6 +22,7 @@
 
 struct gst_platform;
 struct snpemu_boot_info;
+struct vmm_service;
 
 /* A guest program as the VMM runs it.  sim_run runs it on a sim vCPU thread: it is called with sim_program, the
  * vCPU's platform (the guest library's view of the CPU), the vCPU index and the boot page, and returns the exit
@@ -99,6 +100,7 @@ struct vmm_config {
 	bool vc;    /* tcg only: CPUID, port IO and MSRs raise #VC in the guest (its own handler serves them) */
 	bool quiet; /* no banner/summary lines (console output only) */
 	const struct vmm_migration *migration; /* NULL: no migration */
+	struct vmm_service *service;	       /* the host service channel the program serves (NULL: none) */
 	FILE *out;			       /* the guest's console (NULL = stdout) */
 	FILE *err;			       /* errors (NULL = stderr) */
 	FILE *msg; /* VMM messages: banner, launch measurement, statistics, faults (NULL = out) */
@@ -129,6 +131,27 @@ struct vmm_result {
 	int migrate_error; /* source: migration failed and the guest resumed here: -errno (0: none or succeeded) */
 	struct vmm_migration_summary migration; /* either side, when a migration completed */
 };
+
+/* ---- The host service channel (abi/runtime.h): requests a host thread submits to a program that serves them ----
+ * The caller creates a service, puts it in vmm_config.service and runs the VM (vmm_run) on one thread; any other
+ * thread then calls vmm_service_call, which hands one request to the program (its IN on SNPEMU_PORT_SERVICE_CTL)
+ * and waits for the program's reply.  Calls from several threads are served one at a time, in no promised order.
+ * vmm_service_close makes the program's next wait read 0 (it ends); when the run ends, for whatever reason, every
+ * waiting and later call fails with -EPIPE.  A service serves one run; free it after vmm_run returned. */
+int vmm_service_new(struct vmm_service **out); /* 0 or -ENOMEM */
+void vmm_service_free(struct vmm_service *s);  /* NULL-safe */
+/* Submit `req` (1..SNPEMU_SERVICE_REQ_MAX bytes) and wait up to `timeout_ms` for the reply, copied to reply[cap]
+ * with its length in *reply_len.  0, or -EINVAL (bad length), -EPIPE (closed, or the run ended), -ETIMEDOUT (no
+ * reply in time: the request is withdrawn, a late reply dropped), -EMSGSIZE (the reply exceeds `cap` or
+ * SNPEMU_SERVICE_REPLY_MAX), -EPROTO (the program abandoned the request). */
+int vmm_service_call(struct vmm_service *s, const void *req, size_t req_len, void *reply, size_t cap, size_t *reply_len,
+		     uint64_t timeout_ms);
+void vmm_service_close(struct vmm_service *s);
+/* Wait until the program first waits for a request: 0, -EPIPE (the run ended or the channel closed first),
+ * -ETIMEDOUT. */
+int vmm_service_wait_ready(struct vmm_service *s, uint64_t timeout_ms);
+/* Requests the program answered so far. */
+uint64_t vmm_service_answered(struct vmm_service *s);
 
 /* Fill `cfg` with defaults (program NULL, SNP, 1 vCPU, 64 MiB, auto backend). */
 void vmm_config_default(struct vmm_config *cfg);

@@ -43,6 +43,7 @@ int cli_cmd_run(int argc, char **argv);
 int cli_cmd_measure(int argc, char **argv);
 int cli_cmd_bench(int argc, char **argv);
 int cli_cmd_kds(int argc, char **argv);
+int cli_cmd_tsm(int argc, char **argv); /* where libfuse3 is (SNPEMU_HAVE_FUSE) */
 
 /* ---- Option tables (cli_opts.c) ---------------------------------------------------------------------------- */
 
@@ -98,6 +99,8 @@ enum {
 	CLI_OPT_SEED,
 	CLI_OPT_STATS,
 	CLI_OPT_REPORT_VERSION,
+	CLI_OPT_POLICY,
+	CLI_OPT_RATE,
 };
 #ifdef SNPEMU_HAVE_TCG
 #define CLI_BACKEND_NAMES "sim|kvm|tcg|auto"
@@ -127,6 +130,15 @@ enum {
 	{                                                                                                           \
 		"report-version", CLI_OPT_REPORT_VERSION, "2|3|5", "attestation report version the firmware emits", \
 		    "5"                                                                                             \
+	}
+#define CLI_OPTION_POLICY                                                                                    \
+	{                                                                                                    \
+		"policy", CLI_OPT_POLICY, "HEX", "SNP guest policy: bit 17 set, bits 63:26 clear", "0x30000" \
+	}
+#define CLI_OPTION_RATE                                                                         \
+	{                                                                                       \
+		"rate", CLI_OPT_RATE, "R[/BURST]",                                              \
+		    "guest-request rate limit: R per second (fractions allowed), burst", "none" \
 	}
 #define CLI_OPTION_QUIET                                                                                    \
 	{                                                                                                   \

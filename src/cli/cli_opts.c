@@ -178,6 +178,16 @@ int cli_vm_option(const struct cli_spec *spec, struct vmm_config *cfg, int key, 
 		cfg->report_version = (uint32_t)n;
 		return 0;
 	}
+	case CLI_OPT_POLICY:
+		return cli_parse_policy(v, &cfg->policy)
+			   ? cli_usage_error(spec, v,
+					     "not a valid SNP guest policy (bit 17 must be set, bits 63:26 clear)")
+			   : 0;
+	case CLI_OPT_RATE:
+		return cli_parse_rate(v, &cfg->rate, &cfg->burst)
+			   ? cli_usage_error(spec, v,
+					     "--rate wants R[/BURST], 0.001 <= R <= 1000000, 1 <= BURST <= 1000000")
+			   : 0;
 	}
 	return CLI_CONTINUE;
 }

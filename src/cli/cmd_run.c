@@ -24,9 +24,7 @@ enum {
 	OPT_VCPUS = 'n',
 	OPT_MEM = 'm',
 	OPT_VM_TYPE = 256,
-	OPT_RATE,
 	OPT_CERTS,
-	OPT_POLICY,
 	OPT_TRACE,
 	OPT_EXPORT,
 	OPT_VC,
@@ -37,12 +35,12 @@ static const struct cli_option run_options[] = {
     {"vcpus", OPT_VCPUS, "N", "vCPUs, 1..16", "1"},
     {"mem", OPT_MEM, "SIZE", "guest RAM with K/M/G suffix, 32M..64G in 2M steps", "64M"},
     {"vm-type", OPT_VM_TYPE, "snp|sev-es", "VM type", "snp"},
-    {"rate", OPT_RATE, "R[/BURST]", "guest-request rate limit: R per second (fractions allowed), burst", "none"},
+    CLI_OPTION_RATE,
     {"certs", OPT_CERTS, "FILE", "certificate table (cert_table.bin) served to extended requests",
      "the platform's chain"},
     CLI_OPTION_SEED,
     CLI_OPTION_PRODUCT,
-    {"policy", OPT_POLICY, "HEX", "SNP guest policy: bit 17 set, bits 63:26 clear", "0x30000"},
+    CLI_OPTION_POLICY,
     CLI_OPTION_REPORT_VERSION,
     {"trace", OPT_TRACE, "FILE",
      "write a Chrome trace-event JSON of the exits, one track per vCPU (tcg: virtual-TSC times)", "none"},
@@ -112,20 +110,9 @@ static int run_option(void *ctx, int key, const char *v)
 		else
 			return cli_usage_error(&run_spec, v, "--vm-type wants snp or sev-es");
 		return 0;
-	case OPT_RATE:
-		return cli_parse_rate(v, &cfg->rate, &cfg->burst)
-			   ? cli_usage_error(&run_spec, v,
-					     "--rate wants R[/BURST], 0.001 <= R <= 1000000, "
-					     "1 <= BURST <= 1000000")
-			   : 0;
 	case OPT_CERTS:
 		cfg->certs_file = v;
 		return 0;
-	case OPT_POLICY:
-		return cli_parse_policy(v, &cfg->policy)
-			   ? cli_usage_error(&run_spec, v,
-					     "not a valid SNP guest policy (bit 17 must be set, bits 63:26 clear)")
-			   : 0;
 	case OPT_TRACE:
 		cfg->trace_file = v;
 		return 0;

@@ -12,6 +12,9 @@ static const struct cli_command commands[] = {
     {"verify", "verify a report and its certificate chain against a policy", cli_cmd_verify},
     {"measure", "compute the expected SNP launch digest of a QEMU/OVMF launch", cli_cmd_measure},
     {"kds", "serve AMD's Key Distribution Service (VCEKs, chains, CRLs) for the platform", cli_cmd_kds},
+#ifdef SNPEMU_HAVE_FUSE
+    {"tsm", "serve a guest's reports as the Linux configfs-tsm interface (FUSE) to attestation clients", cli_cmd_tsm},
+#endif
     {"decode", "decode GHCB, report, MSR, PSC and certificate-table data", cli_cmd_decode},
     {"bench", "run the in-process benchmarks and print each figure against its limit", cli_cmd_bench},
 };

@@ -41,6 +41,8 @@ bool vmm_handle_port(struct vmm_vm *vm, struct vmm_vcpu *v, uint16_t port, bool 
 		     uint32_t count)
 {
 	size_t bytes = (size_t)size * count;
+	if (port == SNPEMU_PORT_SERVICE_CTL || port == SNPEMU_PORT_SERVICE_DATA)
+		return vmm_service_port(vm, port, in, data, size, count);
 	if (in) {
 		/* COM1 line status says "ready"; other ports float high, as on a PC with nothing there. */
 		memset(data, port == COM1_LSR ? 0x60 : 0xFF, bytes);

@@ -206,5 +206,6 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	}
 	vmm_vm_release(vm);
 	free(vm);
+	vmm_service_end(cfg->service);
 	return rc;
 }

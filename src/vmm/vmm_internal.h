@@ -150,6 +150,10 @@ void vmm_print_termination(struct vmm_vm *vm, uint32_t set, uint32_t code);
 /* vm_snp.c: SNP_REQ_CERTS: write the certificate table into the guest pages.  Returns false when the VM stops
  * (the pages are not the guest's shared pages: a memory fault). */
 bool vmm_handle_req_certs(struct vmm_vm *vm, struct vmm_vcpu *v, struct snpemu_run *run);
+/* service.c: the host service channel's ports (abi/runtime.h) for vm->cfg.service.  Returns false when the VM
+ * stops while the vCPU waits for a request.  vmm_service_end: the run ended, every call fails -EPIPE. */
+bool vmm_service_port(struct vmm_vm *vm, uint16_t port, bool in, uint8_t *data, uint32_t size, uint32_t count);
+void vmm_service_end(struct vmm_service *s);
 
 /* vcpus.c: the vCPU threads.  vmm_vcpus_run creates every engine vCPU, starts the BSP, waits until the VM stops,
  * then kicks and joins every started vCPU.  vmm_vcpus_pause / vmm_vcpus_resume are pause_all / resume_all for

@@ -24,7 +24,7 @@ struct symbols {
 	char first_bad[256];
 };
 
-static const char *const prefixes[] = {"hv_", "fw_", "gst_", "vmm_", "attest_", "kds_", "mig_", "snpemu_"};
+static const char *const prefixes[] = {"hv_", "fw_", "gst_", "vmm_", "attest_", "kds_", "mig_", "tsm_", "snpemu_"};
 
 static void scan(const char *lib, struct symbols *s)
 {

@@ -35,3 +35,6 @@ $(O)/tests/vmm/test_lib_symbols.o: CPPFLAGS += -DBUILD_DIR=\"$(abspath $(O))\"
 # The backend operations migration needs (pause/resume, save/restore vCPU, dirty log) on sim and kvm.
 TESTS += vmm/test_backend_ops
 TSAN_TESTS += vmm/test_backend_ops
+# The host service channel (vmm_service_*) with the tsmd program, without FUSE: sim, and tcg where built.
+TESTS += vmm/test_service
+TSAN_TESTS += vmm/test_service

@@ -19,6 +19,19 @@
  *   SNPEMU_PORT_DEBUG      4 bytes: a free-form diagnostic value, printed by the VMM.
  *   SNPEMU_PORT_EXPORT     string OUT: bytes appended to the run's export buffer (vmm_result.export).
  *   SNPEMU_PORT_EXCEPTION  the kvm backend's exception stubs report a guest exception here (src/vmm/kvm.h).
+ *   SNPEMU_PORT_SERVICE_CTL, SNPEMU_PORT_SERVICE_DATA  the host service channel (below).
+ *
+ * The host service channel: how a long-running program serves requests that a host thread submits while the VM
+ * runs (vmm.h, struct vmm_service; the first user is guests/tsmd.c, format in <snpemu/abi/tsm.h>).  Plain port IO,
+ * so it is the same on every backend (through the GHCB's IOIO event, or trapped IN/OUT).  One request at a time:
+ *   1. IN of 4 bytes from SNPEMU_PORT_SERVICE_CTL waits until the host submits a request and reads its length,
+ *      1..SNPEMU_SERVICE_REQ_MAX bytes; 0 means the host closed the channel (the program should end).  The wait
+ *      ends when the VM stops.  An IN while the previous request is unanswered abandons it (the host's call fails).
+ *   2. INS of bytes (size 1) from SNPEMU_PORT_SERVICE_DATA reads the request's bytes in order (past its end: 0xFF).
+ *   3. OUTS of bytes (size 1) to SNPEMU_PORT_SERVICE_DATA appends to the reply, at most SNPEMU_SERVICE_REPLY_MAX
+ *      bytes (more makes the host's call fail with -EMSGSIZE).
+ *   4. OUT of 4 bytes (value 0) to SNPEMU_PORT_SERVICE_CTL: the reply is complete and goes to the host's caller.
+ * Accesses of another size or direction are ignored (IN reads all ones), as for any port with nothing behind it.
  */
 #ifndef SNPEMU_ABI_RUNTIME_H
 #define SNPEMU_ABI_RUNTIME_H
@@ -27,13 +40,19 @@
 #define SNPEMU_NULL_GUARD_SIZE 0x1000	/* page 0 is never mapped (kvm, tcg): a null dereference faults */
 #define SNPEMU_MAX_VCPUS       16	/* vCPUs of one VM: the runtime's stacks, the VMM's tables */
 
-#define SNPEMU_PORT_VMGEXIT   0xE0
-#define SNPEMU_PORT_PVALIDATE 0xE1
-#define SNPEMU_PORT_CONSOLE   0x3F8
-#define SNPEMU_PORT_EXIT      0x5E2
-#define SNPEMU_PORT_DEBUG     0x5E3
-#define SNPEMU_PORT_EXPORT    0x5E4
-#define SNPEMU_PORT_EXCEPTION 0x5EF
+#define SNPEMU_PORT_VMGEXIT	 0xE0
+#define SNPEMU_PORT_PVALIDATE	 0xE1
+#define SNPEMU_PORT_CONSOLE	 0x3F8
+#define SNPEMU_PORT_EXIT	 0x5E2
+#define SNPEMU_PORT_DEBUG	 0x5E3
+#define SNPEMU_PORT_EXPORT	 0x5E4
+#define SNPEMU_PORT_SERVICE_CTL	 0x5E5
+#define SNPEMU_PORT_SERVICE_DATA 0x5E6
+#define SNPEMU_PORT_EXCEPTION	 0x5EF
+
+/* Sizes of one host-service request and reply (bytes). */
+#define SNPEMU_SERVICE_REQ_MAX	 4096
+#define SNPEMU_SERVICE_REPLY_MAX (128 * 1024)
 
 /* PVALIDATE return codes in RAX and page sizes in RCX (APM vol 3, PVALIDATE). */
 #define SNPEMU_PVALIDATE_SUCCESS	   0
