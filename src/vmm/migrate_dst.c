@@ -35,6 +35,7 @@ struct dest {
 	struct vmm_vcpu_state states[SNPEMU_MAX_VCPUS];
 	uint64_t pass_end_ns[2]; /* the last two PASS_ENDs: the stop-and-copy pass starts after the second last */
 	struct vmm_migration_summary sum;
+	uint64_t run_ns; /* the guest's run time at the source (ENGINE), where the VMM's TSC MSR goes on */
 	char why[160];
 };
 
@@ -123,8 +124,8 @@ static int private_page(struct dest *d, const struct mig_section *sec)
 					       "session's key)"
 			    : rc == -EPROTO  ? "a private page record is missing (out of sequence)"
 					     : "the firmware refused a private page record");
-	d->sum.pages_private++;
-	d->sum.pages_zero += (info.flags & FW_MIGRATE_FLAG_ZERO) != 0;
+	d->sum.pages_private += info.size / PAGE;
+	d->sum.pages_zero += info.flags & FW_MIGRATE_FLAG_ZERO ? info.size / PAGE : 0;
 	return 0;
 }
 
@@ -177,7 +178,10 @@ static int take(struct dest *d, const struct mig_section *sec)
 		if (d->phase != PHASE_VCPUS || d->vcpus_seen != vm->nvcpus)
 			return fail(d, -EPROTO, "the ENGINE section before every vCPU's state");
 		d->phase = PHASE_ENGINE;
-		rc = hv_vm_state_import(vm->hv, sec->payload, sec->len);
+		if (sec->len < 8)
+			return fail(d, -EPROTO, "the ENGINE section is too short");
+		d->run_ns = le64_load(sec->payload);
+		rc = hv_vm_state_import(vm->hv, sec->payload + 8, sec->len - 8);
 		return rc ? fail(d, rc, "the engine refused the ENGINE section") : 0;
 	case MIG_SEC_FW_CONTEXT:
 		if (d->phase != PHASE_ENGINE)
@@ -267,6 +271,9 @@ static int receive(struct dest *d, const struct vmm_config *cfg, struct vmm_resu
 		if (rc == MIG_DONE) {
 			if (d->phase != PHASE_CONTEXT)
 				return fail(d, -EPROTO, "the stream ended before the guest context");
+			/* The VM runs while its BSP does (its program's exit stops it): a guest without one is over. */
+			if (d->states[0].ap_state != VMM_AP_RUNNING)
+				return fail(d, -EPROTO, "the guest's BSP is not running");
 			return 0;
 		}
 		if (rc == MIG_SECTION)
@@ -315,7 +322,7 @@ int vmm_migrate_receive(struct vmm_vm *vm, const struct vmm_config *cfg, struct 
 		rc = fail(d, sent, "cannot acknowledge the guest to the source");
 	if (!rc) {
 		started(d, res, t0);
-		vm->t0_ns = vmm_now_ns();
+		vm->t0_ns = vmm_now_ns() - d->run_ns; /* the TSC MSR (exits.c) goes on from the source's count */
 		for (uint32_t i = 0; i < vm->nvcpus && !rc; i++)
 			rc = vmm_vcpu_start_saved(vm, &d->states[i]);
 		if (rc) {

@@ -182,6 +182,11 @@ int vmm_vcpu_restore_common(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 int vmm_uffd_dirty_log_start(struct vmm_vm *vm);
 int vmm_uffd_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words);
 void vmm_uffd_dirty_log_stop(struct vmm_vm *vm);
+/* Which pages of guest RAM hold data: present or swapped out, and not the shared zero page (PAGEMAP_SCAN, Linux
+ * 6.7), one bit per page as a dirty bitmap.  The others were never written and read as zero, which migration sends
+ * without reading them (a first read of such a page costs a fault; under write-protect tracking, more).  0 or
+ * -errno (then the caller reads every page). */
+int vmm_mem_populated(struct vmm_vm *vm, uint64_t *bitmap, size_t words);
 
 /* dirty_vmm.c: the VMM's own dirty log, for what a backend's mechanism cannot see: the VMM's writes into guest RAM
  * (vmm_guest_ptr with VMM_ACCESS_HOST_WRITE: KVM's log has only the guest's writes) and page-state changes, which
