@@ -42,6 +42,7 @@ struct source {
 	bool writing;
 	uint64_t *dirty;
 	uint64_t *populated; /* pages ever written (vmm_mem_populated): the others are zero, sent unread */
+	uint64_t *marked;    /* every page the VMM's own log marked since the start: resent once paused */
 	size_t words;
 	uint8_t *rec;		       /* one firmware record */
 	uint8_t *msg;		       /* the offer, then the accept message */
@@ -241,9 +242,9 @@ static int add_dirty(struct source *s, bool log)
 	uint64_t *more = calloc(s->words, sizeof(*more));
 	if (!more)
 		return -ENOMEM;
-	int rc = vmm_dirty_log_get(s->vm, more, s->words);
+	int rc = vmm_dirty_log_get(s->vm, more, s->words, s->marked);
 	for (size_t i = 0; !rc && i < s->words; i++)
-		s->dirty[i] |= more[i];
+		s->dirty[i] |= more[i] | (s->paused ? s->marked[i] : 0); /* paused: no VMM write is in flight */
 	free(more);
 	return rc;
 }
@@ -464,9 +465,11 @@ int vmm_migrate_source(struct vmm_vm *vm)
 	if (!rc) {
 		s.dirty = calloc(s.words, sizeof(*s.dirty));
 		s.populated = calloc(s.words, sizeof(*s.populated));
+		s.marked = calloc(s.words, sizeof(*s.marked));
 		s.rec = malloc(REC_MAX);
 		s.msg = malloc(FW_MIGRATE_MSG_MAX);
-		rc = !s.dirty || !s.populated || !s.rec || !s.msg ? -ENOMEM : vmm_mig_out_init(&s.out, m->fd);
+		rc = !s.dirty || !s.populated || !s.marked || !s.rec || !s.msg ? -ENOMEM
+									       : vmm_mig_out_init(&s.out, m->fd);
 	}
 	if (!rc)
 		rc = announce(&s, &offer_len);
@@ -492,6 +495,7 @@ int vmm_migrate_source(struct vmm_vm *vm)
 		vm->backend->resume_all(vm);
 	free(s.dirty);
 	free(s.populated);
+	free(s.marked);
 	free(s.rec);
 	free(s.msg);
 	return started;
