@@ -93,6 +93,10 @@ int vmm_mig_send_msg(int fd, uint32_t type, const void *payload, uint32_t len);
  * (the peer closed), -ETIMEDOUT; a RESULT in its place carries the destination's refusal: its -errno. */
 int vmm_mig_recv_msg(int fd, uint32_t want_type, uint8_t *buf, size_t cap, size_t *len);
 
+/* Source, between passes: 0 while the destination has said nothing, else why it gave up (its RESULT's -errno,
+ * -ECONNRESET when it closed), without waiting. */
+int vmm_mig_peer_gave_up(int fd);
+
 /* ---- migrate_src.c / migrate_dst.c ---- */
 
 /* Source, on the thread that runs the VM (vmm_run, instead of vmm_vcpus_start): announces the VM (CONFIG) and

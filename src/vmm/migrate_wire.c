@@ -210,3 +210,22 @@ int vmm_mig_recv_msg(int fd, uint32_t want_type, uint8_t *buf, size_t cap, size_
 	*len = n;
 	return 0;
 }
+
+int vmm_mig_peer_gave_up(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int n;
+	do
+		n = poll(&p, 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR)))
+		return 0;
+	uint8_t status[4];
+	size_t len = 0;
+	/* Anything the destination says before the end is its refusal (or its end: the connection closed). */
+	int rc = vmm_mig_recv_msg(fd, VMM_MIG_MSG_RESULT, status, sizeof(status), &len);
+	if (rc)
+		return rc;
+	int32_t err = (int32_t)le32_load(status);
+	return err < 0 && err > -4096 ? err : -EPROTO;
+}
