@@ -81,6 +81,7 @@ struct vmm_mig_in {
 	size_t start, len, cap; /* unparsed bytes are buf[start, len) */
 	uint64_t bytes;		/* read from the socket */
 	bool eof;
+	int timeout_ms; /* the longest wait for the next bytes (VMM_MIG_TIMEOUT_MS; -1: no limit) */
 };
 int vmm_mig_in_init(struct vmm_mig_in *in, int fd);
 /* MIG_SECTION (sec filled: a view valid until the next call) or MIG_DONE, or -errno with a one-line reason in why:
