@@ -24,7 +24,8 @@
 #include "vmm/vmm_internal.h"
 #include "vmm/x86_exits.h"
 
-#define TCG_ARG_SNP_INSNS 0x1u /* boot argument bit 0: use the SNP instructions (guests/kvm_main.c) */
+#define TCG_ARG_SNP_INSNS    0x1u /* boot argument bit 0: use the SNP instructions (guests/kvm_main.c) */
+#define TCG_INSN_LEN_VMGEXIT 4u	  /* rep vmmcall, F3 0F 01 D9 (tcg_vcpu.c) */
 
 struct tcg_backend_vm {
 	struct vmm_tcg_vm *tcg;
@@ -78,16 +79,17 @@ static int tcg_create(struct vmm_vm *vm, uint64_t *image_len)
 		fprintf(vm->err, "snpemu: %s\n", reason);
 		return rc;
 	}
-	rc = vmm_x86_load_image(vm, &tb->entry, image_len);
-	if (rc)
-		return rc;
 	tb->arg = SNPEMU_BOOT_INFO_GPA | TCG_ARG_SNP_INSNS | (uint64_t)VMM_TCG_TSC_KHZ << 32;
-	return 0;
+	*image_len = 0;
+	if (vm->incoming)
+		return 0; /* guest RAM and every vCPU's state come from the migration stream */
+	return vmm_x86_load_image(vm, &tb->entry, image_len);
 }
 
 static void tcg_destroy(struct vmm_vm *vm)
 {
 	struct tcg_backend_vm *tb = vm->backend_vm;
+	vmm_uffd_dirty_log_stop(vm);
 	for (uint32_t i = 0; i < SNPEMU_MAX_VCPUS; i++) {
 		vmm_tcg_vcpu_destroy(vm->vcpus[i].backend_vcpu);
 		vm->vcpus[i].backend_vcpu = NULL;
@@ -196,15 +198,27 @@ static int tcg_start_vcpu(struct vmm_vcpu *v)
 	bool have_sregs;
 	if (v->backend_vcpu)
 		return 0;
-	int rc = vmm_x86_entry_state(v, tb->entry, tb->arg, &regs, &sregs, &have_sregs);
-	if (rc)
+	const struct vmm_vcpu_state *st = v->resume;
+	int rc = 0;
+	if (st &&
+	    (st->valid & (VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS)) != (VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS))
+		return -EINVAL; /* a migrated vCPU needs its whole CPU state */
+	if (st) {
+		regs = st->regs;
+		sregs = st->sregs;
+		have_sregs = true;
+	} else if ((rc = vmm_x86_entry_state(v, tb->entry, tb->arg, &regs, &sregs, &have_sregs))) {
 		return rc;
+	}
 	struct vmm_tcg_vcpu *tv;
 	/* without the VMSA's segments: the CPL-3 set (NULL); with them, entered at CPL 3 all the same (tcg.h) */
 	rc = vmm_tcg_vcpu_create(tb->tcg, v->id, &regs, have_sregs ? &sregs : NULL, &tv);
-	if (!rc)
-		v->backend_vcpu = tv;
-	return rc;
+	if (rc)
+		return rc;
+	if (st && (st->valid & VMM_VCPU_STATE_TSC))
+		vmm_tcg_vcpu_set_tsc(tv, st->tsc);
+	v->backend_vcpu = tv;
+	return 0;
 }
 
 /* Trace times on tcg: the vCPU's virtual TSC (tcg.h), so that a deterministic run writes a deterministic trace. */
@@ -221,30 +235,25 @@ static void tcg_kick(struct vmm_vcpu *v)
 static int tcg_save_vcpu(struct vmm_vcpu *v, struct vmm_vcpu_state *st)
 {
 	const struct vmm_x86_cpu cpu = {&tcg_cpu_ops, tcpu(v)};
-	return vmm_x86_save_vcpu(&cpu, v, st);
+	int rc = vmm_x86_save_vcpu(&cpu, v, st);
+	if (rc || !tcpu(v))
+		return rc;
+	/* Held at a VMGEXIT's pause point: saved before the instruction, which the destination runs again (backend.h).
+	 */
+	if (atomic_load(&v->at_vmgexit))
+		st->regs.rip -= TCG_INSN_LEN_VMGEXIT;
+	st->tsc = vmm_tcg_vcpu_tsc(tcpu(v));
+	st->valid |= VMM_VCPU_STATE_TSC;
+	return 0;
 }
 
 static int tcg_restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 {
 	const struct vmm_x86_cpu cpu = {&tcg_cpu_ops, tcpu(v)};
-	return vmm_x86_restore_vcpu(&cpu, v, st);
-}
-
-static int tcg_no_dirty_log(struct vmm_vm *vm)
-{
-	(void)vm;
-	return -ENOTSUP;
-}
-
-static int tcg_no_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
-{
-	(void)vm, (void)bitmap, (void)words;
-	return -ENOTSUP;
-}
-
-static void tcg_no_dirty_log_stop(struct vmm_vm *vm)
-{
-	(void)vm;
+	int rc = vmm_x86_restore_vcpu(&cpu, v, st);
+	if (!rc && tcpu(v) && (st->valid & VMM_VCPU_STATE_TSC))
+		vmm_tcg_vcpu_set_tsc(tcpu(v), st->tsc);
+	return rc;
 }
 
 const struct vmm_backend vmm_backend_tcg = {
@@ -253,6 +262,7 @@ const struct vmm_backend vmm_backend_tcg = {
     .in_auto = true,
     .auto_reason = "the Unicorn CPU emulator runs the program's x86-64 code",
     .runs_elf = true,
+    .migrates = true,
     .probe = vmm_tcg_probe,
     .create = tcg_create,
     .start_vcpu = tcg_start_vcpu,
@@ -263,8 +273,9 @@ const struct vmm_backend vmm_backend_tcg = {
     .resume_all = vmm_vcpus_resume,
     .save_vcpu = tcg_save_vcpu,
     .restore_vcpu = tcg_restore_vcpu,
-    .dirty_log_start = tcg_no_dirty_log,
-    .dirty_log_get = tcg_no_dirty_log_get,
-    .dirty_log_stop = tcg_no_dirty_log_stop,
+    /* Every Unicorn instance writes through the VMM's one mapping of guest RAM: the sim log sees it all. */
+    .dirty_log_start = vmm_uffd_dirty_log_start,
+    .dirty_log_get = vmm_uffd_dirty_log_get,
+    .dirty_log_stop = vmm_uffd_dirty_log_stop,
     .trace_clock_ns = tcg_trace_clock_ns,
 };
