@@ -285,17 +285,26 @@ static void test_tcg_deterministic(void **state)
 	free_run(b);
 }
 
+/* The migrate program without a migration: its checks pass, and a page made stale behind its back fails them. */
+static void test_tcg_migrate(void **state)
+{
+	(void)state;
+	check_migrate(run_tcg("migrate", HV_VM_TYPE_SNP, 1, tweak_migrate));
+	check_migrate_tamper(run_tcg("migrate", HV_VM_TYPE_SNP, 1, tweak_migrate_tamper));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tcg_hello),	      cmocka_unit_test(test_tcg_hostile),
-	    cmocka_unit_test(test_tcg_attest),	      cmocka_unit_test(test_tcg_attest_ext),
-	    cmocka_unit_test(test_tcg_psc),	      cmocka_unit_test(test_tcg_smp),
-	    cmocka_unit_test(test_tcg_storm),	      cmocka_unit_test(test_tcg_terminate),
-	    cmocka_unit_test(test_tcg_fault),	      cmocka_unit_test(test_tcg_memfault),
-	    cmocka_unit_test(test_tcg_auto),	      cmocka_unit_test(test_tcg_errors),
-	    cmocka_unit_test(test_tcg_deterministic), cmocka_unit_test(test_tcg_vc),
-	    cmocka_unit_test(test_tcg_vc_no_handler), cmocka_unit_test(test_tcg_vc_refused),
+	    cmocka_unit_test(test_tcg_migrate),	   cmocka_unit_test(test_tcg_hello),
+	    cmocka_unit_test(test_tcg_hostile),	   cmocka_unit_test(test_tcg_attest),
+	    cmocka_unit_test(test_tcg_attest_ext), cmocka_unit_test(test_tcg_psc),
+	    cmocka_unit_test(test_tcg_smp),	   cmocka_unit_test(test_tcg_storm),
+	    cmocka_unit_test(test_tcg_terminate),  cmocka_unit_test(test_tcg_fault),
+	    cmocka_unit_test(test_tcg_memfault),   cmocka_unit_test(test_tcg_auto),
+	    cmocka_unit_test(test_tcg_errors),	   cmocka_unit_test(test_tcg_deterministic),
+	    cmocka_unit_test(test_tcg_vc),	   cmocka_unit_test(test_tcg_vc_no_handler),
+	    cmocka_unit_test(test_tcg_vc_refused),
 	};
 	return cmocka_run_group_tests_name("vmm/programs_tcg", tests, NULL, NULL);
 }
