@@ -10,3 +10,4 @@ CLI_SRCS += src/cli/cli_opts.c
 CLI_SRCS += src/cli/cli_output.c
 # snpemu bench (the suites' sources are added by bench/bench.mk).
 CLI_SRCS += src/cli/cmd_bench.c
+CLI_SRCS += src/cli/cli_migrate.c

@@ -18,3 +18,6 @@ $(CLI_SHELL_TESTS:%=$(O)/tests/cli/%): $(O)/tests/cli/%: tests/cli/%.sh $(CLI)
 TESTS += cli/test_cli_output
 $(O)/tests/cli/test_cli_output: $(O)/src/cli/cmd_certs.o $(O)/src/cli/cli_opts.o $(O)/src/cli/attest_io.o \
 	$(O)/src/cli/cli_output.o
+# Live migration around `run`: the duration and address parsers, the sockets, the progress lines.
+TESTS += cli/test_cli_migrate
+$(O)/tests/cli/test_cli_migrate: $(O)/src/cli/cli_opts.o $(O)/src/cli/cli_migrate.o $(O)/src/cli/attest_io.o
