@@ -320,4 +320,27 @@ int hv_vcpu_ap_take_update(struct hv_vcpu *vcpu, struct hv_ap_update *out);
  * Kept across hv_vcpu_reset, as KVM keeps snp_vmsa_gpa across INIT. */
 int hv_vcpu_snp_vmsa(struct hv_vcpu *vcpu, uint64_t *gpa);
 
+/* ---- Live migration: the engine's state (docs/migration.md, sections ENGINE and VCPU) ------------------------ */
+
+/* The engine's guest-observable state as a versioned byte string, for the VMM's migration stream.  One field walk
+ * (src/hv/migrate.c) encodes and decodes it, all integers little-endian.
+ *   VM:   version, VM type, SEV features, enabled hypercall exits, certificate exits on/off, the rate limit
+ *         (milli-rate, burst, bucket level, nanoseconds since its last refill), the AP jump table, the guest TSC
+ *         (ns since VM creation, so RDTSC goes on from where it was), and the per-event statistics counts.
+ *   vCPU: version, APIC ID, GHCB MSR, flags (GHCB registered, VMSA valid, AP update pending, terminated, held in
+ *         AP reset hold), the registered GHCB GPA, the AP-creation VMSA GPA, the pending AP update, XCR0, XSS.
+ * Export only while the vCPUs are held at a pause point (no exit in flight): a vCPU with an exit awaiting
+ * completion other than AP reset hold gives -EBUSY.  A held AP is imported as held: its GHCB MSR and the pending
+ * AP_RESET_HOLD exit come back, but not the wake-up continuation (no VMM of this project wakes a held AP).
+ * Import checks everything before it changes anything: -EPROTO for another version, a wrong length, a VM type or
+ * SEV features that differ from this VM's, a statistics table of another size, out-of-range values; -EINVAL for
+ * an id that is not this vCPU's.  Return 0 or -errno; export: -ENOSPC when cap is too small. */
+#define HV_STATE_VERSION   1u
+#define HV_VM_STATE_MAX	   1024u
+#define HV_VCPU_STATE_SIZE 72u
+int hv_vm_state_export(struct hv_vm *vm, uint8_t *buf, size_t cap, size_t *len);
+int hv_vm_state_import(struct hv_vm *vm, const uint8_t *buf, size_t len);
+int hv_vcpu_state_export(struct hv_vcpu *vcpu, uint8_t *buf, size_t cap, size_t *len);
+int hv_vcpu_state_import(struct hv_vcpu *vcpu, const uint8_t *buf, size_t len);
+
 #endif

@@ -91,6 +91,11 @@ struct vmm_config {
 	const char *certs_file;	       /* certificate table served to extended requests (NULL: the platform's chain) */
 	uint8_t seed[FW_SEED_MAX];     /* platform seed (seed_len 0: a fixed default seed, for reproducible runs) */
 	size_t seed_len;
+	/* AMD root seed (fw_platform_config_amd_seed): platforms with the same one share an ARK and ASK, as two
+	 * chips of one product line do, which live migration between them requires (amd_seed_len 0: the root derives
+	 * from `seed`, so only a platform of the same seed shares it). */
+	uint8_t amd_seed[FW_SEED_MAX];
+	size_t amd_seed_len;
 	enum fw_product product; /* platform product line (default Genoa) */
 	uint32_t report_version; /* ATTESTATION_REPORT version the firmware emits: 2, 3 or 5 (0 = the firmware's 5) */
 	const char *trace_file;	 /* Chrome trace-event JSON output (NULL: none) */

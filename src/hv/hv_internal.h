@@ -206,7 +206,8 @@ struct hv_vm {
 	struct hv_nae_index nae_index;	/* built from hv_nae_rows at creation; read-only after */
 	_Atomic uint64_t ap_jump_table; /* per VM, spec §12 */
 	uint64_t tsc_epoch_ns;
-	uint64_t ticks_epoch; /* hv_stat_ticks() at creation, to convert ticks to ns */
+	uint64_t tsc_carry_ns; /* guest TSC brought in by live migration (migrate.c), added to the clock's */
+	uint64_t ticks_epoch;  /* hv_stat_ticks() at creation, to convert ticks to ns */
 	/* SNP (psc.c, ap.c, guest_req.c, rate_limit.c). */
 	struct fw_guest *fw;
 	hv_ap_fn ap_handler;

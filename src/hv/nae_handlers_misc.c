@@ -24,10 +24,11 @@ int hv_nae_no_action(struct hv_vcpu *v)
 	return hv_nae_finish(v);
 }
 
-/* The guest TSC runs at 1 GHz from VM creation: the engine has no hardware TSC to offset. */
+/* The guest TSC runs at 1 GHz from VM creation (plus what it had counted before a live migration): the engine has
+ * no hardware TSC to offset. */
 static uint64_t guest_tsc(const struct hv_vcpu *v)
 {
-	return hv_now_ns() - v->vm->tsc_epoch_ns;
+	return hv_now_ns() - v->vm->tsc_epoch_ns + v->vm->tsc_carry_ns;
 }
 
 int hv_nae_rdtsc(struct hv_vcpu *v)

@@ -77,7 +77,15 @@ enum vmm_ap_state {
 #define VMM_VCPU_STATE_SREGS	(1u << 1) /* sregs */
 #define VMM_VCPU_STATE_GHCB_MSR (1u << 2) /* ghcb_msr (every backend: the engine vCPU holds it) */
 #define VMM_VCPU_STATE_AP	(1u << 3) /* ap_state (every backend) */
+#define VMM_VCPU_STATE_TSC	(1u << 4) /* tsc (tcg: its virtual TSC) */
+#define VMM_VCPU_STATE_KNOWN	0x1Fu
 
+/* Everything a guest can observe of a vCPU, for live migration.  A vCPU held at the pause point of a VMGEXIT (the
+ * instruction done, the engine not yet called) is saved as it was before the instruction (tcg: RIP back over
+ * `rep vmmcall`), so the destination executes the VMGEXIT again with the same GHCB: no pending-exit state travels.
+ * Not carried: FPU/SSE/AVX state (guest programs and the guest SDK build with -mgeneral-regs-only, guests.mk) and
+ * MSRs other than EFER, FS/GS base and the GHCB MSR (guest code runs at CPL 3 on kvm and tcg: its WRMSRs trap to
+ * the VMM, which serves only the GHCB MSR). */
 struct vmm_vcpu_state {
 	uint32_t valid; /* VMM_VCPU_STATE_* */
 	uint32_t id;	/* vCPU index (APIC ID) */
@@ -86,6 +94,7 @@ struct vmm_vcpu_state {
 	uint64_t ghcb_msr; /* the guest's GHCB MSR value */
 	uint32_t ap_state; /* enum vmm_ap_state */
 	uint32_t reserved;
+	uint64_t tsc; /* the vCPU's TSC where the backend keeps one (tcg's virtual TSC) */
 };
 
 /* ---- The interface. ---- */
@@ -96,6 +105,7 @@ struct vmm_backend {
 	bool in_auto;		    /* `--backend auto` may pick it (in the chooser's order) when probe succeeds */
 	const char *auto_reason;    /* why auto picks it, for the one-line note ("/dev/kvm runs guests") */
 	bool runs_elf;		    /* runs the program's ELF image (kvm, tcg); false: its sim entry in-process */
+	bool migrates;		    /* its vCPUs can leave the process (live migration): kvm, tcg; not sim */
 
 	/* Can this host run the backend?  0, or -errno and a one-line reason in reason[len] (NUL-terminated when
 	 * len > 0).  Cheap enough to call once per run; NULL means always available. */
@@ -103,12 +113,14 @@ struct vmm_backend {
 
 	/* Creates the backend's VM over the VMM's guest RAM (vm->mem, vm->mem_size) and places the program's image
 	 * in guest RAM at SNPEMU_IMAGE_GPA, before the launch measures it: *image_len = bytes from there the launch
-	 * measures (at least one page).  On failure the VMM still calls destroy.  Returns 0 or -errno (a message on
-	 * vm->err). */
+	 * measures (at least one page).  For an incoming migration (vm->incoming) there is no program: guest RAM
+	 * comes from the stream, *image_len is 0.  On failure the VMM still calls destroy.  Returns 0 or -errno (a
+	 * message on vm->err). */
 	int (*create)(struct vmm_vm *vm, uint64_t *image_len);
 
 	/* Prepares vCPU v (v->id < vm->nvcpus, its engine vCPU v->hv exists) to enter the program at its entry:
-	 * creates the backend's vCPU with the entry state (the BSP at run time, an AP on AP creation).  Called once
+	 * creates the backend's vCPU with the entry state (the BSP at run time, an AP on AP creation), or, when
+	 * v->resume is set (a migrated vCPU), with that saved state instead (every part it names).  Called once
 	 * per vCPU, under vm->lock, on the starting thread; v->backend_vcpu is its to set.  Returns 0 or -errno. */
 	int (*start_vcpu)(struct vmm_vcpu *v);
 

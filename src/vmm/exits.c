@@ -140,7 +140,10 @@ static bool handle_hypercall(struct vmm_vm *vm, struct snpemu_run *run)
 	}
 	/* The page-state map is the firmware model's RMP, updated as KVM_SET_MEMORY_ATTRIBUTES + RMPUPDATE would. */
 	int rc = hv_map_gpa_range_apply(fw_guest_rmp(vm->fw_guest), run);
-	(void)gpa, (void)npages, (void)attrs;
+	(void)attrs;
+	/* A page that changed hands travels differently (plaintext / firmware record): a migration resends it. */
+	if (!rc && npages <= vm->mem_size / 4096)
+		vmm_dirty_mark(vm, gpa, npages * 4096);
 	run->hypercall.ret = rc ? (uint64_t)(int64_t)-22 : 0; /* -KVM_EINVAL */
 	return true;
 }
@@ -260,7 +263,10 @@ static void record(struct vmm_vcpu *v, uint64_t code, uint64_t start, uint64_t e
 bool vmm_vcpu_vmgexit(struct vmm_vcpu *v)
 {
 	struct vmm_vm *vm = v->vm;
-	if (!vmm_vcpu_pause_point(v))
+	atomic_store(&v->at_vmgexit, true);
+	bool go_on = vmm_vcpu_pause_point(v);
+	atomic_store(&v->at_vmgexit, false);
+	if (!go_on)
 		return false;
 	uint64_t start = vmm_now_ns();
 	unsigned int enomem_retries = 0;
@@ -298,6 +304,7 @@ bool vmm_vcpu_pvalidate(struct vmm_vcpu *v, uint64_t gpa, bool size2m, bool vali
 		vmm_vm_stop(vm, SNPEMU_STATUS_EXCEPTION + 6);
 		return false;
 	}
+	vmm_dirty_mark(vm, gpa, size2m ? 2ull << 20 : 4096); /* its page state may change (dirty_vmm.c) */
 	switch (fw_rmp_pvalidate(fw_guest_rmp(vm->fw_guest), gpa, size2m, validate)) {
 	case FW_PVALIDATE_SUCCESS:
 		*rc = SNPEMU_PVALIDATE_SUCCESS;

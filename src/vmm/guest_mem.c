@@ -46,6 +46,8 @@ void *vmm_guest_ptr(struct vmm_vm *vm, uint64_t gpa, uint64_t len, enum vmm_acce
 			*fault = (struct vmm_mem_fault){SNPEMU_MEMORY_EXIT_FLAG_PRIVATE, gpa, len};
 		return NULL;
 	}
+	if (access == VMM_ACCESS_HOST_WRITE)
+		vmm_dirty_mark(vm, gpa, len); /* KVM's log misses the VMM's writes (dirty_vmm.c) */
 	return vm->mem + gpa;
 }
 

@@ -120,6 +120,10 @@ static int kvm_create(struct vmm_vm *vm, uint64_t *image_len)
 		fprintf(vm->err, "snpemu: %s\n", reason);
 		return rc;
 	}
+	kb->arg = SNPEMU_BOOT_INFO_GPA | tsc_khz() << 32;
+	*image_len = 0;
+	if (vm->incoming)
+		return 0; /* guest RAM and every vCPU's state come from the migration stream */
 	size_t len = vm->program->elf_len;
 	const uint8_t *image = vm->program->elf;
 	if (!image) {
@@ -136,7 +140,6 @@ static int kvm_create(struct vmm_vm *vm, uint64_t *image_len)
 		return -ENOEXEC;
 	}
 	kb->entry = info.entry;
-	kb->arg = SNPEMU_BOOT_INFO_GPA | tsc_khz() << 32;
 	*image_len = info.highest - SNPEMU_IMAGE_GPA;
 	return 0;
 }
@@ -244,6 +247,8 @@ static void kvm_run_vcpu(struct vmm_vcpu *v)
 	}
 }
 
+static int kvm_restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st);
+
 static int kvm_start_vcpu(struct vmm_vcpu *v)
 {
 	struct kvm_backend_vm *kb = v->vm->backend_vm;
@@ -262,6 +267,9 @@ static int kvm_start_vcpu(struct vmm_vcpu *v)
 		rc = vmm_kvm_vcpu_create(kb->kvm, v->id, &regs, &sregs, &kv);
 		if (!rc)
 			v->backend_vcpu = kv;
+		/* A migrated vCPU: created as above, then loaded with its saved state (KVM sets every register). */
+		if (!rc && v->resume)
+			rc = kvm_restore_vcpu(v, v->resume);
 	}
 	return rc;
 }
@@ -303,7 +311,8 @@ static int kvm_restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 	return rc;
 }
 
-/* KVM's dirty log (kvm_dirty.c): the guest's writes; the VMM's own writes through vm->mem are not in it. */
+/* KVM's dirty log (kvm_dirty.c): the guest's writes; the VMM's and the engine's own writes through vm->mem are not
+ * in it: those are in the VMM's log (dirty_vmm.c), which vmm_dirty_log_get ORs into this one. */
 static int kvm_dirty_log_start(struct vmm_vm *vm)
 {
 	return vmm_kvm_dirty_log(kvm_of(vm), true);
@@ -325,6 +334,7 @@ const struct vmm_backend vmm_backend_kvm = {
     .in_auto = true,
     .auto_reason = "/dev/kvm runs guests",
     .runs_elf = true,
+    .migrates = true,
     .probe = kvm_probe,
     .create = kvm_create,
     .start_vcpu = kvm_start_vcpu,

@@ -124,7 +124,7 @@ static int sim_create(struct vmm_vm *vm, uint64_t *image_len)
 
 static void sim_destroy(struct vmm_vm *vm)
 {
-	vmm_sim_dirty_log_stop(vm);
+	vmm_uffd_dirty_log_stop(vm);
 	for (uint32_t i = 0; i < SNPEMU_MAX_VCPUS; i++) {
 		free(vm->vcpus[i].backend_vcpu);
 		vm->vcpus[i].backend_vcpu = NULL;
@@ -179,6 +179,7 @@ const struct vmm_backend vmm_backend_sim = {
     .in_auto = true,
     .auto_reason = "in-process",
     .runs_elf = false,
+    .migrates = false,
     .create = sim_create,
     .start_vcpu = sim_start_vcpu,
     .run_vcpu = sim_run_vcpu,
@@ -187,7 +188,7 @@ const struct vmm_backend vmm_backend_sim = {
     .resume_all = vmm_vcpus_resume,
     .save_vcpu = sim_save_vcpu,
     .restore_vcpu = sim_restore_vcpu,
-    .dirty_log_start = vmm_sim_dirty_log_start,
-    .dirty_log_get = vmm_sim_dirty_log_get,
-    .dirty_log_stop = vmm_sim_dirty_log_stop,
+    .dirty_log_start = vmm_uffd_dirty_log_start,
+    .dirty_log_get = vmm_uffd_dirty_log_get,
+    .dirty_log_stop = vmm_uffd_dirty_log_stop,
 };

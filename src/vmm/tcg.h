@@ -130,5 +130,8 @@ void vmm_tcg_vcpu_clear_stop(struct vmm_tcg_vcpu *vcpu);
 
 /* Guest instructions are not counted by Unicorn cheaply; this counts emulation entries (uc_emu_start calls). */
 uint64_t vmm_tcg_vcpu_entries(const struct vmm_tcg_vcpu *vcpu);
+/* The vCPU's virtual TSC (deterministic mode), for live migration: read, and set on a vCPU that is not running. */
+uint64_t vmm_tcg_vcpu_tsc(const struct vmm_tcg_vcpu *vcpu);
+void vmm_tcg_vcpu_set_tsc(struct vmm_tcg_vcpu *vcpu, uint64_t tsc);
 
 #endif

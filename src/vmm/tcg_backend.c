@@ -23,7 +23,8 @@
 #include "vmm/vmm_internal.h"
 #include "vmm/x86_exits.h"
 
-#define TCG_ARG_SNP_INSNS 0x1u /* boot argument bit 0: use the SNP instructions (guests/kvm_main.c) */
+#define TCG_ARG_SNP_INSNS    0x1u /* boot argument bit 0: use the SNP instructions (guests/kvm_main.c) */
+#define TCG_INSN_LEN_VMGEXIT 4u	  /* rep vmmcall, F3 0F 01 D9 (tcg_vcpu.c) */
 
 struct tcg_backend_vm {
 	struct vmm_tcg_vm *tcg;
@@ -52,7 +53,7 @@ static int tcg_create(struct vmm_vm *vm, uint64_t *image_len)
 			(unsigned long long)(VMM_KVM_RAM_MAX >> 20));
 		return -EINVAL;
 	}
-	if (!vm->program->elf) {
+	if (!vm->incoming && !vm->program->elf) {
 		fprintf(vm->err, "snpemu: guest program '%s' has no x86-64 image\n", vm->program->name);
 		return -ENOENT;
 	}
@@ -72,6 +73,10 @@ static int tcg_create(struct vmm_vm *vm, uint64_t *image_len)
 		fprintf(vm->err, "snpemu: %s\n", reason);
 		return rc;
 	}
+	tb->arg = SNPEMU_BOOT_INFO_GPA | TCG_ARG_SNP_INSNS | (uint64_t)VMM_TCG_TSC_KHZ << 32;
+	*image_len = 0;
+	if (vm->incoming)
+		return 0; /* guest RAM and every vCPU's state come from the migration stream */
 	struct vmm_kvm_elf_info info;
 	enum vmm_kvm_elf_error err = vmm_kvm_elf_load(vm->program->elf, vm->program->elf_len, vm->mem, SNPEMU_IMAGE_GPA,
 						      SNPEMU_BOOT_INFO_GPA, &info);
@@ -81,7 +86,6 @@ static int tcg_create(struct vmm_vm *vm, uint64_t *image_len)
 		return -ENOEXEC;
 	}
 	tb->entry = info.entry;
-	tb->arg = SNPEMU_BOOT_INFO_GPA | TCG_ARG_SNP_INSNS | (uint64_t)VMM_TCG_TSC_KHZ << 32;
 	*image_len = info.highest - SNPEMU_IMAGE_GPA;
 	return 0;
 }
@@ -89,6 +93,7 @@ static int tcg_create(struct vmm_vm *vm, uint64_t *image_len)
 static void tcg_destroy(struct vmm_vm *vm)
 {
 	struct tcg_backend_vm *tb = vm->backend_vm;
+	vmm_uffd_dirty_log_stop(vm);
 	for (uint32_t i = 0; i < SNPEMU_MAX_VCPUS; i++) {
 		vmm_tcg_vcpu_destroy(vm->vcpus[i].backend_vcpu);
 		vm->vcpus[i].backend_vcpu = NULL;
@@ -197,15 +202,27 @@ static int tcg_start_vcpu(struct vmm_vcpu *v)
 	bool have_sregs;
 	if (v->backend_vcpu)
 		return 0;
-	int rc = vmm_x86_entry_state(v, tb->entry, tb->arg, &regs, &sregs, &have_sregs);
-	if (rc)
+	const struct vmm_vcpu_state *st = v->resume;
+	int rc = 0;
+	if (st &&
+	    (st->valid & (VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS)) != (VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS))
+		return -EINVAL; /* a migrated vCPU needs its whole CPU state */
+	if (st) {
+		regs = st->regs;
+		sregs = st->sregs;
+		have_sregs = true;
+	} else if ((rc = vmm_x86_entry_state(v, tb->entry, tb->arg, &regs, &sregs, &have_sregs))) {
 		return rc;
+	}
 	struct vmm_tcg_vcpu *tv;
 	/* without the VMSA's segments: the CPL-3 set (NULL); with them, entered at CPL 3 all the same (tcg.h) */
 	rc = vmm_tcg_vcpu_create(tb->tcg, v->id, &regs, have_sregs ? &sregs : NULL, &tv);
-	if (!rc)
-		v->backend_vcpu = tv;
-	return rc;
+	if (rc)
+		return rc;
+	if (st && (st->valid & VMM_VCPU_STATE_TSC))
+		vmm_tcg_vcpu_set_tsc(tv, st->tsc);
+	v->backend_vcpu = tv;
+	return 0;
 }
 
 static void tcg_kick(struct vmm_vcpu *v)
@@ -222,9 +239,15 @@ static int tcg_save_vcpu(struct vmm_vcpu *v, struct vmm_vcpu_state *st)
 	int rc = vmm_tcg_vcpu_get_regs(tcpu(v), &st->regs);
 	if (!rc)
 		rc = vmm_tcg_vcpu_get_sregs(tcpu(v), &st->sregs);
-	if (!rc)
-		st->valid |= VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS;
-	return rc;
+	if (rc)
+		return rc;
+	/* Held at a VMGEXIT's pause point: saved before the instruction, which the destination runs again (backend.h).
+	 */
+	if (atomic_load(&v->at_vmgexit))
+		st->regs.rip -= TCG_INSN_LEN_VMGEXIT;
+	st->tsc = vmm_tcg_vcpu_tsc(tcpu(v));
+	st->valid |= VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS | VMM_VCPU_STATE_TSC;
+	return 0;
 }
 
 static int tcg_restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
@@ -236,24 +259,9 @@ static int tcg_restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 		return -EINVAL;
 	if (st->valid & VMM_VCPU_STATE_SREGS && (rc = vmm_tcg_vcpu_set_sregs(tcpu(v), &st->sregs)))
 		return rc;
+	if (st->valid & VMM_VCPU_STATE_TSC)
+		vmm_tcg_vcpu_set_tsc(tcpu(v), st->tsc);
 	return st->valid & VMM_VCPU_STATE_REGS ? vmm_tcg_vcpu_set_regs(tcpu(v), &st->regs) : 0;
-}
-
-static int tcg_no_dirty_log(struct vmm_vm *vm)
-{
-	(void)vm;
-	return -ENOTSUP;
-}
-
-static int tcg_no_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
-{
-	(void)vm, (void)bitmap, (void)words;
-	return -ENOTSUP;
-}
-
-static void tcg_no_dirty_log_stop(struct vmm_vm *vm)
-{
-	(void)vm;
 }
 
 const struct vmm_backend vmm_backend_tcg = {
@@ -262,6 +270,7 @@ const struct vmm_backend vmm_backend_tcg = {
     .in_auto = true,
     .auto_reason = "the Unicorn CPU emulator runs the program's x86-64 code",
     .runs_elf = true,
+    .migrates = true,
     .probe = vmm_tcg_probe,
     .create = tcg_create,
     .start_vcpu = tcg_start_vcpu,
@@ -272,7 +281,8 @@ const struct vmm_backend vmm_backend_tcg = {
     .resume_all = vmm_vcpus_resume,
     .save_vcpu = tcg_save_vcpu,
     .restore_vcpu = tcg_restore_vcpu,
-    .dirty_log_start = tcg_no_dirty_log,
-    .dirty_log_get = tcg_no_dirty_log_get,
-    .dirty_log_stop = tcg_no_dirty_log_stop,
+    /* Every Unicorn instance writes through the VMM's one mapping of guest RAM: the sim log sees it all. */
+    .dirty_log_start = vmm_uffd_dirty_log_start,
+    .dirty_log_get = vmm_uffd_dirty_log_get,
+    .dirty_log_stop = vmm_uffd_dirty_log_stop,
 };

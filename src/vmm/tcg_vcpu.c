@@ -616,3 +616,13 @@ uint64_t vmm_tcg_vcpu_entries(const struct vmm_tcg_vcpu *vcpu)
 {
 	return vcpu->entries;
 }
+
+uint64_t vmm_tcg_vcpu_tsc(const struct vmm_tcg_vcpu *vcpu)
+{
+	return vcpu->tsc;
+}
+
+void vmm_tcg_vcpu_set_tsc(struct vmm_tcg_vcpu *vcpu, uint64_t tsc)
+{
+	vcpu->tsc = tsc;
+}

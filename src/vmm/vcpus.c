@@ -72,7 +72,7 @@ static void kick_and_join(struct vmm_vm *vm, struct vmm_vcpu *v)
 	}
 }
 
-int vmm_vcpus_start(struct vmm_vm *vm)
+int vmm_vcpus_create(struct vmm_vm *vm)
 {
 	/* The engine needs every vCPU to exist before AP creation names it (KVM: kvm_get_vcpu_by_id). */
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
@@ -83,7 +83,62 @@ int vmm_vcpus_start(struct vmm_vm *vm)
 		if (rc)
 			return rc;
 	}
-	int rc = vmm_vcpu_start(vm, 0);
+	return 0;
+}
+
+/* A migrated vCPU that was not running code: parked in AP reset hold until the VM stops, or already ended. */
+static void *parked_thread(void *arg)
+{
+	struct vmm_vcpu *v = arg;
+	struct vmm_vm *vm = v->vm;
+	pthread_mutex_lock(&vm->lock);
+	while (atomic_load(&v->ap_state) == VMM_AP_RESET_HOLD && !atomic_load(&vm->stopping))
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	atomic_store(&v->ap_state, VMM_AP_ENDED);
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	return NULL;
+}
+
+int vmm_vcpu_start_saved(struct vmm_vm *vm, const struct vmm_vcpu_state *st)
+{
+	if (st->id >= vm->nvcpus)
+		return -EINVAL;
+	struct vmm_vcpu *v = &vm->vcpus[st->id];
+	switch (st->ap_state) {
+	case VMM_AP_NOT_STARTED:
+		return 0; /* an AP creation may start it later, as at the source */
+	case VMM_AP_RUNNING: {
+		v->resume = st;
+		int rc = vmm_vcpu_start(vm, st->id);
+		v->resume = NULL;
+		return rc;
+	}
+	case VMM_AP_RESET_HOLD:
+	case VMM_AP_ENDED: {
+		/* Started at the source, so started here too (an AP creation does not start it again), on a thread
+		 * that runs no guest code. */
+		int rc = 0;
+		pthread_mutex_lock(&vm->lock);
+		if (!v->started) {
+			atomic_store(&v->ap_state, (int)st->ap_state);
+			rc = -pthread_create(&v->thread, NULL, parked_thread, v);
+			v->started = rc == 0;
+		}
+		pthread_mutex_unlock(&vm->lock);
+		return rc;
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
+int vmm_vcpus_start(struct vmm_vm *vm)
+{
+	int rc = vmm_vcpus_create(vm);
+	if (rc)
+		return rc;
+	rc = vmm_vcpu_start(vm, 0);
 	if (rc) {
 		fprintf(vm->err, "snpemu: cannot start the BSP on the %s backend: %s\n", vm->backend->name,
 			strerror(-rc));

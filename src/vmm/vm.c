@@ -22,7 +22,12 @@ uint64_t vmm_now_ns(void)
 static int host_access(void *ctx, uint64_t gpa, uint64_t len)
 {
 	struct vmm_vm *vm = ctx;
-	return fw_rmp_host_may_access(fw_guest_rmp(vm->fw_guest), gpa, len, NULL) ? 0 : -EACCES;
+	if (!fw_rmp_host_may_access(fw_guest_rmp(vm->fw_guest), gpa, len, NULL))
+		return -EACCES;
+	/* The engine writes guest memory through its own slot mapping (GHCB responses, scratch areas, guest-request
+	 * responses), which KVM's dirty log does not see: every range it may touch counts as written (dirty_vmm.c). */
+	vmm_dirty_mark(vm, gpa, len);
+	return 0;
 }
 
 /* MSRs the VMM lets the engine answer; everything else exits to the VMM (exits.c). */
@@ -37,9 +42,11 @@ int vmm_platform_config(const struct vmm_config *cfg, struct fw_platform_config 
 	fw_platform_config_default(pc, cfg->product);
 	if (cfg->report_version)
 		pc->report_version = cfg->report_version;
-	if (cfg->seed_len)
-		return fw_platform_config_seed(pc, cfg->seed, cfg->seed_len);
-	return fw_platform_config_seed(pc, default_seed, sizeof(default_seed) - 1);
+	int rc = cfg->seed_len ? fw_platform_config_seed(pc, cfg->seed, cfg->seed_len)
+			       : fw_platform_config_seed(pc, default_seed, sizeof(default_seed) - 1);
+	if (!rc && cfg->amd_seed_len)
+		rc = fw_platform_config_amd_seed(pc, cfg->amd_seed, cfg->amd_seed_len);
+	return rc;
 }
 
 int vmm_vm_init(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_result *res)
@@ -148,6 +155,7 @@ void vmm_vm_fini(struct vmm_vm *vm)
 	fw_guest_destroy(vm->fw_guest);
 	fw_platform_destroy(vm->fw_platform);
 	vmm_mem_unmap(vm);
+	free(vm->vmm_dirty);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
 }

@@ -7,7 +7,7 @@
 #include <snpemu/abi/boot_info.h>
 #include <snpemu/names.h>
 
-#include "vmm/vmm_internal.h"
+#include "vmm/migrate_internal.h"
 
 void vmm_config_default(struct vmm_config *cfg)
 {
@@ -187,9 +187,19 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	struct vmm_vm *vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
-	int rc = vmm_vm_prepare(vm, cfg, res);
+	const struct vmm_migration *mig = cfg->migration;
+	bool incoming = mig && mig->incoming;
+	int rc = mig && mig->fd < 0 ? -EINVAL : 0;
+	if (rc)
+		fprintf(cfg->err ? cfg->err : stderr, "snpemu: migration without a connected stream\n");
+	else if (incoming)
+		rc = vmm_migrate_receive(vm, cfg, res); /* the vCPUs run once the guest has arrived */
+	else if (!(rc = vmm_vm_prepare(vm, cfg, res)))
+		rc = vmm_vcpus_start(vm);
+	if (!rc && mig && !incoming)
+		vmm_migrate_source(vm);
 	if (!rc)
-		rc = vmm_vcpus_run(vm);
+		vmm_vcpus_join(vm);
 	if (!rc) {
 		uint64_t elapsed = vmm_now_ns() - vm->t0_ns;
 		collect(vm, res);
@@ -197,7 +207,9 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 			vmm_stats_print(vm);
 		if (cfg->trace_file && (res->trace_error = vmm_trace_write(vm, cfg->trace_file)))
 			fprintf(vm->err, "snpemu: could not write the trace to %s\n", cfg->trace_file);
-		if (!cfg->quiet)
+		if (!cfg->quiet && res->migrated_out)
+			fprintf(vm->msg, "snpemu: guest migrated out after %.3f s\n", (double)elapsed / 1e9);
+		else if (!cfg->quiet)
 			fprintf(vm->msg,
 				"snpemu: guest exited with status %d after %llu VMGEXITs, %llu exits to the VMM, "
 				"%.3f s\n",

@@ -40,11 +40,13 @@ struct vmm_vcpu {
 	uint32_t id;
 	struct hv_vcpu *hv;
 	pthread_t thread;
-	bool started;	      /* its thread exists (set under vm->lock) */
-	atomic_int ap_state;  /* enum vmm_ap_state */
-	atomic_bool paused;   /* held at a pause point */
-	void *backend_vcpu;   /* the backend's vCPU (start_vcpu sets it) */
-	uint64_t ap_vmsa_gpa; /* AP: the VMSA of its AP creation (0: none), which kvm and tcg start it from */
+	bool started;		/* its thread exists (set under vm->lock) */
+	atomic_int ap_state;	/* enum vmm_ap_state */
+	atomic_bool paused;	/* held at a pause point */
+	void *backend_vcpu;	/* the backend's vCPU (start_vcpu sets it) */
+	uint64_t ap_vmsa_gpa;	/* AP: the VMSA of its AP creation (0: none), which kvm and tcg start it from */
+	atomic_bool at_vmgexit; /* held at the pause point of a VMGEXIT (backend.h: saved before the instruction) */
+	const struct vmm_vcpu_state *resume; /* a migrated vCPU: start_vcpu loads this instead of the entry */
 	struct vmm_trace_event *trace;
 	uint32_t ntrace;
 	uint64_t vmgexits;
@@ -54,6 +56,7 @@ struct vmm_vm {
 	struct vmm_config cfg;
 	struct vmm_result *res;
 	const struct vmm_program *program;
+	bool incoming;	       /* the guest arrives by live migration (migrate_dst.c): no program, no launch */
 	FILE *out, *err, *msg; /* console, errors, VMM messages (vmm.h) */
 	uint8_t *mem;	       /* guest RAM, [0, mem_size) */
 	uint64_t mem_size;
@@ -69,9 +72,11 @@ struct vmm_vm {
 	atomic_bool stopping;
 	atomic_bool pausing; /* pause_all holds the vCPUs at their pause points */
 	const struct vmm_backend *backend;
-	void *backend_vm;     /* the backend's VM (create sets it) */
-	void *dirty_log;      /* the backend's dirty-log state while tracking (sim) */
-	struct vmm_stop stop; /* why the VM stopped: the first vmm_vm_stop_for() wins (under lock) */
+	void *backend_vm;	      /* the backend's VM (create sets it) */
+	void *dirty_log;	      /* the backend's dirty-log state while tracking (sim, tcg) */
+	_Atomic(uint64_t) *vmm_dirty; /* the VMM's own dirty log (dirty_vmm.c): allocated by the first start, */
+	atomic_bool vmm_dirty_on;     /* marked while on, freed with the VM */
+	struct vmm_stop stop;	      /* why the VM stopped: the first vmm_vm_stop_for() wins (under lock) */
 	bool stopped;
 	uint64_t t0_ns;
 	uint8_t console_line[SNPEMU_MAX_VCPUS][256];
@@ -159,17 +164,34 @@ int vmm_vcpus_run(struct vmm_vm *vm);
 /* The two halves of vmm_vcpus_run: create the engine vCPUs and start the BSP; wait until the VM stops, then kick
  * and join every started vCPU (a caller that wants the VM to end calls vmm_vm_stop first). */
 int vmm_vcpus_start(struct vmm_vm *vm);
+/* The engine vCPUs alone (vmm_vcpus_start's first half; a migration destination imports their state next). */
+int vmm_vcpus_create(struct vmm_vm *vm);
+/* A migration destination: start vCPU st->id as st->ap_state says: RUNNING from the saved state (start_vcpu loads
+ * it), RESET_HOLD / ENDED on a thread that runs no guest code (parked until the VM stops), NOT_STARTED not at all.
+ * st must stay valid until the call returns. */
+int vmm_vcpu_start_saved(struct vmm_vm *vm, const struct vmm_vcpu_state *st);
 void vmm_vcpus_join(struct vmm_vm *vm);
 int vmm_vcpus_pause(struct vmm_vm *vm);
 void vmm_vcpus_resume(struct vmm_vm *vm);
 void vmm_vcpu_save_common(struct vmm_vcpu *v, struct vmm_vcpu_state *st);
 int vmm_vcpu_restore_common(struct vmm_vcpu *v, const struct vmm_vcpu_state *st);
 
-/* sim_dirty.c: the sim backend's dirty log (struct vmm_backend dirty_log_*): userfaultfd asynchronous
- * write-protect of guest RAM, read and re-armed with PAGEMAP_SCAN.  -ENOTSUP on kernels without them. */
-int vmm_sim_dirty_log_start(struct vmm_vm *vm);
-int vmm_sim_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words);
-void vmm_sim_dirty_log_stop(struct vmm_vm *vm);
+/* dirty_uffd.c: the dirty log of sim and tcg (struct vmm_backend dirty_log_*), whose guest RAM every writer
+ * reaches through the VMM's mapping: userfaultfd asynchronous write-protect of guest RAM, read and re-armed with
+ * PAGEMAP_SCAN.  -ENOTSUP on kernels without them, -EPERM where userfaultfd is not allowed. */
+int vmm_uffd_dirty_log_start(struct vmm_vm *vm);
+int vmm_uffd_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words);
+void vmm_uffd_dirty_log_stop(struct vmm_vm *vm);
+
+/* dirty_vmm.c: the VMM's own dirty log, for what a backend's mechanism cannot see: the VMM's writes into guest RAM
+ * (vmm_guest_ptr with VMM_ACCESS_HOST_WRITE: KVM's log has only the guest's writes) and page-state changes, which
+ * change how a page travels without writing it (PSC/MAP_GPA_RANGE, PVALIDATE, RMPADJUST).  Active between start and
+ * stop; marking is lock-free (atomic OR), from any thread.  vmm_dirty_log_get is the backend's get OR-ed with it:
+ * what migration calls. */
+int vmm_dirty_log_start(struct vmm_vm *vm);
+void vmm_dirty_mark(struct vmm_vm *vm, uint64_t gpa, uint64_t len);
+int vmm_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words);
+void vmm_dirty_log_stop(struct vmm_vm *vm);
 
 /* trace.c: --trace and --stats output; vmm_trace_write returns 0 or -errno (-EIO for a short write). */
 int vmm_trace_write(struct vmm_vm *vm, const char *path);

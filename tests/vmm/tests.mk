@@ -23,6 +23,9 @@ TSAN_TESTS += vmm/test_tcg
 # Every guest program end to end on the tcg backend (the guest library's real-instruction `snp` platform).
 TESTS += vmm/test_programs_tcg
 TSAN_TESTS += vmm/test_programs_tcg
+# Live migration between two vmm_runs of one process over a socketpair (issue 15): programs, faults, refusals.
+TESTS += vmm/test_migrate
+TSAN_TESTS += vmm/test_migrate
 $(O)/tests/vmm/test_programs_tcg: $(O)/tests/vmm/program_run.o
 $(O)/tests/vmm/test_programs_tcg.o: CPPFLAGS += -Itests/vmm
 endif

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The sim backend's dirty log: guest RAM is ordinary memory of this process, written by the vCPU threads (the
- * guest's code) and by the VMM and the engine alike, so the tracking is the kernel's write tracking of that range.
+ * The dirty log of the backends whose guest RAM is ordinary memory of this process (sim and tcg): written by the
+ * vCPU threads (sim: the guest's code; tcg: Unicorn's TCG, whose every instance maps the VMM's one mapping with
+ * uc_mem_map_ptr, so its stores are ordinary stores to that range) and by the VMM and the engine alike, so the
+ * tracking is the kernel's write tracking of that range.
  * Soft-dirty bits (/proc/self/clear_refs "4", pagemap bit 55) would track the whole process and are not built into
  * every kernel (not into this one); instead the range is registered with userfaultfd in asynchronous write-protect
  * mode (UFFD_FEATURE_WP_ASYNC, Linux 6.7): a write to a protected page faults once, the kernel unprotects it
@@ -41,14 +43,14 @@ struct pm_scan_arg {
 #define PM_SCAN_CHECK_WPASYNC (1ull << 1) /* fail on a page not under async write-protect */
 #define SCAN_REGIONS	      256u
 
-struct sim_dirty {
+struct uffd_dirty {
 	int uffd;
 	int pagemap;
 };
 
-void vmm_sim_dirty_log_stop(struct vmm_vm *vm)
+void vmm_uffd_dirty_log_stop(struct vmm_vm *vm)
 {
-	struct sim_dirty *d = vm->dirty_log;
+	struct uffd_dirty *d = vm->dirty_log;
 	if (!d)
 		return;
 	close(d->uffd); /* unregisters the range and drops the protection */
@@ -57,11 +59,11 @@ void vmm_sim_dirty_log_stop(struct vmm_vm *vm)
 	vm->dirty_log = NULL;
 }
 
-int vmm_sim_dirty_log_start(struct vmm_vm *vm)
+int vmm_uffd_dirty_log_start(struct vmm_vm *vm)
 {
 	if (vm->dirty_log)
 		return -EBUSY;
-	struct sim_dirty *d = calloc(1, sizeof(*d));
+	struct uffd_dirty *d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
 	d->pagemap = -1;
@@ -86,7 +88,7 @@ int vmm_sim_dirty_log_start(struct vmm_vm *vm)
 	else if ((d->pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)) < 0)
 		rc = -errno;
 	if (rc)
-		vmm_sim_dirty_log_stop(vm);
+		vmm_uffd_dirty_log_stop(vm);
 	return rc;
 }
 
@@ -96,9 +98,9 @@ static void mark(uint64_t *bitmap, uint64_t first, uint64_t end)
 		bitmap[p / 64] |= 1ull << (p % 64);
 }
 
-int vmm_sim_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
+int vmm_uffd_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
 {
-	struct sim_dirty *d = vm->dirty_log;
+	struct uffd_dirty *d = vm->dirty_log;
 	if (!d)
 		return -EINVAL;
 	if (words < VMM_DIRTY_WORDS(vm->mem_size))
