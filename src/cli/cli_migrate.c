@@ -150,9 +150,11 @@ void cli_migrate_progress(const struct vmm_migration_progress *p, void *opaque)
 	const struct cli_migrate_view *v = opaque;
 	char line[200];
 	snprintf(line, sizeof(line),
-		 "migrate: pass %u%s: %llu/%llu pages sent, %.1f MB/s, dirty %.0f pages/s, est. downtime %.1f ms",
-		 p->pass, p->stop_and_copy ? " (stop-and-copy)" : "", (unsigned long long)p->pages_sent,
-		 (unsigned long long)p->pages_total, p->mb_per_s, p->dirty_pages_per_s, p->est_downtime_us / 1000.0);
+		 "migrate: pass %u%s: %llu dirty pages, %llu sent in all (guest %llu), %.1f MB/s, dirty rate %.0f "
+		 "pages/s, est. downtime %.1f ms",
+		 p->pass, p->stop_and_copy ? " (stop-and-copy)" : "", (unsigned long long)p->pages_dirty,
+		 (unsigned long long)p->pages_sent, (unsigned long long)p->pages_total, p->mb_per_s,
+		 p->dirty_pages_per_s, p->est_downtime_us / 1000.0);
 	/* A terminal gets one line that rewrites itself (\r, then erase to its end); a log gets every pass. */
 	if (v->tty)
 		fprintf(v->out, "\r%s\033[K", line);
