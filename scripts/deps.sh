@@ -36,6 +36,7 @@ if [ "$what" = all ]; then
 	command -v clang-format >/dev/null || need+=(clang-format)
 	have_header cmocka.h || need+=(libcmocka-dev)
 	command -v curl >/dev/null || need+=(curl) # tests/cli/test_kds.sh
+	command -v ss >/dev/null || need+=(iproute2) # tests/cli/test_migrate.sh
 	# libFuzzer and the sanitizer runtimes ship in clang's runtime package.
 	if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
 		need+=(libclang-rt-dev)

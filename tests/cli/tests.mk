@@ -8,7 +8,7 @@ TESTS += cli/test_report_cli
 $(O)/tests/cli/test_report_cli.o: CPPFLAGS += -DSNPEMU_CLI=\"$(abspath $(CLI))\"
 $(O)/tests/cli/test_report_cli: $(CLI)
 # Shell table runners: $(O)/tests/cli/<name> runs tests/cli/<name>.sh in the source tree against this build's CLI.
-CLI_SHELL_TESTS := test_build test_cli_table test_kds
+CLI_SHELL_TESTS := test_build test_cli_table test_kds test_migrate
 TESTS += $(CLI_SHELL_TESTS:%=cli/%)
 $(CLI_SHELL_TESTS:%=$(O)/tests/cli/%): $(O)/tests/cli/%: tests/cli/%.sh $(CLI)
 	@mkdir -p $(dir $@)
