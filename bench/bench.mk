@@ -30,3 +30,8 @@ $(O)/bench/kds: LIBS += $(NET_LIBS)
 # Live migration, firmware side: private-page export+import vs OpenSSL AES-256-GCM, trust exchange (issue 15).
 BENCHES += migrate
 $(O)/bench/migrate: $(O)/bench/figures.o
+# Live migration of a running VM: a 1 GiB tcg guest over loopback TCP between two vmm_run threads (issue 15).
+ifeq ($(HAVE_UNICORN),1)
+BENCHES += migrate_vm
+$(O)/bench/migrate_vm: $(O)/bench/figures.o
+endif
