@@ -334,12 +334,16 @@ static int open_stream(const struct run_args *a, struct vmm_migration *m)
 static void report_migration(const struct run_args *a, const struct vmm_result *res,
 			     const struct cli_migrate_view *view)
 {
-	if ((res->migrated_out || res->migrated_in) && !a->cfg.quiet)
-		cli_migrate_summary(view, res->migrated_in, &res->migration);
-	else if (res->migrate_error)
+	if (res->migrated_out || res->migrated_in) {
+		if (!a->cfg.quiet)
+			cli_migrate_summary(view, res->migrated_in, &res->migration);
+	} else if (res->migrate_error) {
 		cli_error("run", a->migrate_to,
 			  "migration failed (%s): the guest ran on here and finished with status %d",
 			  strerror(-res->migrate_error), res->status);
+	} else if (a->migrate_to) {
+		cli_error("run", a->migrate_to, "the guest ended (status %d) before the migration began", res->status);
+	}
 }
 
 int cli_cmd_run(int argc, char **argv)

@@ -131,12 +131,26 @@ check "another root: the source says why" has s3.err 'migration failed (Permissi
 check "another root: the destination ran nothing" dest_done d3
 check "another root: the destination fails (125)" status_is d3 125
 
+check "destination 6 (another chip, the same --amd-seed) listens" dest d6 --seed 0707 --amd-seed a3d0
+src s6 --amd-seed a3d0 --migrate-to "tcp:127.0.0.1:$(port d6)" --migrate-after 100ms "${guest[@]/10000/6000}"
+check "one AMD root, two chips: the source hands the guest over" has s6.err '^snpemu: migration completed'
+check "one AMD root, two chips: the guest finishes at the destination" dest_done d6
+check "one AMD root, two chips: exit 0" status_is d6 0
+check "one AMD root, two chips: the reports agree, signed by another chip" has d6.out '^migrate: chip ID changed$'
+
 check "destination 4 listens" dest d4
 src s4 --policy 0x30000 --migrate-to "tcp:127.0.0.1:$(port d4)" --migrate-after 100ms "${guest[@]/10000/3000}"
 check "policy without MIGRATE_MA: the guest finishes at the source with 0" status_is s4 0
 check "policy without MIGRATE_MA: the source says why" has s4.err 'migration failed (Operation not permitted)'
 check "policy without MIGRATE_MA: the destination ran nothing" dest_done d4
 check "policy without MIGRATE_MA: the destination fails (125)" status_is d4 125
+
+check "destination 7 listens" dest d7
+src s7 --migrate-to "tcp:127.0.0.1:$(port d7)" --migrate-after 20s hello
+check "a guest that ends before the point: exit 0 at the source" status_is s7 0
+check "a guest that ends before the point: the source says so" has s7.err 'the guest ended (status 0) before the migration began'
+check "a guest that ends before the point: the destination runs nothing" dest_done d7
+check "a guest that ends before the point: the destination fails (125)" status_is d7 125
 
 # --- the command line
 usage() { # usage WANT-IN-STDERR ARGS...: exit 125 with that message
