@@ -21,3 +21,4 @@ $(O)/tests/cli/test_cli_output: $(O)/src/cli/cmd_certs.o $(O)/src/cli/cli_opts.o
 # Live migration around `run`: the duration and address parsers, the sockets, the progress lines.
 TESTS += cli/test_cli_migrate
 $(O)/tests/cli/test_cli_migrate: $(O)/src/cli/cli_opts.o $(O)/src/cli/cli_migrate.o $(O)/src/cli/attest_io.o
+TSAN_TESTS += cli/test_cli_migrate
