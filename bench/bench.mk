@@ -21,6 +21,9 @@ BENCHES += vmm_dirty
 # native (issue 14).  Where libunicorn is installed.
 ifeq ($(HAVE_UNICORN),1)
 BENCHES += tcg_nae
+# Live migration through vmm_run: a 256 MiB tcg guest over a socketpair; total, downtime, wire / touched (issue 15).
+BENCHES += vmm_migrate
+$(O)/bench/vmm_migrate: $(O)/bench/figures.o
 endif
 # The guest library's AES-256-GCM against OpenSSL's (issue 13).
 BENCHES += guest_aes_gcm

@@ -24,3 +24,5 @@ ifeq ($(VARIANT),fuzz)
 $(O)/src/guest/aes_gcm.o: CFLAGS += -fno-sanitize-coverage=trace-cmp
 endif
 FUZZERS += migrate_stream fw_migrate_import
+# Live migration, the VMM's side: CONFIG and VCPU sections, the back channel, the engine's state import.
+FUZZERS += vmm_migrate_state

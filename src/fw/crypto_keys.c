@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,7 +222,84 @@ out:
 	return rc;
 }
 
+/*
+ * Derived RSA keys, remembered per process.  The derivation is deterministic (the same seed gives the same key)
+ * and costs seconds for 4096 bits (two prime searches), while every platform of one AMD root derives the same ARK
+ * and ASK: two platforms in one process (live migration between them, its tests) would pay it once per platform.
+ * The cache is a memo of a pure function, so it changes no result; it holds at most RSA_CACHE_SLOTS keys (then the
+ * oldest is replaced), looked up by SHA-384 of the seed and the size, never by the seed itself.
+ */
+#define RSA_CACHE_SLOTS 8u
+static struct rsa_cache_slot {
+	uint8_t id[48];
+	unsigned bits;
+	EVP_PKEY *pkey;
+	uint8_t nonce_key[48];
+} rsa_cache[RSA_CACHE_SLOTS];
+static unsigned rsa_cache_next;
+static pthread_mutex_t rsa_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int rsa_cache_id(const uint8_t seed[48], unsigned bits, uint8_t id[48])
+{
+	uint8_t b[4] = {(uint8_t)bits, (uint8_t)(bits >> 8), (uint8_t)(bits >> 16), (uint8_t)(bits >> 24)};
+	const struct fw_iovec iov[3] = {{"rsa-cache", 9}, {seed, 48}, {b, sizeof(b)}};
+	return fw_sha384_v(iov, 3, id) ? -EIO : 0;
+}
+
+/* A copy of the cached key for id, or NULL. */
+static struct fw_key *rsa_cache_get(const uint8_t id[48], unsigned bits)
+{
+	struct fw_key *k = NULL;
+	pthread_mutex_lock(&rsa_cache_lock);
+	for (unsigned i = 0; i < RSA_CACHE_SLOTS && !k; i++) {
+		struct rsa_cache_slot *c = &rsa_cache[i];
+		if (c->pkey && c->bits == bits && CRYPTO_memcmp(c->id, id, 48) == 0 && (k = calloc(1, sizeof(*k)))) {
+			if (EVP_PKEY_up_ref(c->pkey) != 1) {
+				free(k);
+				k = NULL;
+				break;
+			}
+			k->pkey = c->pkey;
+			k->rsa_bytes = bits / 8;
+			memcpy(k->nonce_key, c->nonce_key, sizeof(k->nonce_key));
+		}
+	}
+	pthread_mutex_unlock(&rsa_cache_lock);
+	return k;
+}
+
+static void rsa_cache_put(const uint8_t id[48], unsigned bits, const struct fw_key *k)
+{
+	pthread_mutex_lock(&rsa_cache_lock);
+	struct rsa_cache_slot *c = &rsa_cache[rsa_cache_next++ % RSA_CACHE_SLOTS];
+	if (EVP_PKEY_up_ref(k->pkey) == 1) {
+		EVP_PKEY_free(c->pkey);
+		memcpy(c->id, id, 48);
+		c->bits = bits;
+		c->pkey = k->pkey;
+		memcpy(c->nonce_key, k->nonce_key, sizeof(c->nonce_key));
+	}
+	pthread_mutex_unlock(&rsa_cache_lock);
+}
+
+static int derive_rsa_uncached(const uint8_t seed[48], unsigned bits, struct fw_key **out);
+
 int fw_key_derive_rsa(const uint8_t seed[48], unsigned bits, struct fw_key **out)
+{
+	uint8_t id[48];
+	if (bits != 2048 && bits != 4096)
+		return -EINVAL;
+	if (rsa_cache_id(seed, bits, id))
+		return -EIO;
+	if ((*out = rsa_cache_get(id, bits)))
+		return 0;
+	int rc = derive_rsa_uncached(seed, bits, out);
+	if (!rc)
+		rsa_cache_put(id, bits, *out);
+	return rc;
+}
+
+static int derive_rsa_uncached(const uint8_t seed[48], unsigned bits, struct fw_key **out)
 {
 	int rc = -ENOMEM;
 	struct fw_key *k = calloc(1, sizeof(*k));

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -39,6 +40,9 @@ struct pm_scan_arg {
 };
 #define PAGEMAP_SCAN_	      _IOWR('f', 16, struct pm_scan_arg)
 #define PM_PAGE_IS_WRITTEN    (1ull << 1)
+#define PM_PAGE_IS_PRESENT    (1ull << 3)
+#define PM_PAGE_IS_SWAPPED    (1ull << 4)
+#define PM_PAGE_IS_PFNZERO    (1ull << 5) /* mapped to the shared zero page (read, never written) */
 #define PM_SCAN_WP_MATCHING   (1ull << 0) /* write-protect what matched: get and clear */
 #define PM_SCAN_CHECK_WPASYNC (1ull << 1) /* fail on a page not under async write-protect */
 #define SCAN_REGIONS	      256u
@@ -98,29 +102,22 @@ static void mark(uint64_t *bitmap, uint64_t first, uint64_t end)
 		bitmap[p / 64] |= 1ull << (p % 64);
 }
 
-int vmm_uffd_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
+/* The pages of guest RAM in the categories the scan asks for, as a bitmap (PAGEMAP_SCAN without write-protecting
+ * anything unless `flags` says so). */
+static int scan(struct vmm_vm *vm, int pagemap, uint64_t flags, struct pm_scan_arg arg, uint64_t *bitmap, size_t words)
 {
-	struct uffd_dirty *d = vm->dirty_log;
-	if (!d)
-		return -EINVAL;
-	if (words < VMM_DIRTY_WORDS(vm->mem_size))
-		return -ENOSPC;
 	memset(bitmap, 0, words * sizeof(*bitmap));
 	const uint64_t base = (uint64_t)(uintptr_t)vm->mem, end = base + vm->mem_size;
 	struct pm_page_region regions[SCAN_REGIONS];
-	struct pm_scan_arg arg = {
-	    .size = sizeof(arg),
-	    .flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
-	    .start = base,
-	    .end = end,
-	    .vec = (uint64_t)(uintptr_t)regions,
-	    .vec_len = SCAN_REGIONS,
-	    .category_mask = PM_PAGE_IS_WRITTEN,
-	    .return_mask = PM_PAGE_IS_WRITTEN,
-	};
+	arg.size = sizeof(arg);
+	arg.flags = flags;
+	arg.start = base;
+	arg.end = end;
+	arg.vec = (uint64_t)(uintptr_t)regions;
+	arg.vec_len = SCAN_REGIONS;
 	/* The scan stops early when the region buffer fills: go on from where it stopped. */
 	while (arg.start < end) {
-		long n = ioctl(d->pagemap, PAGEMAP_SCAN_, &arg);
+		long n = ioctl(pagemap, PAGEMAP_SCAN_, &arg);
 		if (n < 0)
 			return -errno;
 		for (long i = 0; i < n; i++)
@@ -130,4 +127,55 @@ int vmm_uffd_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
 		arg.start = arg.walk_end;
 	}
 	return 0;
+}
+
+/* Whether the host swaps (SwapTotal in /proc/meminfo not 0, or unknown). */
+static bool host_swaps(void)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	char line[128];
+	bool swaps = true;
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long kb;
+		if (sscanf(line, "SwapTotal: %llu kB", &kb) == 1) {
+			swaps = kb != 0;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return swaps;
+}
+
+int vmm_mem_populated(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
+{
+	if (words < VMM_DIRTY_WORDS(vm->mem_size))
+		return -ENOSPC;
+	int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (pagemap < 0)
+		return -errno;
+	/* Present, and not the shared zero page; or swapped out.  The write-protect markers the dirty log leaves on
+	 * never-touched pages read as swap entries, so "swapped" is asked only of a host that swaps (else every page
+	 * would count: correct, but every page read). */
+	uint64_t held = PM_PAGE_IS_PRESENT | (host_swaps() ? PM_PAGE_IS_SWAPPED : 0);
+	struct pm_scan_arg arg = {
+	    .category_inverted = PM_PAGE_IS_PFNZERO,
+	    .category_mask = PM_PAGE_IS_PFNZERO,
+	    .category_anyof_mask = held,
+	    .return_mask = held | PM_PAGE_IS_PFNZERO,
+	};
+	int rc = scan(vm, pagemap, 0, arg, bitmap, words);
+	close(pagemap);
+	return rc;
+}
+
+int vmm_uffd_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
+{
+	struct uffd_dirty *d = vm->dirty_log;
+	if (!d)
+		return -EINVAL;
+	if (words < VMM_DIRTY_WORDS(vm->mem_size))
+		return -ENOSPC;
+	struct pm_scan_arg arg = {.category_mask = PM_PAGE_IS_WRITTEN, .return_mask = PM_PAGE_IS_WRITTEN};
+	return scan(vm, d->pagemap, PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC, arg, bitmap, words);
 }

@@ -37,15 +37,19 @@ void vmm_dirty_mark(struct vmm_vm *vm, uint64_t gpa, uint64_t len)
 		atomic_fetch_or_explicit(&vm->vmm_dirty[p / 64], 1ull << (p % 64), memory_order_relaxed);
 }
 
-int vmm_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
+int vmm_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words, uint64_t *marked)
 {
 	int rc = vm->backend->dirty_log_get(vm, bitmap, words);
 	if (rc)
 		return rc;
 	/* Taken after the backend's get: a mark made in between is in this round or the next, never lost. */
 	size_t n = VMM_DIRTY_WORDS(vm->mem_size);
-	for (size_t i = 0; i < n && vm->vmm_dirty; i++)
-		bitmap[i] |= atomic_exchange_explicit(&vm->vmm_dirty[i], 0, memory_order_relaxed);
+	for (size_t i = 0; i < n && vm->vmm_dirty; i++) {
+		uint64_t m = atomic_exchange_explicit(&vm->vmm_dirty[i], 0, memory_order_relaxed);
+		bitmap[i] |= m;
+		if (marked)
+			marked[i] |= m;
+	}
 	return 0;
 }
 

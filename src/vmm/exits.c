@@ -304,8 +304,9 @@ bool vmm_vcpu_pvalidate(struct vmm_vcpu *v, uint64_t gpa, bool size2m, bool vali
 		vmm_vm_stop(vm, SNPEMU_STATUS_EXCEPTION + 6);
 		return false;
 	}
-	vmm_dirty_mark(vm, gpa, size2m ? 2ull << 20 : 4096); /* its page state may change (dirty_vmm.c) */
-	switch (fw_rmp_pvalidate(fw_guest_rmp(vm->fw_guest), gpa, size2m, validate)) {
+	enum fw_pvalidate_rc pv = fw_rmp_pvalidate(fw_guest_rmp(vm->fw_guest), gpa, size2m, validate);
+	vmm_dirty_mark(vm, gpa, size2m ? 2ull << 20 : 4096); /* after the change: its page state may differ now */
+	switch (pv) {
 	case FW_PVALIDATE_SUCCESS:
 		*rc = SNPEMU_PVALIDATE_SUCCESS;
 		return true;

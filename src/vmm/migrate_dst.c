@@ -35,6 +35,11 @@ struct dest {
 	struct vmm_vcpu_state states[SNPEMU_MAX_VCPUS];
 	uint64_t pass_end_ns[2]; /* the last two PASS_ENDs: the stop-and-copy pass starts after the second last */
 	struct vmm_migration_summary sum;
+	uint64_t run_ns; /* the guest's run time at the source (ENGINE), where the VMM's TSC MSR goes on */
+	/* Pages of guest RAM that may hold data here: populated when the VM was built (the backend's system area),
+	 * or written since.  The others are still the fresh mapping's zeros: an all-zero page needs nothing. */
+	uint64_t *written;
+	uint8_t *scratch; /* where an all-zero record's (empty) plaintext goes */
 	char why[160];
 };
 
@@ -64,6 +69,24 @@ static int make_shared(struct vmm_vm *vm, uint64_t gpa, uint64_t pages)
 	return 0;
 }
 
+static void mark_written(struct dest *d, uint64_t gpa, uint64_t pages)
+{
+	for (uint64_t p = gpa / PAGE; p < gpa / PAGE + pages; p++)
+		d->written[p / 64] |= 1ull << (p % 64);
+}
+
+/* Zeros [gpa, +pages) where it may hold data; pages never written stay untouched (and unallocated). */
+static void clear_written(struct dest *d, uint64_t gpa, uint64_t pages)
+{
+	for (uint64_t p = gpa / PAGE; p < gpa / PAGE + pages; p++) {
+		if (!(d->written[p / 64] >> (p % 64) & 1))
+			continue;
+		uint8_t *q = vmm_guest_ptr(d->vm, p * PAGE, PAGE, VMM_ACCESS_GUEST, NULL);
+		if (q)
+			memset(q, 0, PAGE);
+	}
+}
+
 static int shared_page(struct dest *d, const struct mig_section *sec)
 {
 	uint64_t gpa = le64_load(sec->payload);
@@ -74,16 +97,9 @@ static int shared_page(struct dest *d, const struct mig_section *sec)
 	if (!p)
 		return fail(d, rc ? rc : -EFAULT, "SHARED_PAGE: the page cannot be made shared");
 	memcpy(p, sec->payload + 8, PAGE);
+	mark_written(d, gpa, 1);
 	d->sum.pages_shared++;
 	return 0;
-}
-
-static bool is_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
 }
 
 static int zero_pages(struct dest *d, const struct mig_section *sec)
@@ -94,12 +110,7 @@ static int zero_pages(struct dest *d, const struct mig_section *sec)
 	int rc = make_shared(d->vm, gpa, n);
 	if (rc)
 		return fail(d, rc, "ZERO_PAGES: the pages cannot be made shared");
-	for (uint64_t i = 0; i < n; i++) {
-		/* A page never written reads as zero: left alone, it stays unallocated. */
-		uint8_t *p = vmm_guest_ptr(d->vm, gpa + i * PAGE, PAGE, VMM_ACCESS_HOST_WRITE, NULL);
-		if (p && !is_zero(p, PAGE))
-			memset(p, 0, PAGE);
-	}
+	clear_written(d, gpa, n);
 	d->sum.pages_shared += n;
 	d->sum.pages_zero += n;
 	return 0;
@@ -115,7 +126,15 @@ static int private_page(struct dest *d, const struct mig_section *sec)
 			   : NULL;
 	if (!out)
 		return fail(d, -EPROTO, "PRIVATE_PAGE outside guest RAM");
-	int rc = fw_migrate_page_import(d->session, d->vm->fw_guest, sec->payload, sec->len, out, info.size);
+	/* An all-zero record's plaintext goes to scratch, then only pages that may hold data are cleared: writing
+	 * zeros everywhere would allocate all of guest RAM here, in the destination's critical path. */
+	bool zero = info.flags & FW_MIGRATE_FLAG_ZERO;
+	int rc = fw_migrate_page_import(d->session, d->vm->fw_guest, sec->payload, sec->len, zero ? d->scratch : out,
+					info.size);
+	if (!rc && zero)
+		clear_written(d, info.gpa, info.size / PAGE);
+	else if (!rc)
+		mark_written(d, info.gpa, info.size / PAGE);
 	if (rc)
 		return fail(d, rc,
 			    rc == -ESTALE    ? "a private page record was replayed"
@@ -123,8 +142,8 @@ static int private_page(struct dest *d, const struct mig_section *sec)
 					       "session's key)"
 			    : rc == -EPROTO  ? "a private page record is missing (out of sequence)"
 					     : "the firmware refused a private page record");
-	d->sum.pages_private++;
-	d->sum.pages_zero += (info.flags & FW_MIGRATE_FLAG_ZERO) != 0;
+	d->sum.pages_private += info.size / PAGE;
+	d->sum.pages_zero += info.flags & FW_MIGRATE_FLAG_ZERO ? info.size / PAGE : 0;
 	return 0;
 }
 
@@ -177,7 +196,10 @@ static int take(struct dest *d, const struct mig_section *sec)
 		if (d->phase != PHASE_VCPUS || d->vcpus_seen != vm->nvcpus)
 			return fail(d, -EPROTO, "the ENGINE section before every vCPU's state");
 		d->phase = PHASE_ENGINE;
-		rc = hv_vm_state_import(vm->hv, sec->payload, sec->len);
+		if (sec->len < 8)
+			return fail(d, -EPROTO, "the ENGINE section is too short");
+		d->run_ns = le64_load(sec->payload);
+		rc = hv_vm_state_import(vm->hv, sec->payload + 8, sec->len - 8);
 		return rc ? fail(d, rc, "the engine refused the ENGINE section") : 0;
 	case MIG_SEC_FW_CONTEXT:
 		if (d->phase != PHASE_ENGINE)
@@ -231,6 +253,11 @@ static int build(struct dest *d, const struct vmm_config *cfg, struct vmm_result
 	uint64_t image_len;
 	if ((rc = vm->backend->create(vm, &image_len)) || (rc = vmm_vcpus_create(vm)))
 		return fail(d, rc, "cannot create the VM");
+	size_t words = VMM_DIRTY_WORDS(vm->mem_size);
+	if (!(d->written = calloc(words, sizeof(*d->written))) || !(d->scratch = malloc(FW_MIGRATE_PAGE_2M)))
+		return fail(d, -ENOMEM, "cannot allocate the receive buffers");
+	if (vmm_mem_populated(vm, d->written, words))
+		memset(d->written, 0xFF, words * sizeof(*d->written)); /* unknown: clear every page of a zero record */
 	return 0;
 }
 
@@ -267,6 +294,9 @@ static int receive(struct dest *d, const struct vmm_config *cfg, struct vmm_resu
 		if (rc == MIG_DONE) {
 			if (d->phase != PHASE_CONTEXT)
 				return fail(d, -EPROTO, "the stream ended before the guest context");
+			/* The VM runs while its BSP does (its program's exit stops it): a guest without one is over. */
+			if (d->states[0].ap_state != VMM_AP_RUNNING)
+				return fail(d, -EPROTO, "the guest's BSP is not running");
 			return 0;
 		}
 		if (rc == MIG_SECTION)
@@ -315,7 +345,7 @@ int vmm_migrate_receive(struct vmm_vm *vm, const struct vmm_config *cfg, struct 
 		rc = fail(d, sent, "cannot acknowledge the guest to the source");
 	if (!rc) {
 		started(d, res, t0);
-		vm->t0_ns = vmm_now_ns();
+		vm->t0_ns = vmm_now_ns() - d->run_ns; /* the TSC MSR (exits.c) goes on from the source's count */
 		for (uint32_t i = 0; i < vm->nvcpus && !rc; i++)
 			rc = vmm_vcpu_start_saved(vm, &d->states[i]);
 		if (rc) {
@@ -331,6 +361,8 @@ int vmm_migrate_receive(struct vmm_vm *vm, const struct vmm_config *cfg, struct 
 	}
 	vmm_mig_in_release(&d->in);
 	fw_migrate_session_free(d->session);
+	free(d->written);
+	free(d->scratch);
 	free(d);
 	return rc;
 }

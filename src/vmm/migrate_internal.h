@@ -90,15 +90,16 @@ void vmm_mig_in_release(struct vmm_mig_in *in);
 
 int vmm_mig_send_msg(int fd, uint32_t type, const void *payload, uint32_t len);
 /* Receive one message of `want_type` into buf[cap] (*len bytes).  -EPROTO (another type, bad length), -ECONNRESET
- * (the peer closed), -ETIMEDOUT. */
+ * (the peer closed), -ETIMEDOUT; a RESULT in its place carries the destination's refusal: its -errno. */
 int vmm_mig_recv_msg(int fd, uint32_t want_type, uint8_t *buf, size_t cap, size_t *len);
 
 /* ---- migrate_src.c / migrate_dst.c ---- */
 
-/* Source, on the thread that runs the VM (vmm_run): waits until cfg.migration->after_ns of guest run time have
- * passed or the VM stopped; then migrates.  On success the VM is stopped (res->migrated_out) and 0 is returned; on
- * failure the guest runs on here, res->migrate_error = the -errno, a message on vm->err.  Returns 0 when nothing was
- * attempted (the guest ended first). */
+/* Source, on the thread that runs the VM (vmm_run, instead of vmm_vcpus_start): announces the VM (CONFIG) and
+ * waits for the destination's offer, starts the vCPUs, waits until the guest has run for cfg.migration->after_ns
+ * (or stopped), then migrates.  On success the VM is stopped (res->migrated_out); on failure the guest runs on
+ * here, res->migrate_error = the -errno, a message on vm->err; a guest that ends before its time to move is
+ * not migrated (neither flag set).  Returns vmm_vcpus_start's result: 0 when the vCPUs run (then join them). */
 int vmm_migrate_source(struct vmm_vm *vm);
 /* Destination: receives the VM on cfg->migration->fd (vm zeroed by the caller), then starts its vCPUs.  0, or
  * -errno with a message on the error stream: nothing runs. */

@@ -27,6 +27,9 @@
 #include "vmm/migrate_internal.h"
 
 #define PAGE		  4096ull
+#define HUGE		  (2ull << 20) /* a 2 MiB record: 512 pages of one state in one seal */
+#define HUGE_WORDS	  (HUGE / PAGE / 64)
+#define REC_MAX		  (FW_MIGRATE_RECORD_HDR + HUGE)
 #define PASSES_MAX	  16u  /* pre-copy passes before stop-and-copy whatever the dirty set */
 #define DIRTY_SMALL_PAGES 256u /* a dirty set this small (1 MiB) is copied with the guest paused */
 
@@ -38,6 +41,8 @@ struct source {
 	struct mig_writer w;
 	bool writing;
 	uint64_t *dirty;
+	uint64_t *populated; /* pages ever written (vmm_mem_populated): the others are zero, sent unread */
+	uint64_t *marked;    /* every page the VMM's own log marked since the start: resent once paused */
 	size_t words;
 	uint8_t *rec;		       /* one firmware record */
 	uint8_t *msg;		       /* the offer, then the accept message */
@@ -57,6 +62,17 @@ static bool page_is_zero(const uint8_t *p)
 		acc |= v;
 	}
 	return acc == 0;
+}
+
+static const uint8_t zero_huge[HUGE];
+
+/* Whether the n pages from gpa were never populated (so read as zero: no need to read them). */
+static bool never_written(const struct source *s, uint64_t gpa, uint64_t n)
+{
+	for (uint64_t p = gpa / PAGE; p < gpa / PAGE + n; p++)
+		if (s->populated[p / 64] >> (p % 64) & 1)
+			return false;
+	return true;
 }
 
 static int section(struct source *s, uint32_t id, const void *a, size_t alen, const void *b, size_t blen)
@@ -88,11 +104,12 @@ static int send_page(struct source *s, uint64_t gpa)
 {
 	struct vmm_vm *vm = s->vm;
 	enum fw_page_state st = fw_rmp_get(fw_guest_rmp(vm->fw_guest), gpa);
+	bool unwritten = never_written(s, gpa, 1);
 	if (st == FW_PAGE_SHARED) {
 		const uint8_t *p = vmm_guest_ptr(vm, gpa, PAGE, VMM_ACCESS_HOST_READ, NULL);
 		if (!p)
 			goto changed;
-		if (page_is_zero(p)) {
+		if (unwritten || page_is_zero(p)) {
 			if (s->zero_pages && s->zero_gpa + s->zero_pages * PAGE == gpa) {
 				s->zero_pages++;
 				return 0;
@@ -112,12 +129,12 @@ static int send_page(struct source *s, uint64_t gpa)
 	if (st == FW_PAGE_FIRMWARE)
 		goto changed; /* held by the firmware for a request in flight: never while paused */
 	/* Guest-owned: the firmware reads the page through the export path (bounds only: the firmware may). */
-	const uint8_t *plain = vmm_guest_ptr(vm, gpa, PAGE, VMM_ACCESS_GUEST, NULL);
+	const uint8_t *plain = unwritten ? zero_huge : vmm_guest_ptr(vm, gpa, PAGE, VMM_ACCESS_GUEST, NULL);
 	size_t len = 0;
 	int rc = flush_zero_run(s);
 	if (rc)
 		return rc;
-	rc = fw_migrate_page_export(s->session, gpa, PAGE, plain, s->rec, FW_MIGRATE_RECORD_HDR + PAGE, &len);
+	rc = fw_migrate_page_export(s->session, gpa, PAGE, plain, s->rec, REC_MAX, &len);
 	if (rc == -EINVAL && !s->paused)
 		goto changed;
 	if (rc)
@@ -143,17 +160,65 @@ static uint64_t count_bits(const uint64_t *b, size_t words)
 	return n;
 }
 
+/* A whole dirty 2 MiB region whose pages are all guest-owned in one state goes as one record: one seal instead of
+ * 512 (a guest validates its RAM at boot, so most regions are).  1 when sent, 0 to go page by page. */
+static int send_huge(struct source *s, size_t word)
+{
+	struct vmm_vm *vm = s->vm;
+	uint64_t gpa = word * 64 * PAGE;
+	if (word % HUGE_WORDS || word + HUGE_WORDS > s->words)
+		return 0;
+	for (size_t i = word; i < word + HUGE_WORDS; i++)
+		if (s->dirty[i] != ~0ull)
+			return 0;
+	struct fw_rmp *rmp = fw_guest_rmp(vm->fw_guest);
+	enum fw_page_state st = fw_rmp_get(rmp, gpa);
+	if (st != FW_PAGE_PRIVATE && st != FW_PAGE_VALIDATED)
+		return 0;
+	for (uint64_t p = gpa + PAGE; p < gpa + HUGE; p += PAGE)
+		if (fw_rmp_get(rmp, p) != st)
+			return 0;
+	const uint8_t *plain =
+	    never_written(s, gpa, HUGE / PAGE) ? zero_huge : vmm_guest_ptr(vm, gpa, HUGE, VMM_ACCESS_GUEST, NULL);
+	size_t len = 0;
+	int rc = flush_zero_run(s);
+	if (rc)
+		return rc;
+	rc = fw_migrate_page_export(s->session, gpa, HUGE, plain, s->rec, REC_MAX, &len);
+	if (rc == -EINVAL)
+		return 0; /* a page changed state since the look-up: page by page */
+	if (rc)
+		return rc;
+	struct fw_migrate_record_info info;
+	s->pages_sent += HUGE / PAGE;
+	s->sum.pages_private += HUGE / PAGE;
+	if (fw_migrate_record_info(s->rec, len, &info) == 0 && (info.flags & FW_MIGRATE_FLAG_ZERO))
+		s->sum.pages_zero += HUGE / PAGE;
+	rc = section(s, MIG_SEC_PRIVATE_PAGE, s->rec, len, NULL, 0);
+	return rc ? rc : 1;
+}
+
 static int send_pass(struct source *s, uint32_t pass)
 {
+	/* Taken before the pages are read: a page populated after it was looked at is in the dirty log. */
+	int rc = vmm_mem_populated(s->vm, s->populated, s->words);
+	if (rc)
+		memset(s->populated, 0xFF, s->words * sizeof(*s->populated)); /* no pagemap: read every page */
 	for (size_t i = 0; i < s->words; i++) {
+		int huge = send_huge(s, i);
+		if (huge < 0)
+			return huge;
+		if (huge) {
+			i += HUGE_WORDS - 1;
+			continue;
+		}
 		for (uint64_t bits = s->dirty[i]; bits; bits &= bits - 1) {
 			uint64_t page = i * 64 + (uint64_t)__builtin_ctzll(bits);
-			int rc = send_page(s, page * PAGE);
-			if (rc)
+			if ((rc = send_page(s, page * PAGE)))
 				return rc;
 		}
 	}
-	int rc = flush_zero_run(s);
+	rc = flush_zero_run(s);
 	uint8_t p[8] = {0};
 	le32_store(p, pass);
 	if (!rc)
@@ -177,9 +242,9 @@ static int add_dirty(struct source *s, bool log)
 	uint64_t *more = calloc(s->words, sizeof(*more));
 	if (!more)
 		return -ENOMEM;
-	int rc = vmm_dirty_log_get(s->vm, more, s->words);
+	int rc = vmm_dirty_log_get(s->vm, more, s->words, s->marked);
 	for (size_t i = 0; !rc && i < s->words; i++)
-		s->dirty[i] |= more[i];
+		s->dirty[i] |= more[i] | (s->paused ? s->marked[i] : 0); /* paused: no VMM write is in flight */
 	free(more);
 	return rc;
 }
@@ -260,11 +325,14 @@ static int send_state(struct source *s)
 		if (rc)
 			return rc;
 	}
+	/* ENGINE: the guest's run time, from which the VMM's TSC MSR counts (exits.c), then the engine's state. */
+	uint8_t run_ns[8];
+	le64_store(run_ns, vmm_now_ns() - vm->t0_ns);
 	int rc = hv_vm_state_export(vm->hv, engine, sizeof(engine), &elen);
 	if (!rc)
-		rc = section(s, MIG_SEC_ENGINE, engine, elen, NULL, 0);
+		rc = section(s, MIG_SEC_ENGINE, run_ns, sizeof(run_ns), engine, elen);
 	if (!rc)
-		rc = fw_migrate_context_export(s->session, s->rec, FW_MIGRATE_RECORD_HDR + PAGE, &len);
+		rc = fw_migrate_context_export(s->session, s->rec, REC_MAX, &len);
 	if (!rc)
 		rc = section(s, MIG_SEC_FW_CONTEXT, s->rec, len, NULL, 0);
 	if (rc)
@@ -276,28 +344,42 @@ static int send_state(struct source *s)
 	return vmm_mig_out_flush(&s->out);
 }
 
-/* CONFIG, the destination's offer, the source firmware's checks, TRUST. */
-static int trust(struct source *s)
+/* Before the guest starts: the platform's certificates (the credential the firmware signs; deriving its AMD keys
+ * takes seconds, which must not come out of the guest's run), CONFIG, and the destination's offer, which its own
+ * certificates delay as much.  So after_ns counts guest run time with a destination that is ready. */
+static int announce(struct source *s, size_t *offer_len)
 {
 	struct vmm_vm *vm = s->vm;
+	const uint8_t *der;
+	size_t der_len;
 	struct vmm_mig_config c = {.vm_type = HV_VM_TYPE_SNP,
 				   .vcpus = vm->nvcpus,
 				   .flags = vm->cfg.vc ? VMM_MIG_CONFIG_VC : 0,
 				   .product = (uint32_t)vm->cfg.product,
 				   .mem_size = vm->mem_size};
 	uint8_t cbuf[VMM_MIG_CONFIG_SIZE];
-	size_t clen = 0, len = 0, alen = 0;
-	int rc = vmm_mig_config_encode(&c, cbuf, sizeof(cbuf), &clen);
-	if (rc || (rc = mig_writer_begin(&s->w, vmm_mig_out_sink, &s->out)))
-		return rc == -MIG_ERR_SINK ? s->out.error : rc < 0 ? rc : -EIO;
+	size_t clen = 0;
+	int rc = fw_platform_cert(vm->fw_platform, FW_CERT_VCEK, &der, &der_len);
+	if (!rc)
+		rc = vmm_mig_config_encode(&c, cbuf, sizeof(cbuf), &clen);
+	if (rc)
+		return rc;
+	if ((rc = mig_writer_begin(&s->w, vmm_mig_out_sink, &s->out)))
+		return rc == -MIG_ERR_SINK ? s->out.error : -ENOMEM;
 	s->writing = true;
 	if ((rc = section(s, MIG_SEC_CONFIG, cbuf, clen, NULL, 0)) || (rc = vmm_mig_out_flush(&s->out)))
 		return rc;
-	if ((rc = vmm_mig_recv_msg(s->m->fd, VMM_MIG_MSG_OFFER, s->msg, FW_MIGRATE_MSG_MAX, &len))) {
+	if ((rc = vmm_mig_recv_msg(s->m->fd, VMM_MIG_MSG_OFFER, s->msg, FW_MIGRATE_MSG_MAX, offer_len)))
 		fprintf(vm->err, "snpemu: migration: no offer from the destination: %s\n", strerror(-rc));
-		return rc;
-	}
-	rc = fw_migrate_accept(vm->fw_guest, s->msg, len, s->msg, FW_MIGRATE_MSG_MAX, &alen, &s->session);
+	return rc;
+}
+
+/* The source firmware's checks of the offer, then TRUST: nothing of the guest has left before this passes. */
+static int accept_offer(struct source *s, size_t offer_len)
+{
+	struct vmm_vm *vm = s->vm;
+	size_t alen = 0;
+	int rc = fw_migrate_accept(vm->fw_guest, s->msg, offer_len, s->msg, FW_MIGRATE_MSG_MAX, &alen, &s->session);
 	if (rc == -EPERM)
 		fprintf(vm->err,
 			"snpemu: migration refused: the guest's policy does not allow it (MIGRATE_MA clear)\n");
@@ -310,15 +392,18 @@ static int trust(struct source *s)
 	return rc ? rc : section(s, MIG_SEC_TRUST, s->msg, alen, NULL, 0);
 }
 
-static int migrate(struct source *s)
+static int migrate(struct source *s, size_t offer_len)
 {
 	struct vmm_vm *vm = s->vm;
 	uint64_t t0 = vmm_now_ns();
-	int rc = trust(s);
+	int rc = accept_offer(s, offer_len);
 	if (rc)
 		return rc;
 	if ((rc = copy_memory(s))) {
-		fprintf(vm->err, "snpemu: migration: copying guest memory failed: %s\n", strerror(-rc));
+		if (rc == -ECANCELED)
+			fprintf(vm->err, "snpemu: migration: the guest ended while its memory was being copied\n");
+		else
+			fprintf(vm->err, "snpemu: migration: copying guest memory failed: %s\n", strerror(-rc));
 		return rc;
 	}
 	if ((rc = send_state(s))) {
@@ -368,8 +453,8 @@ static bool wait_until_due(struct vmm_vm *vm, uint64_t after_ns)
 int vmm_migrate_source(struct vmm_vm *vm)
 {
 	const struct vmm_migration *m = vm->cfg.migration;
-	if (!wait_until_due(vm, m->after_ns))
-		return 0;
+	struct source s = {.vm = vm, .m = m, .words = VMM_DIRTY_WORDS(vm->mem_size)};
+	size_t offer_len = 0;
 	int rc = 0;
 	if (!vm->backend->migrates || !vm->fw_guest) {
 		fprintf(vm->err, "snpemu: migration: %s\n",
@@ -377,20 +462,27 @@ int vmm_migrate_source(struct vmm_vm *vm)
 				      : "the sim backend cannot migrate a guest (its vCPUs are host threads)");
 		rc = -ENOTSUP;
 	}
-	struct source s = {.vm = vm, .m = m, .words = VMM_DIRTY_WORDS(vm->mem_size)};
 	if (!rc) {
 		s.dirty = calloc(s.words, sizeof(*s.dirty));
-		s.rec = malloc(FW_MIGRATE_RECORD_HDR + PAGE);
+		s.populated = calloc(s.words, sizeof(*s.populated));
+		s.marked = calloc(s.words, sizeof(*s.marked));
+		s.rec = malloc(REC_MAX);
 		s.msg = malloc(FW_MIGRATE_MSG_MAX);
-		rc = !s.dirty || !s.rec || !s.msg ? -ENOMEM : vmm_mig_out_init(&s.out, m->fd);
+		rc = !s.dirty || !s.populated || !s.marked || !s.rec || !s.msg ? -ENOMEM
+									       : vmm_mig_out_init(&s.out, m->fd);
 	}
 	if (!rc)
-		rc = migrate(&s);
+		rc = announce(&s, &offer_len);
+	vm->t0_ns = vmm_now_ns(); /* after_ns is guest run time: it starts now */
+	int started = vmm_vcpus_start(vm);
+	bool attempted = !started && !rc && wait_until_due(vm, m->after_ns); /* else the guest ended first */
+	if (attempted)
+		rc = migrate(&s, offer_len);
 	if (s.writing)
 		mig_writer_release(&s.w);
 	vmm_mig_out_release(&s.out);
 	vmm_dirty_log_stop(vm); /* before the vCPUs go on (dirty_vmm.c: marks stop with it) */
-	if (!rc) {
+	if (attempted && !rc) {
 		vm->res->migrated_out = true;
 		vm->res->migration = s.sum;
 		vmm_vm_stop(vm, 0); /* the guest lives on at the destination; the vCPUs leave their pause points */
@@ -402,7 +494,9 @@ int vmm_migrate_source(struct vmm_vm *vm)
 	if (s.paused)
 		vm->backend->resume_all(vm);
 	free(s.dirty);
+	free(s.populated);
+	free(s.marked);
 	free(s.rec);
 	free(s.msg);
-	return 0;
+	return started;
 }

@@ -195,6 +195,12 @@ int vmm_mig_recv_msg(int fd, uint32_t want_type, uint8_t *buf, size_t cap, size_
 	int rc = recv_all(fd, hdr, sizeof(hdr));
 	if (rc)
 		return rc;
+	if (want_type != VMM_MIG_MSG_RESULT && vmm_mig_msg_check(hdr, VMM_MIG_MSG_RESULT, &n) == 0) {
+		/* The destination gave up before the message we wait for: its reason is the answer. */
+		uint8_t status[4];
+		int32_t err = (rc = recv_all(fd, status, sizeof(status))) ? rc : (int32_t)le32_load(status);
+		return err < 0 && err > -4096 ? err : -EPROTO;
+	}
 	if ((rc = vmm_mig_msg_check(hdr, want_type, &n)))
 		return rc;
 	if (n > cap)

@@ -61,7 +61,7 @@ int vmm_vcpu_start(struct vmm_vm *vm, uint32_t id)
 static void kick_and_join(struct vmm_vm *vm, struct vmm_vcpu *v)
 {
 	for (;;) {
-		if (vm->backend->kick)
+		if (vm->backend->kick && v->backend_vcpu) /* a parked vCPU (migrated in held) has none */
 			vm->backend->kick(v);
 		pthread_mutex_lock(&vm->lock);
 		pthread_cond_broadcast(&vm->cond); /* a vCPU in AP reset hold or at a pause point waits on it */
@@ -200,18 +200,26 @@ int vmm_vcpus_pause(struct vmm_vm *vm)
 	uint64_t waited = 0;
 	int rc = 0;
 	pthread_mutex_lock(&vm->lock);
-	while (!all_held(vm)) {
+	for (;;) {
+		/* Stopping wins over held: a VM whose program ended is not a VM to save (migration). */
 		if (atomic_load(&vm->stopping)) {
 			rc = -ECANCELED;
 			break;
 		}
+		if (all_held(vm))
+			break;
 		if (waited >= PAUSE_TIMEOUT_NS) {
 			rc = -ETIMEDOUT;
 			break;
 		}
+		/* Which vCPUs to kick is read under the lock (an AP may be starting); a parked one has no backend vCPU.
+		 */
+		bool kick[SNPEMU_MAX_VCPUS];
+		for (uint32_t i = 0; i < vm->nvcpus; i++)
+			kick[i] = vm->backend->kick && vm->vcpus[i].started && vm->vcpus[i].backend_vcpu;
 		pthread_mutex_unlock(&vm->lock);
-		for (uint32_t i = 0; i < vm->nvcpus && vm->backend->kick; i++)
-			if (vm->vcpus[i].started)
+		for (uint32_t i = 0; i < vm->nvcpus; i++)
+			if (kick[i])
 				vm->backend->kick(&vm->vcpus[i]);
 		pthread_mutex_lock(&vm->lock);
 		struct timespec ts = deadline_in(PAUSE_RETRY_NS);

@@ -195,9 +195,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res)
 	else if (incoming)
 		rc = vmm_migrate_receive(vm, cfg, res); /* the vCPUs run once the guest has arrived */
 	else if (!(rc = vmm_vm_prepare(vm, cfg, res)))
-		rc = vmm_vcpus_start(vm);
-	if (!rc && mig && !incoming)
-		vmm_migrate_source(vm);
+		rc = mig ? vmm_migrate_source(vm) : vmm_vcpus_start(vm); /* the source starts the vCPUs itself */
 	if (!rc)
 		vmm_vcpus_join(vm);
 	if (!rc) {

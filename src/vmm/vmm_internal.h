@@ -182,15 +182,22 @@ int vmm_vcpu_restore_common(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 int vmm_uffd_dirty_log_start(struct vmm_vm *vm);
 int vmm_uffd_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words);
 void vmm_uffd_dirty_log_stop(struct vmm_vm *vm);
+/* Which pages of guest RAM hold data: present or swapped out, and not the shared zero page (PAGEMAP_SCAN, Linux
+ * 6.7), one bit per page as a dirty bitmap.  The others were never written and read as zero, which migration sends
+ * without reading them (a first read of such a page costs a fault; under write-protect tracking, more).  0 or
+ * -errno (then the caller reads every page). */
+int vmm_mem_populated(struct vmm_vm *vm, uint64_t *bitmap, size_t words);
 
-/* dirty_vmm.c: the VMM's own dirty log, for what a backend's mechanism cannot see: the VMM's writes into guest RAM
- * (vmm_guest_ptr with VMM_ACCESS_HOST_WRITE: KVM's log has only the guest's writes) and page-state changes, which
- * change how a page travels without writing it (PSC/MAP_GPA_RANGE, PVALIDATE, RMPADJUST).  Active between start and
- * stop; marking is lock-free (atomic OR), from any thread.  vmm_dirty_log_get is the backend's get OR-ed with it:
- * what migration calls. */
+/* dirty_vmm.c: the VMM's own dirty log, for what a backend's mechanism cannot see: the VMM's and the engine's writes
+ * into guest RAM (vmm_guest_ptr with VMM_ACCESS_HOST_WRITE, the engine's host-access hook: KVM's log has only the
+ * guest's writes) and page-state changes, which change how a page travels without writing it (PSC/MAP_GPA_RANGE,
+ * PVALIDATE).  Active between start and stop; marking is lock-free (atomic OR), from any thread.  A write is marked
+ * when its pointer is taken, before the bytes land: the caller resends every page ever marked once the guest is
+ * paused (no write is in flight then).  vmm_dirty_log_get is the backend's get OR-ed with the VMM's marks, which
+ * it also ORs into `marked` (NULL: not wanted): what migration calls. */
 int vmm_dirty_log_start(struct vmm_vm *vm);
 void vmm_dirty_mark(struct vmm_vm *vm, uint64_t gpa, uint64_t len);
-int vmm_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words);
+int vmm_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words, uint64_t *marked);
 void vmm_dirty_log_stop(struct vmm_vm *vm);
 
 /* trace.c: --trace and --stats output; vmm_trace_write returns 0 or -errno (-EIO for a short write). */
