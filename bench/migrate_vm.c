@@ -12,7 +12,8 @@
  * not the wall-clock rate: a short unmigrated probe measures how fast guest time runs and the rate given to the
  * guest is scaled so that it dirties DIRTY_MBPS of wall-clock time; the rate the VMM's dirty log saw during the
  * pre-copy passes is printed beside it.
- *   usage: migrate_vm [MiB of working region, default 1024] [seconds before migrating, default 2 + 0.03/MiB]
+ *   usage: migrate_vm [MiB of working region, default 1024] [seconds of guest time before migrating, default
+ *          2 + 0.02/MiB, at most 28: the destination waits 30 s at most for the migration to begin]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <snpemu/hv.h>
@@ -41,17 +41,12 @@ struct side {
 	struct vmm_config cfg;
 	struct vmm_migration mig;
 	struct vmm_result res;
-	double delay_s; /* before vmm_run */
 	int rc;
 };
 
 static void *run_side(void *arg)
 {
 	struct side *s = arg;
-	if (s->delay_s > 0) {
-		struct timespec ts = {(time_t)s->delay_s, (long)((s->delay_s - (double)(time_t)s->delay_s) * 1e9)};
-		nanosleep(&ts, NULL);
-	}
 	s->rc = vmm_run(&s->cfg, &s->res);
 	return NULL;
 }
@@ -154,11 +149,12 @@ int main(int argc, char **argv)
 	static struct side src, dst;
 	static struct bench_report r;
 	unsigned long mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 1024;
-	double after_s = argc > 2 ? strtod(argv[2], NULL) : 2 + 0.03 * (double)mib;
+	double after_s = argc > 2 ? strtod(argv[2], NULL) : 2 + 0.02 * (double)mib;
 	char region[32], duration[32], rate[32];
 	struct seen seen = {0};
-	if (!mib || mib > 16384 || after_s < 0) {
-		fprintf(stderr, "usage: migrate_vm [MiB 1..16384] [seconds before migrating]\n");
+	/* The destination waits at most 30 s (VMM_MIG_TIMEOUT_MS) for the source's trust message. */
+	if (!mib || mib > 16384 || after_s < 0 || after_s > 28) {
+		fprintf(stderr, "usage: migrate_vm [MiB 1..16384] [seconds before migrating, 0..28]\n");
 		return 2;
 	}
 	snprintf(region, sizeof(region), "%luM", mib);
@@ -194,9 +190,7 @@ int main(int argc, char **argv)
 	dst.cfg.args = NULL;
 	dst.cfg.nargs = 0;
 	dst.mig = (struct vmm_migration){.fd = dfd, .incoming = true};
-	/* A destination waits at most VMM_MIG_TIMEOUT_MS (30 s) for the source's next bytes: it starts a few seconds
-	 * before the migration does, as an operator would start it. */
-	dst.delay_s = after_s > 5 ? after_s - 5 : 0;
+
 	dst.cfg.migration = &dst.mig;
 
 	fprintf(stderr,
