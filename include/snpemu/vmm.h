@@ -41,11 +41,14 @@ enum vmm_backend_kind { VMM_BACKEND_AUTO = 0, VMM_BACKEND_SIM = 1, VMM_BACKEND_K
 
 /* ---- Live migration of a running guest between two VMMs (docs/migration.md) ----
  * The caller (the CLI: `run --incoming`, `run --migrate-to`) connects the stream; the run does the rest.  The
- * source runs its program and, `after_ns` after the guest started, migrates it through `fd` by pre-copy (dirty
- * log passes, then stop-and-copy); when the destination has taken the guest, the source's run ends with
- * vmm_result.migrated_out.  Any failure before that resumes the guest on the source, which runs on
- * (vmm_result.migrate_error says why).  The destination receives the guest on `fd` instead of launching a program
- * (vmm_config.program unused) and then runs it like any run.  sim cannot migrate (its vCPUs are host threads). */
+ * source announces the VM on `fd` and waits for the destination's answer (at most 30 s; both platforms derive
+ * their certificates meanwhile) before it starts the guest, then, `after_ns` after the guest started, migrates it
+ * by pre-copy (dirty log passes, then stop-and-copy); when the destination has taken the guest, the source's run
+ * ends with vmm_result.migrated_out.  A guest that ends before (or while) it is moved ends at the source as usual
+ * (migrated_out false; migrate_error -ECANCELED when the copy had begun).  Any failure before that resumes the guest on
+ * the source, which runs on (vmm_result.migrate_error says why).  The destination receives the guest on `fd` instead of
+ * launching a program (vmm_config.program unused) and then runs it like any run.  sim cannot migrate (its vCPUs are
+ * host threads). */
 struct vmm_migration_progress {
 	uint32_t pass;		  /* pre-copy pass, 1.. */
 	bool stop_and_copy;	  /* the guest is paused: the last pass */

@@ -45,6 +45,8 @@ struct source {
 	uint64_t *marked;    /* every page the VMM's own log marked since the start: resent once paused */
 	size_t words;
 	uint8_t *rec;		       /* one firmware record */
+	uint8_t *page;		       /* a page copied out of guest RAM (copy_racing) */
+	uint8_t *huge;		       /* 2 MiB of it */
 	uint8_t *msg;		       /* the offer, then the accept message */
 	uint64_t zero_gpa, zero_pages; /* a run of all-zero shared pages not yet written */
 	bool paused;
@@ -52,6 +54,22 @@ struct source {
 	uint64_t pages_sent;
 	struct vmm_migration_summary sum;
 };
+
+/*
+ * Pre-copy reads guest RAM while the guest (and the engine, for it) writes it: a page read half-old, half-new is
+ * harmless, as the write also dirtied the page and a later pass (at the latest the paused one) sends it again.  So
+ * the reads race by design; this is the one place they happen: the page is copied out once, with plain loads the
+ * thread sanitizer is told to leave alone, and everything after (zero check, stream, firmware export) works on the
+ * copy.  Volatile loads keep the compiler from turning the loop into a memcpy call (which the sanitizer
+ * intercepts).
+ */
+__attribute__((no_sanitize("thread"))) static void copy_racing(uint8_t *dst, const uint8_t *src, size_t len)
+{
+	const volatile uint64_t *from = (const volatile uint64_t *)(const volatile void *)src;
+	uint64_t *to = (uint64_t *)(void *)dst;
+	for (size_t i = 0; i < len / 8; i++)
+		to[i] = from[i];
+}
 
 static bool page_is_zero(const uint8_t *p)
 {
@@ -106,9 +124,11 @@ static int send_page(struct source *s, uint64_t gpa)
 	enum fw_page_state st = fw_rmp_get(fw_guest_rmp(vm->fw_guest), gpa);
 	bool unwritten = never_written(s, gpa, 1);
 	if (st == FW_PAGE_SHARED) {
-		const uint8_t *p = vmm_guest_ptr(vm, gpa, PAGE, VMM_ACCESS_HOST_READ, NULL);
-		if (!p)
+		const uint8_t *g = vmm_guest_ptr(vm, gpa, PAGE, VMM_ACCESS_HOST_READ, NULL), *p = s->page;
+		if (!g)
 			goto changed;
+		if (!unwritten)
+			copy_racing(s->page, g, PAGE);
 		if (unwritten || page_is_zero(p)) {
 			if (s->zero_pages && s->zero_gpa + s->zero_pages * PAGE == gpa) {
 				s->zero_pages++;
@@ -120,16 +140,20 @@ static int send_page(struct source *s, uint64_t gpa)
 			return rc;
 		}
 		int rc = flush_zero_run(s);
-		uint8_t g[8];
-		le64_store(g, gpa);
+		uint8_t a[8];
+		le64_store(a, gpa);
 		s->pages_sent++;
 		s->sum.pages_shared++;
-		return rc ? rc : section(s, MIG_SEC_SHARED_PAGE, g, sizeof(g), p, PAGE);
+		return rc ? rc : section(s, MIG_SEC_SHARED_PAGE, a, sizeof(a), p, PAGE);
 	}
 	if (st == FW_PAGE_FIRMWARE)
 		goto changed; /* held by the firmware for a request in flight: never while paused */
 	/* Guest-owned: the firmware reads the page through the export path (bounds only: the firmware may). */
-	const uint8_t *plain = unwritten ? zero_huge : vmm_guest_ptr(vm, gpa, PAGE, VMM_ACCESS_GUEST, NULL);
+	const uint8_t *plain = zero_huge;
+	if (!unwritten) {
+		copy_racing(s->page, vmm_guest_ptr(vm, gpa, PAGE, VMM_ACCESS_GUEST, NULL), PAGE);
+		plain = s->page;
+	}
 	size_t len = 0;
 	int rc = flush_zero_run(s);
 	if (rc)
@@ -178,8 +202,11 @@ static int send_huge(struct source *s, size_t word)
 	for (uint64_t p = gpa + PAGE; p < gpa + HUGE; p += PAGE)
 		if (fw_rmp_get(rmp, p) != st)
 			return 0;
-	const uint8_t *plain =
-	    never_written(s, gpa, HUGE / PAGE) ? zero_huge : vmm_guest_ptr(vm, gpa, HUGE, VMM_ACCESS_GUEST, NULL);
+	const uint8_t *plain = zero_huge;
+	if (!never_written(s, gpa, HUGE / PAGE)) {
+		copy_racing(s->huge, vmm_guest_ptr(vm, gpa, HUGE, VMM_ACCESS_GUEST, NULL), HUGE);
+		plain = s->huge;
+	}
 	size_t len = 0;
 	int rc = flush_zero_run(s);
 	if (rc)
@@ -467,9 +494,12 @@ int vmm_migrate_source(struct vmm_vm *vm)
 		s.populated = calloc(s.words, sizeof(*s.populated));
 		s.marked = calloc(s.words, sizeof(*s.marked));
 		s.rec = malloc(REC_MAX);
+		s.page = malloc(PAGE);
+		s.huge = malloc(HUGE);
 		s.msg = malloc(FW_MIGRATE_MSG_MAX);
-		rc = !s.dirty || !s.populated || !s.marked || !s.rec || !s.msg ? -ENOMEM
-									       : vmm_mig_out_init(&s.out, m->fd);
+		rc = !s.dirty || !s.populated || !s.marked || !s.rec || !s.page || !s.huge || !s.msg
+			 ? -ENOMEM
+			 : vmm_mig_out_init(&s.out, m->fd);
 	}
 	if (!rc)
 		rc = announce(&s, &offer_len);
@@ -497,6 +527,8 @@ int vmm_migrate_source(struct vmm_vm *vm)
 	free(s.populated);
 	free(s.marked);
 	free(s.rec);
+	free(s.page);
+	free(s.huge);
 	free(s.msg);
 	return started;
 }

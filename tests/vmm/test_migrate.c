@@ -451,6 +451,12 @@ static void test_attest(void **state)
 	pass_relay = (struct relay){.mode = RELAY_PASS};
 	p.relay = &pass_relay;
 	pair_run(&p);
+	if (p.src.res.migrate_error == -ECANCELED && !p.src.res.status && p.dst.rc == -EPROTO && !p.dst.res.vmgexits) {
+		/* attest runs a fraction of a second: a slow build (sanitizers) may copy its memory for longer */
+		print_message("[ SKIP     ] attest ended at the source while its memory was being copied\n");
+		pair_free(&p);
+		skip();
+	}
 	expect_migrated(&p, 0);
 	expect(&p.dst, "destination", "attest: done");
 	assert_true(pass_relay.acted && pass_relay.page_sections > 0);
@@ -475,8 +481,9 @@ static void test_attest(void **state)
 
 /* ---- Faults: the guest stays at the source, the destination runs nothing ---- */
 
-/* A guest that runs a few seconds: storm on one vCPU, 8 requests at 4 per second. */
-static const char *const slow_args[] = {"--requests", "8"};
+/* A guest that runs a few seconds (the copy starts well before its end, sanitizer builds included): storm on one
+ * vCPU, 16 requests at 4 per second. */
+static const char *const slow_args[] = {"--requests", "16"};
 
 static void slow_pair(struct pair *p, struct relay *r)
 {
@@ -543,8 +550,14 @@ static void test_record_replayed(void **state)
 static void test_foreign_record(void **state)
 {
 	(void)state;
-	if (!pass_relay.captured)
-		test_attest(state);
+	if (!pass_relay.captured) { /* test_attest did not run: a session of its own */
+		struct pair q;
+		pass_relay = (struct relay){.mode = RELAY_PASS};
+		slow_pair(&q, &pass_relay);
+		pair_run(&q);
+		pair_free(&q);
+		assert_non_null(pass_relay.captured);
+	}
 	struct relay r = {
 	    .mode = RELAY_FOREIGN, .foreign = pass_relay.captured, .foreign_len = pass_relay.captured_len};
 	struct pair p;
