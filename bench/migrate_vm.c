@@ -158,13 +158,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(region, sizeof(region), "%luM", mib);
-	/* The guest runs long past the migration point: the migration has its whole pre-copy to converge. */
-	snprintf(duration, sizeof(duration), "%.0f", (after_s + 60) * 1000);
 	double guest_mbps = calibrate(DIRTY_MBPS);
 	if (guest_mbps < 0) {
 		fprintf(stderr, "migrate_vm: the calibration run of the migrate program failed\n");
 		return 1;
 	}
+	/* The guest runs about 45 s of wall time past the migration point (its clock runs `speed` times as fast):
+	 * the migration has its whole pre-copy to converge. */
+	double speed = DIRTY_MBPS / (guest_mbps * 1.048576);
+	snprintf(duration, sizeof(duration), "%.0f", (after_s + 45) * speed * 1000);
 	snprintf(rate, sizeof(rate), "%.0f", guest_mbps < 1 ? 1 : guest_mbps);
 	const char *args[] = {"--ms", duration, "--mem", region, "--dirty-mbps", rate, "--shared", "50"};
 
