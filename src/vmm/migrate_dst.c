@@ -273,7 +273,11 @@ static int trust(struct dest *d)
 	free(msg);
 	if (rc)
 		return fail(d, rc, "cannot send the firmware's offer");
-	if ((rc = next(d, &sec)) < 0)
+	/* The source sends TRUST once its guest has run for as long as its user asked: no limit on this wait. */
+	d->in.timeout_ms = -1;
+	rc = next(d, &sec);
+	d->in.timeout_ms = VMM_MIG_TIMEOUT_MS;
+	if (rc < 0)
 		return rc;
 	if (rc != MIG_SECTION || sec.id != MIG_SEC_TRUST)
 		return fail(d, -EPROTO, "no TRUST section after CONFIG");

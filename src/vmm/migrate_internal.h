@@ -81,6 +81,7 @@ struct vmm_mig_in {
 	size_t start, len, cap; /* unparsed bytes are buf[start, len) */
 	uint64_t bytes;		/* read from the socket */
 	bool eof;
+	int timeout_ms; /* the longest wait for the next bytes (VMM_MIG_TIMEOUT_MS; -1: no limit) */
 };
 int vmm_mig_in_init(struct vmm_mig_in *in, int fd);
 /* MIG_SECTION (sec filled: a view valid until the next call) or MIG_DONE, or -errno with a one-line reason in why:
@@ -92,6 +93,10 @@ int vmm_mig_send_msg(int fd, uint32_t type, const void *payload, uint32_t len);
 /* Receive one message of `want_type` into buf[cap] (*len bytes).  -EPROTO (another type, bad length), -ECONNRESET
  * (the peer closed), -ETIMEDOUT; a RESULT in its place carries the destination's refusal: its -errno. */
 int vmm_mig_recv_msg(int fd, uint32_t want_type, uint8_t *buf, size_t cap, size_t *len);
+
+/* Source, between passes: 0 while the destination has said nothing, else why it gave up (its RESULT's -errno,
+ * -ECONNRESET when it closed), without waiting. */
+int vmm_mig_peer_gave_up(int fd);
 
 /* ---- migrate_src.c / migrate_dst.c ---- */
 

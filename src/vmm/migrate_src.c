@@ -52,6 +52,7 @@ struct source {
 	bool paused;
 	uint64_t paused_ns; /* when the guest was paused (the downtime starts) */
 	uint64_t pages_sent;
+	bool reported; /* the failure's message is out already */
 	struct vmm_migration_summary sum;
 };
 
@@ -250,7 +251,14 @@ static int send_pass(struct source *s, uint32_t pass)
 	le32_store(p, pass);
 	if (!rc)
 		rc = section(s, MIG_SEC_PASS_END, p, sizeof(p), NULL, 0);
-	return rc ? rc : vmm_mig_out_flush(&s->out);
+	if (!rc)
+		rc = vmm_mig_out_flush(&s->out);
+	/* A destination that refused (a record that did not verify...) says so at once: stop sending. */
+	if (!rc && (rc = vmm_mig_peer_gave_up(s->m->fd))) {
+		fprintf(s->vm->err, "snpemu: migration: the destination refused the guest: %s\n", strerror(-rc));
+		s->reported = true;
+	}
+	return rc;
 }
 
 static int pause_guest(struct source *s)
@@ -427,9 +435,9 @@ static int migrate(struct source *s, size_t offer_len)
 	if (rc)
 		return rc;
 	if ((rc = copy_memory(s))) {
-		if (rc == -ECANCELED)
+		if (rc == -ECANCELED && !s->reported)
 			fprintf(vm->err, "snpemu: migration: the guest ended while its memory was being copied\n");
-		else
+		else if (!s->reported)
 			fprintf(vm->err, "snpemu: migration: copying guest memory failed: %s\n", strerror(-rc));
 		return rc;
 	}

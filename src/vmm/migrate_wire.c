@@ -3,7 +3,8 @@
  * The migration socket (migrate_internal.h): the source's buffered stream output, the destination's section
  * input over the stream reader (<snpemu/migrate.h>), and the back channel's messages.  Every send uses
  * MSG_NOSIGNAL, so a peer that closed is an -EPIPE to handle, never a SIGPIPE that kills the process; every wait
- * for the peer is bounded (VMM_MIG_TIMEOUT_MS).
+ * for the peer is bounded (VMM_MIG_TIMEOUT_MS), but the destination's wait for TRUST: the source sends it once its
+ * guest has run for the time its user chose.
  */
 #include <errno.h>
 #include <poll.h>
@@ -34,12 +35,12 @@ static int send_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Waits until fd is readable: 0, -ETIMEDOUT, or the poll error. */
-static int wait_readable(int fd)
+/* Waits until fd is readable (timeout_ms -1: as long as it takes): 0, -ETIMEDOUT, or the poll error. */
+static int wait_readable(int fd, int timeout_ms)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	for (;;) {
-		int n = poll(&p, 1, VMM_MIG_TIMEOUT_MS);
+		int n = poll(&p, 1, timeout_ms);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -49,9 +50,9 @@ static int wait_readable(int fd)
 }
 
 /* Up to len bytes: the count (0 at end of stream) or -errno. */
-static ssize_t recv_some(int fd, void *buf, size_t len)
+static ssize_t recv_some(int fd, void *buf, size_t len, int timeout_ms)
 {
-	int rc = wait_readable(fd);
+	int rc = wait_readable(fd, timeout_ms);
 	if (rc)
 		return rc;
 	for (;;) {
@@ -67,7 +68,7 @@ static int recv_all(int fd, void *buf, size_t len)
 {
 	uint8_t *p = buf;
 	while (len) {
-		ssize_t n = recv_some(fd, p, len);
+		ssize_t n = recv_some(fd, p, len, VMM_MIG_TIMEOUT_MS);
 		if (n < 0)
 			return (int)n;
 		if (n == 0)
@@ -120,7 +121,7 @@ void vmm_mig_out_release(struct vmm_mig_out *o)
 
 int vmm_mig_in_init(struct vmm_mig_in *in, int fd)
 {
-	*in = (struct vmm_mig_in){.fd = fd, .cap = IN_BUFFER};
+	*in = (struct vmm_mig_in){.fd = fd, .cap = IN_BUFFER, .timeout_ms = VMM_MIG_TIMEOUT_MS};
 	if (mig_reader_init(&in->reader))
 		return -ENOMEM;
 	if (!(in->buf = malloc(IN_BUFFER))) {
@@ -164,7 +165,7 @@ int vmm_mig_in_next(struct vmm_mig_in *in, struct mig_section *sec, char *why, s
 		if (need > in->cap)
 			return stream_refused(why, why_len, -MIG_ERR_LENGTH); /* the reader bounds need; never here */
 		while (in->len < need) {
-			ssize_t n = recv_some(in->fd, in->buf + in->len, in->cap - in->len);
+			ssize_t n = recv_some(in->fd, in->buf + in->len, in->cap - in->len, in->timeout_ms);
 			if (n < 0) {
 				snprintf(why, why_len, "reading the stream: %s", strerror((int)-n));
 				return (int)n;
@@ -209,4 +210,23 @@ int vmm_mig_recv_msg(int fd, uint32_t want_type, uint8_t *buf, size_t cap, size_
 		return rc;
 	*len = n;
 	return 0;
+}
+
+int vmm_mig_peer_gave_up(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int n;
+	do
+		n = poll(&p, 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR)))
+		return 0;
+	uint8_t status[4];
+	size_t len = 0;
+	/* Anything the destination says before the end is its refusal (or its end: the connection closed). */
+	int rc = vmm_mig_recv_msg(fd, VMM_MIG_MSG_RESULT, status, sizeof(status), &len);
+	if (rc)
+		return rc;
+	int32_t err = (int32_t)le32_load(status);
+	return err < 0 && err > -4096 ? err : -EPROTO;
 }

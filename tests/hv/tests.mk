@@ -14,3 +14,6 @@ TSAN_TESTS += hv/test_storm
 $(O)/tests/hv/test_storm: $(O)/tests/fw/fw_fixture.o $(O)/tests/fw/guest_helper.o
 TESTS += hv/test_snp_api
 $(O)/tests/hv/test_snp_api: $(O)/tests/hv/env.o
+# The engine's state for live migration: export, import, the import's checks.
+TESTS += hv/test_state
+$(O)/tests/hv/test_state: $(O)/tests/hv/env.o
