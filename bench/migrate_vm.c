@@ -10,7 +10,8 @@
  * The guest first writes its whole region (the touched memory), which takes tcg a while: migration starts
  * AFTER_S seconds in, once that is done.  tcg's clock is virtual (every read 1 ms), so the guest's own "MB/s" is
  * not the wall-clock rate: a short unmigrated probe measures how fast guest time runs and the rate given to the
- * guest is scaled so that it dirties DIRTY_MBPS of wall-clock time; the rate the VMM's dirty log saw during the
+ * guest is scaled so that it dirties DIRTY_MBPS of wall-clock time (and flips a pair of chunks shared <-> private
+ * once a wall-clock second); the rate the VMM's dirty log saw during the
  * pre-copy passes is printed beside it.
  *   usage: migrate_vm [MiB of working region, default 1024] [seconds of guest run time before migrating,
  *          default 2 + 0.02/MiB]
@@ -150,7 +151,7 @@ int main(int argc, char **argv)
 	static struct bench_report r;
 	unsigned long mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 1024;
 	double after_s = argc > 2 ? strtod(argv[2], NULL) : 2 + 0.02 * (double)mib;
-	char region[32], duration[32], rate[32];
+	char region[32], duration[32], rate[32], psc_ms[32];
 	struct seen seen = {0};
 	if (!mib || mib > 16384 || after_s < 0 || after_s > 3600) {
 		fprintf(stderr, "usage: migrate_vm [MiB 1..16384] [seconds before migrating, 0..3600]\n");
@@ -166,8 +167,11 @@ int main(int argc, char **argv)
 	 * the migration has its whole pre-copy to converge. */
 	double speed = DIRTY_MBPS / (guest_mbps * 1.048576);
 	snprintf(duration, sizeof(duration), "%.0f", (after_s + 45) * speed * 1000);
+	/* A pair of 2 MiB chunks changes state once a second of wall time (each change marks 4 MiB for resending). */
+	snprintf(psc_ms, sizeof(psc_ms), "%.0f", 1000 * speed);
 	snprintf(rate, sizeof(rate), "%.0f", guest_mbps < 1 ? 1 : guest_mbps);
-	const char *args[] = {"--ms", duration, "--mem", region, "--dirty-mbps", rate, "--shared", "50"};
+	const char *args[] = {"--ms", duration,	  "--mem", region,     "--dirty-mbps",
+			      rate,   "--shared", "50",	   "--psc-ms", psc_ms};
 
 	signal(SIGPIPE, SIG_IGN); /* a failed peer is an error on the stream */
 	int sfd = -1, dfd = -1, rc = loopback_pair(&sfd, &dfd);
