@@ -41,3 +41,8 @@ $(O)/bench/tsm: $(O)/src/tsm/fuse_fs.o $(O)/bench/fw_bench.o $(O)/bench/figures.
 $(O)/bench/tsm: LIBS += $(FUSE_LIBS)
 $(O)/bench/tsm.o: CPPFLAGS += -Ibench
 endif
+# Live migration of a running VM: a 1 GiB tcg guest over loopback TCP between two vmm_run threads (issue 15).
+ifeq ($(HAVE_UNICORN),1)
+BENCHES += migrate_vm
+$(O)/bench/migrate_vm: $(O)/bench/figures.o
+endif

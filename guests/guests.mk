@@ -31,7 +31,7 @@ $(O)/guests/%.elf: $(O)/guests/obj/%.o $(GUEST_RT_OBJS) guests/rt/guest.ld
 # Adding one is its file plus one word here.  They are not part of libsnpemu: each is built twice from the same
 # source, into libsnpemu_programs.a for the sim backend (with the registry, guests/registry.c, which also carries
 # the ELF images) and as a freestanding ELF for the kvm backend; the CLI and the tests link the archive.
-GUEST_PROGRAMS := hello attest psc smp hostile storm fault bench memfault terminate ghcbmsr ticker vc tsmd
+GUEST_PROGRAMS := hello attest psc smp hostile storm fault bench memfault terminate ghcbmsr ticker vc tsmd migrate
 
 # The kvm ELFs: the program, guests/runtime.c, the guest library (src/guest/, compiled here with the guest flags)
 # and guests/kvm_main.c compiled once per program with -DKVM_PROGRAM=<name>.  Nothing from a C library: the guest

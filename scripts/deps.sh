@@ -52,6 +52,7 @@ need_test() {
 	command -v clang >/dev/null || need+=(clang)
 	have_header cmocka.h || need+=(libcmocka-dev)
 	command -v curl >/dev/null || need+=(curl) # tests/cli/test_kds.sh
+	command -v ss >/dev/null || need+=(iproute2) # tests/cli/test_migrate.sh
 	# libFuzzer and the sanitizer runtimes ship in clang's runtime package.
 	have_fuzzer_rt || need+=(libclang-rt-dev)
 }

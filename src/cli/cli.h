@@ -163,6 +163,44 @@ int cli_parse_policy(const char *s, uint64_t *policy);
  * 0 or -1. */
 int cli_parse_rate(const char *s, double *rate, uint32_t *burst);
 
+/* A duration: a decimal number with up to 6 fraction digits and a unit, one of ns, us, ms, s, min ("50ms", "2s",
+ * "1.5s"), at most 24 hours -> *ns.  0 or -1. */
+int cli_parse_duration(const char *s, uint64_t *ns);
+
+/* ---- Live migration around `run` (cli_migrate.c) ------------------------------------------------------------ */
+
+/* A stream address "tcp:HOST:PORT": HOST a literal IPv4 address, `localhost`, or a literal IPv6 address in
+ * brackets; PORT 0..65535. */
+struct cli_tcp_addr {
+	char host[64];
+	int family; /* AF_INET or AF_INET6 */
+	uint16_t port;
+};
+/* 0, or -1 when `s` is not of that form. */
+int cli_parse_tcp_addr(const char *s, struct cli_tcp_addr *a);
+/* A listening socket on `a` (port 0: a free port): its fd with the port bound in *bound_port, or -errno
+ * (-EADDRINUSE: the port is taken, -EADDRNOTAVAIL: not an address of this host). */
+int cli_tcp_listen(const struct cli_tcp_addr *a, uint16_t *bound_port);
+/* One connection from `listen_fd`: its fd, or -errno. */
+int cli_tcp_accept(int listen_fd);
+/* A connection to `a`, tried `attempts` times `delay_ms` apart while nobody listens there (ECONNREFUSED): its fd,
+ * or the last -errno. */
+int cli_tcp_connect(const struct cli_tcp_addr *a, unsigned int attempts, unsigned int delay_ms);
+
+/* Where progress goes: `out` (stderr), rewriting one line when it is a terminal (`tty`). */
+struct cli_migrate_view {
+	FILE *out;
+	bool tty;
+};
+struct vmm_migration_progress;
+struct vmm_migration_summary;
+/* vmm_migration.progress with a struct cli_migrate_view as opaque: one line per pass (pass, pages, MB/s, dirty
+ * rate, estimated downtime). */
+void cli_migrate_progress(const struct vmm_migration_progress *p, void *opaque);
+/* The summary line of a completed migration (source: "completed", destination: "received"): total time,
+ * downtime, bytes on the wire, pages shared / private / zero, passes. */
+void cli_migrate_summary(const struct cli_migrate_view *v, bool incoming, const struct vmm_migration_summary *s);
+
 /* ---- All-or-nothing output files (cli_output.c) ------------------------------------------------------------ */
 
 struct cli_output_file {

@@ -253,3 +253,44 @@ int cli_parse_rate(const char *s, double *rate, uint32_t *burst)
 	*burst = (uint32_t)b;
 	return 0;
 }
+
+int cli_parse_duration(const char *s, uint64_t *ns)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ns;
+	} units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}, {"min", 60000000000}};
+	const uint64_t max_ns = 24ull * 3600 * 1000000000;
+	uint64_t whole = 0, frac = 0, frac_scale = 1;
+	const char *p = s;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (uint64_t)(*p - '0');
+		if (whole > max_ns)
+			return -1;
+	}
+	if (p == s)
+		return -1;
+	if (*p == '.') {
+		const char *f = ++p;
+		for (; *p >= '0' && *p <= '9'; p++) {
+			if (p - f == 6) /* frac * unit stays below 2^64 */
+				return -1;
+			frac = frac * 10 + (uint64_t)(*p - '0');
+			frac_scale *= 10;
+		}
+		if (p == f)
+			return -1;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(p, units[i].unit))
+			continue;
+		if (whole > max_ns / units[i].ns)
+			return -1;
+		uint64_t v = whole * units[i].ns + frac * units[i].ns / frac_scale;
+		if (v > max_ns)
+			return -1;
+		*ns = v;
+		return 0;
+	}
+	return -1;
+}

@@ -10,6 +10,7 @@ CLI_SRCS += src/cli/cli_opts.c
 CLI_SRCS += src/cli/cli_output.c
 # snpemu bench (the suites' sources are added by bench/bench.mk).
 CLI_SRCS += src/cli/cmd_bench.c
+CLI_SRCS += src/cli/cli_migrate.c
 # snpemu tsm: the configfs-tsm report tree over FUSE (src/tsm/fuse_fs.c), where libfuse3 is installed
 # (pkg-config fuse3); without it the CLI builds without the command and says so in one line.
 HAVE_FUSE := $(shell pkg-config --exists fuse3 2>/dev/null && echo 1)

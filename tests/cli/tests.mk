@@ -8,7 +8,7 @@ TESTS += cli/test_report_cli
 $(O)/tests/cli/test_report_cli.o: CPPFLAGS += -DSNPEMU_CLI=\"$(abspath $(CLI))\"
 $(O)/tests/cli/test_report_cli: $(CLI)
 # Shell table runners: $(O)/tests/cli/<name> runs tests/cli/<name>.sh in the source tree against this build's CLI.
-CLI_SHELL_TESTS := test_build test_cli_table test_kds test_tsm
+CLI_SHELL_TESTS := test_build test_cli_table test_kds test_tsm test_migrate
 TESTS += $(CLI_SHELL_TESTS:%=cli/%)
 $(CLI_SHELL_TESTS:%=$(O)/tests/cli/%): $(O)/tests/cli/%: tests/cli/%.sh $(CLI)
 	@mkdir -p $(dir $@)
@@ -18,3 +18,7 @@ $(CLI_SHELL_TESTS:%=$(O)/tests/cli/%): $(O)/tests/cli/%: tests/cli/%.sh $(CLI)
 TESTS += cli/test_cli_output
 $(O)/tests/cli/test_cli_output: $(O)/src/cli/cmd_certs.o $(O)/src/cli/cli_opts.o $(O)/src/cli/attest_io.o \
 	$(O)/src/cli/cli_output.o
+# Live migration around `run`: the duration and address parsers, the sockets, the progress lines.
+TESTS += cli/test_cli_migrate
+$(O)/tests/cli/test_cli_migrate: $(O)/src/cli/cli_opts.o $(O)/src/cli/cli_migrate.o $(O)/src/cli/attest_io.o
+TSAN_TESTS += cli/test_cli_migrate

@@ -132,3 +132,37 @@ void tweak_storm_limited(struct vmm_config *cfg)
 	cfg->args = storm_args;
 	cfg->nargs = 2;
 }
+
+void tweak_migrate(struct vmm_config *cfg)
+{
+	static const char *const args[] = {"--ms", "300", "--mem", "4M", "--psc-ms", "20"};
+	cfg->args = args;
+	cfg->nargs = 6;
+}
+
+void tweak_migrate_tamper(struct vmm_config *cfg)
+{
+	static const char *const args[] = {"--ms", "100", "--mem", "4M", "--tamper"};
+	cfg->args = args;
+	cfg->nargs = 5;
+}
+
+void check_migrate(struct run *r)
+{
+	assert_int_equal(r->res.status, 0);
+	expect_line(r, "migrate: running 300 ms over 4 MiB (50% shared), dirtying 16 MiB/s");
+	expect_line(r, "migrate: chip ID unchanged");
+	expect_line(r, "migrate: ok: 4 MiB rewritten in ");
+	expect_line(r, "reports before and after agree");
+	/* Half the 4 MiB region (1024 pages) is shared at the end too: every flip moves one chunk each way. */
+	assert_true(r->res.pages_shared >= 512 && r->res.pages_shared < 600);
+	free_run(r);
+}
+
+void check_migrate_tamper(struct run *r)
+{
+	assert_int_equal(r->res.status, 1);
+	expect_line(r, "FAIL: chunk ");
+	expect_line(r, "migrate: FAILED: ");
+	free_run(r);
+}

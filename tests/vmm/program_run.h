@@ -32,6 +32,13 @@ void tweak_report_data(struct vmm_config *cfg);
 void check_report_data(const struct run *r);
 void tweak_attest_ext(struct vmm_config *cfg);
 void tweak_storm_limited(struct vmm_config *cfg);
+/* The migrate program, unmigrated: 300 ms over a 4 MiB region (tweak_migrate; check_migrate asserts its success
+ * lines and the page state it leaves, and frees the run), and with --tamper, which must fail
+ * (check_migrate_tamper). */
+void tweak_migrate(struct vmm_config *cfg);
+void check_migrate(struct run *r);
+void tweak_migrate_tamper(struct vmm_config *cfg);
+void check_migrate_tamper(struct run *r);
 
 /* The ghcbmsr program with hostile GHCB MSR values on `backend` (SNP, 64 MiB): each run must end as the engine
  * documents (a MEMORY_FAULT stop naming the value, or the guest resuming) with the VMM alive. */

@@ -238,9 +238,18 @@ static void test_unknown_and_bad_config(void **state)
 	free_run(r);
 }
 
+/* The migrate program without a migration: its checks pass, and a page made stale behind its back fails them. */
+static void test_migrate(void **state)
+{
+	(void)state;
+	check_migrate(run_sim("migrate", HV_VM_TYPE_SNP, 1, tweak_migrate));
+	check_migrate_tamper(run_sim("migrate", HV_VM_TYPE_SNP, 1, tweak_migrate_tamper));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_migrate),
 	    cmocka_unit_test(test_hello_sev_es),
 	    cmocka_unit_test(test_hello_snp),
 	    cmocka_unit_test(test_hostile),

@@ -99,10 +99,19 @@ static void test_kvm_images(void **state)
 	assert_null(snpemu_program_find("nosuch"));
 }
 
+/* The migrate program without a migration: its checks pass, and a page made stale behind its back fails them. */
+static void test_kvm_migrate(void **state)
+{
+	REQUIRE_KVM(state);
+	check_migrate(run_kvm("migrate", HV_VM_TYPE_SNP, 1, tweak_migrate));
+	check_migrate_tamper(run_kvm("migrate", HV_VM_TYPE_SNP, 1, tweak_migrate_tamper));
+}
+
 int main(void)
 {
 	const struct CMUnitTest own[] = {
 	    cmocka_unit_test(test_kvm_only_program_on_sim),
+	    cmocka_unit_test(test_kvm_migrate),
 	    cmocka_unit_test(test_kvm_images),
 	    cmocka_unit_test(test_kvm_ghcb_msr_cache),
 	};

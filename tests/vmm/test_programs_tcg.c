@@ -210,12 +210,21 @@ static void test_tcg_deterministic(void **state)
 	free_run(b);
 }
 
+/* The migrate program without a migration: its checks pass, and a page made stale behind its back fails them. */
+static void test_tcg_migrate(void **state)
+{
+	(void)state;
+	check_migrate(run_tcg("migrate", HV_VM_TYPE_SNP, 1, tweak_migrate));
+	check_migrate_tamper(run_tcg("migrate", HV_VM_TYPE_SNP, 1, tweak_migrate_tamper));
+}
+
 int main(void)
 {
 	const struct CMUnitTest own[] = {
 	    cmocka_unit_test(test_tcg_ghcb_msr_wrmsr), cmocka_unit_test(test_tcg_auto),
 	    cmocka_unit_test(test_tcg_deterministic),  cmocka_unit_test(test_tcg_vc),
 	    cmocka_unit_test(test_tcg_vc_no_handler),  cmocka_unit_test(test_tcg_vc_refused),
+	    cmocka_unit_test(test_tcg_migrate),
 	};
 	struct CMUnitTest tests[PROGRAM_CASES_MAX + sizeof(own) / sizeof(own[0])];
 	size_t n = program_case_tests(VMM_BACKEND_TCG, tests, PROGRAM_CASES_MAX);
