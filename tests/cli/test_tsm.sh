@@ -72,7 +72,8 @@ EOF
 
 "$cli" certs --seed 5eed --out "$D/certs" >/dev/null 2>&1
 for backend in sim tcg; do
-	if [ "$backend" = tcg ] && ! "$cli" run --help 2>&1 | grep -q 'sim|kvm|tcg'; then
+	# the help text whole first: under pipefail, grep -q closing the pipe early would fail the pipeline
+	if [ "$backend" = tcg ] && ! grep -q 'sim|kvm|tcg' <<<"$("$cli" run --help 2>&1)"; then
 		echo "skip tcg: this snpemu is built without the tcg backend"
 		continue
 	fi
