@@ -70,6 +70,11 @@ struct vmm_migration_summary {
 	uint64_t pages_private; /* page records sealed by the firmware's export (private pages) */
 	uint64_t pages_zero;	/* all-zero pages sent as a flag (either kind) */
 	uint32_t passes;	/* pre-copy passes including stop-and-copy */
+	/* The firmware's share: time in fw_migrate_page_export (source) or fw_migrate_page_import (destination) and
+	 * the private records it handled, split by record size (a 2 MiB record is one seal of 512 pages); all-zero
+	 * records, which seal no page bytes, are not counted here. */
+	uint64_t private_crypto_ns;
+	uint64_t private_records_4k, private_records_2m;
 };
 
 struct vmm_migration {

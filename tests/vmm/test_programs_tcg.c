@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -218,13 +219,42 @@ static void test_tcg_migrate(void **state)
 	check_migrate_tamper(run_tcg("migrate", HV_VM_TYPE_SNP, 1, tweak_migrate_tamper));
 }
 
+static void tweak_migrate_wall_clock(struct vmm_config *cfg)
+{
+	static const char *const args[] = {"--ms", "300", "--mem", "4M", "--dirty-mbps", "16", "--wall-clock"};
+	cfg->args = args;
+	cfg->nargs = 7;
+}
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* --wall-clock paces the migrate program by the VMM's TSC MSR, so its 300 ms are at least 300 ms of wall time
+ * (tcg's own clock would end them as soon as 300 reads were made), and 16 MiB/s of it rewrite 4.8 MiB. */
+static void test_tcg_migrate_wall_clock(void **state)
+{
+	(void)state;
+	double t0 = monotonic_s();
+	struct run *r = run_tcg("migrate", HV_VM_TYPE_SNP, 1, tweak_migrate_wall_clock);
+	double wall = monotonic_s() - t0;
+	assert_int_equal(r->res.status, 0);
+	assert_true(wall >= 0.3);
+	expect_line(r, "migrate: ok: 4 MiB rewritten in ");
+	expect_line(r, "reports before and after agree");
+	free_run(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest own[] = {
 	    cmocka_unit_test(test_tcg_ghcb_msr_wrmsr), cmocka_unit_test(test_tcg_auto),
 	    cmocka_unit_test(test_tcg_deterministic),  cmocka_unit_test(test_tcg_vc),
 	    cmocka_unit_test(test_tcg_vc_no_handler),  cmocka_unit_test(test_tcg_vc_refused),
-	    cmocka_unit_test(test_tcg_migrate),
+	    cmocka_unit_test(test_tcg_migrate),	       cmocka_unit_test(test_tcg_migrate_wall_clock),
 	};
 	struct CMUnitTest tests[PROGRAM_CASES_MAX + sizeof(own) / sizeof(own[0])];
 	size_t n = program_case_tests(VMM_BACKEND_TCG, tests, PROGRAM_CASES_MAX);
