@@ -162,6 +162,11 @@ struct vmm_backend {
 	int (*dirty_log_start)(struct vmm_vm *vm);
 	int (*dirty_log_get)(struct vmm_vm *vm, uint64_t *bitmap, size_t words);
 	void (*dirty_log_stop)(struct vmm_vm *vm);
+	/* ORs into bitmap (indexed as get's) the pages of [gpa, +len) written since start or the previous get,
+	 * without clearing them: the next get still returns them (pre-copy skips a page that will go again anyway,
+	 * as QEMU's bitmap sync lets it).  gpa and len page-aligned and within guest RAM.  NULL where the mechanism
+	 * cannot look without clearing (kvm: KVM_GET_DIRTY_LOG clears).  Returns 0 or -errno. */
+	int (*dirty_log_peek)(struct vmm_vm *vm, uint64_t gpa, uint64_t len, uint64_t *bitmap);
 
 	/* The virtual clock of vCPU v in ns, for --trace timestamps (called on v's thread while it serves an exit): a
 	 * backend whose guest time is virtual (tcg: the virtual TSC) so that traces of deterministic runs are

@@ -102,16 +102,16 @@ static void mark(uint64_t *bitmap, uint64_t first, uint64_t end)
 		bitmap[p / 64] |= 1ull << (p % 64);
 }
 
-/* The pages of guest RAM in the categories the scan asks for, as a bitmap (PAGEMAP_SCAN without write-protecting
- * anything unless `flags` says so). */
-static int scan(struct vmm_vm *vm, int pagemap, uint64_t flags, struct pm_scan_arg arg, uint64_t *bitmap, size_t words)
+/* ORs into bitmap the pages of guest RAM [gpa, +len) in the categories the scan asks for (PAGEMAP_SCAN without
+ * write-protecting anything unless `flags` says so). */
+static int scan_range(struct vmm_vm *vm, int pagemap, uint64_t flags, struct pm_scan_arg arg, uint64_t gpa,
+		      uint64_t len, uint64_t *bitmap)
 {
-	memset(bitmap, 0, words * sizeof(*bitmap));
-	const uint64_t base = (uint64_t)(uintptr_t)vm->mem, end = base + vm->mem_size;
+	const uint64_t base = (uint64_t)(uintptr_t)vm->mem, end = base + gpa + len;
 	struct pm_page_region regions[SCAN_REGIONS];
 	arg.size = sizeof(arg);
 	arg.flags = flags;
-	arg.start = base;
+	arg.start = base + gpa;
 	arg.end = end;
 	arg.vec = (uint64_t)(uintptr_t)regions;
 	arg.vec_len = SCAN_REGIONS;
@@ -127,6 +127,13 @@ static int scan(struct vmm_vm *vm, int pagemap, uint64_t flags, struct pm_scan_a
 		arg.start = arg.walk_end;
 	}
 	return 0;
+}
+
+/* The same over all of guest RAM, as a bitmap of its own. */
+static int scan(struct vmm_vm *vm, int pagemap, uint64_t flags, struct pm_scan_arg arg, uint64_t *bitmap, size_t words)
+{
+	memset(bitmap, 0, words * sizeof(*bitmap));
+	return scan_range(vm, pagemap, flags, arg, 0, vm->mem_size, bitmap);
 }
 
 /* Whether the host swaps (SwapTotal in /proc/meminfo not 0, or unknown). */
@@ -178,4 +185,16 @@ int vmm_uffd_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words)
 		return -ENOSPC;
 	struct pm_scan_arg arg = {.category_mask = PM_PAGE_IS_WRITTEN, .return_mask = PM_PAGE_IS_WRITTEN};
 	return scan(vm, d->pagemap, PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC, arg, bitmap, words);
+}
+
+int vmm_uffd_dirty_log_peek(struct vmm_vm *vm, uint64_t gpa, uint64_t len, uint64_t *bitmap)
+{
+	struct uffd_dirty *d = vm->dirty_log;
+	if (!d)
+		return -EINVAL;
+	if (gpa % 4096 || len % 4096 || gpa > vm->mem_size || len > vm->mem_size - gpa)
+		return -EINVAL;
+	/* Written since the last write-protect: what the next get returns (its WP_MATCHING re-protects them). */
+	struct pm_scan_arg arg = {.category_mask = PM_PAGE_IS_WRITTEN, .return_mask = PM_PAGE_IS_WRITTEN};
+	return scan_range(vm, d->pagemap, 0, arg, gpa, len, bitmap);
 }

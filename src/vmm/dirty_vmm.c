@@ -53,6 +53,17 @@ int vmm_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words, uint64_
 	return 0;
 }
 
+int vmm_dirty_log_peek(struct vmm_vm *vm, uint64_t gpa, uint64_t len, uint64_t *bitmap)
+{
+	if (!vm->backend->dirty_log_peek)
+		return -ENOTSUP;
+	int rc = vm->backend->dirty_log_peek(vm, gpa, len, bitmap);
+	for (uint64_t p = gpa / 4096; !rc && vm->vmm_dirty && p < (gpa + len) / 4096; p++)
+		if (atomic_load_explicit(&vm->vmm_dirty[p / 64], memory_order_relaxed) >> (p % 64) & 1)
+			bitmap[p / 64] |= 1ull << (p % 64);
+	return rc;
+}
+
 void vmm_dirty_log_stop(struct vmm_vm *vm)
 {
 	atomic_store(&vm->vmm_dirty_on, false);

@@ -6,7 +6,8 @@
  *   TRUST             the source firmware's accept: refused here (another AMD root -EACCES, a policy without
  *                     MIGRATE_MA -EPERM) before any page leaves;
  *   pre-copy passes   pass 1 every page, then the pages the dirty log (backend's log + the VMM's own, dirty_vmm.c)
- *                     reports, while the guest runs; shared pages in plaintext (per the firmware RMP), private ones
+ *                     reports, while the guest runs (less those written again since, which a later pass sends);
+ *                     shared pages in plaintext (per the firmware RMP), private ones
  *                     only as firmware records, runs of all-zero shared pages as one ZERO_PAGES section; each pass
  *                     ends with PASS_END and a progress call;
  *   stop-and-copy     the guest paused: the last dirty pages, every vCPU, the engine, the firmware context (last:
@@ -43,6 +44,8 @@ struct source {
 	uint64_t *dirty;
 	uint64_t *populated; /* pages ever written (vmm_mem_populated): the others are zero, sent unread */
 	uint64_t *marked;    /* every page the VMM's own log marked since the start: resent once paused */
+	uint64_t *again;     /* pages written again since the pass's dirty set was taken (skip_dirty_again) */
+	bool peek;	     /* the dirty log can be looked at without clearing it */
 	size_t words;
 	uint8_t *rec;		       /* one firmware record */
 	uint8_t *page;		       /* a page copied out of guest RAM (copy_racing) */
@@ -238,6 +241,31 @@ static int send_huge(struct source *s, size_t word)
 	return rc ? rc : 1;
 }
 
+/* Before a pre-copy pass sends the 2 MiB region at `word`: drops from the pass the pages the guest wrote again
+ * since the pass's dirty set was taken.  The next get returns them, so they go in a later pass anyway (at the
+ * latest the paused one); sending them now too would only put them on the wire twice (QEMU's bitmap sync skips
+ * them the same way). */
+static int skip_dirty_again(struct source *s, size_t word)
+{
+	size_t n = s->words - word < HUGE_WORDS ? s->words - word : HUGE_WORDS;
+	uint64_t any = 0, gpa = word * 64 * PAGE, len = n * 64 * PAGE;
+	for (size_t i = word; i < word + n; i++)
+		any |= s->dirty[i];
+	if (s->paused || !s->peek || !any)
+		return 0;
+	if (len > s->vm->mem_size - gpa)
+		len = s->vm->mem_size - gpa;
+	memset(s->again + word, 0, n * sizeof(*s->again));
+	int rc = vmm_dirty_log_peek(s->vm, gpa, len, s->again);
+	if (rc == -ENOTSUP)
+		s->peek = false; /* kvm: every dirty page goes in the pass */
+	if (rc)
+		return rc == -ENOTSUP ? 0 : rc;
+	for (size_t i = word; i < word + n; i++)
+		s->dirty[i] &= ~s->again[i];
+	return 0;
+}
+
 static int send_pass(struct source *s, uint32_t pass)
 {
 	/* Taken before the pages are read: a page populated after it was looked at is in the dirty log. */
@@ -245,6 +273,8 @@ static int send_pass(struct source *s, uint32_t pass)
 	if (rc)
 		memset(s->populated, 0xFF, s->words * sizeof(*s->populated)); /* no pagemap: read every page */
 	for (size_t i = 0; i < s->words; i++) {
+		if (i % HUGE_WORDS == 0 && (rc = skip_dirty_again(s, i)))
+			return rc;
 		int huge = send_huge(s, i);
 		if (huge < 0)
 			return huge;
@@ -500,7 +530,7 @@ static bool wait_until_due(struct vmm_vm *vm, uint64_t after_ns)
 int vmm_migrate_source(struct vmm_vm *vm)
 {
 	const struct vmm_migration *m = vm->cfg.migration;
-	struct source s = {.vm = vm, .m = m, .words = VMM_DIRTY_WORDS(vm->mem_size)};
+	struct source s = {.vm = vm, .m = m, .words = VMM_DIRTY_WORDS(vm->mem_size), .peek = true};
 	size_t offer_len = 0;
 	int rc = 0;
 	if (!vm->backend->migrates || !vm->fw_guest) {
@@ -513,11 +543,12 @@ int vmm_migrate_source(struct vmm_vm *vm)
 		s.dirty = calloc(s.words, sizeof(*s.dirty));
 		s.populated = calloc(s.words, sizeof(*s.populated));
 		s.marked = calloc(s.words, sizeof(*s.marked));
+		s.again = calloc(s.words, sizeof(*s.again));
 		s.rec = malloc(REC_MAX);
 		s.page = malloc(PAGE);
 		s.huge = malloc(HUGE);
 		s.msg = malloc(FW_MIGRATE_MSG_MAX);
-		rc = !s.dirty || !s.populated || !s.marked || !s.rec || !s.page || !s.huge || !s.msg
+		rc = !s.dirty || !s.populated || !s.marked || !s.again || !s.rec || !s.page || !s.huge || !s.msg
 			 ? -ENOMEM
 			 : vmm_mig_out_init(&s.out, m->fd);
 	}
@@ -546,6 +577,7 @@ int vmm_migrate_source(struct vmm_vm *vm)
 	free(s.dirty);
 	free(s.populated);
 	free(s.marked);
+	free(s.again);
 	free(s.rec);
 	free(s.page);
 	free(s.huge);

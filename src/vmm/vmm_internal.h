@@ -186,6 +186,7 @@ int vmm_vcpu_restore_common(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 int vmm_uffd_dirty_log_start(struct vmm_vm *vm);
 int vmm_uffd_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words);
 void vmm_uffd_dirty_log_stop(struct vmm_vm *vm);
+int vmm_uffd_dirty_log_peek(struct vmm_vm *vm, uint64_t gpa, uint64_t len, uint64_t *bitmap);
 /* Which pages of guest RAM hold data: present or swapped out, and not the shared zero page (PAGEMAP_SCAN, Linux
  * 6.7), one bit per page as a dirty bitmap.  The others were never written and read as zero, which migration sends
  * without reading them (a first read of such a page costs a fault; under write-protect tracking, more).  0 or
@@ -202,6 +203,9 @@ int vmm_mem_populated(struct vmm_vm *vm, uint64_t *bitmap, size_t words);
 int vmm_dirty_log_start(struct vmm_vm *vm);
 void vmm_dirty_mark(struct vmm_vm *vm, uint64_t gpa, uint64_t len);
 int vmm_dirty_log_get(struct vmm_vm *vm, uint64_t *bitmap, size_t words, uint64_t *marked);
+/* The backend's peek (backend.h) OR-ed with the VMM's marks not yet taken, over [gpa, +len): the pages the next
+ * vmm_dirty_log_get will return at least.  -ENOTSUP where the backend cannot peek. */
+int vmm_dirty_log_peek(struct vmm_vm *vm, uint64_t gpa, uint64_t len, uint64_t *bitmap);
 void vmm_dirty_log_stop(struct vmm_vm *vm);
 
 /* trace.c: --trace and --stats output; vmm_trace_write returns 0 or -errno (-EIO for a short write). */

@@ -194,6 +194,12 @@ static void dirty_log(enum vmm_backend_kind backend)
 	/* What the VMM marks itself (its writes through the checked accessor, page-state changes) is in the log on
 	 * every backend: that is how kvm's log gets the VMM's and the engine's writes, which KVM does not see. */
 	vmm_dirty_mark(vm, SNPEMU_FREE_GPA + 41 * 4096ull, 4096);
+	if (b->dirty_log_peek) { /* a peek sees the mark and leaves it for the get */
+		memset(bitmap, 0, words * sizeof(*bitmap));
+		assert_int_equal(vmm_dirty_log_peek(vm, SNPEMU_FREE_GPA, 64 * 4096ull, bitmap), 0);
+		assert_int_equal(count_bits(bitmap, words), 1);
+		assert_true(bit(bitmap, first + 41));
+	}
 	assert_int_equal(vmm_dirty_log_get(vm, bitmap, words, NULL), 0);
 	assert_int_equal(count_bits(bitmap, words), 1);
 	assert_true(bit(bitmap, first + 41));
@@ -202,9 +208,24 @@ static void dirty_log(enum vmm_backend_kind backend)
 	if (backend == VMM_BACKEND_SIM || backend == VMM_BACKEND_TCG) {
 		uint8_t *p = vmm_guest_ptr(vm, SNPEMU_FREE_GPA + 40 * 4096ull, 1, VMM_ACCESS_GUEST, NULL);
 		*p ^= 1;
+		/* A peek (twice: it clears nothing) sees the write inside its range only; then the get returns it. */
+		for (int k = 0; k < 2; k++) {
+			memset(bitmap, 0, words * sizeof(*bitmap));
+			assert_int_equal(vmm_dirty_log_peek(vm, SNPEMU_FREE_GPA + 32 * 4096ull, 16 * 4096ull, bitmap),
+					 0);
+			assert_int_equal(count_bits(bitmap, words), 1);
+			assert_true(bit(bitmap, first + 40));
+		}
+		memset(bitmap, 0, words * sizeof(*bitmap));
+		assert_int_equal(vmm_dirty_log_peek(vm, SNPEMU_FREE_GPA + 41 * 4096ull, 16 * 4096ull, bitmap), 0);
+		assert_int_equal(count_bits(bitmap, words), 0);
+		assert_int_equal(vmm_dirty_log_peek(vm, 4096, vm->mem_size, bitmap), -EINVAL);
 		assert_int_equal(vmm_dirty_log_get(vm, bitmap, words, NULL), 0);
 		assert_int_equal(count_bits(bitmap, words), 1);
 		assert_true(bit(bitmap, first + 40));
+		memset(bitmap, 0, words * sizeof(*bitmap));
+		assert_int_equal(vmm_dirty_log_peek(vm, SNPEMU_FREE_GPA, 64 * 4096ull, bitmap), 0);
+		assert_int_equal(count_bits(bitmap, words), 0);
 	}
 
 	/* Resumed, the ticker dirties its pages again. */
