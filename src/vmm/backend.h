@@ -167,6 +167,10 @@ struct vmm_backend {
 	 * as QEMU's bitmap sync lets it).  gpa and len page-aligned and within guest RAM.  NULL where the mechanism
 	 * cannot look without clearing (kvm: KVM_GET_DIRTY_LOG clears).  Returns 0 or -errno. */
 	int (*dirty_log_peek)(struct vmm_vm *vm, uint64_t gpa, uint64_t len, uint64_t *bitmap);
+	/* Whether the log sees the VMM's and the engine's own writes to guest RAM once they land (sim, tcg: the
+	 * kernel tracks the one mapping every writer uses), so a write the VMM marked before it landed is in a later
+	 * get anyway; kvm's is not (dirty_vmm.c: migration resends every marked page once paused). */
+	bool dirty_log_sees_vmm_writes;
 
 	/* The virtual clock of vCPU v in ns, for --trace timestamps (called on v's thread while it serves an exit): a
 	 * backend whose guest time is virtual (tcg: the virtual TSC) so that traces of deterministic runs are

@@ -320,8 +320,12 @@ static int add_dirty(struct source *s, bool log)
 	if (!more)
 		return -ENOMEM;
 	int rc = vmm_dirty_log_get(s->vm, more, s->words, s->marked);
+	/* Paused, no VMM write is in flight: every page the VMM ever marked goes again, as a mark may have been taken
+	 * before its write landed, unless the backend's log saw that write land (then it is in `more` now or was in
+	 * an earlier get after it landed).  Page-state changes are marked after the change: never needed again. */
+	bool resend_marked = s->paused && !s->vm->backend->dirty_log_sees_vmm_writes;
 	for (size_t i = 0; !rc && i < s->words; i++)
-		s->dirty[i] |= more[i] | (s->paused ? s->marked[i] : 0); /* paused: no VMM write is in flight */
+		s->dirty[i] |= more[i] | (resend_marked ? s->marked[i] : 0);
 	free(more);
 	return rc;
 }

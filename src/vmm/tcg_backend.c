@@ -278,5 +278,6 @@ const struct vmm_backend vmm_backend_tcg = {
     .dirty_log_get = vmm_uffd_dirty_log_get,
     .dirty_log_stop = vmm_uffd_dirty_log_stop,
     .dirty_log_peek = vmm_uffd_dirty_log_peek,
+    .dirty_log_sees_vmm_writes = true,
     .trace_clock_ns = tcg_trace_clock_ns,
 };
