@@ -250,6 +250,16 @@ static int tcg_save_vcpu(struct vmm_vcpu *v, struct vmm_vcpu_state *st)
 static int tcg_restore_vcpu(struct vmm_vcpu *v, const struct vmm_vcpu_state *st)
 {
 	const struct vmm_x86_cpu cpu = {&tcg_cpu_ops, tcpu(v)};
+	/* The converse of tcg_save_vcpu: a vCPU held at a VMGEXIT's pause point will still serve that exit and go on
+	 * after the instruction, so a state saved before the instruction is loaded after it (save then restore of one
+	 * held vCPU changes nothing).  A vCPU started from a saved state (the destination) is not held there: it runs
+	 * the VMGEXIT again. */
+	struct vmm_vcpu_state held;
+	if ((st->valid & VMM_VCPU_STATE_REGS) && atomic_load(&v->at_vmgexit)) {
+		held = *st;
+		held.regs.rip += TCG_INSN_LEN_VMGEXIT;
+		st = &held;
+	}
 	int rc = vmm_x86_restore_vcpu(&cpu, v, st);
 	if (!rc && tcpu(v) && (st->valid & VMM_VCPU_STATE_TSC))
 		vmm_tcg_vcpu_set_tsc(tcpu(v), st->tsc);
