@@ -13,19 +13,22 @@
 
 #include "common/crypto.h"
 
-/* Payload bounds per section.  The private-page bound is a 2 MiB record plus the firmware's record header
- * (fw.h FW_MIGRATE_RECORD_HDR_SIZE, checked there); the trust message carries three DER certificates. */
+#define ALL	   UINT32_MAX /* the digest covers the whole payload */
+#define RECORD_HDR 40u	      /* a firmware record's header, its tag included (fw.h FW_MIGRATE_RECORD_HDR) */
+
+/* Payload bounds per section, and how much of it the digest covers.  The private-page bound is a 2 MiB record plus
+ * the firmware's record header (checked in fw/migrate.c); the trust message carries three DER certificates. */
 static const struct mig_section_info sections[] = {
-    {MIG_SEC_CONFIG, "CONFIG", 1, 64 * 1024},
-    {MIG_SEC_TRUST, "TRUST", 1, 32 * 1024},
-    {MIG_SEC_SHARED_PAGE, "SHARED_PAGE", 8 + 4096, 8 + 4096},
-    {MIG_SEC_ZERO_PAGES, "ZERO_PAGES", 16, 16},
-    {MIG_SEC_PRIVATE_PAGE, "PRIVATE_PAGE", 40, MIG_SECTION_PAYLOAD_MAX},
-    {MIG_SEC_PASS_END, "PASS_END", 8, 8},
-    {MIG_SEC_VCPU, "VCPU", 1, 64 * 1024},
-    {MIG_SEC_ENGINE, "ENGINE", 1, 64 * 1024},
-    {MIG_SEC_FW_CONTEXT, "FW_CONTEXT", 40, 4096},
-    {MIG_SEC_END, "END", MIG_DIGEST_SIZE, MIG_DIGEST_SIZE},
+    {MIG_SEC_CONFIG, "CONFIG", 1, 64 * 1024, ALL},
+    {MIG_SEC_TRUST, "TRUST", 1, 32 * 1024, ALL},
+    {MIG_SEC_SHARED_PAGE, "SHARED_PAGE", 8 + 4096, 8 + 4096, ALL},
+    {MIG_SEC_ZERO_PAGES, "ZERO_PAGES", 16, 16, ALL},
+    {MIG_SEC_PRIVATE_PAGE, "PRIVATE_PAGE", RECORD_HDR, MIG_SECTION_PAYLOAD_MAX, RECORD_HDR},
+    {MIG_SEC_PASS_END, "PASS_END", 8, 8, ALL},
+    {MIG_SEC_VCPU, "VCPU", 1, 64 * 1024, ALL},
+    {MIG_SEC_ENGINE, "ENGINE", 1, 64 * 1024, ALL},
+    {MIG_SEC_FW_CONTEXT, "FW_CONTEXT", RECORD_HDR, 4096, ALL},
+    {MIG_SEC_END, "END", MIG_DIGEST_SIZE, MIG_DIGEST_SIZE, 0},
 };
 
 const struct mig_section_info *mig_section_find(uint32_t id)
@@ -55,6 +58,13 @@ const char *mig_strerror(int err)
 	if (err < 0)
 		err = -err;
 	return err > 0 && err < MIG_ERR_COUNT && error_text[err] ? error_text[err] : "unknown migration stream error";
+}
+
+/* Payload bytes of a section of `id` and length `len` (checked) that the digest covers. */
+static size_t hashed_len(uint32_t id, size_t len)
+{
+	const struct mig_section_info *info = mig_section_find(id);
+	return len < info->hashed ? len : info->hashed;
 }
 
 /* Header and section-header checks shared by reader and writer. */
@@ -170,7 +180,7 @@ int mig_reader_next(struct mig_reader *r, const uint8_t *buf, size_t len, size_t
 			return reader_fail(r, MIG_ERR_TRAILING);
 		return MIG_DONE;
 	}
-	if (fw_sha384_inc_update(r->hash, p, total))
+	if (fw_sha384_inc_update(r->hash, p, MIG_SECTION_HDR_SIZE + hashed_len(id, slen)))
 		return reader_fail(r, MIG_ERR_NOMEM);
 	sec->id = id;
 	sec->len = slen;
@@ -192,9 +202,10 @@ int mig_reader_finish(struct mig_reader *r)
 
 enum { WR_IDLE = 0, WR_OPEN, WR_CLOSED };
 
-static int writer_out(struct mig_writer *w, const void *buf, size_t len)
+/* `len` bytes out, the first `hashed` of them into the digest. */
+static int writer_out(struct mig_writer *w, const void *buf, size_t len, size_t hashed)
 {
-	if (fw_sha384_inc_update(w->hash, buf, len))
+	if (hashed && fw_sha384_inc_update(w->hash, buf, hashed < len ? hashed : len))
 		return MIG_ERR_NOMEM;
 	if (w->sink(w->opaque, buf, len))
 		return MIG_ERR_SINK;
@@ -219,7 +230,7 @@ int mig_writer_begin(struct mig_writer *w, mig_sink_fn sink, void *opaque)
 	memcpy(hdr, MIG_MAGIC, 4);
 	le32_store(hdr + 4, MIG_VERSION);
 	w->state = WR_OPEN;
-	int err = writer_out(w, hdr, sizeof(hdr));
+	int err = writer_out(w, hdr, sizeof(hdr), sizeof(hdr));
 	return err ? writer_fail(w, err) : 0;
 }
 
@@ -240,11 +251,14 @@ int mig_writer_section(struct mig_writer *w, uint32_t id, const struct mig_piece
 		return -err;
 	le32_store(hdr, id);
 	le32_store(hdr + 4, (uint32_t)total);
-	if ((err = writer_out(w, hdr, sizeof(hdr))))
+	if ((err = writer_out(w, hdr, sizeof(hdr), sizeof(hdr))))
 		return writer_fail(w, err);
-	for (size_t i = 0; i < n; i++)
-		if (pieces[i].len && (err = writer_out(w, pieces[i].base, pieces[i].len)))
+	size_t hashed = hashed_len(id, (size_t)total);
+	for (size_t i = 0; i < n; i++) {
+		if (pieces[i].len && (err = writer_out(w, pieces[i].base, pieces[i].len, hashed)))
 			return writer_fail(w, err);
+		hashed -= hashed < pieces[i].len ? hashed : pieces[i].len;
+	}
 	return 0;
 }
 
@@ -257,7 +271,7 @@ int mig_writer_end(struct mig_writer *w)
 	if (!err) {
 		le32_store(hdr, MIG_SEC_END);
 		le32_store(hdr + 4, MIG_DIGEST_SIZE);
-		if (!(err = writer_out(w, hdr, sizeof(hdr)))) {
+		if (!(err = writer_out(w, hdr, sizeof(hdr), sizeof(hdr)))) {
 			if (fw_sha384_inc_peek(w->hash, digest))
 				err = MIG_ERR_NOMEM;
 			else if (w->sink(w->opaque, digest, sizeof(digest)))

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <snpemu/abi/le.h>
+#include <snpemu/fw.h>
 #include <snpemu/migrate.h>
 
 struct membuf {
@@ -145,6 +146,42 @@ static int damaged(size_t off, uint8_t xor_value, unsigned *n)
 	return rc;
 }
 
+/* A stream of one PRIVATE_PAGE section (a 40-byte record header, then 4096 bytes of "ciphertext"), written in
+ * pieces that split the header; `off` < 0: intact. */
+static int private_damaged(long off)
+{
+	struct membuf m;
+	struct mig_writer w;
+	static uint8_t rec[40 + 4096];
+	unsigned n;
+	memset(&m, 0, sizeof(m));
+	m.fail_after = -1;
+	for (size_t i = 0; i < sizeof(rec); i++)
+		rec[i] = (uint8_t)(i * 7 + 1);
+	struct mig_piece pieces[3] = {{rec, 25}, {rec + 25, 1000}, {rec + 1025, sizeof(rec) - 1025}};
+	assert_int_equal(mig_writer_begin(&w, mem_sink, &m), 0);
+	assert_int_equal(mig_writer_section(&w, MIG_SEC_PRIVATE_PAGE, pieces, 3), 0);
+	assert_int_equal(mig_writer_end(&w), 0);
+	if (off >= 0)
+		m.data[MIG_HEADER_SIZE + MIG_SECTION_HDR_SIZE + (size_t)off] ^= 0x10;
+	int rc = read_stream(m.data, m.len, 333, &n, false);
+	free(m.data);
+	return rc;
+}
+
+/* The digest covers a private page record's header, whose tag binds the ciphertext; not the ciphertext itself. */
+static void test_digest_leaves_ciphertext_to_the_tag(void **state)
+{
+	assert_int_equal(mig_section_find(MIG_SEC_PRIVATE_PAGE)->hashed, FW_MIGRATE_RECORD_HDR);
+	assert_int_equal(mig_section_find(MIG_SEC_SHARED_PAGE)->hashed, UINT32_MAX);
+	assert_int_equal(private_damaged(-1), MIG_DONE);
+	assert_int_equal(private_damaged(0), -MIG_ERR_DIGEST);	/* the GPA */
+	assert_int_equal(private_damaged(30), -MIG_ERR_DIGEST); /* the tag, in the writer's second piece */
+	assert_int_equal(private_damaged(39), -MIG_ERR_DIGEST); /* the header's last byte */
+	assert_int_equal(private_damaged(40), MIG_DONE);	/* ciphertext: fw_migrate_page_import's tag check */
+	assert_int_equal(private_damaged(40 + 4095), MIG_DONE);
+}
+
 static void test_each_error_distinct(void **state)
 {
 	unsigned n;
@@ -245,9 +282,9 @@ static void test_section_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_roundtrip_any_split),	  cmocka_unit_test(test_each_error_distinct),
-	    cmocka_unit_test(test_bounds_before_payload), cmocka_unit_test(test_writer_refusals),
-	    cmocka_unit_test(test_section_table),
+	    cmocka_unit_test(test_roundtrip_any_split), cmocka_unit_test(test_digest_leaves_ciphertext_to_the_tag),
+	    cmocka_unit_test(test_each_error_distinct), cmocka_unit_test(test_bounds_before_payload),
+	    cmocka_unit_test(test_writer_refusals),	cmocka_unit_test(test_section_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
