@@ -70,9 +70,10 @@ struct vmm_migration_summary {
 	uint64_t pages_private; /* page records sealed by the firmware's export (private pages) */
 	uint64_t pages_zero;	/* all-zero pages sent as a flag (either kind) */
 	uint32_t passes;	/* pre-copy passes including stop-and-copy */
-	/* The firmware's share: time in fw_migrate_page_export (source) or fw_migrate_page_import (destination) and
-	 * the private records it handled, split by record size (a 2 MiB record is one seal of 512 pages); all-zero
-	 * records, which seal no page bytes, are not counted here. */
+	/* The firmware's share: CPU time of the migrating thread in fw_migrate_page_export (source) or
+	 * fw_migrate_page_import (destination), so that vCPU threads sharing the cores do not count, and the private
+	 * records it handled, split by record size (a 2 MiB record is one seal of 512 pages); all-zero records,
+	 * which seal no page bytes, are not counted here. */
 	uint64_t private_crypto_ns;
 	uint64_t private_records_4k, private_records_2m;
 };
@@ -112,6 +113,10 @@ struct vmm_config {
 	bool stats;		 /* print per-exit statistics at the end */
 	bool vc;    /* tcg only: CPUID, port IO and MSRs raise #VC in the guest (its own handler serves them) */
 	bool quiet; /* no banner/summary lines (console output only) */
+	/* Touch every page of guest RAM before the guest runs (QEMU's -mem-prealloc): later first writes take no
+	 * page fault.  The destination of a migration does it while the source's guest still runs, before the pages
+	 * arrive.  Costs the whole of mem_size in host memory at once. */
+	bool mem_prealloc;
 	const struct vmm_migration *migration; /* NULL: no migration */
 	struct vmm_service *service;	       /* the host service channel the program serves (NULL: none) */
 	FILE *out;			       /* the guest's console (NULL = stdout) */

@@ -35,6 +35,7 @@ enum {
 	OPT_MIGRATE_TO,
 	OPT_MIGRATE_AFTER,
 	OPT_AMD_SEED,
+	OPT_MEM_PREALLOC,
 };
 
 /* The source finds a destination started just before it: CONNECT_ATTEMPTS tries CONNECT_DELAY_MS apart (5 s). */
@@ -49,6 +50,10 @@ static const struct cli_option run_options[] = {
     CLI_OPTION_BACKEND,
     {"vcpus", OPT_VCPUS, "N", "vCPUs, 1..16", "1"},
     {"mem", OPT_MEM, "SIZE", "guest RAM with K/M/G suffix, 32M..64G in 2M steps", "64M"},
+    {"mem-prealloc", OPT_MEM_PREALLOC, NULL,
+     "touch all guest RAM before the guest runs (with --incoming: while the source's guest still runs), so no "
+     "first write faults later",
+     "off"},
     {"vm-type", OPT_VM_TYPE, "snp|sev-es", "VM type", "snp"},
     CLI_OPTION_RATE,
     {"certs", OPT_CERTS, "FILE", "certificate table (cert_table.bin) served to extended requests",
@@ -165,6 +170,9 @@ static int run_option(void *ctx, int key, const char *v)
 		return 0;
 	case OPT_VC:
 		cfg->vc = true;
+		return 0;
+	case OPT_MEM_PREALLOC:
+		cfg->mem_prealloc = true;
 		return 0;
 	case OPT_AMD_SEED:
 		return cli_parse_seed(v, cfg->amd_seed, &cfg->amd_seed_len)

@@ -131,15 +131,16 @@ static int private_page(struct dest *d, const struct mig_section *sec)
 	/* An all-zero record's plaintext goes to scratch, then only pages that may hold data are cleared: writing
 	 * zeros everywhere would allocate all of guest RAM here, in the destination's critical path. */
 	bool zero = info.flags & FW_MIGRATE_FLAG_ZERO;
-	uint64_t t0 = vmm_now_ns();
-	/* A 2 MiB record lands in RAM this side never touched: one populate call instead of 512 first-write faults
-	 * in the copy (best effort: a kernel without it takes the faults). */
+	/* A 2 MiB record may land in RAM this side never touched: one populate call instead of 512 first-write
+	 * faults in the copy (best effort: a kernel without it takes the faults; after vmm_config.mem_prealloc,
+	 * nothing to do). */
 	if (!zero && info.size == FW_MIGRATE_PAGE_2M)
 		madvise(out, info.size, MADV_POPULATE_WRITE_);
+	uint64_t t0 = vmm_thread_cpu_ns();
 	int rc = fw_migrate_page_import(d->session, d->vm->fw_guest, sec->payload, sec->len, zero ? d->scratch : out,
 					info.size);
 	if (!rc && !zero) {
-		d->sum.private_crypto_ns += vmm_now_ns() - t0;
+		d->sum.private_crypto_ns += vmm_thread_cpu_ns() - t0;
 		*(info.size == FW_MIGRATE_PAGE_2M ? &d->sum.private_records_2m : &d->sum.private_records_4k) += 1;
 	}
 	if (!rc && zero)
@@ -284,7 +285,11 @@ static int trust(struct dest *d)
 	free(msg);
 	if (rc)
 		return fail(d, rc, "cannot send the firmware's offer");
-	/* The source sends TRUST once its guest has run for as long as its user asked: no limit on this wait. */
+	/* The source sends TRUST once its guest has run for as long as its user asked: meanwhile the RAM the pages
+	 * will land in (vmm_config.mem_prealloc; `written` was taken before, and these pages stay zero).  No limit on
+	 * this wait. */
+	if (d->vm->cfg.mem_prealloc)
+		vmm_mem_prealloc(d->vm);
 	d->in.timeout_ms = -1;
 	rc = next(d, &sec);
 	d->in.timeout_ms = VMM_MIG_TIMEOUT_MS;

@@ -101,6 +101,16 @@ int vmm_mig_out_sink(void *opaque, const void *buf, size_t len)
 {
 	struct vmm_mig_out *o = opaque;
 	const uint8_t *p = buf;
+	if (len >= o->cap / 2) {
+		/* A 2 MiB record goes out from where it is: copying it into the buffer first would only add a pass
+		 * over it (what is buffered goes first, so the order holds). */
+		if (vmm_mig_out_flush(o))
+			return o->error;
+		if ((o->error = send_all(o->fd, p, len)))
+			return o->error;
+		o->bytes += len;
+		return 0;
+	}
 	while (len) {
 		if (o->len == o->cap && vmm_mig_out_flush(o))
 			return o->error;
@@ -158,13 +168,18 @@ int vmm_mig_in_next(struct vmm_mig_in *in, struct mig_section *sec, char *why, s
 			int rc = mig_reader_finish(&in->reader);
 			return stream_refused(why, why_len, rc ? rc : -MIG_ERR_TRUNCATED);
 		}
-		/* Keep the unparsed bytes at the front, then read at least what the reader needs. */
-		memmove(in->buf, in->buf + in->start, in->len - in->start);
-		in->len -= in->start;
-		in->start = 0;
+		/* Read at least what the reader needs after the unparsed bytes, moving them to the front only when it
+		 * would not fit behind them (a 2 MiB record moved at every section would cost a pass over it). */
 		if (need > in->cap)
 			return stream_refused(why, why_len, -MIG_ERR_LENGTH); /* the reader bounds need; never here */
-		while (in->len < need) {
+		if (in->start == in->len)
+			in->start = in->len = 0;
+		else if (in->start + need > in->cap) {
+			memmove(in->buf, in->buf + in->start, in->len - in->start);
+			in->len -= in->start;
+			in->start = 0;
+		}
+		while (in->len - in->start < need) {
 			ssize_t n = recv_some(in->fd, in->buf + in->len, in->cap - in->len, in->timeout_ms);
 			if (n < 0) {
 				snprintf(why, why_len, "reading the stream: %s", strerror((int)-n));

@@ -143,6 +143,8 @@ int vmm_vm_prepare(struct vmm_vm *vm, const struct vmm_config *cfg, struct vmm_r
 		}
 		fflush(vm->msg);
 	}
+	if (cfg->mem_prealloc)
+		vmm_mem_prealloc(vm);
 	vm->t0_ns = vmm_now_ns();
 	return 0;
 }

@@ -90,6 +90,8 @@ struct vmm_vm {
 };
 
 uint64_t vmm_now_ns(void);
+/* CPU time of the calling thread: what a piece of work cost, whoever else had the cores meanwhile. */
+uint64_t vmm_thread_cpu_ns(void);
 
 /* guest_mem.c: guest RAM and the one checked accessor. */
 #define VMM_GUARD_SIZE (2ull << 20) /* PROT_NONE bytes before and after guest RAM */
@@ -115,6 +117,8 @@ void vmm_mem_unmap(struct vmm_vm *vm);
  * or leaves guest RAM, or (host accesses of an SNP guest) touches a page that is not shared.  The only place a
  * guest address becomes a pointer. */
 void *vmm_guest_ptr(struct vmm_vm *vm, uint64_t gpa, uint64_t len, enum vmm_access access, struct vmm_mem_fault *fault);
+/* vmm_config.mem_prealloc: touches every page of guest RAM (no vCPU may run).  Contents are unchanged. */
+void vmm_mem_prealloc(struct vmm_vm *vm);
 /* The reverse, for a pointer into guest RAM: false if p is not in it. */
 bool vmm_guest_gpa(const struct vmm_vm *vm, const void *p, uint64_t *gpa);
 

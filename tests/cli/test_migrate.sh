@@ -129,7 +129,7 @@ check "another root: the source says why" has s3.err 'migration failed (Permissi
 check "another root: the destination ran nothing" dest_done d3
 check "another root: the destination fails (125)" status_is d3 125
 
-check "destination 6 (another chip, the same --amd-seed) listens" dest d6 --seed 0707 --amd-seed a3d0
+check "destination 6 (another chip, the same --amd-seed, RAM preallocated) listens" dest d6 --seed 0707 --amd-seed a3d0 --mem-prealloc
 src s6 --amd-seed a3d0 --migrate-to "tcp:127.0.0.1:$(port d6)" --migrate-after 100ms "${guest[@]}"
 check "one AMD root, two chips: the source hands the guest over" has s6.err '^snpemu: migration completed'
 check "one AMD root, two chips: the guest finishes at the destination" dest_done d6
