@@ -140,6 +140,18 @@ static int export(struct source *s, uint64_t gpa, size_t size, const uint8_t *pl
 	return 0;
 }
 
+/* `size` bytes at gpa (plaintext `plain`) as one firmware record in a PRIVATE_PAGE section.  -EINVAL when the
+ * firmware refused the range (a page's state changed since the caller looked: the caller decides). */
+static int send_private(struct source *s, uint64_t gpa, size_t size, const uint8_t *plain)
+{
+	size_t len = 0;
+	int rc = flush_zero_run(s);
+	if (rc || (rc = export(s, gpa, size, plain, &len)))
+		return rc;
+	s->pages_sent += size / PAGE;
+	return section(s, MIG_SEC_PRIVATE_PAGE, s->rec, len, NULL, 0);
+}
+
 /* One page, as the firmware RMP says it is now.  While the guest runs, a page whose state changes under us (a PSC
  * or PVALIDATE between the look-up and the copy) is marked dirty and sent again by a later pass. */
 static int send_page(struct source *s, uint64_t gpa)
@@ -178,17 +190,9 @@ static int send_page(struct source *s, uint64_t gpa)
 		copy_racing(s->page, vmm_guest_ptr(vm, gpa, PAGE, VMM_ACCESS_GUEST, NULL), PAGE);
 		plain = s->page;
 	}
-	size_t len = 0;
-	int rc = flush_zero_run(s);
-	if (rc)
+	int rc = send_private(s, gpa, PAGE, plain);
+	if (rc != -EINVAL || s->paused)
 		return rc;
-	rc = export(s, gpa, PAGE, plain, &len);
-	if (rc == -EINVAL && !s->paused)
-		goto changed;
-	if (rc)
-		return rc;
-	s->pages_sent++;
-	return section(s, MIG_SEC_PRIVATE_PAGE, s->rec, len, NULL, 0);
 changed:
 	if (s->paused)
 		return -EBUSY; /* nothing may change while paused: a page the firmware holds */
@@ -227,17 +231,9 @@ static int send_huge(struct source *s, size_t word)
 		copy_racing(s->huge, vmm_guest_ptr(vm, gpa, HUGE, VMM_ACCESS_GUEST, NULL), HUGE);
 		plain = s->huge;
 	}
-	size_t len = 0;
-	int rc = flush_zero_run(s);
-	if (rc)
-		return rc;
-	rc = export(s, gpa, HUGE, plain, &len);
+	int rc = send_private(s, gpa, HUGE, plain);
 	if (rc == -EINVAL)
 		return 0; /* a page changed state since the look-up: page by page */
-	if (rc)
-		return rc;
-	s->pages_sent += HUGE / PAGE;
-	rc = section(s, MIG_SEC_PRIVATE_PAGE, s->rec, len, NULL, 0);
 	return rc ? rc : 1;
 }
 
