@@ -68,7 +68,9 @@ CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
-LIBS := $(CRYPTO_LIBS) $(JSON_LIBS) -lm
+# The migration stream's digest (XXH3-128).
+XXHASH_LIBS := $(shell pkg-config --libs libxxhash 2>/dev/null || echo -lxxhash)
+LIBS := $(CRYPTO_LIBS) $(JSON_LIBS) $(XXHASH_LIBS) -lm
 # The KDS server (libmicrohttpd) and client (libcurl): linked only into the binaries that use them (the shared library,
 # the CLI, and the tests and benchmarks that name them with `$(O)/...: LIBS += $(NET_LIBS)`).
 NET_LIBS := $(shell pkg-config --libs libmicrohttpd libcurl 2>/dev/null || echo -lmicrohttpd -lcurl)

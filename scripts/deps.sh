@@ -33,6 +33,8 @@ need_build() {
 	have_header openssl/evp.h || need+=(libssl-dev)
 	have_header linux/kvm.h || need+=(linux-libc-dev)
 	have_header json-c/json.h || need+=(libjson-c-dev)
+	# The migration stream's digest (XXH3-128).
+	have_header xxhash.h || need+=(libxxhash-dev)
 	# The tcg backend's CPU emulator (QEMU's TCG as a library); without it the build leaves the backend out.
 	have_header unicorn/unicorn.h || need+=(libunicorn-dev)
 	# The local KDS: libmicrohttpd (server) and libcurl (the verifier's client).

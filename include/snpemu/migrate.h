@@ -2,7 +2,9 @@
 /*
  * The live-migration stream (docs/migration.md): a versioned, self-describing byte stream from the source VMM to
  * the destination.  A 16-byte header, then sections, each an 8-byte header {u32 id, u32 length} and `length`
- * payload bytes, then the end section whose payload is the SHA-384 of every stream byte before that payload.
+ * payload bytes, then the end section whose payload is the XXH3-128 digest (xxhash) of every stream byte before
+ * that payload but the ciphertext of private page records (their tags bind it; mig_section_info.hashed).  The
+ * digest catches damage in transit, not an attacker, who could recompute any unkeyed digest.
  * All integers little-endian.  The payloads' meaning belongs to their producers (firmware records: fw.h; vCPU
  * and engine state: the VMM); this library only frames, bounds and checks.
  *
@@ -21,7 +23,7 @@
 #define MIG_VERSION	     2u	    /* bytes 4..7; bytes 8..15 (flags) must be zero */
 #define MIG_HEADER_SIZE	     16u
 #define MIG_SECTION_HDR_SIZE 8u
-#define MIG_DIGEST_SIZE	     48u
+#define MIG_DIGEST_SIZE	     16u
 
 /* Section ids.  Bounds (payload bytes) are in the table of migrate_stream.c; mig_section_find() exposes them. */
 enum mig_section_id {
@@ -34,7 +36,7 @@ enum mig_section_id {
 	MIG_SEC_VCPU = 0x20,	     /* one vCPU's state (VMM) */
 	MIG_SEC_ENGINE = 0x21,	     /* the engine's per-VM state (VMM) */
 	MIG_SEC_FW_CONTEXT = 0x22,   /* the sealed firmware guest context (fw_migrate_context_export) */
-	MIG_SEC_END = 0xFFFFFFFFu,   /* SHA-384 of the stream so far (less what the table's `hashed` leaves out) */
+	MIG_SEC_END = 0xFFFFFFFFu,   /* XXH3-128 of the stream so far (less what the table's `hashed` leaves out) */
 };
 
 /* One row of the section table. */
@@ -74,13 +76,12 @@ const char *mig_strerror(int err);
 
 /* ---- Reader ---- */
 
-struct fw_sha384_inc;
 struct mig_reader {
 	int state;	   /* private */
 	int error;	   /* sticky: the first error (positive), 0 while fine */
 	uint64_t offset;   /* stream bytes consumed so far */
 	uint64_t sections; /* sections returned so far */
-	struct fw_sha384_inc *hash;
+	void *hash;	   /* private: the running digest */
 };
 
 /* A complete section: a view into the caller's buffer. */
@@ -118,7 +119,7 @@ struct mig_writer {
 	int state; /* private */
 	int error; /* sticky (positive mig_error) */
 	uint64_t bytes;
-	struct fw_sha384_inc *hash;
+	void *hash; /* private: the running digest */
 };
 
 /* Start a stream: writes the header.  0, -MIG_ERR_NOMEM, -MIG_ERR_SINK. */

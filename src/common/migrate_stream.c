@@ -11,7 +11,7 @@
 #include <snpemu/abi/le.h>
 #include <snpemu/migrate.h>
 
-#include "common/crypto.h"
+#include <xxhash.h>
 
 #define ALL	   UINT32_MAX /* the digest covers the whole payload */
 #define RECORD_HDR 40u	      /* a firmware record's header, its tag included (fw.h FW_MIGRATE_RECORD_HDR) */
@@ -60,6 +60,36 @@ const char *mig_strerror(int err)
 	return err > 0 && err < MIG_ERR_COUNT && error_text[err] ? error_text[err] : "unknown migration stream error";
 }
 
+/* The running digest: XXH3-128 (xxhash), state kept by the reader and writer as an opaque pointer. */
+static void *hash_new(void)
+{
+	XXH3_state_t *h = XXH3_createState();
+	if (h && XXH3_128bits_reset(h) != XXH_OK) {
+		XXH3_freeState(h);
+		h = NULL;
+	}
+	return h;
+}
+
+static void hash_free(void *h)
+{
+	XXH3_freeState(h);
+}
+
+static int hash_update(void *h, const void *p, size_t len)
+{
+	return XXH3_128bits_update(h, p, len) == XXH_OK ? 0 : -1;
+}
+
+/* The digest of what was hashed so far, in XXH128's canonical (big-endian) form; hashing may go on. */
+static void hash_peek(const void *h, uint8_t out[MIG_DIGEST_SIZE])
+{
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(h));
+	_Static_assert(sizeof(c.digest) == MIG_DIGEST_SIZE, "digest size");
+	memcpy(out, c.digest, MIG_DIGEST_SIZE);
+}
+
 /* Payload bytes of a section of `id` and length `len` (checked) that the digest covers. */
 static size_t hashed_len(uint32_t id, size_t len)
 {
@@ -92,7 +122,7 @@ enum { RD_HEADER = 0, RD_SECTIONS, RD_DONE };
 int mig_reader_init(struct mig_reader *r)
 {
 	memset(r, 0, sizeof(*r));
-	if (fw_sha384_inc_new(&r->hash)) {
+	if (!(r->hash = hash_new())) {
 		r->error = MIG_ERR_NOMEM;
 		return -MIG_ERR_NOMEM;
 	}
@@ -101,7 +131,7 @@ int mig_reader_init(struct mig_reader *r)
 
 void mig_reader_release(struct mig_reader *r)
 {
-	fw_sha384_inc_free(r->hash);
+	hash_free(r->hash);
 	r->hash = NULL;
 }
 
@@ -119,7 +149,7 @@ static int reader_header(struct mig_reader *r, const uint8_t *buf)
 		return MIG_ERR_VERSION;
 	if (le64_load(buf + 8))
 		return MIG_ERR_FLAGS;
-	if (fw_sha384_inc_update(r->hash, buf, MIG_HEADER_SIZE))
+	if (hash_update(r->hash, buf, MIG_HEADER_SIZE))
 		return MIG_ERR_NOMEM;
 	r->offset = MIG_HEADER_SIZE;
 	r->state = RD_SECTIONS;
@@ -169,8 +199,9 @@ int mig_reader_next(struct mig_reader *r, const uint8_t *buf, size_t len, size_t
 	size_t total = MIG_SECTION_HDR_SIZE + (size_t)slen;
 	if (id == MIG_SEC_END) {
 		uint8_t digest[MIG_DIGEST_SIZE];
-		if (fw_sha384_inc_update(r->hash, p, MIG_SECTION_HDR_SIZE) || fw_sha384_inc_peek(r->hash, digest))
+		if (hash_update(r->hash, p, MIG_SECTION_HDR_SIZE))
 			return reader_fail(r, MIG_ERR_NOMEM);
+		hash_peek(r->hash, digest);
 		if (!digest_equal(digest, p + MIG_SECTION_HDR_SIZE))
 			return reader_fail(r, MIG_ERR_DIGEST);
 		r->state = RD_DONE;
@@ -180,7 +211,7 @@ int mig_reader_next(struct mig_reader *r, const uint8_t *buf, size_t len, size_t
 			return reader_fail(r, MIG_ERR_TRAILING);
 		return MIG_DONE;
 	}
-	if (fw_sha384_inc_update(r->hash, p, MIG_SECTION_HDR_SIZE + hashed_len(id, slen)))
+	if (hash_update(r->hash, p, MIG_SECTION_HDR_SIZE + hashed_len(id, slen)))
 		return reader_fail(r, MIG_ERR_NOMEM);
 	sec->id = id;
 	sec->len = slen;
@@ -205,7 +236,7 @@ enum { WR_IDLE = 0, WR_OPEN, WR_CLOSED };
 /* `len` bytes out, the first `hashed` of them into the digest. */
 static int writer_out(struct mig_writer *w, const void *buf, size_t len, size_t hashed)
 {
-	if (hashed && fw_sha384_inc_update(w->hash, buf, hashed < len ? hashed : len))
+	if (hashed && hash_update(w->hash, buf, hashed < len ? hashed : len))
 		return MIG_ERR_NOMEM;
 	if (w->sink(w->opaque, buf, len))
 		return MIG_ERR_SINK;
@@ -225,7 +256,7 @@ int mig_writer_begin(struct mig_writer *w, mig_sink_fn sink, void *opaque)
 	memset(w, 0, sizeof(*w));
 	w->sink = sink;
 	w->opaque = opaque;
-	if (fw_sha384_inc_new(&w->hash))
+	if (!(w->hash = hash_new()))
 		return writer_fail(w, MIG_ERR_NOMEM);
 	memcpy(hdr, MIG_MAGIC, 4);
 	le32_store(hdr + 4, MIG_VERSION);
@@ -272,9 +303,8 @@ int mig_writer_end(struct mig_writer *w)
 		le32_store(hdr, MIG_SEC_END);
 		le32_store(hdr + 4, MIG_DIGEST_SIZE);
 		if (!(err = writer_out(w, hdr, sizeof(hdr), sizeof(hdr)))) {
-			if (fw_sha384_inc_peek(w->hash, digest))
-				err = MIG_ERR_NOMEM;
-			else if (w->sink(w->opaque, digest, sizeof(digest)))
+			hash_peek(w->hash, digest);
+			if (w->sink(w->opaque, digest, sizeof(digest)))
 				err = MIG_ERR_SINK;
 			else
 				w->bytes += sizeof(digest);
@@ -289,7 +319,7 @@ int mig_writer_end(struct mig_writer *w)
 
 void mig_writer_release(struct mig_writer *w)
 {
-	fw_sha384_inc_free(w->hash);
+	hash_free(w->hash);
 	w->hash = NULL;
 	w->state = WR_CLOSED;
 }
