@@ -300,3 +300,8 @@ void gst_debug(struct gst_guest *g, uint32_t value)
 {
 	gst_io_out(&g->c, SNPEMU_PORT_DEBUG, 4, value);
 }
+
+void gst_idle_us(struct gst_guest *g, uint32_t us)
+{
+	gst_io_out(&g->c, SNPEMU_PORT_IDLE, 4, us);
+}

@@ -137,6 +137,9 @@ int gst_report_fail(struct gst_guest *g, const char *what, int rc);
 void gst_print_hex(struct gst_guest *g, const uint8_t *p, unsigned int len);
 /* Report a value on the debug port. */
 void gst_debug(struct gst_guest *g, uint32_t value);
+/* Nothing to do for `us` microseconds (at most SNPEMU_IDLE_MAX_US): the VMM lets the vCPU's host thread sleep, so
+ * a program that waits for the clock does not hold a host core.  May return earlier (the VM stopping or pausing). */
+void gst_idle_us(struct gst_guest *g, uint32_t us);
 
 /* Check helpers for programs: print and count a failure when `cond` is false. */
 #define GST_CHECK(g, failures, cond, ...)                      \

@@ -37,6 +37,20 @@ static void console_put(struct vmm_vm *vm, struct vmm_vcpu *v, const uint8_t *p,
 	}
 }
 
+/* SNPEMU_PORT_IDLE: the vCPU's thread sleeps until the time is up, the VM stops, or a pause begins (pause_all
+ * broadcasts vm->cond after setting `pausing`, vm_stop after setting `stopping`). */
+static void vcpu_idle(struct vmm_vm *vm, uint32_t us)
+{
+	uint64_t end = vmm_now_ns() + (uint64_t)(us < SNPEMU_IDLE_MAX_US ? us : SNPEMU_IDLE_MAX_US) * 1000;
+	pthread_mutex_lock(&vm->lock);
+	for (uint64_t now = vmm_now_ns(); now < end && !atomic_load(&vm->stopping) && !atomic_load(&vm->pausing);
+	     now = vmm_now_ns()) {
+		struct timespec ts = vmm_deadline_in(end - now);
+		pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
 bool vmm_handle_port(struct vmm_vm *vm, struct vmm_vcpu *v, uint16_t port, bool in, uint8_t *data, uint32_t size,
 		     uint32_t count)
 {
@@ -63,6 +77,10 @@ bool vmm_handle_port(struct vmm_vm *vm, struct vmm_vcpu *v, uint16_t port, bool 
 			size == 4 ? (unsigned)(data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24)
 				  : data[0]);
 		pthread_mutex_unlock(&vm->lock);
+		return true;
+	case SNPEMU_PORT_IDLE:
+		if (size == 4 && count == 1)
+			vcpu_idle(vm, (uint32_t)(data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24));
 		return true;
 	case SNPEMU_PORT_EXPORT:
 		pthread_mutex_lock(&vm->lock);

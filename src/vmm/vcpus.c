@@ -15,7 +15,7 @@
 #define PAUSE_TIMEOUT_NS (2ull * 1000 * 1000 * 1000) /* pause_all gives up after this */
 #define PAUSE_RETRY_NS	 (1000 * 1000)
 
-static struct timespec deadline_in(uint64_t ns)
+struct timespec vmm_deadline_in(uint64_t ns)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -67,7 +67,7 @@ static void kick_and_join(struct vmm_vm *vm, struct vmm_vcpu *v)
 		pthread_mutex_lock(&vm->lock);
 		pthread_cond_broadcast(&vm->cond); /* a vCPU in AP reset hold or at a pause point waits on it */
 		pthread_mutex_unlock(&vm->lock);
-		struct timespec ts = deadline_in(JOIN_RETRY_NS);
+		struct timespec ts = vmm_deadline_in(JOIN_RETRY_NS);
 		if (pthread_timedjoin_np(v->thread, NULL, &ts) == 0)
 			return;
 	}
@@ -201,6 +201,7 @@ int vmm_vcpus_pause(struct vmm_vm *vm)
 	uint64_t waited = 0;
 	int rc = 0;
 	pthread_mutex_lock(&vm->lock);
+	pthread_cond_broadcast(&vm->cond); /* an idle vCPU (SNPEMU_PORT_IDLE) comes back to its pause point */
 	for (;;) {
 		/* Stopping wins over held: a VM whose program ended is not a VM to save (migration). */
 		if (atomic_load(&vm->stopping)) {
@@ -223,7 +224,7 @@ int vmm_vcpus_pause(struct vmm_vm *vm)
 			if (kick[i])
 				vm->backend->kick(&vm->vcpus[i]);
 		pthread_mutex_lock(&vm->lock);
-		struct timespec ts = deadline_in(PAUSE_RETRY_NS);
+		struct timespec ts = vmm_deadline_in(PAUSE_RETRY_NS);
 		pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
 		waited += PAUSE_RETRY_NS;
 	}

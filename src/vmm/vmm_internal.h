@@ -90,6 +90,8 @@ struct vmm_vm {
 };
 
 uint64_t vmm_now_ns(void);
+/* The CLOCK_REALTIME time `ns` from now, for pthread_cond_timedwait on vm->cond. */
+struct timespec vmm_deadline_in(uint64_t ns);
 /* CPU time of the calling thread: what a piece of work cost, whoever else had the cores meanwhile. */
 uint64_t vmm_thread_cpu_ns(void);
 

@@ -2,6 +2,9 @@
 TESTS += vmm/test_certs_provider
 # The checked guest-memory accessor and the guard pages around guest RAM.
 TESTS += vmm/test_guest_mem
+# The idle port: a vCPU with nothing to do sleeps, woken early by a stop or a pause.
+TESTS += vmm/test_idle
+TSAN_TESTS += vmm/test_idle
 # kvm backend: the VM/vCPU API against real guests (skipped where /dev/kvm is unusable) and the ELF loader.
 KVM_TEST_GUESTS := tests/vmm/guest_msr tests/vmm/guest_console tests/vmm/guest_fault tests/vmm/guest_smp \
 	tests/vmm/guest_bench

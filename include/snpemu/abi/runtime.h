@@ -18,6 +18,10 @@
  *   SNPEMU_PORT_EXIT       4 bytes: the program ends with this status; the VMM stops the VM.
  *   SNPEMU_PORT_DEBUG      4 bytes: a free-form diagnostic value, printed by the VMM.
  *   SNPEMU_PORT_EXPORT     string OUT: bytes appended to the run's export buffer (vmm_result.export).
+ *   SNPEMU_PORT_IDLE       4 bytes: the vCPU has nothing to do for this many microseconds (at most
+ *                          SNPEMU_IDLE_MAX_US): the VMM lets its thread sleep, as HLT until a timer interrupt would on
+ *                          a VM with one, and the host's cores go to others.  It may come back earlier: when the VM
+ *                          stops or is being paused (a migration), so that neither waits for it.
  *   SNPEMU_PORT_EXCEPTION  the kvm backend's exception stubs report a guest exception here (src/vmm/kvm.h).
  *   SNPEMU_PORT_SERVICE_CTL, SNPEMU_PORT_SERVICE_DATA  the host service channel (below).
  *
@@ -48,6 +52,7 @@
 #define SNPEMU_PORT_EXPORT	 0x5E4
 #define SNPEMU_PORT_SERVICE_CTL	 0x5E5
 #define SNPEMU_PORT_SERVICE_DATA 0x5E6
+#define SNPEMU_PORT_IDLE	 0x5E7
 #define SNPEMU_PORT_EXCEPTION	 0x5EF
 
 /* Sizes of one host-service request and reply (bytes). */
@@ -60,6 +65,9 @@
 #define SNPEMU_PVALIDATE_FAIL_SIZEMISMATCH 6
 #define SNPEMU_PVALIDATE_SIZE_4K	   0
 #define SNPEMU_PVALIDATE_SIZE_2M	   1
+
+/* The longest one OUT to SNPEMU_PORT_IDLE idles (longer requests are cut to it). */
+#define SNPEMU_IDLE_MAX_US 1000000
 
 /* Bytes of SNPEMU_PORT_EXPORT output the VMM keeps per run (the export buffer, vmm_result.exported). */
 #define SNPEMU_EXPORT_MAX 8192
