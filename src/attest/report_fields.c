@@ -13,6 +13,8 @@
 #include <snpemu/abi/le.h>
 #include <snpemu/attest.h>
 
+#include "common/zero.h"
+
 #define V2	 0x04u
 #define V3_UP	 0x38u /* 3, 4, 5 */
 #define V2_TO_V4 0x1Cu
@@ -123,14 +125,6 @@ static uint64_t field_uint(const uint8_t *raw, const struct attest_report_field 
 	}
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 #define HEX_MAX 368 /* the largest field (reserved_330) */
 
 /* Lower-case hex of at most HEX_MAX bytes into `out` (2 * n + 1 bytes), without a printf per byte. */
@@ -236,7 +230,7 @@ size_t attest_report_describe(const struct attest_report *r, struct snpemu_text 
 					   v >> 5 ? " RESERVED-BITS-NONZERO" : "");
 			break;
 		case ATTEST_FIELD_RESERVED:
-			if (all_zero(p, f->size)) {
+			if (mem_is_zero(p, f->size)) {
 				snpemu_text_printf(out, "zero");
 			} else {
 				snpemu_text_printf(out, "NON-ZERO ");
@@ -334,7 +328,7 @@ char *attest_report_json(const struct attest_report *r)
 		const struct attest_report_field *f = &fields[i];
 		/* Reserved ranges appear only when they break the rules, so report.json stays readable. */
 		if (!attest_report_field_in_version(f, r->version) ||
-		    (f->kind == ATTEST_FIELD_RESERVED && all_zero(r->raw + f->offset, f->size)))
+		    (f->kind == ATTEST_FIELD_RESERVED && mem_is_zero(r->raw + f->offset, f->size)))
 			continue;
 		json_object_object_add(root, f->name, field_json(r, f));
 	}

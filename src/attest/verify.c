@@ -18,6 +18,7 @@
 #include <snpemu/attest.h>
 
 #include "attest/attest_internal.h"
+#include "common/zero.h"
 
 /* ---- Parsing --------------------------------------------------------------------------------------------- */
 
@@ -58,14 +59,6 @@ const char *attest_product_name(enum attest_product p)
 {
 	static const char *const names[] = {"unknown", "Milan", "Genoa", "Turin", "Venice"};
 	return (unsigned int)p < sizeof(names) / sizeof(names[0]) ? names[p] : "unknown";
-}
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
 }
 
 enum attest_parse_status attest_report_parse(const uint8_t *buf, size_t len, struct attest_report *out)
@@ -126,7 +119,7 @@ enum attest_parse_status attest_report_parse(const uint8_t *buf, size_t len, str
 	if (out->product == ATTEST_PRODUCT_TURIN || out->product == ATTEST_PRODUCT_VENICE)
 		out->tcb_layout = SNP_TCB_LAYOUT_TURIN;
 	/* v2 without CPUID fields: a Turin CHIP_ID has only its first 8 bytes set (virtee's heuristic, §3.5). */
-	if (version == 2 && !all_zero(out->chip_id, 8) && all_zero(out->chip_id + 8, SNP_CHIP_ID_SIZE - 8))
+	if (version == 2 && !mem_is_zero(out->chip_id, 8) && mem_is_zero(out->chip_id + 8, SNP_CHIP_ID_SIZE - 8))
 		out->tcb_layout = SNP_TCB_LAYOUT_TURIN;
 	return ATTEST_PARSE_OK;
 }
@@ -135,7 +128,7 @@ enum attest_parse_status attest_report_parse(const uint8_t *buf, size_t len, str
 static int der_integer(const uint8_t le[SNP_SIG_COMPONENT_SIZE], uint8_t *out)
 {
 	uint8_t be[SNP_P384_SCALAR_SIZE];
-	if (!all_zero(le + SNP_P384_SCALAR_SIZE, SNP_SIG_COMPONENT_SIZE - SNP_P384_SCALAR_SIZE))
+	if (!mem_is_zero(le + SNP_P384_SCALAR_SIZE, SNP_SIG_COMPONENT_SIZE - SNP_P384_SCALAR_SIZE))
 		return -EINVAL;
 	for (unsigned int i = 0; i < SNP_P384_SCALAR_SIZE; i++)
 		be[i] = le[SNP_P384_SCALAR_SIZE - 1 - i];
@@ -326,7 +319,7 @@ static void check_hwid(struct attest_verify_result *res, const struct attest_rep
 	} else if (!leaf->info.has_hwid) {
 		attest_result_set(res, ATTEST_CHECK_VCEK_HWID, ATTEST_CHECK_FAIL,
 				  "the VCEK has no valid hwID extension (1.3.6.1.4.1.3704.1.4)");
-	} else if (all_zero(r->chip_id, SNP_CHIP_ID_SIZE)) {
+	} else if (mem_is_zero(r->chip_id, SNP_CHIP_ID_SIZE)) {
 		attest_result_set(res, ATTEST_CHECK_VCEK_HWID, ATTEST_CHECK_FAIL,
 				  "CHIP_ID is masked (all zero): the VCEK cannot be bound");
 	} else if (memcmp(leaf->info.hwid, r->chip_id, SNP_CHIP_ID_SIZE)) {
@@ -427,7 +420,7 @@ static void check_format(struct attest_verify_result *res, const struct attest_r
 	const struct attest_report_field *f = attest_report_fields(&n);
 	for (size_t i = 0; i < n; i++)
 		if (f[i].kind == ATTEST_FIELD_RESERVED && attest_report_field_in_version(&f[i], r->version) &&
-		    !all_zero(r->raw + f[i].offset, f[i].size)) {
+		    !mem_is_zero(r->raw + f[i].offset, f[i].size)) {
 			attest_result_set(res, ATTEST_CHECK_REPORT_FORMAT, ATTEST_CHECK_FAIL,
 					  "reserved field %s (0x%x) is not zero", f[i].name, f[i].offset);
 			return;

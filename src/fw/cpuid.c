@@ -12,6 +12,7 @@
 #include <snpemu/abi/le.h>
 
 #include "fw/fw_internal.h"
+#include "common/zero.h"
 
 #define ANY_SUBLEAF 0xFFFFFFFFu
 #define FMS_VALUE   0xFFFFFFFFu /* placeholder: the platform's CPUID Fn0000_0001 EAX */
@@ -32,21 +33,13 @@ static const struct cpuid_rule {
     {0x8000001F, ANY_SUBLEAF, SNP_CPUID_ENT_EAX, RULE_MASK, 0x0001FFFFu, "SEV feature bits the part has"},
 };
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 int fw_cpuid_sanitize(const struct fw_platform *p, uint8_t *table)
 {
 	uint32_t count = le32_load(table + SNP_CPUID_OFF_COUNT);
-	if (count > SNP_CPUID_COUNT_MAX || !all_zero(table + 4, 12))
+	if (count > SNP_CPUID_COUNT_MAX || !mem_is_zero(table + 4, 12))
 		return -1;
 	for (uint32_t i = 0; i < count; i++)
-		if (!all_zero(table + SNP_CPUID_OFF_ENTRY(i) + SNP_CPUID_ENT_RSVD, 8))
+		if (!mem_is_zero(table + SNP_CPUID_OFF_ENTRY(i) + SNP_CPUID_ENT_RSVD, 8))
 			return -1;
 
 	bool corrected = false;

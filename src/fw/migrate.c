@@ -12,6 +12,7 @@
 #include <snpemu/abi/le.h>
 
 #include "fw/fw_internal.h"
+#include "common/zero.h"
 
 #define HDR_OFF_GPA	0x00u
 #define HDR_OFF_SEQ	0x08u
@@ -92,16 +93,6 @@ int fw_migrate_record_info(const uint8_t *rec, size_t len, struct fw_migrate_rec
 
 /* ---- source ---- */
 
-/* Stops at the first non-zero word: the ZERO flag tells anyone zero-ness anyway, so there is no secret to scan
- * in constant time, and a page of data costs one load. */
-static bool all_zero(const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i < len; i += 8)
-		if (le64_load(p + i))
-			return false;
-	return true;
-}
-
 /* The common state of the range: one exportable state for every page, else -EINVAL. */
 static int range_state(struct fw_rmp *rmp, uint64_t gpa, size_t size, enum fw_page_state *out)
 {
@@ -149,7 +140,7 @@ int fw_migrate_page_export(struct fw_migrate_session *s, uint64_t gpa, size_t si
 	int rc;
 	if (!running || (rc = range_state(s->guest->rmp, gpa, size, &st)))
 		return -EINVAL;
-	bool zero = all_zero(plain, size);
+	bool zero = mem_is_zero(plain, size);
 	size_t total = FW_MIGRATE_RECORD_HDR + (zero ? 0 : size);
 	if (cap < total)
 		return -ENOSPC;

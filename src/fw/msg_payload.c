@@ -10,14 +10,7 @@
 #include <snpemu/abi/le.h>
 
 #include "fw/fw_internal.h"
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
+#include "common/zero.h"
 
 /* Build the report; the caller holds g->lock.  Returns a payload status. */
 static uint32_t report_build(struct fw_guest *g, const uint8_t data[64], uint32_t vmpl, uint32_t key_sel,
@@ -100,7 +93,7 @@ size_t fw_msg_report(struct fw_guest *g, uint8_t vmpck, const uint8_t *req, size
 	uint32_t vmpl = le32_load(req + SNP_REPORT_REQ_OFF_VMPL), sel = le32_load(req + SNP_REPORT_REQ_OFF_KEY_SEL);
 	uint32_t st;
 	/* VMPL in 0..3 and not more privileged than the message's VMPCK (§1.6); reserved bits and bytes zero. */
-	if (vmpl > 3 || vmpl < vmpck || (sel & ~3u) || !all_zero(req + 0x48, SNP_REPORT_REQ_SIZE - 0x48))
+	if (vmpl > 3 || vmpl < vmpck || (sel & ~3u) || !mem_is_zero(req + 0x48, SNP_REPORT_REQ_SIZE - 0x48))
 		st = SEV_RET_INVALID_PARAM;
 	else
 		st = report_build(g, req + SNP_REPORT_REQ_OFF_DATA, vmpl, sel & 3u, rsp + SNP_REPORT_RSP_OFF_REPORT);
@@ -179,7 +172,7 @@ size_t fw_msg_key(struct fw_guest *g, uint8_t vmpck, const uint8_t *req, size_t 
 
 size_t fw_msg_tsc_info(struct fw_guest *g, uint8_t vmpck, const uint8_t *req, size_t req_len, uint8_t *rsp)
 {
-	if (!all_zero(req, SNP_TSC_INFO_REQ_SIZE)) {
+	if (!mem_is_zero(req, SNP_TSC_INFO_REQ_SIZE)) {
 		le32_store(rsp + SNP_TSC_INFO_OFF_STATUS, SEV_RET_INVALID_PARAM);
 		return SNP_TSC_INFO_RSP_SIZE;
 	}

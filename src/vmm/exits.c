@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <snpemu/abi/le.h>
 #include <snpemu/abi/ghcb.h>
 #include <snpemu/abi/run.h>
 #include <snpemu/abi/runtime.h>
@@ -69,18 +70,16 @@ bool vmm_handle_port(struct vmm_vm *vm, struct vmm_vcpu *v, uint16_t port, bool 
 	case SNPEMU_PORT_EXIT:
 		if (size != 4)
 			break;
-		vmm_vm_stop(vm, (int)(data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24));
+		vmm_vm_stop(vm, (int)le32_load(data));
 		return false;
 	case SNPEMU_PORT_DEBUG:
 		pthread_mutex_lock(&vm->lock);
-		fprintf(vm->err, "snpemu: vCPU %u debug 0x%x\n", v->id,
-			size == 4 ? (unsigned)(data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24)
-				  : data[0]);
+		fprintf(vm->err, "snpemu: vCPU %u debug 0x%x\n", v->id, size == 4 ? le32_load(data) : data[0]);
 		pthread_mutex_unlock(&vm->lock);
 		return true;
 	case SNPEMU_PORT_IDLE:
 		if (size == 4 && count == 1)
-			vcpu_idle(vm, (uint32_t)(data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24));
+			vcpu_idle(vm, le32_load(data));
 		return true;
 	case SNPEMU_PORT_EXPORT:
 		pthread_mutex_lock(&vm->lock);

@@ -132,9 +132,8 @@ static int private_page(struct dest *d, const struct mig_section *sec)
 	 * zeros everywhere would allocate all of guest RAM here, in the destination's critical path. */
 	bool zero = info.flags & FW_MIGRATE_FLAG_ZERO;
 	/* A 2 MiB record may land in RAM this side never touched: one populate call instead of 512 first-write
-	 * faults in the copy (best effort: a kernel without it takes the faults; after vmm_config.mem_prealloc,
-	 * nothing to do). */
-	if (!zero && info.size == FW_MIGRATE_PAGE_2M)
+	 * faults in the copy (best effort: a kernel without it takes the faults).  Preallocated RAM needs none. */
+	if (!zero && info.size == FW_MIGRATE_PAGE_2M && !d->vm->cfg.mem_prealloc)
 		madvise(out, info.size, MADV_POPULATE_WRITE_);
 	uint64_t t0 = vmm_thread_cpu_ns();
 	int rc = fw_migrate_page_import(d->session, d->vm->fw_guest, sec->payload, sec->len, zero ? d->scratch : out,

@@ -26,6 +26,7 @@
 #include <snpemu/abi/le.h>
 
 #include "vmm/migrate_internal.h"
+#include "common/zero.h"
 
 #define PAGE		  4096ull
 #define HUGE		  (2ull << 20) /* a 2 MiB record: 512 pages of one state in one seal */
@@ -73,18 +74,6 @@ __attribute__((no_sanitize("thread"))) static void copy_racing(uint8_t *dst, con
 	uint64_t *to = (uint64_t *)(void *)dst;
 	for (size_t i = 0; i < len / 8; i++)
 		to[i] = from[i];
-}
-
-/* Stops at the first non-zero word: a page of data costs one load. */
-static bool page_is_zero(const uint8_t *p)
-{
-	for (size_t i = 0; i < PAGE; i += 8) {
-		uint64_t v;
-		memcpy(&v, p + i, 8);
-		if (v)
-			return false;
-	}
-	return true;
 }
 
 static const uint8_t zero_huge[HUGE];
@@ -166,7 +155,7 @@ static int send_page(struct source *s, uint64_t gpa)
 			goto changed;
 		if (!unwritten)
 			copy_racing(s->page, g, PAGE);
-		if (unwritten || page_is_zero(p)) {
+		if (unwritten || mem_is_zero(p, PAGE)) {
 			if (s->zero_pages && s->zero_gpa + s->zero_pages * PAGE == gpa) {
 				s->zero_pages++;
 				return 0;
@@ -516,11 +505,7 @@ static bool wait_until_due(struct vmm_vm *vm, uint64_t after_ns)
 		uint64_t now = vmm_now_ns(), due = vm->t0_ns + after_ns;
 		if (now >= due)
 			break;
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		uint64_t ns = (uint64_t)ts.tv_nsec + (due - now);
-		ts.tv_sec += (time_t)(ns / 1000000000u);
-		ts.tv_nsec = (long)(ns % 1000000000u);
+		struct timespec ts = vmm_deadline_in(due - now);
 		pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
 	}
 	bool due = !atomic_load(&vm->stopping);
