@@ -31,6 +31,44 @@ static unsigned int count_certs(const uint8_t *table, unsigned int len)
 	return n;
 }
 
+/*
+ * The same key request twice must give the same key, unless the guest moved to another chip in between: a key rooted
+ * in the VCEK is the chip's (SNP firmware ABI, MSG_KEY_REQ ROOT_KEY_SELECT 0), so a migrated guest derives another
+ * one, as on hardware.  A differing pair is accepted only when a fresh report names another CHIP_ID than `report`
+ * did; the pair is then derived again on the new chip.
+ */
+static int derive_twice(struct gst_guest *g, struct gst_greq *greq, const struct gst_report_req *req,
+			uint8_t report[SNP_REPORT_SIZE])
+{
+	struct gst_ctx *c = &g->c;
+	const struct gst_key_req kreq = {
+	    .guest_field_select = SNP_GFS_POLICY | SNP_GFS_MEASUREMENT,
+	    .vmpl = 0,
+	};
+	uint8_t key1[32], key2[32];
+	for (unsigned int tries = 0;; tries++) {
+		int rc;
+		if ((rc = gst_get_derived_key(c, greq, &kreq, key1)) ||
+		    (rc = gst_get_derived_key(c, greq, &kreq, key2)))
+			return gst_report_fail(g, "derived key", rc);
+		bool same = !gst_memcmp(key1, key2, 32);
+		if (same)
+			print_line(g, "derived key", key1, 32);
+		gst_wipe(key1, sizeof(key1));
+		gst_wipe(key2, sizeof(key2));
+		if (same)
+			return 0;
+		uint8_t chip[64];
+		gst_memcpy(chip, report + SNP_REPORT_OFF_CHIP_ID, sizeof(chip));
+		rc = gst_get_report(c, greq, req, report, SNP_REPORT_SIZE);
+		if (rc)
+			return gst_report_fail(g, "report after two differing keys", rc);
+		if (!gst_memcmp(chip, report + SNP_REPORT_OFF_CHIP_ID, sizeof(chip)) || tries == 2)
+			return gst_report_fail(g, "the same key request gave two keys", GST_EPROTO);
+		gst_printf(g, "attest: the guest moved to another chip between two key requests; deriving again\n");
+	}
+}
+
 /* Arguments: [--ext] [--vmpl N] [--report-data HEX] (up to 64 bytes, zero-padded). */
 static int parse_args(struct gst_guest *g, struct gst_report_req *req, bool *ext)
 {
@@ -113,18 +151,9 @@ static int attest_main(struct gst_guest *g)
 	if (rc)
 		return gst_report_fail(g, "exporting the report", rc);
 
-	struct gst_key_req kreq = {
-	    .guest_field_select = SNP_GFS_POLICY | SNP_GFS_MEASUREMENT,
-	    .vmpl = 0,
-	};
-	uint8_t key1[32], key2[32];
-	if ((rc = gst_get_derived_key(c, greq, &kreq, key1)) || (rc = gst_get_derived_key(c, greq, &kreq, key2)))
-		return gst_report_fail(g, "derived key", rc);
-	print_line(g, "derived key", key1, 32);
-	if (gst_memcmp(key1, key2, 32))
-		return gst_report_fail(g, "the same key request gave two keys", GST_EPROTO);
-	gst_wipe(key1, sizeof(key1));
-	gst_wipe(key2, sizeof(key2));
+	rc = derive_twice(g, greq, &req, report);
+	if (rc)
+		return rc;
 
 	struct gst_tsc_info tsc;
 	rc = gst_get_tsc_info(c, greq, &tsc);
