@@ -278,6 +278,8 @@ int hv_vm_set_guest_req_limit(struct hv_vm *vm, uint32_t rate, uint32_t burst);
 /* The same with the rate in milli-requests per second (500: one request every 2 s), for fractional rates;
  * -EINVAL above 1000 * HV_GUEST_REQ_LIMIT_MAX. */
 int hv_vm_set_guest_req_limit_milli(struct hv_vm *vm, uint64_t millirate, uint32_t burst);
+/* Guest requests the limit answered BUSY since the VM was created (each resend that was refused counts). */
+uint64_t hv_vm_guest_req_refused(struct hv_vm *vm);
 /* Monotonic clock in nanoseconds used by the rate limit (tests inject a controlled one).  NULL restores
  * CLOCK_MONOTONIC.  Called with the limiter's lock held, once per rate-limited request.  Resets the bucket to
  * full. */

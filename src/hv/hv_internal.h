@@ -220,6 +220,7 @@ struct hv_vm {
 		uint32_t burst;
 		uint64_t level; /* tokens x 1e12: one ns at one milli-request/s adds exactly 1 */
 		uint64_t last_ns;
+		uint64_t refused; /* requests answered BUSY since the VM was created */
 		hv_clock_fn clock;
 		void *clock_ctx;
 	} rl;

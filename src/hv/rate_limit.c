@@ -54,6 +54,8 @@ bool hv_rate_limit_admit(struct hv_vm *vm)
 		ok = rl->level >= PICO;
 		if (ok)
 			rl->level -= PICO;
+		else
+			rl->refused++;
 	}
 	pthread_mutex_unlock(&rl->lock);
 	return ok;
@@ -64,6 +66,14 @@ static void reset_full(struct hv_rate_limit *rl)
 {
 	rl->level = (uint64_t)rl->burst * PICO;
 	rl->last_ns = rl->millirate ? rl->clock(rl->clock_ctx) : 0;
+}
+
+uint64_t hv_vm_guest_req_refused(struct hv_vm *vm)
+{
+	pthread_mutex_lock(&vm->rl.lock);
+	uint64_t n = vm->rl.refused;
+	pthread_mutex_unlock(&vm->rl.lock);
+	return n;
 }
 
 int hv_vm_set_guest_req_limit_milli(struct hv_vm *vm, uint64_t millirate, uint32_t burst)

@@ -170,6 +170,8 @@ static void collect(struct vmm_vm *vm, struct vmm_result *res)
 		res->vmgexits += vm->vcpus[i].vmgexits;
 	res->exits_to_vmm = atomic_load(&vm->exits_to_vmm);
 	res->ghcb_msr_writes = atomic_load(&vm->ghcb_msr_writes);
+	if (vm->hv)
+		res->busy_answers = hv_vm_guest_req_refused(vm->hv);
 	if (vm->fw_guest) {
 		struct fw_guest_stats st;
 		fw_guest_stats(vm->fw_guest, &st);

@@ -94,6 +94,7 @@ static void test_token_bucket(void **state)
 	/* A clock stepping back adds nothing (and does not wrap). */
 	fake_ns -= 500000000;
 	assert_int_equal(request(&e), GR_BUSY);
+	assert_int_equal(hv_vm_guest_req_refused(e.vm), 5); /* every BUSY answer so far */
 	/* A very long idle time fills the bucket to the burst, no more, without overflow. */
 	fake_ns = ~0ull - 5;
 	for (int i = 0; i < 3; i++)
