@@ -12,11 +12,36 @@
  * instructions (rt_abi.h, "CPL 3"); nothing here depends on the level.
  */
 #include <snpemu/abi/boot_info.h>
+#include <snpemu/abi/runtime.h>
 #include <snpemu/guest_program.h>
 
 #include "rt.h"
 
 #define RT_ARG_SNP_INSNS 0x1u /* boot argument bit 0: the CPU executes the SNP instructions (tcg) */
+
+/* The platform's own wait (a spin on the TSC), kept for the zero-length waits of pollers. */
+static void (*rt_spin_delay_us)(void *ctx, uint64_t us);
+static struct gst_platform_ops rt_ops; /* the platform's, with rt_idle_delay_us */
+
+/*
+ * The guest library's waits (the guest-request BUSY back-off, ...) idle through SNPEMU_PORT_IDLE, as a kernel
+ * sleeps until a timer interrupt: the vCPU's thread sleeps in the VMM for the time asked, and tcg moves the virtual
+ * TSC by as much.  A spin on the TSC would not do on tcg, whose virtual TSC moves 1 ms per RDTSC: a 2 s back-off
+ * would pass in a few ms of host time while the host's guest-request rate limit counts host time, and a
+ * rate-limited guest would give up.
+ */
+static void rt_idle_delay_us(void *ctx, uint64_t us)
+{
+	if (!us) {
+		rt_spin_delay_us(ctx, 0);
+		return;
+	}
+	while (us) {
+		uint32_t n = us < SNPEMU_IDLE_MAX_US ? (uint32_t)us : SNPEMU_IDLE_MAX_US;
+		rt_outl(SNPEMU_PORT_IDLE, n);
+		us -= n;
+	}
+}
 
 int gst_rt_program_main(const struct gst_program *p, uint32_t cpu_id, uint64_t arg)
 {
@@ -34,6 +59,13 @@ int gst_rt_program_main(const struct gst_program *p, uint32_t cpu_id, uint64_t a
 	int rc = arg & RT_ARG_SNP_INSNS ? gst_platform_snp_init(&plat, &sp) : gst_platform_kvm_init(&plat, &kp);
 	if (rc != GST_OK)
 		return (int)SNPEMU_STATUS_BAD_BOOT;
+	if (cpu_id == 0) { /* before any AP starts (the BSP's program starts them); static: the #VC handler and
+			    * the exit path use the ops after this function returned */
+		rt_ops = *plat.ops;
+		rt_spin_delay_us = plat.ops->delay_us;
+		rt_ops.delay_us = rt_idle_delay_us;
+	}
+	plat.ops = &rt_ops;
 	int status = gst_program_run(p, &plat, cpu_id, boot);
 	if (cpu_id != 0)
 		for (;;)

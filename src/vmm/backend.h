@@ -176,6 +176,13 @@ struct vmm_backend {
 	 * backend whose guest time is virtual (tcg: the virtual TSC) so that traces of deterministic runs are
 	 * deterministic too.  NULL: traces use the host's monotonic clock since the VM started. */
 	uint64_t (*trace_clock_ns)(struct vmm_vcpu *v);
+
+	/* vCPU v idles for `ns` (SNPEMU_PORT_IDLE, on v's thread): idle_begin before the sleep, idle_end after it.  A
+	 * backend with a virtual clock moves it by the ns asked for (not the time slept, which a pause or a stop cuts
+	 * short: a deterministic run stays so); one that time-slices its vCPUs lets the others run meanwhile (tcg:
+	 * the port is served inside the emulator, holding the CPU).  NULL: nothing to do. */
+	void (*idle_begin)(struct vmm_vcpu *v, uint64_t ns);
+	void (*idle_end)(struct vmm_vcpu *v);
 };
 
 /* Words of a dirty bitmap for mem_size bytes of RAM. */

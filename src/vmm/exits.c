@@ -40,9 +40,11 @@ static void console_put(struct vmm_vm *vm, struct vmm_vcpu *v, const uint8_t *p,
 
 /* SNPEMU_PORT_IDLE: the vCPU's thread sleeps until the time is up, the VM stops, or a pause begins (pause_all
  * broadcasts vm->cond after setting `pausing`, vm_stop after setting `stopping`). */
-static void vcpu_idle(struct vmm_vm *vm, uint32_t us)
+static void vcpu_idle(struct vmm_vm *vm, struct vmm_vcpu *v, uint32_t us)
 {
-	uint64_t end = vmm_now_ns() + (uint64_t)(us < SNPEMU_IDLE_MAX_US ? us : SNPEMU_IDLE_MAX_US) * 1000;
+	uint64_t ns = (uint64_t)(us < SNPEMU_IDLE_MAX_US ? us : SNPEMU_IDLE_MAX_US) * 1000, end = vmm_now_ns() + ns;
+	if (vm->backend->idle_begin)
+		vm->backend->idle_begin(v, ns);
 	pthread_mutex_lock(&vm->lock);
 	for (uint64_t now = vmm_now_ns(); now < end && !atomic_load(&vm->stopping) && !atomic_load(&vm->pausing);
 	     now = vmm_now_ns()) {
@@ -50,6 +52,8 @@ static void vcpu_idle(struct vmm_vm *vm, uint32_t us)
 		pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
 	}
 	pthread_mutex_unlock(&vm->lock);
+	if (vm->backend->idle_end)
+		vm->backend->idle_end(v);
 }
 
 bool vmm_handle_port(struct vmm_vm *vm, struct vmm_vcpu *v, uint16_t port, bool in, uint8_t *data, uint32_t size,
@@ -79,7 +83,7 @@ bool vmm_handle_port(struct vmm_vm *vm, struct vmm_vcpu *v, uint16_t port, bool 
 		return true;
 	case SNPEMU_PORT_IDLE:
 		if (size == 4 && count == 1)
-			vcpu_idle(vm, le32_load(data));
+			vcpu_idle(vm, v, le32_load(data));
 		return true;
 	case SNPEMU_PORT_EXPORT:
 		pthread_mutex_lock(&vm->lock);

@@ -143,6 +143,12 @@ void vmm_tcg_vcpu_clear_stop(struct vmm_tcg_vcpu *vcpu);
  * on the vCPU's thread, between runs. */
 uint64_t vmm_tcg_vcpu_clock(const struct vmm_tcg_vcpu *vcpu);
 
+/* The vCPU idles for ns (an idle port its io callback serves, on the vCPU's thread): begin moves the virtual TSC
+ * by ns (deterministic mode) and gives up the CPU if this vCPU holds it, so that the others run while it sleeps;
+ * end takes the CPU back.  Without this, a vCPU sleeping inside its io callback would stop every other one. */
+void vmm_tcg_vcpu_idle_begin(struct vmm_tcg_vcpu *vcpu, uint64_t ns);
+void vmm_tcg_vcpu_idle_end(struct vmm_tcg_vcpu *vcpu);
+
 /* Guest instructions are not counted by Unicorn cheaply; this counts emulation entries (uc_emu_start calls). */
 uint64_t vmm_tcg_vcpu_entries(const struct vmm_tcg_vcpu *vcpu);
 /* The vCPU's virtual TSC (deterministic mode), for live migration: read, and set on a vCPU that is not running. */

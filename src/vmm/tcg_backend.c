@@ -227,6 +227,16 @@ static uint64_t tcg_trace_clock_ns(struct vmm_vcpu *v)
 	return tcpu(v) ? vmm_tcg_vcpu_clock(tcpu(v)) : 0;
 }
 
+static void tcg_idle_begin(struct vmm_vcpu *v, uint64_t ns)
+{
+	vmm_tcg_vcpu_idle_begin(tcpu(v), ns);
+}
+
+static void tcg_idle_end(struct vmm_vcpu *v)
+{
+	vmm_tcg_vcpu_idle_end(tcpu(v));
+}
+
 static void tcg_kick(struct vmm_vcpu *v)
 {
 	vmm_tcg_vcpu_request_stop(tcpu(v));
@@ -290,4 +300,6 @@ const struct vmm_backend vmm_backend_tcg = {
     .dirty_log_peek = vmm_uffd_dirty_log_peek,
     .dirty_log_sees_vmm_writes = true,
     .trace_clock_ns = tcg_trace_clock_ns,
+    .idle_begin = tcg_idle_begin,
+    .idle_end = tcg_idle_end,
 };

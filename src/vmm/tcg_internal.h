@@ -53,7 +53,8 @@ struct vmm_tcg_vcpu {
 	uint64_t entries;
 	uint64_t vc_delivered; /* #VCs delivered through the guest's IDT */
 	atomic_bool stop;
-	atomic_bool yield; /* leave guest code at the next translation block (hook_block) */
+	atomic_bool yield;  /* leave guest code at the next translation block (hook_block) */
+	bool idle_released; /* vmm_tcg_vcpu_idle_begin gave the CPU up; idle_end takes it back */
 };
 
 /* tcg_vm.c */

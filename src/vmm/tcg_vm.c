@@ -225,6 +225,26 @@ void vmm_tcg_cpu_release(struct vmm_tcg_vcpu *vcpu)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+void vmm_tcg_vcpu_idle_begin(struct vmm_tcg_vcpu *vcpu, uint64_t ns)
+{
+	struct vmm_tcg_vm *vm = vcpu->vm;
+	if (vm->deterministic)
+		vcpu->tsc += ns;
+	pthread_mutex_lock(&vm->lock);
+	bool held = vm->cpu_owner == vcpu;
+	pthread_mutex_unlock(&vm->lock);
+	if (held)
+		vmm_tcg_cpu_release(vcpu);
+	vcpu->idle_released = held;
+}
+
+void vmm_tcg_vcpu_idle_end(struct vmm_tcg_vcpu *vcpu)
+{
+	if (vcpu->idle_released)
+		vmm_tcg_cpu_acquire(vcpu);
+	vcpu->idle_released = false;
+}
+
 void vmm_tcg_vcpu_request_stop(struct vmm_tcg_vcpu *vcpu)
 {
 	atomic_store(&vcpu->stop, true);

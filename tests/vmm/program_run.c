@@ -124,6 +124,12 @@ void tweak_attest_ext(struct vmm_config *cfg)
 	cfg->nargs = 1;
 }
 
+void tweak_rate_2_per_s(struct vmm_config *cfg)
+{
+	cfg->rate = 2;
+	cfg->burst = 1;
+}
+
 void tweak_storm_limited(struct vmm_config *cfg)
 {
 	static const char *const storm_args[] = {"--requests", "10"};

@@ -29,6 +29,8 @@ void expect_line(const struct run *r, const char *text);
  * attest program's extended request (tweak_attest_ext), the storm program under a 200/s rate limit with burst 2,
  * 10 requests per vCPU (tweak_storm_limited). */
 void tweak_report_data(struct vmm_config *cfg);
+/* A guest-request rate limit of 2 per second, burst 1 (tweak_rate_2_per_s). */
+void tweak_rate_2_per_s(struct vmm_config *cfg);
 void check_report_data(const struct run *r);
 void tweak_attest_ext(struct vmm_config *cfg);
 void tweak_storm_limited(struct vmm_config *cfg);

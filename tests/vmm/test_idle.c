@@ -20,11 +20,34 @@
 
 #include "vmm/vmm_internal.h"
 
+/* The backend's idle hooks: what they were told, in order (a begin always has its end). */
+static uint64_t begun_ns, begins, ends;
+
+static void fake_idle_begin(struct vmm_vcpu *v, uint64_t ns)
+{
+	(void)v;
+	assert_int_equal(begins, ends);
+	begun_ns = ns;
+	begins++;
+}
+
+static void fake_idle_end(struct vmm_vcpu *v)
+{
+	(void)v;
+	ends++;
+	assert_int_equal(begins, ends);
+}
+
+static const struct vmm_backend fake_backend = {
+    .name = "fake", .idle_begin = fake_idle_begin, .idle_end = fake_idle_end};
+
 static int setup(void **state)
 {
 	struct vmm_vm *vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -1;
+	vm->backend = &fake_backend;
+	begun_ns = begins = ends = 0;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	vm->err = stderr;
@@ -55,8 +78,11 @@ static void test_idles_the_time_asked(void **state)
 {
 	struct vmm_vm *vm = *state;
 	assert_true(idle(vm, 30000, 4) >= 30000);
+	assert_int_equal(begun_ns, 30000000); /* the backend hears of the time asked (tcg: its virtual TSC moves) */
 	assert_true(idle(vm, 0, 4) < 1000000);
 	assert_true(idle(vm, 2000000, 2) < 1000000); /* a 2-byte OUT: nothing behind it */
+	assert_int_equal(begins, 2);
+	assert_int_equal(ends, 2);
 }
 
 struct waker {
@@ -95,6 +121,7 @@ static void test_stop_and_pause_wake(void **state)
 		if (us >= SNPEMU_IDLE_MAX_US / 2)
 			fail_msg("%s: idle ran %llu us of %u", pause ? "pause" : "stop", (unsigned long long)us,
 				 SNPEMU_IDLE_MAX_US);
+		assert_int_equal(begun_ns, (uint64_t)SNPEMU_IDLE_MAX_US * 1000); /* cut to the longest idle */
 		/* Once stopping or pausing, a new idle returns at once. */
 		assert_true(idle(vm, SNPEMU_IDLE_MAX_US, 4) < SNPEMU_IDLE_MAX_US / 2);
 	}

@@ -21,7 +21,9 @@
  *   SNPEMU_PORT_IDLE       4 bytes: the vCPU has nothing to do for this many microseconds (at most
  *                          SNPEMU_IDLE_MAX_US): the VMM lets its thread sleep, as HLT until a timer interrupt would on
  *                          a VM with one, and the host's cores go to others.  It may come back earlier: when the VM
- *                          stops or is being paused (a migration), so that neither waits for it.
+ *                          stops or is being paused (a migration), so that neither waits for it.  A virtual TSC
+ *                          (tcg) moves by the time asked.  The runtime's waits (the guest library's delay_us, e.g.
+ *                          the guest-request BUSY back-off) go through this port (guests/rt/program_main.c).
  *   SNPEMU_PORT_EXCEPTION  the kvm backend's exception stubs report a guest exception here (src/vmm/kvm.h).
  *   SNPEMU_PORT_SERVICE_CTL, SNPEMU_PORT_SERVICE_DATA  the host service channel (below).
  *
