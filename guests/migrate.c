@@ -328,6 +328,36 @@ static int clock_us(struct gst_guest *g, const struct migrate_args *a, uint64_t 
 	return 0;
 }
 
+/*
+ * x87/SSE state that must survive the move (ELF runs only: on sim the program is a host thread whose SSE registers
+ * the host's C library uses).  The runtime is built with -mgeneral-regs-only, so nothing else here touches XMM14,
+ * XMM15, MXCSR or the x87 stack: they hold what was planted until the check, wherever the vCPU ran meanwhile.
+ */
+#define FPU_XMM14 0x0123456789ABCDEFull
+#define FPU_XMM15 0xFEDCBA9876543210ull
+#define FPU_MXCSR 0x3F80u /* every exception masked, rounding down */
+
+static void fpu_plant(void)
+{
+	uint32_t mxcsr = FPU_MXCSR;
+	__asm__ volatile("movq %0, %%xmm14\n\tmovq %1, %%xmm15\n\tldmxcsr %2\n\tfninit\n\tfldpi"
+			 :
+			 : "r"(FPU_XMM14), "r"(FPU_XMM15), "m"(mxcsr)
+			 : "memory");
+}
+
+static bool fpu_held(void)
+{
+	uint64_t x14, x15;
+	uint32_t mxcsr;
+	uint8_t st0[10], pi[10];
+	__asm__ volatile("movq %%xmm14, %0\n\tmovq %%xmm15, %1\n\tstmxcsr %2\n\tfstpt %3\n\tfldpi\n\tfstpt %4"
+			 : "=r"(x14), "=r"(x15), "=m"(mxcsr), "=m"(st0), "=m"(pi)
+			 :
+			 : "memory");
+	return x14 == FPU_XMM14 && x15 == FPU_XMM15 && mxcsr == FPU_MXCSR && !gst_memcmp(st0, pi, sizeof(pi));
+}
+
 static int migrate_main(struct gst_guest *g)
 {
 	struct migrate_args a;
@@ -360,6 +390,9 @@ static int migrate_main(struct gst_guest *g)
 		   (unsigned long long)a.duration_ms, (unsigned long long)(st->pages * PAGE >> 20),
 		   (unsigned long long)a.shared_pct, (unsigned long long)(a.dirty_bytes_per_s >> 20));
 
+	const bool elf = gst_rt_entry_arg != 0;
+	if (elf)
+		fpu_plant();
 	if (a.tamper) {
 		uint64_t *w = page_at(g, st, st->pages / 3);
 		if (w)
@@ -396,6 +429,12 @@ static int migrate_main(struct gst_guest *g)
 	if (report(g, st, "migrate: after", after))
 		return 1;
 	int failures = (int)st->failures;
+	if (elf) {
+		bool held = fpu_held();
+		GST_CHECK(g, failures, held, "x87/SSE state changed (XMM14, XMM15, MXCSR or ST0)");
+		if (held)
+			gst_printf(g, "migrate: x87/SSE state held (XMM14, XMM15, MXCSR, ST0)\n");
+	}
 	GST_CHECK(g, failures, !gst_memcmp(before + SNP_REPORT_OFF_MEASUREMENT, after + SNP_REPORT_OFF_MEASUREMENT, 48),
 		  "MEASUREMENT changed between the two reports");
 	GST_CHECK(g, failures, !gst_memcmp(before + SNP_REPORT_OFF_REPORT_ID, after + SNP_REPORT_OFF_REPORT_ID, 32),

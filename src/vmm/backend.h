@@ -65,6 +65,19 @@ struct vmm_sregs {
 	uint64_t cr0, cr2, cr3, cr4, efer;
 };
 
+/* x87/SSE state in the FXSAVE layout KVM_GET_FPU uses (struct kvm_fpu): fpr[i] is ST(i) (80 bits, zero-padded),
+ * ftwx the abridged tag (bit i: physical register i in use), last_ip/last_dp the 64-bit FPU instruction and data
+ * pointers. */
+struct vmm_fpu {
+	uint8_t fpr[8][16];
+	uint16_t fcw, fsw;
+	uint8_t ftwx;
+	uint16_t last_opcode; /* 11 bits */
+	uint64_t last_ip, last_dp;
+	uint8_t xmm[16][16];
+	uint32_t mxcsr;
+};
+
 /* Where a vCPU is in its life (the part of AP state a VMSA does not hold). */
 enum vmm_ap_state {
 	VMM_AP_NOT_STARTED = 0, /* no AP creation yet (an AP) or before the run (the BSP) */
@@ -79,14 +92,16 @@ enum vmm_ap_state {
 #define VMM_VCPU_STATE_GHCB_MSR (1u << 2) /* ghcb_msr (every backend: the engine vCPU holds it) */
 #define VMM_VCPU_STATE_AP	(1u << 3) /* ap_state (every backend) */
 #define VMM_VCPU_STATE_TSC	(1u << 4) /* tsc (tcg: its virtual TSC) */
-#define VMM_VCPU_STATE_KNOWN	0x1Fu
+#define VMM_VCPU_STATE_FPU	(1u << 5) /* fpu (kvm, tcg) */
+#define VMM_VCPU_STATE_KNOWN	0x3Fu
 
 /* Everything a guest can observe of a vCPU, for live migration.  A vCPU held at the pause point of a VMGEXIT (the
  * instruction done, the engine not yet called) is saved as it was before the instruction (tcg: RIP back over
  * `rep vmmcall`), so the destination executes the VMGEXIT again with the same GHCB: no pending-exit state travels.
- * Not carried: FPU/SSE/AVX state (guest programs and the guest SDK build with -mgeneral-regs-only, guests.mk) and
- * MSRs other than EFER, FS/GS base and the GHCB MSR (guest code runs at CPL 3 on kvm and tcg: its WRMSRs trap to
- * the VMM, which serves only the GHCB MSR). */
+ * x87 and SSE state travel (a guest built without -mgeneral-regs-only, or its own assembly, may use them); AVX
+ * state does not (CR4.OSXSAVE is clear: the guest cannot enable it).  Not carried either: MSRs other than EFER,
+ * FS/GS base and the GHCB MSR (guest code runs at CPL 3 on kvm and tcg: its WRMSRs trap to the VMM, which serves
+ * only the GHCB MSR). */
 struct vmm_vcpu_state {
 	uint32_t valid; /* VMM_VCPU_STATE_* */
 	uint32_t id;	/* vCPU index (APIC ID) */
@@ -96,6 +111,7 @@ struct vmm_vcpu_state {
 	uint32_t ap_state; /* enum vmm_ap_state */
 	uint32_t reserved;
 	uint64_t tsc; /* the vCPU's TSC where the backend keeps one (tcg's virtual TSC) */
+	struct vmm_fpu fpu;
 };
 
 /* ---- The interface. ---- */

@@ -222,6 +222,9 @@ int vmm_kvm_vcpu_set_regs(struct vmm_kvm_vcpu *vcpu, const struct vmm_regs *regs
 /* Reads / writes the vCPU's system registers (the write completes a pending exit first, as set_regs). */
 int vmm_kvm_vcpu_get_sregs(struct vmm_kvm_vcpu *vcpu, struct vmm_sregs *sregs);
 int vmm_kvm_vcpu_set_sregs(struct vmm_kvm_vcpu *vcpu, const struct vmm_sregs *sregs);
+/* x87/SSE state through KVM_GET_FPU / KVM_SET_FPU.  0 or -errno. */
+int vmm_kvm_vcpu_get_fpu(struct vmm_kvm_vcpu *vcpu, struct vmm_fpu *fpu);
+int vmm_kvm_vcpu_set_fpu(struct vmm_kvm_vcpu *vcpu, const struct vmm_fpu *fpu);
 
 /* Asks the vCPU to leave vmm_kvm_vcpu_run() with VMM_KVM_EXIT_INTR: any thread may call it.  It takes effect at
  * the next entry; to interrupt a vCPU already running guest code, the caller also sends the vCPU's thread a signal

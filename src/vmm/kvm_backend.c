@@ -161,6 +161,16 @@ static int kc_set_sregs(void *cpu, const struct vmm_sregs *sregs)
 	return vmm_kvm_vcpu_set_sregs(cpu, sregs);
 }
 
+static int kc_get_fpu(void *cpu, struct vmm_fpu *fpu)
+{
+	return vmm_kvm_vcpu_get_fpu(cpu, fpu);
+}
+
+static int kc_set_fpu(void *cpu, const struct vmm_fpu *fpu)
+{
+	return vmm_kvm_vcpu_set_fpu(cpu, fpu);
+}
+
 static int kc_exception_regs(void *cpu, const struct vmm_kvm_exit *exit, struct vmm_regs *regs)
 {
 	return vmm_kvm_exception_regs(cpu, exit, regs);
@@ -202,6 +212,8 @@ static const struct vmm_x86_cpu_ops kvm_cpu_ops = {
     .set_regs = kc_set_regs,
     .get_sregs = kc_get_sregs,
     .set_sregs = kc_set_sregs,
+    .get_fpu = kc_get_fpu,
+    .set_fpu = kc_set_fpu,
     .exception_regs = kc_exception_regs,
     .complete_rdmsr = kc_complete_rdmsr,
     .complete_wrmsr = kc_complete_wrmsr,

@@ -199,6 +199,42 @@ int vmm_kvm_vcpu_set_sregs(struct vmm_kvm_vcpu *vcpu, const struct vmm_sregs *sr
 	return r < 0 ? r : set_sregs(vcpu, sregs);
 }
 
+int vmm_kvm_vcpu_get_fpu(struct vmm_kvm_vcpu *vcpu, struct vmm_fpu *fpu)
+{
+	struct kvm_fpu k;
+	int r = xioctl(vcpu->fd, KVM_GET_FPU, &k);
+	if (r < 0)
+		return r;
+	memcpy(fpu->fpr, k.fpr, sizeof(fpu->fpr));
+	for (int i = 0; i < 8; i++)
+		memset(fpu->fpr[i] + 10, 0, 6); /* 80 bits per register; FXSAVE's padding is not state */
+	fpu->fcw = k.fcw;
+	fpu->fsw = k.fsw;
+	fpu->ftwx = k.ftwx;
+	fpu->last_opcode = k.last_opcode;
+	fpu->last_ip = k.last_ip;
+	fpu->last_dp = k.last_dp;
+	memcpy(fpu->xmm, k.xmm, sizeof(fpu->xmm));
+	fpu->mxcsr = k.mxcsr;
+	return 0;
+}
+
+int vmm_kvm_vcpu_set_fpu(struct vmm_kvm_vcpu *vcpu, const struct vmm_fpu *fpu)
+{
+	struct kvm_fpu k;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.fpr, fpu->fpr, sizeof(k.fpr));
+	k.fcw = fpu->fcw;
+	k.fsw = fpu->fsw;
+	k.ftwx = fpu->ftwx;
+	k.last_opcode = fpu->last_opcode;
+	k.last_ip = fpu->last_ip;
+	k.last_dp = fpu->last_dp;
+	memcpy(k.xmm, fpu->xmm, sizeof(k.xmm));
+	k.mxcsr = fpu->mxcsr;
+	return xioctl(vcpu->fd, KVM_SET_FPU, &k);
+}
+
 void vmm_kvm_vcpu_request_stop(struct vmm_kvm_vcpu *vcpu)
 {
 	/* KVM reads immediate_exit at entry (KVM_CAP_IMMEDIATE_EXIT); set before the caller's kick signal.  The flag

@@ -18,7 +18,7 @@
 
 /* ---- migrate_state.c: section payloads the VMM defines (parsers of received bytes: fuzz/vmm_migrate_state.c) */
 
-#define VMM_MIG_STATE_VERSION 1u
+#define VMM_MIG_STATE_VERSION 2u /* 2: the VCPU section carries x87/SSE state */
 
 /* CONFIG: what the destination must build before it can receive anything (backend-independent). */
 struct vmm_mig_config {
@@ -35,7 +35,7 @@ int vmm_mig_config_encode(const struct vmm_mig_config *c, uint8_t *buf, size_t c
 int vmm_mig_config_decode(const uint8_t *buf, size_t len, struct vmm_mig_config *c, char *why, size_t why_len);
 
 /* VCPU: the backend-neutral vCPU state (backend.h) then the engine's vCPU state (hv.h), HV_VCPU_STATE_SIZE bytes. */
-#define VMM_MIG_VCPU_REGS_SIZE 440u
+#define VMM_MIG_VCPU_REGS_SIZE 864u /* 440 bytes of registers, 424 of x87/SSE state */
 #define VMM_MIG_VCPU_SIZE      (VMM_MIG_VCPU_REGS_SIZE + HV_VCPU_STATE_SIZE)
 int vmm_mig_vcpu_encode(const struct vmm_vcpu_state *st, const uint8_t *engine, size_t engine_len, uint8_t *buf,
 			size_t cap, size_t *len);

@@ -97,6 +97,36 @@ static void dtable_walk(struct field_walk *w, struct vmm_dtable *d)
 	}
 }
 
+/* x87/SSE state: u32 FCW, FSW, abridged tag, last opcode; u64 last IP, last DP; ST0-7 as 16-byte slots (80 bits
+ * used); XMM0-15; u32 MXCSR, u32 0.  Values wider than their register, MXCSR's reserved bits 31:16 and the
+ * unused bytes of an ST slot are refused (FXRSTOR would #GP on such an MXCSR). */
+static void fpu_walk(struct field_walk *w, struct vmm_fpu *f)
+{
+	uint32_t fcw = f->fcw, fsw = f->fsw, ftwx = f->ftwx, fop = f->last_opcode, reserved = 0;
+	field_walk_u32(w, &fcw);
+	field_walk_u32(w, &fsw);
+	field_walk_u32(w, &ftwx);
+	field_walk_u32(w, &fop);
+	field_walk_u64(w, &f->last_ip);
+	field_walk_u64(w, &f->last_dp);
+	field_walk_bytes(w, f->fpr, sizeof(f->fpr));
+	field_walk_bytes(w, f->xmm, sizeof(f->xmm));
+	field_walk_u32(w, &f->mxcsr);
+	field_walk_u32(w, &reserved);
+	if (w->decode) {
+		if (fcw > 0xFFFF || fsw > 0xFFFF || ftwx > 0xFF || fop > 0x7FF || (f->mxcsr >> 16) || reserved)
+			w->overflow = true;
+		for (unsigned i = 0; i < 8; i++)
+			for (unsigned b = 10; b < 16; b++)
+				if (f->fpr[i][b])
+					w->overflow = true;
+		f->fcw = (uint16_t)fcw;
+		f->fsw = (uint16_t)fsw;
+		f->ftwx = (uint8_t)ftwx;
+		f->last_opcode = (uint16_t)fop;
+	}
+}
+
 static void vcpu_walk(struct field_walk *w, struct vmm_vcpu_state *st, uint32_t *version)
 {
 	field_walk_u32(w, version);
@@ -120,6 +150,7 @@ static void vcpu_walk(struct field_walk *w, struct vmm_vcpu_state *st, uint32_t 
 	field_walk_u64(w, &st->sregs.efer);
 	field_walk_u64(w, &st->ghcb_msr);
 	field_walk_u64(w, &st->tsc);
+	fpu_walk(w, &st->fpu);
 }
 
 int vmm_mig_vcpu_encode(const struct vmm_vcpu_state *st, const uint8_t *engine, size_t engine_len, uint8_t *buf,
@@ -159,7 +190,7 @@ int vmm_mig_vcpu_decode(const uint8_t *buf, size_t len, uint32_t nvcpus, struct 
 		return refuse(why, why_len, "VCPU section: vCPU id out of range");
 	if (st->ap_state > VMM_AP_ENDED)
 		return refuse(why, why_len, "VCPU section: unknown AP state");
-	const uint32_t cpu = VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS;
+	const uint32_t cpu = VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS | VMM_VCPU_STATE_FPU;
 	if (st->ap_state == VMM_AP_RUNNING &&
 	    ((st->valid & cpu) != cpu || (st->sregs.cs.selector & 3u) != 3u || (st->sregs.ss.selector & 3u) != 3u ||
 	     (st->sregs.cr0 & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG) || !(st->sregs.efer & EFER_LMA)))

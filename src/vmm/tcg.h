@@ -133,6 +133,9 @@ int vmm_tcg_vcpu_get_regs(struct vmm_tcg_vcpu *vcpu, struct vmm_regs *regs);
 int vmm_tcg_vcpu_set_regs(struct vmm_tcg_vcpu *vcpu, const struct vmm_regs *regs);
 int vmm_tcg_vcpu_get_sregs(struct vmm_tcg_vcpu *vcpu, struct vmm_sregs *sregs);
 int vmm_tcg_vcpu_set_sregs(struct vmm_tcg_vcpu *vcpu, const struct vmm_sregs *sregs);
+/* x87/SSE state (struct vmm_fpu, KVM_GET_FPU's layout) from and into the emulated CPU.  0 or -EIO. */
+int vmm_tcg_vcpu_get_fpu(struct vmm_tcg_vcpu *vcpu, struct vmm_fpu *fpu);
+int vmm_tcg_vcpu_set_fpu(struct vmm_tcg_vcpu *vcpu, const struct vmm_fpu *fpu);
 
 /* From any thread: the vCPU leaves vmm_tcg_vcpu_run() with VMM_KVM_EXIT_INTR soon (it stops emulation if running).
  * Sticky until vmm_tcg_vcpu_clear_stop(). */

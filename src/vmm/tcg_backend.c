@@ -121,6 +121,16 @@ static int tc_set_sregs(void *cpu, const struct vmm_sregs *sregs)
 	return vmm_tcg_vcpu_set_sregs(cpu, sregs);
 }
 
+static int tc_get_fpu(void *cpu, struct vmm_fpu *fpu)
+{
+	return vmm_tcg_vcpu_get_fpu(cpu, fpu);
+}
+
+static int tc_set_fpu(void *cpu, const struct vmm_fpu *fpu)
+{
+	return vmm_tcg_vcpu_set_fpu(cpu, fpu);
+}
+
 static int tc_exception_regs(void *cpu, const struct vmm_kvm_exit *exit, struct vmm_regs *regs)
 {
 	return vmm_tcg_exception_regs(cpu, exit, regs);
@@ -164,6 +174,8 @@ static const struct vmm_x86_cpu_ops tcg_cpu_ops = {
     .set_regs = tc_set_regs,
     .get_sregs = tc_get_sregs,
     .set_sregs = tc_set_sregs,
+    .get_fpu = tc_get_fpu,
+    .set_fpu = tc_set_fpu,
     .exception_regs = tc_exception_regs,
     .complete_rdmsr = tc_none_msr,
     .complete_wrmsr = tc_none,
@@ -217,6 +229,10 @@ static int tcg_start_vcpu(struct vmm_vcpu *v)
 		return rc;
 	if (st && (st->valid & VMM_VCPU_STATE_TSC))
 		vmm_tcg_vcpu_set_tsc(tv, st->tsc);
+	if (st && (st->valid & VMM_VCPU_STATE_FPU) && (rc = vmm_tcg_vcpu_set_fpu(tv, &st->fpu))) {
+		vmm_tcg_vcpu_destroy(tv);
+		return rc;
+	}
 	v->backend_vcpu = tv;
 	return 0;
 }

@@ -5,6 +5,7 @@
  * typed exits; the completions of those exits; register access.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -374,6 +375,79 @@ int vmm_tcg_vcpu_set_regs(struct vmm_tcg_vcpu *vcpu, const struct vmm_regs *regs
 	    uc_reg_write_batch(vcpu->uc, (int *)gpr_ids, ptrs, (int)(sizeof(gpr_ids) / sizeof(gpr_ids[0]))));
 }
 
+/*
+ * x87/SSE state.  Unicorn's UC_X86_REG_ST0..7 are ST(i), relative to TOP, as FXSAVE and KVM_GET_FPU order them;
+ * FPSW carries TOP (bits 13:11), so it is written before the ST registers.  FPTAG is the full tag word (2 bits per
+ * physical register, 11 = empty); the abridged tag keeps one bit per register (1 = in use).  Values are read into
+ * zeroed 16-byte buffers: Unicorn writes 2, 4, 8, 10 or 16 bytes depending on the register.
+ */
+static int fpu_read(struct vmm_tcg_vcpu *vcpu, int id, void *out, size_t n)
+{
+	uint8_t buf[16] = {0};
+	if (uc_reg_read(vcpu->uc, id, buf) != UC_ERR_OK)
+		return -EIO;
+	memcpy(out, buf, n);
+	return 0;
+}
+
+static int fpu_write(struct vmm_tcg_vcpu *vcpu, int id, const void *in, size_t n)
+{
+	uint8_t buf[16] = {0};
+	memcpy(buf, in, n);
+	return uc_reg_write(vcpu->uc, id, buf) == UC_ERR_OK ? 0 : -EIO;
+}
+
+/* The fields that map one to one onto a Unicorn register (FSW and the tag word need more, see above). */
+static const struct {
+	int id;
+	size_t off, n;
+} fpu_scalars[] = {
+    {UC_X86_REG_FPCW, offsetof(struct vmm_fpu, fcw), 2},    {UC_X86_REG_FOP, offsetof(struct vmm_fpu, last_opcode), 2},
+    {UC_X86_REG_FIP, offsetof(struct vmm_fpu, last_ip), 8}, {UC_X86_REG_FDP, offsetof(struct vmm_fpu, last_dp), 8},
+    {UC_X86_REG_MXCSR, offsetof(struct vmm_fpu, mxcsr), 4},
+};
+
+static int xmm_id(int i)
+{
+	return i < 8 ? UC_X86_REG_XMM0 + i : UC_X86_REG_XMM8 + (i - 8);
+}
+
+int vmm_tcg_vcpu_get_fpu(struct vmm_tcg_vcpu *vcpu, struct vmm_fpu *f)
+{
+	uint16_t tag = 0;
+	memset(f, 0, sizeof(*f));
+	int rc = fpu_read(vcpu, UC_X86_REG_FPSW, &f->fsw, 2);
+	if (!rc)
+		rc = fpu_read(vcpu, UC_X86_REG_FPTAG, &tag, 2);
+	for (int i = 0; i < 8 && !rc; i++)
+		rc = fpu_read(vcpu, UC_X86_REG_ST0 + i, f->fpr[i], 10);
+	for (int i = 0; i < 16 && !rc; i++)
+		rc = fpu_read(vcpu, xmm_id(i), f->xmm[i], 16);
+	for (size_t i = 0; i < sizeof(fpu_scalars) / sizeof(fpu_scalars[0]) && !rc; i++)
+		rc = fpu_read(vcpu, fpu_scalars[i].id, (uint8_t *)f + fpu_scalars[i].off, fpu_scalars[i].n);
+	for (int i = 0; i < 8; i++)
+		f->ftwx |= (uint8_t)(((tag >> (2 * i)) & 3u) != 3u) << i;
+	f->last_opcode &= 0x7FFu;
+	return rc;
+}
+
+int vmm_tcg_vcpu_set_fpu(struct vmm_tcg_vcpu *vcpu, const struct vmm_fpu *f)
+{
+	uint16_t tag = 0;
+	for (int i = 0; i < 8; i++)
+		tag |= (uint16_t)((f->ftwx >> i) & 1u ? 0u : 3u) << (2 * i);
+	int rc = fpu_write(vcpu, UC_X86_REG_FPSW, &f->fsw, 2); /* TOP first: ST(i) is relative to it */
+	if (!rc)
+		rc = fpu_write(vcpu, UC_X86_REG_FPTAG, &tag, 2);
+	for (int i = 0; i < 8 && !rc; i++)
+		rc = fpu_write(vcpu, UC_X86_REG_ST0 + i, f->fpr[i], 10);
+	for (int i = 0; i < 16 && !rc; i++)
+		rc = fpu_write(vcpu, xmm_id(i), f->xmm[i], 16);
+	for (size_t i = 0; i < sizeof(fpu_scalars) / sizeof(fpu_scalars[0]) && !rc; i++)
+		rc = fpu_write(vcpu, fpu_scalars[i].id, (const uint8_t *)f + fpu_scalars[i].off, fpu_scalars[i].n);
+	return rc;
+}
+
 int vmm_tcg_vcpu_get_sregs(struct vmm_tcg_vcpu *vcpu, struct vmm_sregs *s)
 {
 	uc_x86_mmr gdtr = {0}, idtr = {0}, tr = {0}, ldtr = {0};
@@ -527,6 +601,12 @@ int vmm_tcg_vcpu_create(struct vmm_tcg_vm *vm, uint32_t id, const struct vmm_reg
 		r = load_initial_sregs(vcpu, sregs);
 	if (!r)
 		r = vmm_tcg_vcpu_set_regs(vcpu, regs);
+	if (!r) {
+		/* x87/SSE at their reset values (FNINIT's FCW 0x37F, tags empty; MXCSR 0x1F80, every exception masked),
+		 * as KVM's vCPU starts: Unicorn leaves both zero, which unmasks every x87 and SIMD exception. */
+		const struct vmm_fpu reset = {.fcw = 0x37F, .mxcsr = 0x1F80};
+		r = vmm_tcg_vcpu_set_fpu(vcpu, &reset);
+	}
 	vcpu->exit = NULL;
 	if (r) {
 		vmm_tcg_vcpu_destroy(vcpu);

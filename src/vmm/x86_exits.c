@@ -370,7 +370,9 @@ int vmm_x86_save_vcpu(const struct vmm_x86_cpu *c, struct vmm_vcpu *v, struct vm
 	if (!rc)
 		rc = c->ops->get_sregs(c->cpu, &st->sregs);
 	if (!rc)
-		st->valid |= VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS;
+		rc = c->ops->get_fpu(c->cpu, &st->fpu);
+	if (!rc)
+		st->valid |= VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS | VMM_VCPU_STATE_FPU;
 	return rc;
 }
 
@@ -382,6 +384,8 @@ int vmm_x86_restore_vcpu(const struct vmm_x86_cpu *c, struct vmm_vcpu *v, const 
 	if (!c->cpu)
 		return -EINVAL;
 	if (st->valid & VMM_VCPU_STATE_SREGS && (rc = c->ops->set_sregs(c->cpu, &st->sregs)))
+		return rc;
+	if (st->valid & VMM_VCPU_STATE_FPU && (rc = c->ops->set_fpu(c->cpu, &st->fpu)))
 		return rc;
 	return st->valid & VMM_VCPU_STATE_REGS ? c->ops->set_regs(c->cpu, &st->regs) : 0;
 }

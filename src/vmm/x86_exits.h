@@ -21,6 +21,8 @@ struct vmm_x86_cpu_ops {
 	int (*set_regs)(void *cpu, const struct vmm_regs *regs);
 	int (*get_sregs)(void *cpu, struct vmm_sregs *sregs);
 	int (*set_sregs)(void *cpu, const struct vmm_sregs *sregs);
+	int (*get_fpu)(void *cpu, struct vmm_fpu *fpu);
+	int (*set_fpu)(void *cpu, const struct vmm_fpu *fpu);
 	/* the registers of the code an exception exit interrupted */
 	int (*exception_regs)(void *cpu, const struct vmm_kvm_exit *exit, struct vmm_regs *regs);
 	int (*complete_rdmsr)(void *cpu, uint64_t value);

@@ -97,6 +97,7 @@ check "source: the guest did not finish there" lacks s1.out '^migrate: ok'
 check "destination: exit 0" status_is d1 0
 check "destination: the guest's result line" has d1.out '^migrate: ok: .* reports before and after agree$'
 check "destination: same MEASUREMENT and REPORT_ID, same chip (one seed)" has d1.out '^migrate: chip ID unchanged$'
+check "destination: XMM14/15, MXCSR and ST0 planted before the move held" has d1.out '^migrate: x87/SSE state held '
 check "destination: summary line" has d1.err '^snpemu: migration received in '
 
 # --- the destination dies mid-stream: the source resumes the guest, which finishes with 0

@@ -115,6 +115,28 @@ static void pause_save_restore(enum vmm_backend_kind backend)
 		assert_true(st.valid & VMM_VCPU_STATE_SREGS);
 		assert_true(st.regs.rip >= SNPEMU_IMAGE_GPA && st.regs.rip < SNPEMU_BOOT_INFO_GPA);
 		assert_int_equal(st.sregs.cs.selector & 3, 3);
+		/* x87/SSE state: the reset values (the ticker uses neither), and a state loaded is the state read back,
+		 * TOP-relative ST registers, tags, XMM8-15 and the pointers included. */
+		assert_true(st.valid & VMM_VCPU_STATE_FPU);
+		assert_int_equal(st.fpu.fcw, 0x37F);
+		assert_int_equal(st.fpu.mxcsr, 0x1F80);
+		struct vmm_vcpu_state fp = st, back;
+		fp.fpu.fsw = 5u << 11; /* TOP 5 */
+		fp.fpu.ftwx = 0x81;    /* physical registers 0 and 7 in use */
+		fp.fpu.fcw = 0x27F;
+		fp.fpu.mxcsr = 0x3F80; /* round down */
+		for (int i = 0; i < 16; i++)
+			memset(fp.fpu.xmm[i], 0xA0 + i, 16);
+		const uint8_t pi[10] = {0x35, 0xC2, 0x68, 0x21, 0xA2, 0xDA, 0x0F, 0xC9, 0x00, 0x40}; /* 3.14159... */
+		memcpy(fp.fpu.fpr[0], pi, 10);
+		memcpy(fp.fpu.fpr[2], pi, 10);
+		fp.fpu.fpr[2][0] ^= 1;
+		fp.fpu.last_ip = 0x401234;
+		fp.fpu.last_dp = 0x605678;
+		fp.fpu.last_opcode = 0x1D9;
+		assert_int_equal(b->restore_vcpu(v, &fp), 0);
+		assert_int_equal(b->save_vcpu(v, &back), 0);
+		assert_memory_equal(&back.fpu, &fp.fpu, sizeof(fp.fpu));
 	} else {
 		/* sim: the registers are a host thread's, which no backend can load. */
 		assert_false(st.valid & (VMM_VCPU_STATE_REGS | VMM_VCPU_STATE_SREGS));

@@ -32,6 +32,8 @@ TSAN_TESTS += vmm/test_migrate
 $(O)/tests/vmm/test_programs_tcg: $(O)/tests/vmm/program_run.o $(O)/tests/vmm/program_cases.o
 $(O)/tests/vmm/test_programs_tcg.o: CPPFLAGS += -Itests/vmm
 endif
+# The VMM's migration sections (VCPU with its x87/SSE part): round trip, refusals, the fuzz seed.
+TESTS += vmm/test_migrate_state
 # snpemu run PATH: program files on the ELF side (the .so side is tests/sdk/test_sdk.sh).
 TESTS += vmm/test_program_file
 # libsnpemu holds no guest program and no unprefixed symbol (nm over the built libraries).
